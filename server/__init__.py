@@ -1,0 +1,107 @@
+"""Flask application factory for the joint double-random spot-check system."""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+
+from flask import Flask, g, request
+
+from . import config as config_mod
+
+ROOT = Path(__file__).resolve().parent.parent
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def create_app(config: dict | type | str | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → errors → cli."""
+    overrides = config if isinstance(config, dict) else {}
+    instance_path = overrides.get("INSTANCE_PATH") or os.environ.get("DSR_INSTANCE_PATH") or str(ROOT / "instance")
+    app = Flask(__name__, instance_path=instance_path, static_folder=None)
+    configure(app, config)
+    configure_extensions(app)
+    configure_blueprints(app)
+    configure_errors(app)
+    configure_requests(app)
+    configure_cli(app)
+    return app
+
+
+def configure(app: Flask, config) -> None:
+    if isinstance(config, type):
+        cls = config
+        overrides: dict = {}
+    else:
+        overrides = dict(config) if isinstance(config, dict) else {}
+        env_name = overrides.get("APP_ENV") or (config if isinstance(config, str) else None) \
+            or os.environ.get("APP_ENV") or "development"
+        cls = config_mod.CONFIGS.get(env_name)
+        if cls is None:
+            raise config_mod.ConfigError(f"unknown APP_ENV {env_name!r}")
+    app.config.from_object(cls)
+    app.config.update(config_mod.env_overrides(dict(os.environ)))
+    app.config.update(overrides)
+    app.config["INSTANCE_PATH"] = app.instance_path
+    final = dict(app.config)
+    config_mod.finalise(final, Path(app.instance_path))
+    app.config.update(final)
+
+
+def configure_extensions(app: Flask) -> None:
+    from . import dbsetup, models  # noqa: F401  (models: every table in the metadata)
+    from .audit.service import install_session_hooks
+    from .extensions import api, db, migrate
+
+    dbsetup.install()
+    install_session_hooks()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), compare_type=True, render_as_batch=True)
+    api.init_app(app, spec_kwargs={"info": {"description": "忻州市市场监管领域部门联合“双随机、一公开”抽查系统接口。所有错误均为 RFC 9457 application/problem+json。"}})
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+
+
+def configure_blueprints(app: Flask) -> None:
+    from . import health, web
+    from .accounts.api import blp as accounts_blp
+    from .audit.api import blp as audit_blp
+    from .extensions import api
+
+    for blp in (accounts_blp, audit_blp):
+        api.register_blueprint(blp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(web.bp)
+
+
+def configure_errors(app: Flask) -> None:
+    from . import errors
+
+    errors.init_app(app)
+
+
+def configure_requests(app: Flask) -> None:
+    @app.before_request
+    def _request_id():
+        g.pop("principal", None)
+        rid = request.headers.get("X-Request-ID", "")
+        g.request_id = rid if _REQUEST_ID.match(rid) else uuid.uuid4().hex
+
+    @app.after_request
+    def _headers(resp):
+        resp.headers["X-Request-ID"] = getattr(g, "request_id", "")
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "no-referrer")
+        if request.path.startswith("/api/"):
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp
+
+
+def configure_cli(app: Flask) -> None:
+    from .accounts.cli import departments_cli, users_cli
+    from .audit.cli import audit_cli
+    from .demo.cli import demo_data_command
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(departments_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(demo_data_command)

@@ -1,0 +1,1 @@
+"""Departments, users, roles, devices and tokens."""

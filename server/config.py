@@ -1,0 +1,151 @@
+"""Configuration classes.
+
+Nothing here reads the environment at import time: `load_config()` is called by
+`create_app()` and turns environment variables into a plain dict that overrides
+the class defaults.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+DEFAULT_SECRET_KEYS = {"", "dev", "change-me", "changeme", "secret", "default"}
+
+
+class BaseConfig:
+    """Defaults shared by every mode."""
+
+    APP_ENV = "development"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    JSON_SORT_KEYS = False
+
+    # Bodies of ordinary API requests; uploads raise it per request.
+    MAX_CONTENT_LENGTH = 1 * 1024 * 1024
+    MAX_JSON_DEPTH = 32
+
+    ACCESS_TOKEN_TTL = timedelta(minutes=15)
+    REFRESH_TOKEN_TTL = timedelta(days=30)
+    JWT_ALGORITHM = "HS256"
+    JWT_ISSUER = "xinzhou-dsr"
+
+    # Login throttling: failures inside the window before a temporary lock;
+    # the lock doubles with every further failure and is capped, so an attacker
+    # can never lock a real user out for longer than the cap, and a device the
+    # user has logged in from before is never locked out by the account lock.
+    LOGIN_WINDOW = timedelta(minutes=15)
+    LOGIN_ACCOUNT_MAX_FAILURES = 5
+    LOGIN_ADDRESS_MAX_FAILURES = 20
+    LOGIN_LOCK_BASE = timedelta(minutes=1)
+    LOGIN_LOCK_MAX = timedelta(minutes=15)
+
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 64 * 1024
+
+    API_TITLE = "忻州市部门联合“双随机、一公开”抽查系统 API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/vendor/swagger-ui/"
+
+    INSTANCE_PATH: str | None = None
+    DEMO_PASSWORD: str | None = None
+
+
+class DevelopmentConfig(BaseConfig):
+    """The embedded default: SQLite under instance/, generated secret key."""
+
+    APP_ENV = "development"
+
+
+class ProductionConfig(BaseConfig):
+    """Refuses to start without a real SECRET_KEY."""
+
+    APP_ENV = "production"
+
+
+class TestingConfig(BaseConfig):
+    """Fast password hashing; everything else as in development."""
+
+    APP_ENV = "testing"
+    TESTING = True
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8 * 1024
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestingConfig,
+}
+
+
+class ConfigError(RuntimeError):
+    """The application cannot start with this configuration."""
+
+
+def env_overrides(environ: dict[str, str]) -> dict:
+    """Map environment variables to config keys (only those that are set)."""
+    out: dict = {}
+    mapping = {
+        "SECRET_KEY": "SECRET_KEY",
+        "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+        "DEMO_PASSWORD": "DEMO_PASSWORD",
+    }
+    for env_key, cfg_key in mapping.items():
+        if environ.get(env_key):
+            out[cfg_key] = environ[env_key]
+    return out
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given in the common short forms."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def instance_secret(instance_path: Path, name: str, nbytes: int = 32) -> str:
+    """Return a secret kept in instance/<name>, generating it once (mode 0600)."""
+    path = instance_path / name
+    if path.exists():
+        value = path.read_text(encoding="utf-8").strip()
+        if value:
+            return value
+    instance_path.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(nbytes)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(value + "\n")
+    return value
+
+
+def finalise(config: dict, instance_path: Path) -> None:
+    """Fill in derived settings and enforce the production rules in place."""
+    if config.get("SQLALCHEMY_DATABASE_URI"):
+        config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    else:
+        instance_path.mkdir(parents=True, exist_ok=True)
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'dsr.sqlite3'}"
+
+    key = config.get("SECRET_KEY")
+    if config.get("APP_ENV") == "production":
+        if not key or key.strip().lower() in DEFAULT_SECRET_KEYS or len(key) < 32:
+            raise ConfigError(
+                "SECRET_KEY is missing, a default value or shorter than 32 characters; "
+                "production mode refuses to start."
+            )
+    elif not key:
+        config["SECRET_KEY"] = instance_secret(instance_path, "secret_key")
+
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        opts = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        opts.setdefault("connect_args", {}).setdefault("timeout", 30)
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = opts

@@ -1,0 +1,44 @@
+"""Engine-level settings for SQLite: WAL, foreign keys, and write transactions.
+
+SQLite allows one writer. A deferred transaction that read first and then
+writes fails at once (SQLITE_BUSY_SNAPSHOT) if another writer committed in
+between, instead of waiting; so every transaction that may write begins with
+BEGIN IMMEDIATE and waits its turn (busy_timeout). Safe HTTP methods keep a
+plain BEGIN so readers never queue behind writers.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+_SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+def _on_connect(dbapi_conn, record) -> None:
+    if not isinstance(dbapi_conn, sqlite3.Connection):
+        return
+    dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _on_begin(conn) -> None:
+    if conn.dialect.name != "sqlite":
+        return
+    read_only = has_request_context() and request.method in _SAFE
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def install() -> None:
+    if getattr(install, "_done", False):
+        return
+    event.listen(Engine, "connect", _on_connect)
+    event.listen(Engine, "begin", _on_begin)
+    install._done = True

@@ -1,0 +1,11 @@
+"""Which demo steps the seeded test template loads (the fast, essential ones)."""
+from __future__ import annotations
+
+
+def seed_steps():
+    from server.demo.cli import STEPS
+
+    return [(label, fn) for label, fn in STEPS if label in SEEDED]
+
+
+SEEDED = {"departments and accounts"}
