@@ -7,54 +7,39 @@ role they lack, or 404 where an object outside their view is hidden).
 """
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field
-from typing import Callable
+import importlib
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import DEMO_PASSWORD
 from tests.support.http import Session
-
-PERSONAS = ["anonymous", "office", "auditor", "scjg-admin", "scjg-leader", "scjg-reviewer", "scjg-insp1", "sthj-admin"]
-AUTHED = set(PERSONAS) - {"anonymous"}
-_seq = itertools.count()
-
-
-@dataclass
-class Row:
-    allowed: set[str]
-    request: Callable[[dict, str], tuple[str, dict]]
-    hidden: set[str] = field(default_factory=set)  # refused with 404 rather than 403
-
-
-def _uniq() -> int:
-    return next(_seq)
+from tests.support.matrix import AUTHED, PERSONAS, Row, uniq
 
 
 def _login_body(ctx, who):
     return "/api/v1/auth/login", {"json": {"username": "scjg-insp3", "password": DEMO_PASSWORD,
-                                           "device_id": f"matrix-dev-{_uniq():04d}", "device_name": "x"}}
+                                           "device_id": f"matrix-dev-{uniq():04d}", "device_name": "x"}}
 
 
 def _refresh_body(ctx, who):
-    s = Session.login(ctx["client"], "scjg-insp3", DEMO_PASSWORD, f"matrix-ref-{_uniq():04d}")
+    s = Session.login(ctx["client"], "scjg-insp3", DEMO_PASSWORD, f"matrix-ref-{uniq():04d}")
     return "/api/v1/auth/refresh", {"json": {"refresh_token": s.refresh_token, "device_id": s.device_id}}
 
 
 def _dept(ctx, who):
-    n = _uniq()
+    n = uniq()
     return "/api/v1/departments", {"json": {"code": f"m{n}", "name": f"矩阵测试局{n}", "level": "city",
                                             "region_code": "140900"}}
 
 
 def _user(ctx, who):
-    n = _uniq()
+    n = uniq()
     return "/api/v1/users", {"json": {"username": f"matrix{n}", "display_name": "矩阵", "department_id": ctx["scjg"],
                                       "roles": ["inspector"], "password": "long-enough-1"}}
 
 
-MATRIX: dict[tuple[str, str], Row] = {
+CORE: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/auth/login"): Row(set(PERSONAS), _login_body),
     ("POST", "/api/v1/auth/refresh"): Row(set(PERSONAS), _refresh_body),
     ("POST", "/api/v1/auth/logout"): Row(AUTHED, lambda c, w: ("/api/v1/auth/logout", {})),
@@ -90,6 +75,19 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/audit/verify"): Row({"office", "auditor"}, lambda c, w: ("/api/v1/audit/verify", {})),
 }
 
+def _feature_modules():
+    here = Path(__file__).parent
+    for path in sorted(here.glob("*/matrix.py")):
+        yield importlib.import_module(f"tests.server.{path.parent.name}.matrix")
+
+
+FEATURES = list(_feature_modules())
+MATRIX: dict[tuple[str, str], Row] = dict(CORE)
+for _mod in FEATURES:
+    overlap = set(MATRIX) & set(_mod.ROWS)
+    assert not overlap, overlap
+    MATRIX.update(_mod.ROWS)
+
 # Documentation routes, open to all by design.
 PUBLIC_DOCS = {("GET", "/api/v1/openapi.json"), ("GET", "/api/v1/docs")}
 
@@ -113,13 +111,17 @@ def test_every_api_route_is_in_the_matrix(app):
 def test_matrix(app, client, key):
     row = MATRIX[key]
     method, _ = key
-    sessions = {p: Session.login(client, p, DEMO_PASSWORD, f"matrix-{p}-{_uniq():04d}") for p in AUTHED}
+    sessions = {p: Session.login(client, p, DEMO_PASSWORD, f"matrix-{p}-{uniq():04d}") for p in AUTHED}
     users = client.get("/api/v1/users?limit=500", headers=sessions["office"].headers).get_json()["items"]
     insp2 = next(u["id"] for u in users if u["username"] == "scjg-insp2")
     phone = Session.login(client, "scjg-insp2", DEMO_PASSWORD, "matrix-insp2-phone")
     depts = client.get("/api/v1/departments", headers=sessions["office"].headers).get_json()
     ctx = {"client": client, "insp2": insp2, "scjg": next(d["id"] for d in depts if d["code"] == "scjg"),
-           "insp2_device": client.get("/api/v1/me", headers=phone.headers).get_json()["device"]["id"]}
+           "insp2_device": client.get("/api/v1/me", headers=phone.headers).get_json()["device"]["id"],
+           "sessions": sessions, "app": app}
+    for mod in FEATURES:
+        if hasattr(mod, "prepare"):
+            mod.prepare(ctx)
     outcomes = {}
     for persona in PERSONAS:
         path, kwargs = row.request(ctx, persona)
