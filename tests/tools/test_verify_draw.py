@@ -118,8 +118,9 @@ def test_shared_vector_as_package_passes(tmp_path):
     if not path.exists():
         pytest.skip("shared test vector not present")
     v = json.loads(path.read_text(encoding="utf-8"))
-    pkg = P.build_audit_package(plan=v["plan"], snapshot=v["snapshot"], nonce=bytes.fromhex(v["nonce"]),
-                                beacon_value=v["beacon_value"], committed_at="2026-11-27T00:00:00Z")
+    pkg = P.build_audit_package(plan=v["plan"], snapshot=v["snapshot"],
+                                nonce=bytes.fromhex(v["nonce"]), beacon_value=v["beacon_value"],
+                                committed_at="2026-11-27T00:00:00Z")
     assert pkg["seed"] == v["seed"]
     assert {s: r["selected"] for s, r in pkg["results"].items()} == v["selections"]
     assert run_verifier(tmp_path, pkg).returncode == 0
@@ -131,7 +132,8 @@ def _first_non_leader_swap(pkg):
     object_id, team = next(iter(t["teams"].items()))
     member = team["members"][-1]
     dept = next(r["department"] for r in t["pool"] if r["id"] == member)
-    other = next(r["id"] for r in t["pool"] if r["department"] == dept and r["id"] not in team["members"])
+    other = next(r["id"] for r in t["pool"]
+                 if r["department"] == dept and r["id"] not in team["members"])
     team["members"][-1] = other
     team["roles"][other] = team["roles"].pop(member)
 
@@ -205,3 +207,20 @@ def test_verifier_is_standalone():
     imports = {line.split()[1].split(".")[0] for line in source.splitlines()
                if line.startswith(("import ", "from "))}
     assert imports <= {"argparse", "hashlib", "hmac", "json", "sys", "decimal"}
+
+
+def test_package_refuses_team_parameters_that_differ_from_the_plan():
+    plan, snapshot, pool, rule = _inputs()
+    other = T.TeamRule(rule.initiating_department, rule.participating_departments, rule.min_size, 7)
+    with pytest.raises(ValueError, match="teams"):
+        P.build_audit_package(plan=plan, snapshot=snapshot, nonce=NONCE, beacon_value=BEACON,
+                              committed_at="2026-11-27T08:00:00Z", pool=pool, rule=other)
+
+
+def test_teams_section_missing_while_plan_names_it_fails(tmp_path, package):
+    pkg = copy.deepcopy(package)
+    del pkg["teams"]
+    for sub in pkg["substitutions"]:
+        sub.pop("team")
+    result = run_verifier(tmp_path, pkg)
+    assert result.returncode == 1 and "FAIL team_params:" in result.stdout

@@ -28,7 +28,8 @@ VECTOR_CANDIDATES = [ROOT.parent / "shared/data/draw/dsr-wrs-v1-vector.json",
 
 def _vector_inline():
     """The shared test vector, rebuilt from its pattern so the test does not need the file."""
-    plan = {"algorithm": "dsr-wrs-v1", "task": "T1", "strata": {"A": "0.20", "B": "0.30", "D": "0.60"},
+    plan = {"algorithm": "dsr-wrs-v1", "task": "T1",
+            "strata": {"A": "0.20", "B": "0.30", "D": "0.60"},
             "rounding": "ceil", "weight_rule": "1 default; 2 if not checked 2y; 3 if 3y+",
             "exclusion_rule": "A checked this year",
             "beacon": {"source": "lottery", "reference": "2026-11-28"}}
@@ -60,7 +61,8 @@ def _check_vector(v):
     assert draw["seed"] == v["seed"]
     assert {s: r["selected"] for s, r in draw["strata"].items()} == v["selections"]
     for s, r in draw["strata"].items():
-        rows = [(x["id"], x["weight"]) for x in v["snapshot"] if x["stratum"] == s and not x["excluded"]]
+        rows = [(x["id"], x["weight"]) for x in v["snapshot"]
+                if x["stratum"] == s and not x["excluded"]]
         assert r["ranking"] == A.rank_stratum_decimal(rows, bytes.fromhex(v["seed"]))
 
 
@@ -90,7 +92,8 @@ def test_second_pinned_example_with_chinese_ids_unplanned_and_empty_strata():
     draw = A.run_draw(plan, snapshot, hashlib.sha256(b"example-2").digest(),
                       "drand round 123456: 8c1f...e2")
     assert draw["plan_hash"] == "c2dde9aae02bb08bb6da8d769dc0758ecb7ec9988db7f1364081f31342099bff"
-    assert draw["snapshot_hash"] == "290fce641da8506964e365df0533e5da7717b1d7f5ba0ce4de9ce63404d1f748"
+    assert draw["snapshot_hash"] == (
+        "290fce641da8506964e365df0533e5da7717b1d7f5ba0ce4de9ce63404d1f748")
     assert draw["commitment"] == "92b3b5a87722c7e271b913f9d3a3c49e5a17a6aeb223a57b1066f2155b0d10e5"
     assert draw["seed"] == "674a90f52d2fcb5c30f933e8a0b6f149d2204a813d18d4e02941cc474e7c4264"
     assert draw["strata"] == {
@@ -129,7 +132,8 @@ def test_jcs_values_and_escapes():
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    lambda children: (st.lists(children, max_size=4)
+                      | st.dictionaries(st.text(max_size=5), children, max_size=4)),
     max_leaves=20)
 
 
@@ -148,6 +152,12 @@ def test_jcs_round_trips_and_agrees_with_sorted_dumps(value):
     if _ascii_keys(value):  # code point order == UTF-16 order for these keys
         assert text == json.dumps(value, sort_keys=True, separators=(",", ":"),
                                   ensure_ascii=False).encode("utf-8")
+
+
+@given(json_values)
+def test_jcs_agrees_with_the_rfc8785_library(value):
+    rfc8785 = pytest.importorskip("rfc8785")  # the server's audit log uses it
+    assert A.jcs(value) == rfc8785.dumps(value)
 
 
 @given(st.text(), st.text(), st.integers(0, 2**53 - 1), st.none() | st.text())
@@ -213,7 +223,7 @@ def _near_tied_rows(rnd, seed, count):
     top = max(v for _, v in candidates)
     scale = Decimal(2**52 + rnd.randrange(2**51))
     rows = [(oid, int((v / top * scale).to_integral_value())) for oid, v in candidates]
-    # sprinkle exact duplicates of a weight ratio and ordinary rows around them
+    # plus a few ordinary rows around them
     rows += [("R%05d" % i, rnd.randint(1, 5)) for i in range(rnd.randint(0, 5))]
     return rows
 
@@ -317,7 +327,8 @@ def test_higher_weight_is_drawn_more_often():
     wins = Counter()
     trials = 3000
     for k in range(trials):
-        wins.update(A.select(plan, snapshot, hashlib.sha256(b"%d" % k).digest())["strata"]["B"]["selected"])
+        seed = hashlib.sha256(b"%d" % k).digest()
+        wins.update(A.select(plan, snapshot, seed)["strata"]["B"]["selected"])
     # P(heavy first) = 3/12 = 0.25 (750 expected, sd ~24); each light object 1/12 (250).
     assert 630 < wins["heavy"] < 870
     light = [wins["light%d" % i] for i in range(9)]
@@ -325,7 +336,8 @@ def test_higher_weight_is_drawn_more_often():
 
 
 def test_substitution_takes_next_unused_in_ranking():
-    strata = {"A": {"N": 5, "n": 2, "ranking": ["a3", "a1", "a5", "a2", "a4"], "selected": ["a3", "a1"]}}
+    strata = {"A": {"N": 5, "n": 2, "ranking": ["a3", "a1", "a5", "a2", "a4"],
+                    "selected": ["a3", "a1"]}}
     first = P.substitute_object(strata, "A", "a1")
     assert first == "a5"
     subs = [{"stratum": "A", "outgoing_object": "a1", "incoming_object": "a5"}]
@@ -397,8 +409,7 @@ def _scenario():
     pool = [T.Inspector("S%02d" % i, "SCJ", frozenset({"food"})) for i in range(8)]
     pool += [T.Inspector("W%02d" % i, "WJW", frozenset({"food"} if i % 2 else {"drug"}))
              for i in range(6)]
-    pool += [T.Inspector("Y%02d" % i, "YJJ", frozenset(), conflicts=frozenset({"O1"}) if i == 0 else frozenset())
-             for i in range(3)]
+    pool += [T.Inspector("Y%02d" % i, "YJJ", conflicts={"O1"} if i == 0 else ()) for i in range(3)]
     pool.append(T.Inspector("S99", "SCJ", active=False))
     rule = T.TeamRule("SCJ", {"WJW": {"food"}, "YJJ": set()}, min_size=4, cap=3)
     return pool, rule, ["O%d" % i for i in range(5)], hashlib.sha256(b"teams").digest()
@@ -417,7 +428,8 @@ def test_teams_follow_each_objects_own_ordering():
 
 
 def test_infeasible_pool_is_refused_with_shortfalls():
-    pool = [T.Inspector("S1", "SCJ"), T.Inspector("S2", "SCJ"), T.Inspector("W1", "WJW", frozenset({"drug"})),
+    pool = [T.Inspector("S1", "SCJ"), T.Inspector("S2", "SCJ"),
+            T.Inspector("W1", "WJW", frozenset({"drug"})),
             T.Inspector("Y1", "YJJ", conflicts=frozenset({"O1"})), T.Inspector("Y2", "YJJ")]
     rule = T.TeamRule("SCJ", {"WJW": {"food"}, "YJJ": set()}, min_size=4, cap=2)
     shortfalls = T.check_feasibility(pool, rule, 3, ["O1", "O2", "O3"])
@@ -428,11 +440,13 @@ def test_infeasible_pool_is_refused_with_shortfalls():
     assert (cap["needed"], cap["available"]) == (2 + (3 - 1) * 2 // 2, 2)
     blocked = by_code[("conflicts_block_object", "YJJ")]
     assert blocked["object_id"] == "O1" and blocked["available"] == 1
-    assert all(set(s) >= {"code", "department", "needed", "available", "message"} for s in shortfalls)
+    fields = {"code", "department", "needed", "available", "message"}
+    assert all(set(s) >= fields for s in shortfalls)
     with pytest.raises(T.TeamMatchingError) as err:
         T.match_teams(pool, rule, bytes(32), ["O1", "O2", "O3"])
     assert any(s["department"] == "WJW" for s in err.value.shortfalls)
-    assert T.check_feasibility([T.Inspector("S1", "SCJ")], T.TeamRule("SCJ"), 1)[0]["code"] == "too_few_inspectors"
+    lonely = T.check_feasibility([T.Inspector("S1", "SCJ")], T.TeamRule("SCJ"), 1)
+    assert lonely[0]["code"] == "too_few_inspectors" and "SCJ" in lonely[0]["message"]
 
 
 def test_feasibility_bound_is_tight_for_greedy():
@@ -460,7 +474,8 @@ def test_replacement_changes_exactly_one_team():
     assert rule.qualifies(by_id[incoming], "WJW") and outgoing not in new_team["members"]
     load = Counter(m for t in teams.values() for m in t["members"])
     order = T.inspector_ordering(seed, target, [i.id for i in pool])
-    expected = next(i for i in order if rule.qualifies(by_id[i], "WJW") and i not in teams[target]["members"]
+    expected = next(i for i in order
+                    if rule.qualifies(by_id[i], "WJW") and i not in teams[target]["members"]
                     and load[i] < rule.cap and by_id[i].active and by_id[i].available
                     and target not in by_id[i].conflicts)
     assert incoming == expected
@@ -503,3 +518,22 @@ def test_pool_hash_is_canonical():
     section = T.team_plan_section(pool, rule)
     assert section["pool_hash"] == T.pool_hash(pool) and section["cap"] == 3
     assert T.TeamRule.from_dict(section) == rule
+
+
+def test_team_inputs_are_validated():
+    with pytest.raises(ValueError):
+        T.Inspector("S1", "SCJ", qualifications="food")  # a string is not a set of tags
+    with pytest.raises(ValueError):
+        T.as_inspector({"id": "S1", "department": "SCJ", "active": "yes"})
+    mapped = T.as_inspector({"id": "S1", "department": "SCJ", "available_in_window": False})
+    assert mapped.available is False
+    with pytest.raises(ValueError):
+        T.TeamRule("SCJ", {"SCJ": set()})
+    with pytest.raises(ValueError):
+        T.TeamRule("SCJ", {"WJW": "food"})
+    with pytest.raises(ValueError):
+        T.TeamRule("SCJ", cap=0)
+    assert T.TeamRule("SCJ", {"A": set(), "B": set(), "C": set()}, min_size=2).team_size == 4
+    pool = [T.Inspector("S1", "SCJ"), T.Inspector("S2", "SCJ")]
+    with pytest.raises(ValueError):
+        T.match_teams(pool, T.TeamRule("SCJ", cap=5), bytes(32), ["O1", "O1"])
