@@ -65,9 +65,12 @@ def configure_blueprints(app: Flask) -> None:
     from . import health, web
     from .accounts.api import blp as accounts_blp
     from .audit.api import blp as audit_blp
+    from .catalog.api import blp as catalog_blp
     from .extensions import api
+    from .plans.api import blp as plans_blp
+    from .public.api import blp as public_blp
 
-    for blp in (accounts_blp, audit_blp):
+    for blp in (accounts_blp, audit_blp, catalog_blp, plans_blp, public_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)

@@ -18,6 +18,8 @@ from werkzeug.exceptions import HTTPException
 log = logging.getLogger(__name__)
 
 PROBLEM_MIME = "application/problem+json"
+# Extension members may never overwrite the standard ones.
+_RESERVED = frozenset({"type", "title", "status", "detail", "code", "instance", "errors"})
 
 
 class ApiError(Exception):
@@ -61,7 +63,7 @@ class ApiError(Exception):
         }
         if self.errors:
             body["errors"] = self.errors
-        body.update(self.extra)
+        body.update({k: v for k, v in self.extra.items() if k not in _RESERVED})
         return body
 
 
@@ -204,7 +206,7 @@ def problem_response(
     if errors:
         body["errors"] = errors
     if extra:
-        body.update(extra)
+        body.update({k: v for k, v in extra.items() if k not in _RESERVED})
     rid = getattr(g, "request_id", None) if _has_g() else None
     if rid:
         body["instance"] = f"urn:request:{rid}"

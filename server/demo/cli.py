@@ -15,11 +15,15 @@ from ..config import instance_secret
 from ..extensions import db
 from ..settings import get_setting, set_setting
 from ..types import utcnow
-from . import accounts
+from . import accounts, catalog, plans
 from .names import NameMaker
 
 # Steps run in order; later features append theirs.
-STEPS = [("departments and accounts", accounts.load)]
+STEPS = [
+    ("departments and accounts", accounts.load),
+    ("check items", catalog.load),
+    ("annual plans", plans.load),
+]
 
 
 def demo_password() -> str:

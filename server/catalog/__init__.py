@@ -1,0 +1,1 @@
+"""Check-item lists (随机抽查事项清单) with versioned working guides."""

@@ -1,0 +1,1 @@
+"""What anyone may read without logging in: lists, plans, draws, results."""
