@@ -55,6 +55,9 @@ def configure_extensions(app: Flask) -> None:
 
     dbsetup.install()
     install_session_hooks()
+    from sync.changes import install_session_hooks as install_sync_hooks
+
+    install_sync_hooks()  # after the audit hook: locks are always taken in the same order
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), compare_type=True, render_as_batch=True)
     api.init_app(app, spec_kwargs={"info": {"description": "忻州市市场监管领域部门联合“双随机、一公开”抽查系统接口。所有错误均为 RFC 9457 application/problem+json。"}})
@@ -69,8 +72,9 @@ def configure_blueprints(app: Flask) -> None:
     from .extensions import api
     from .plans.api import blp as plans_blp
     from .public.api import blp as public_blp
+    from sync.api import blp as sync_blp
 
-    for blp in (accounts_blp, audit_blp, catalog_blp, plans_blp, public_blp):
+    for blp in (accounts_blp, audit_blp, catalog_blp, plans_blp, public_blp, sync_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)

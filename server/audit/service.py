@@ -87,6 +87,13 @@ def pending_count(session: Session) -> int:
     return len(session.info.get(_PENDING, []))
 
 
+def rewind(session: Session, mark: int) -> None:
+    """Drop entries queued after `mark` (their savepoint was rolled back)."""
+    pending = session.info.get(_PENDING)
+    if pending is not None:
+        del pending[mark:]
+
+
 def _iso(ts: dt.datetime) -> str:
     return ts.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 

@@ -1,0 +1,86 @@
+"""Serving the caller's changes since their cursor, or a full snapshot (reset)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from server.extensions import db
+from server.settings import get_setting
+from server.types import utcnow
+
+from .changes import current_seq
+from .clients import claim
+from .models import SyncFeed
+from .registry import ENTITIES
+from .schemas import MAX_MUTATIONS
+
+CURSOR_PREFIX = "v1."
+
+
+def limits(app_config) -> dict:
+    return {"max_mutations": MAX_MUTATIONS, "max_body_bytes": app_config["MAX_CONTENT_LENGTH"]}
+
+
+def encode_cursor(seq: int) -> str:
+    return f"{CURSOR_PREFIX}{seq}"
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if not cursor or not cursor.startswith(CURSOR_PREFIX):
+        return None
+    try:
+        value = int(cursor[len(CURSOR_PREFIX):])
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
+def _snapshot(principal) -> list[dict]:
+    changes = []
+    for ent in sorted(ENTITIES.values(), key=lambda e: (e.order, e.name)):
+        for entity_id, data in ent.snapshot(principal):
+            changes.append({"seq": 0, "entity": ent.name, "op": "put", "id": str(entity_id), "data": data})
+    return changes
+
+
+def pull(principal, client_id: str, cursor: str | None, limit: int, app_config) -> dict:
+    client = claim(principal, client_id)
+    client.last_pull_at = utcnow()
+    top = current_seq(db.session)
+    floor = int(get_setting("sync_feed_floor", 0) or 0)
+    after = decode_cursor(cursor)
+    base = {"last_mutation_id": client.last_mutation_id, "limits": limits(app_config),
+            "server_time": utcnow().isoformat()}
+    if after is None or after < floor or after > top:
+        # Unknown, pruned or foreign cursor: the complete view. The cursor is
+        # read before the snapshot, so later changes are sent again, never lost.
+        changes = _snapshot(principal)
+        db.session.commit()
+        return {**base, "cursor": encode_cursor(top), "more": False, "reset": True, "changes": changes}
+
+    rows = db.session.execute(
+        select(SyncFeed.seq, SyncFeed.entity, SyncFeed.entity_id, SyncFeed.op)
+        .where(SyncFeed.recipient_id == principal.user_id, SyncFeed.seq > after)
+        .order_by(SyncFeed.seq).limit(limit + 1)
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    new_cursor = rows[-1].seq if rows else after
+    # Several changes of one entity in a page collapse into its latest.
+    latest: dict[tuple[str, str], tuple[int, str]] = {}
+    for r in rows:
+        latest[(r.entity, r.entity_id)] = (r.seq, r.op)
+    by_entity: dict[str, list[str]] = {}
+    for (entity, entity_id), (_, op) in latest.items():
+        if op == "put" and entity in ENTITIES:
+            by_entity.setdefault(entity, []).append(entity_id)
+    loaded = {name: ENTITIES[name].load(ids, principal) for name, ids in by_entity.items()}
+    changes = []
+    for (entity, entity_id), (seq, op) in sorted(latest.items(), key=lambda kv: kv[1][0]):
+        data = loaded.get(entity, {}).get(entity_id) if op == "put" else None
+        if data is None:
+            # Deleted, or no longer in the caller's view: the phone drops it.
+            changes.append({"seq": seq, "entity": entity, "op": "del", "id": entity_id, "data": None})
+        else:
+            changes.append({"seq": seq, "entity": entity, "op": "put", "id": entity_id, "data": data})
+    db.session.commit()
+    return {**base, "cursor": encode_cursor(new_cursor), "more": more, "reset": False, "changes": changes}

@@ -1,0 +1,140 @@
+"""Applying a batch of mutations exactly once, in order.
+
+The batch runs in one transaction: each mutation in a savepoint, its stored
+result and the client's `last_mutation_id` committed together with its
+effects. A crash before the commit leaves nothing; the replay then applies
+everything. A transient database failure answers 503 and nothing of the
+batch is applied, so the client retries the same batch.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from server.audit import service as audit
+from server.canonical import jcs
+from server.errors import ApiError, BadRequest, flatten_messages
+from server.extensions import db
+from server.types import utcnow
+
+from . import changes
+from .clients import claim
+from .models import SyncMutation
+from .registry import MUTATORS, MutationContext
+
+log = logging.getLogger(__name__)
+SCHEMA_VERSION = 1
+
+
+def _reject(code: str, title: str, detail: str, errors=None, status: int = 422) -> dict:
+    return ApiError(detail, code=code, title=title, status=status, errors=errors).to_problem()
+
+
+def _apply_one(ctx: MutationContext, name: str, raw_args: dict) -> tuple[str, dict | None, dict | None, dict | None]:
+    """(status, conflict, problem, data) for one mutation."""
+    mut = MUTATORS.get(name)
+    if mut is None:
+        return "rejected", None, _reject("unknown_mutation", "未知的操作类型", f"服务器不认识操作“{name}”，请更新应用。"), None
+    try:
+        args = mut.schema.load(raw_args)
+    except ValidationError as err:
+        return "rejected", None, _reject("validation_failed", "数据校验未通过", "提交的数据未通过校验。",
+                                         flatten_messages(err.messages)), None
+    marks = (audit.pending_count(db.session), changes.pending_count(db.session))
+    try:
+        with db.session.begin_nested():
+            outcome = mut.fn(ctx, args)
+            db.session.flush()
+    except BaseException:
+        # The savepoint is gone: so are the audit entries and changes it queued.
+        audit.rewind(db.session, marks[0])
+        changes.rewind(db.session, marks[1])
+        return _failure(name)
+
+    conflict = outcome.conflict if outcome else None
+    data = outcome.data if outcome and outcome.data else None
+    return "applied", conflict, None, data
+
+
+def _failure(name: str):
+    """Classify the exception being handled into a rejection, or re-raise it."""
+    import sys
+
+    err = sys.exc_info()[1]
+    if isinstance(err, ApiError):
+        return "rejected", None, err.to_problem(), None
+    if isinstance(err, OperationalError) or (isinstance(err, DBAPIError) and err.connection_invalidated):
+        raise err  # transient: the whole batch answers 503 and is retried
+    if isinstance(err, DBAPIError):
+        log.exception("mutation %s failed on a database constraint", name)
+        return "rejected", None, _reject("conflict", "与服务器数据冲突", "该操作与服务器上的数据冲突，未能保存。", status=409), None
+    if not isinstance(err, Exception):
+        raise err  # KeyboardInterrupt, SystemExit: never swallowed
+    # A bug must not block the phone's queue forever: the mutation is kept,
+    # shown to the user as needing attention, and can be re-sent later.
+    log.exception("mutator %s crashed", name)
+    return "rejected", None, _reject("internal_error", "服务器处理出错", "服务器处理此操作时出错，已记录。请稍后重试或联系管理员。",
+                                     status=500), None
+
+
+def push(principal, client_id: str, schema_version: int, mutations: list[dict]) -> dict:
+    if schema_version != SCHEMA_VERSION:
+        raise BadRequest(f"同步协议版本 {schema_version} 不受支持（服务器为 {SCHEMA_VERSION}），请更新应用。",
+                         code="unsupported_schema_version")
+    client = claim(principal, client_id, lock=True)
+    last = client.last_mutation_id
+    results: list[dict] = []
+    summary: list[dict] = []
+    stopped = False
+    for m in mutations:
+        mid = m["id"]
+        if mid <= last:
+            stored = db.session.execute(select(SyncMutation).where(
+                SyncMutation.client_id == client.client_id, SyncMutation.mutation_id == mid)).scalar_one_or_none()
+            results.append({"id": mid, "status": "duplicate",
+                            "original_status": stored.status if stored else None,
+                            "conflict": stored.conflict if stored else None,
+                            "problem": stored.problem if stored else None})
+            continue
+        if mid > last + 1:
+            stopped = True
+            break
+        ctx = MutationContext(principal=principal, client_id=client.client_id, mutation_id=mid,
+                              client_time=m.get("client_time"))
+        status, conflict, problem, data = _apply_one(ctx, m["name"], m["args"])
+        db.session.add(SyncMutation(client_id=client.client_id, mutation_id=mid, name=m["name"], args=m["args"],
+                                    client_time=m.get("client_time"), status=status, conflict=conflict,
+                                    problem=problem, processed_at=utcnow()))
+        last = mid
+        results.append({"id": mid, "status": status, "conflict": conflict, "problem": problem, "data": data})
+        summary.append({"id": mid, "name": m["name"], "status": status,
+                        "args_sha256": hashlib.sha256(jcs(_jsonable(m["args"]))).hexdigest()})
+    client.last_mutation_id = last
+    client.last_push_at = utcnow()
+    if summary:
+        audit.record(db.session, "sync.push", "sync_client", client.client_id,
+                     {"mutations": summary, "last_mutation_id": last})
+    db.session.commit()
+    return {"last_mutation_id": last, "stopped_at_gap": stopped, "results": results}
+
+
+def _jsonable(value):
+    """Args as received are JSON already; floats are allowed in JCS but keep them exact."""
+    return json.loads(json.dumps(value))
+
+
+def rejections(principal, client_id: str | None) -> list[SyncMutation]:
+    """The caller's rejected mutations (what the phone lists as needing attention)."""
+    from .models import SyncClient
+
+    stmt = (select(SyncMutation).join(SyncClient, SyncClient.client_id == SyncMutation.client_id)
+            .where(SyncClient.user_id == principal.user_id, SyncMutation.status == "rejected")
+            .order_by(SyncMutation.processed_at.desc()).limit(500))
+    if client_id:
+        stmt = stmt.where(SyncMutation.client_id == client_id)
+    return list(db.session.execute(stmt).scalars())
