@@ -209,3 +209,51 @@ def test_as_dict_is_json_ready(photos):
     data = json.loads(json.dumps(result.as_dict()))
     assert data["derivatives"]["view"]["sha256"] == hashlib.sha256(result.derivatives["view"].data).hexdigest()
     assert data["exif"]["gps"]["lon"] < 0
+
+
+def test_avif_is_processed():
+    buf = io.BytesIO()
+    Image.linear_gradient("L").convert("RGB").resize((2000, 1500)).save(buf, "AVIF", quality=60)
+    result = process_image(io.BytesIO(buf.getvalue()))
+    assert result.mime == "image/avif" and decoded(result.derivatives["view"]).size == (1600, 1200)
+
+
+def _jpeg_with_icc(colour, icc: bytes | None) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(buf, "JPEG", quality=100, subsampling=0, icc_profile=icc)
+    return buf.getvalue()
+
+
+def test_display_p3_is_converted_to_srgb(photos):
+    from media.derivatives import register_heif
+
+    register_heif()
+    with Image.open(photos / "mobile_iphone_13_pro_max.HEIC") as heic:
+        p3 = heic.info["icc_profile"]
+    colour = (200, 100, 50)
+    plain = decoded(process_image(io.BytesIO(_jpeg_with_icc(colour, None))).derivatives["view"]).getpixel((32, 24))
+    managed = process_image(io.BytesIO(_jpeg_with_icc(colour, p3)))
+    pixel = decoded(managed.derivatives["view"]).getpixel((32, 24))
+    assert plain == pytest.approx(colour, abs=3)
+    # the same numbers mean a more saturated colour in P3: red goes up, green and blue down
+    assert pixel[0] > plain[0] + 5 and pixel[2] < plain[2] - 5
+    assert managed.warnings == []
+
+
+def test_broken_icc_profile_is_a_warning(photos):
+    result = process_image(io.BytesIO(_jpeg_with_icc((10, 20, 30), b"\x00" * 200)))
+    assert result.preview and any(w.startswith("icc:") for w in result.warnings)
+
+
+def test_process_wide_pixel_limit(photos):
+    from media import derivatives
+
+    try:
+        derivatives.set_max_image_pixels(200_000)
+        with pytest.raises(MediaError) as info:
+            process_image(photos / "gps_DSCN0010.jpg")
+        assert info.value.code == "image_too_large"
+    finally:
+        derivatives.set_max_image_pixels(50_000_000)
+    assert Image.MAX_IMAGE_PIXELS == derivatives.MAX_IMAGE_PIXELS == 50_000_000
+    assert process_image(photos / "gps_DSCN0010.jpg").preview

@@ -31,8 +31,11 @@ CASES = [
     (riff(b"WEBP"), "photo", "image/webp"),
     (ftyp(b"heic", b"mif1", b"heic"), "photo", "image/heic"),
     (ftyp(b"heix", b"mif1"), "photo", "image/heic"),
-    (ftyp(b"mif1", b"mif1", b"heic"), "photo", "image/heif"),  # major brand decides first
-    (ftyp(b"msf1", b"hevc"), "photo", "image/heif-sequence"),
+    (ftyp(b"mif1", b"mif1", b"heic"), "photo", "image/heic"),  # the specific brand wins
+    (ftyp(b"mif1", b"mif1", b"miaf"), "photo", "image/heif"),
+    (ftyp(b"mif1", b"mif1", b"avif", b"miaf"), "photo", "image/avif"),
+    (ftyp(b"msf1", b"msf1"), "photo", "image/heif-sequence"),
+    (ftyp(b"msf1", b"hevc"), "photo", "image/heic-sequence"),
     (ftyp(b"hevc", b"msf1"), "photo", "image/heic-sequence"),
     (ftyp(b"avif", b"mif1", b"miaf"), "photo", "image/avif"),
     # video
@@ -114,7 +117,7 @@ def test_sniff_rejects_everything_else(head):
 
 
 def test_claimed_audio_chooses_audio_reading_of_the_same_container():
-    webm = CASES[19][0]
+    webm = next(head for head, _, mime in CASES if mime == "video/webm")
     assert sniff(webm) == ("video", "video/webm")
     assert sniff(webm, "audio/webm;codecs=opus") == ("audio", "audio/webm")
     mp4 = ftyp(b"isom", b"isom")

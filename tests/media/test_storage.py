@@ -109,7 +109,9 @@ def test_put_file_copy_and_move(store, tmp_path):
     source = tmp_path / "upload.bin"
     source.write_bytes(b"copied")
     copied = store.put_file(source)
-    assert source.exists() and store.open(copied.sha256).read() == b"copied"
+    assert source.exists()
+    with store.open(copied.sha256) as f:
+        assert f.read() == b"copied"
 
     staged = store.temp_dir.parent / "staged.bin"  # same filesystem as the store
     staged.write_bytes(b"moved, not copied")

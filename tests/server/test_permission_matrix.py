@@ -76,9 +76,12 @@ CORE: dict[tuple[str, str], Row] = {
 }
 
 def _feature_modules():
-    here = Path(__file__).parent
-    for path in sorted(here.glob("*/matrix.py")):
-        yield importlib.import_module(f"tests.server.{path.parent.name}.matrix")
+    tests = Path(__file__).parent.parent
+    for path in sorted([*tests.glob("server/*/matrix.py"), *tests.glob("*/matrix.py")]):
+        if path.parent.name == "support":
+            continue
+        dotted = ".".join(path.relative_to(tests.parent).with_suffix("").parts)
+        yield importlib.import_module(dotted)
 
 
 FEATURES = list(_feature_modules())
