@@ -1,5 +1,6 @@
 """Import every feature's models so the metadata (and Alembic) sees all tables."""
 from .accounts import models as accounts_models  # noqa: F401
+from .audit import checkpoints as audit_checkpoints  # noqa: F401
 from .audit import models as audit_models  # noqa: F401
 from . import settings  # noqa: F401
 from .catalog import models as catalog_models  # noqa: F401

@@ -73,3 +73,54 @@ def verify_now():
     report = verify(db.session)
     return {"ok": report.ok, "entries": report.entries,
             "findings": [f.__dict__ for f in report.findings]}
+
+
+class AuditCheckpointSchema(BaseSchema):
+    id = fields.Integer()
+    size = fields.Integer()
+    head_hash = fields.String()
+    created_at = fields.DateTime()
+    key_id = fields.String()
+    public_key = fields.String()
+    signature = fields.String()
+    text = fields.String(metadata={"description": "可导出保存的检查点文本"})
+
+
+class PublicKeySchema(BaseSchema):
+    algorithm = fields.String()
+    key_id = fields.String()
+    public_key = fields.String()
+
+
+@blp.route("/checkpoints", methods=["GET"])
+@requires(Role.OFFICE_ADMIN, Role.AUDITOR)
+@blp.response(200, AuditCheckpointSchema(many=True))
+def list_checkpoints():
+    """已签名的审计日志检查点（新的在前）"""
+    from .checkpoints import AuditCheckpoint
+    from ..extensions import db
+
+    return list(db.session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(200)).scalars())
+
+
+@blp.route("/checkpoints", methods=["POST"])
+@requires(Role.OFFICE_ADMIN, Role.AUDITOR)
+@blp.response(201, AuditCheckpointSchema)
+def create_checkpoint():
+    """立即生成一个签名检查点（请另行保存导出文本）"""
+    from .checkpoints import create
+    from ..extensions import db
+
+    cp = create(created_by=f"user:{current_principal().user_id}")
+    db.session.commit()
+    return cp
+
+
+@blp.route("/public-key", methods=["GET"])
+@requires()
+@blp.response(200, PublicKeySchema)
+def public_key():
+    """本系统的 Ed25519 公钥（用于核验检查点与签名事件）"""
+    from .. import keys
+
+    return {"algorithm": "Ed25519", "key_id": keys.key_id(), "public_key": keys.public_key_b64()}

@@ -70,9 +70,6 @@ CORE: dict[tuple[str, str], Row] = {
         {"office", "scjg-admin"},
         lambda c, w: (f"/api/v1/users/{c['insp2']}/password", {"json": {"password": "matrix-pass-1"}}),
         hidden={"sthj-admin"}),
-    ("GET", "/api/v1/audit/entries"): Row({"office", "auditor", "scjg-admin", "sthj-admin"},
-                                          lambda c, w: ("/api/v1/audit/entries", {})),
-    ("GET", "/api/v1/audit/verify"): Row({"office", "auditor"}, lambda c, w: ("/api/v1/audit/verify", {})),
 }
 
 def _feature_modules():

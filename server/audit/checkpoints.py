@@ -1,0 +1,98 @@
+"""Signed checkpoints of the audit chain, exportable as small text files.
+
+A checkpoint states "the log had `size` entries ending in `head_hash`",
+signed with the deployment's Ed25519 key. Kept outside the application (by
+the office, auditors, or printed), it catches even a rewrite of the whole
+chain by someone with database superuser rights: the rewritten log no longer
+has that entry at that position.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import ForeignKey, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .. import keys
+from ..extensions import db
+from ..types import BigIntPK, UTCDateTime, utcnow
+from .models import AuditChainHead, AuditEntry
+from .service import Finding, HEAD_ID
+
+FORMAT = "dsr-audit-checkpoint-v1"
+
+
+class AuditCheckpoint(db.Model):
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    key_id: Mapped[str] = mapped_column(String(16))
+    public_key: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+
+def _statement(size: int, head_hash: str, at: str) -> bytes:
+    return f"{FORMAT}\nsize {size}\nhead {head_hash}\nat {at}\n".encode()
+
+
+def create(created_by: str = "cli") -> AuditCheckpoint:
+    """Sign the current head. The caller commits."""
+    head = db.session.execute(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID)).scalar_one()
+    at = utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+    statement = _statement(head.seq, head.head_hash, at)
+    signature = keys.sign(statement)
+    body = {"format": FORMAT, "size": head.seq, "head": head.head_hash, "at": at, "key_id": keys.key_id(),
+            "public_key": keys.public_key_b64(), "signature": signature}
+    text = json.dumps(body, ensure_ascii=False, indent=1) + "\n"
+    cp = AuditCheckpoint(size=head.seq, head_hash=head.head_hash, key_id=body["key_id"], public_key=body["public_key"],
+                         signature=signature, text=text, created_by=created_by)
+    db.session.add(cp)
+    return cp
+
+
+def check_exported(text: str, trusted_public_key: str | None = None) -> Finding:
+    """An exported checkpoint must be validly signed and a prefix of today's log."""
+    try:
+        body = json.loads(text)
+        statement = _statement(int(body["size"]), body["head"], body["at"])
+    except (ValueError, KeyError, TypeError):
+        return Finding("checkpoint", False, "checkpoint file is not readable")
+    name = f"checkpoint {body['size']}@{body['at']}"
+    key = trusted_public_key or body.get("public_key", "")
+    if trusted_public_key and body.get("public_key") != trusted_public_key:
+        return Finding(name, False, "signed with a different key than the deployment's")
+    if not keys.verify(key, statement, body.get("signature", "")):
+        return Finding(name, False, "signature does not verify")
+    if body["size"] == 0:
+        return Finding(name, True, "empty log")
+    entry = db.session.execute(select(AuditEntry).where(AuditEntry.seq == body["size"])).scalar_one_or_none()
+    if entry is None:
+        return Finding(name, False, f"the log no longer has entry {body['size']}", body["size"])
+    if entry.entry_hash != body["head"]:
+        return Finding(name, False, f"entry {body['size']} differs from the checkpoint: the log was rewritten", body["size"])
+    return Finding(name, True, f"log still ends entry {body['size']} in {body['head'][:12]}…")
+
+
+def verify_stored(session) -> list[Finding]:
+    """Every checkpoint kept in the database is still a prefix of the log."""
+    out = []
+    for cp in session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.id)).scalars():
+        f = check_exported(cp.text, keys.public_key_b64())
+        f.check = "stored " + f.check
+        out.append(f)
+    return out
+
+
+def _register() -> None:
+    from .service import register_verifier
+
+    register_verifier("checkpoints", verify_stored)
+
+
+_register()
