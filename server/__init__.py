@@ -66,8 +66,9 @@ def configure_blueprints(app: Flask) -> None:
     from .accounts.api import blp as accounts_blp
     from .audit.api import blp as audit_blp
     from .extensions import api
+    from .registry.api import blp as registry_blp
 
-    for blp in (accounts_blp, audit_blp):
+    for blp in (accounts_blp, audit_blp, registry_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)
@@ -100,8 +101,10 @@ def configure_cli(app: Flask) -> None:
     from .accounts.cli import departments_cli, users_cli
     from .audit.cli import audit_cli
     from .demo.cli import demo_data_command
+    from .registry.cli import objects_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(departments_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(objects_cli)
