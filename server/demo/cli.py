@@ -15,11 +15,11 @@ from ..config import instance_secret
 from ..extensions import db
 from ..settings import get_setting, set_setting
 from ..types import utcnow
-from . import accounts
+from . import accounts, registry
 from .names import NameMaker
 
 # Steps run in order; later features append theirs.
-STEPS = [("departments and accounts", accounts.load)]
+STEPS = [("departments and accounts", accounts.load), ("object directory", registry.load)]
 
 
 def demo_password() -> str:
