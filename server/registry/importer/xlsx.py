@@ -19,7 +19,6 @@ from array import array
 from pathlib import Path
 from typing import Iterator
 
-from openpyxl.cell.text import Text
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
@@ -31,7 +30,7 @@ from .table import FileProblem, Table, data_rows, find_header
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_UNCOMPRESSED = 1024 * 1024 * 1024
-_SI = "{%s}si" % SHEET_MAIN_NS
+_SI, _T, _R = ("{%s}%s" % (SHEET_MAIN_NS, tag) for tag in ("si", "t", "r"))
 
 
 class DiskStrings:
@@ -47,7 +46,7 @@ class DiskStrings:
             if root is None:
                 root = node
             if event == "end" and node.tag == _SI:
-                data = Text.from_tree(node).content.replace("x005F_", "").encode("utf-8")
+                data = _content(node).replace("x005F_", "").encode("utf-8")
                 buffered.write(data)
                 end += len(data)
                 self._offsets.append(end)
@@ -63,6 +62,14 @@ class DiskStrings:
 
     def close(self) -> None:
         self._file.close()
+
+
+def _content(si) -> str:
+    """What openpyxl's `Text.content` gives: the plain text, or the rich-text runs joined
+    (phonetic guides `rPh` left out), without building descriptor objects per string."""
+    plain = si.findtext(_T)
+    runs = [r.findtext(_T) or "" for r in si.iterfind(_R)]
+    return (plain or "") + "".join(runs)
 
 
 class _Reader(ExcelReader):

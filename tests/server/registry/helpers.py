@@ -90,10 +90,10 @@ _WB_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationshi
             'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
 
 
-def excel_like_xlsx(rows, dest) -> None:
-    """Write rows as Excel does: text in a shared-string table (openpyxl writes inline strings instead).
-
-    `dest` is a path or a binary file object. Used by the tests and by bench/registry_import.py.
+def excel_like_xlsx(rows: list[list], dest) -> None:
+    """Write rows as Excel does: a <dimension> and text in a shared-string table (openpyxl writes
+    inline strings instead). `dest` is a path or a binary file object. Used by the tests and by
+    bench/registry_import.py.
     """
     import zipfile
     from xml.sax.saxutils import escape
@@ -109,8 +109,10 @@ def excel_like_xlsx(rows, dest) -> None:
     index: dict[str, int] = {}
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
         with zf.open("xl/worksheets/sheet1.xml", "w") as sheet:
-            sheet.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.'
-                        b'openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+            width = max((len(r) for r in rows), default=1)
+            sheet.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.'
+                        f'openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:{column(width - 1)}{len(rows)}"/>'
+                        f'<sheetData>'.encode())
             for r, row in enumerate(rows, start=1):
                 cells = []
                 for c, value in enumerate(row):
