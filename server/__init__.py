@@ -72,9 +72,10 @@ def configure_blueprints(app: Flask) -> None:
     from .extensions import api
     from .plans.api import blp as plans_blp
     from .public.api import blp as public_blp
+    from .registry.api import blp as registry_blp
     from sync.api import blp as sync_blp
 
-    for blp in (accounts_blp, audit_blp, catalog_blp, plans_blp, public_blp, sync_blp):
+    for blp in (accounts_blp, audit_blp, catalog_blp, plans_blp, public_blp, registry_blp, sync_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)
@@ -107,8 +108,10 @@ def configure_cli(app: Flask) -> None:
     from .accounts.cli import departments_cli, users_cli
     from .audit.cli import audit_cli
     from .demo.cli import demo_data_command
+    from .registry.cli import objects_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(departments_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(objects_cli)

@@ -15,12 +15,13 @@ from ..config import instance_secret
 from ..extensions import db
 from ..settings import get_setting, set_setting
 from ..types import utcnow
-from . import accounts, catalog, plans
+from . import accounts, catalog, plans, registry
 from .names import NameMaker
 
 # Steps run in order; later features append theirs.
 STEPS = [
     ("departments and accounts", accounts.load),
+    ("object directory", registry.load),
     ("check items", catalog.load),
     ("annual plans", plans.load),
 ]

@@ -1,0 +1,1 @@
+"""Batch import of objects from CSV and XLSX: reading, running, reporting."""
