@@ -66,8 +66,9 @@ def configure_blueprints(app: Flask) -> None:
     from .accounts.api import blp as accounts_blp
     from .audit.api import blp as audit_blp
     from .extensions import api
+    from .inspectors.api import blp as inspectors_blp
 
-    for blp in (accounts_blp, audit_blp):
+    for blp in (accounts_blp, audit_blp, inspectors_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)

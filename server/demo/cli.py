@@ -15,11 +15,14 @@ from ..config import instance_secret
 from ..extensions import db
 from ..settings import get_setting, set_setting
 from ..types import utcnow
-from . import accounts
+from . import accounts, inspectors
 from .names import NameMaker
 
 # Steps run in order; later features append theirs.
-STEPS = [("departments and accounts", accounts.load)]
+STEPS = [
+    ("departments and accounts", accounts.load),
+    ("inspector directory", inspectors.load),
+]
 
 
 def demo_password() -> str:
