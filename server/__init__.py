@@ -75,7 +75,9 @@ def configure_blueprints(app: Flask) -> None:
     from .registry.api import blp as registry_blp
     from sync.api import blp as sync_blp
 
-    for blp in (accounts_blp, audit_blp, catalog_blp, plans_blp, public_blp, registry_blp, sync_blp):
+    from .inspectors.api import blp as inspectors_blp
+
+    for blp in (accounts_blp, audit_blp, catalog_blp, inspectors_blp, plans_blp, public_blp, registry_blp, sync_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)

@@ -8,4 +8,4 @@ def seed_steps():
     return [(label, fn) for label, fn in STEPS if label in SEEDED]
 
 
-SEEDED = {"departments and accounts", "check items", "annual plans"}
+SEEDED = {"departments and accounts", "inspector directory", "check items", "annual plans"}
