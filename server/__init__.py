@@ -73,9 +73,11 @@ def configure_blueprints(app: Flask) -> None:
     from .plans.api import blp as plans_blp
     from .public.api import blp as public_blp
     from sync.api import blp as sync_blp
+    from media.api import blp as uploads_blp, init_app as init_media, media_blp
 
-    for blp in (accounts_blp, audit_blp, catalog_blp, plans_blp, public_blp, sync_blp):
+    for blp in (accounts_blp, audit_blp, catalog_blp, plans_blp, public_blp, sync_blp, uploads_blp, media_blp):
         api.register_blueprint(blp)
+    init_media(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)
 
@@ -107,8 +109,10 @@ def configure_cli(app: Flask) -> None:
     from .accounts.cli import departments_cli, users_cli
     from .audit.cli import audit_cli
     from .demo.cli import demo_data_command
+    from media.cli import media_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(departments_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(media_cli)
