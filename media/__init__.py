@@ -1,8 +1,8 @@
 """Media layer: evidence files (photos, video, audio, signature images).
 
-Pure Python below the Flask application: nothing here imports Flask or the
-database, so the tus upload server, the sync mutators and the command line
-tools can all build on it.
+The processing and storage modules below are pure Python (no Flask, no
+database), so the upload server, the sync mutators and command line tools
+can all build on them:
 
 - ``media.errors``      -- ``MediaError`` / ``StorageError`` with stable codes,
   Chinese messages and a suggested HTTP status.
@@ -15,6 +15,22 @@ tools can all build on it.
 - ``media.colour``      -- mode, transparency and ICC handling for derivatives.
 - ``media.isobmff``     -- bounded MP4/HEIF box reader (durations, truncation).
 - ``media.processing``  -- the public facade re-exporting all of the above.
+
+On top of them, inside the Flask application (plumbing only: extensions,
+errors, authentication, audit -- never a domain feature):
+
+- ``media.models``       -- ``media_uploads`` (tus bookkeeping) and
+  ``media_objects`` (one row per client ``media_id``, pending until its
+  bytes arrive).
+- ``media.tus`` / ``media.uploads`` / ``media.ingest`` -- the tus 1.0.0
+  server: headers, streaming chunks to disk, completion (verify, sniff,
+  process, store).
+- ``media.service``      -- what features call: ``attach``,
+  ``record_claim``, ``evidence_status``, ``missing``, ``for_entity``.
+- ``media.access``       -- ``register_policy``: features decide who else
+  may read a media object (the uploader always may).
+- ``media.api`` / ``media.files`` -- ``/api/v1/uploads/`` and
+  ``/api/v1/media/…``; ``media.cli`` / ``media.housekeeping`` -- cleanup.
 
 Originals are legal evidence and are kept byte-exact; everything this layer
 derives from them (thumbnails, views, metadata) is for display and search.

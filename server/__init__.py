@@ -74,11 +74,14 @@ def configure_blueprints(app: Flask) -> None:
     from .public.api import blp as public_blp
     from .registry.api import blp as registry_blp
     from sync.api import blp as sync_blp
+    from media.api import blp as uploads_blp, init_app as init_media, media_blp
 
     from .inspectors.api import blp as inspectors_blp
 
-    for blp in (accounts_blp, audit_blp, catalog_blp, inspectors_blp, plans_blp, public_blp, registry_blp, sync_blp):
+    for blp in (accounts_blp, audit_blp, catalog_blp, inspectors_blp, plans_blp, public_blp, registry_blp, sync_blp,
+                uploads_blp, media_blp):
         api.register_blueprint(blp)
+    init_media(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)
 
@@ -111,9 +114,11 @@ def configure_cli(app: Flask) -> None:
     from .audit.cli import audit_cli
     from .demo.cli import demo_data_command
     from .registry.cli import objects_cli
+    from media.cli import media_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(departments_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(objects_cli)
+    app.cli.add_command(media_cli)

@@ -57,6 +57,22 @@ class BaseConfig:
     INSTANCE_PATH: str | None = None
     DEMO_PASSWORD: str | None = None
 
+    # Evidence media (media/): storage root (default <instance>/media), tus
+    # upload expiry in days (phones stay offline for days), per-kind size
+    # limits in bytes, the process-wide image pixel limit, and cache lifetimes.
+    MEDIA_ROOT: str | None = None
+    MEDIA_FSYNC = True
+    MEDIA_UPLOAD_EXPIRY_DAYS = 14
+    MEDIA_LIMITS = {
+        "photo": 30 * 1024 * 1024,
+        "video": 1024 * 1024 * 1024,
+        "audio": 100 * 1024 * 1024,
+        "signature": 2 * 1024 * 1024,
+    }
+    MEDIA_MAX_IMAGE_PIXELS = 50_000_000
+    MEDIA_ORIGINAL_MAX_AGE = 24 * 3600
+    MEDIA_DERIVATIVE_MAX_AGE = 365 * 24 * 3600
+
 
 class DevelopmentConfig(BaseConfig):
     """The embedded default: SQLite under instance/, generated secret key."""
@@ -97,6 +113,7 @@ def env_overrides(environ: dict[str, str]) -> dict:
         "SECRET_KEY": "SECRET_KEY",
         "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
         "DEMO_PASSWORD": "DEMO_PASSWORD",
+        "MEDIA_ROOT": "MEDIA_ROOT",
     }
     for env_key, cfg_key in mapping.items():
         if environ.get(env_key):
@@ -134,6 +151,9 @@ def finalise(config: dict, instance_path: Path) -> None:
     else:
         instance_path.mkdir(parents=True, exist_ok=True)
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'dsr.sqlite3'}"
+
+    if not config.get("MEDIA_ROOT"):
+        config["MEDIA_ROOT"] = str(instance_path / "media")
 
     key = config.get("SECRET_KEY")
     if config.get("APP_ENV") == "production":

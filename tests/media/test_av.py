@@ -10,36 +10,7 @@ from hypothesis import strategies as st
 
 from media.av import probe_av
 from media.errors import MediaError
-
-
-def box(kind: bytes, payload: bytes) -> bytes:
-    return struct.pack(">I", 8 + len(payload)) + kind + payload
-
-
-def full_box(kind: bytes, version: int, payload: bytes) -> bytes:
-    return box(kind, bytes([version, 0, 0, 0]) + payload)
-
-
-def mvhd(timescale: int, duration: int, version: int = 0, created: int = 3_700_000_000) -> bytes:
-    if version == 1:
-        body = struct.pack(">QQIQ", created, created, timescale, duration)
-    else:
-        body = struct.pack(">IIII", created, created, timescale, duration)
-    return full_box(b"mvhd", version, body + b"\x00" * 80)
-
-
-def trak(handler: bytes, width: int = 0, height: int = 0) -> bytes:
-    tkhd = full_box(b"tkhd", 0, b"\x00" * 72 + struct.pack(">II", width << 16, height << 16))
-    hdlr = full_box(b"hdlr", 0, b"\x00" * 4 + handler + b"\x00" * 12 + b"name\x00")
-    return box(b"trak", tkhd + box(b"mdia", hdlr))
-
-
-def mp4(brand=b"isom", moov_first=True, tracks=(b"vide", b"soun"), mdat_size=4096, **mvhd_args) -> bytes:
-    ftyp = box(b"ftyp", brand + b"\x00\x00\x02\x00" + brand + b"mp41")
-    moov = box(b"moov", mvhd(**mvhd_args) + b"".join(
-        trak(t, 1920, 1080) if t == b"vide" else trak(t) for t in tracks))
-    mdat = box(b"mdat", b"\x00" * mdat_size)
-    return ftyp + (moov + mdat if moov_first else mdat + moov)
+from tests.media.builders import box, full_box, mp4, mvhd, trak
 
 
 def write(tmp_path, name: str, data: bytes):

@@ -20,6 +20,7 @@ from PIL import Image
 from media.derivatives import MAX_IMAGE_PIXELS
 from media.errors import MediaError
 from media.processing import ProcessResult, process_image
+from tests.media.builders import png_chunk, png_declaring
 
 ROOT = Path(__file__).resolve().parents[2]
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -41,17 +42,6 @@ def outcome(source) -> ProcessResult | MediaError:
         assert result.derivatives == {} and result.reason_code in {"truncated_image", "decode_failed"}
         assert result.reason
     return result
-
-
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def png_declaring(width: int, height: int, color_type: int = 6) -> bytes:
-    """A tiny PNG whose header declares ``width``×``height`` (a decompression bomb's shape)."""
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
-    idat = zlib.compress(b"\x00" * 1024)  # the first bytes of row 0; the rest would inflate later
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
 
 
 def jpeg_declaring(width: int, height: int) -> bytes:
