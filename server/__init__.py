@@ -70,11 +70,12 @@ def configure_blueprints(app: Flask) -> None:
     from .audit.api import blp as audit_blp
     from .catalog.api import blp as catalog_blp
     from .extensions import api
+    from .leads.api import blp as delivery_blp
     from .plans.api import blp as plans_blp
     from .public.api import blp as public_blp
     from sync.api import blp as sync_blp
 
-    for blp in (accounts_blp, audit_blp, catalog_blp, plans_blp, public_blp, sync_blp):
+    for blp in (accounts_blp, audit_blp, catalog_blp, plans_blp, public_blp, sync_blp, delivery_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)
@@ -107,8 +108,11 @@ def configure_cli(app: Flask) -> None:
     from .accounts.cli import departments_cli, users_cli
     from .audit.cli import audit_cli
     from .demo.cli import demo_data_command
+    from .leads.cli import delivery_cli, worker_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(departments_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(delivery_cli)

@@ -57,11 +57,23 @@ class BaseConfig:
     INSTANCE_PATH: str | None = None
     DEMO_PASSWORD: str | None = None
 
+    # Delivery of messages to departments (server/leads): Standard Webhooks.
+    DELIVERY_ALLOW_HTTP = False  # endpoints must be HTTPS in production
+    DELIVERY_TIMEOUT = 15.0  # seconds for one attempt (the spec suggests 15–30)
+    DELIVERY_BATCH = 10
+    DELIVERY_POLL_INTERVAL = 2.0
+    DELIVERY_LEASE_MARGIN = timedelta(seconds=30)
+    DELIVERY_MAX_RETRY_AFTER = timedelta(hours=24)  # a larger Retry-After is capped
+    DELIVERY_ROTATION_OVERLAP = timedelta(hours=24)
+    DELIVERY_PROXY: str | None = None  # e.g. an egress proxy that filters internal addresses
+    DELIVERY_PUBLIC_BASE_URL: str | None = None  # prefixes the links in payloads
+
 
 class DevelopmentConfig(BaseConfig):
     """The embedded default: SQLite under instance/, generated secret key."""
 
     APP_ENV = "development"
+    DELIVERY_ALLOW_HTTP = True
 
 
 class ProductionConfig(BaseConfig):
@@ -77,6 +89,7 @@ class TestingConfig(BaseConfig):
     TESTING = True
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8 * 1024
+    DELIVERY_ALLOW_HTTP = True
 
 
 CONFIGS = {
@@ -97,6 +110,8 @@ def env_overrides(environ: dict[str, str]) -> dict:
         "SECRET_KEY": "SECRET_KEY",
         "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
         "DEMO_PASSWORD": "DEMO_PASSWORD",
+        "DELIVERY_PUBLIC_BASE_URL": "DELIVERY_PUBLIC_BASE_URL",
+        "DELIVERY_PROXY": "DELIVERY_PROXY",
     }
     for env_key, cfg_key in mapping.items():
         if environ.get(env_key):

@@ -4,4 +4,5 @@ from .audit import models as audit_models  # noqa: F401
 from . import settings  # noqa: F401
 from .catalog import models as catalog_models  # noqa: F401
 from .plans import models as plans_models  # noqa: F401
+from .leads import models as leads_models  # noqa: F401
 from sync import models as sync_models  # noqa: F401,E402
