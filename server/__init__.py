@@ -70,6 +70,7 @@ def configure_blueprints(app: Flask) -> None:
     from .audit.api import blp as audit_blp
     from .catalog.api import blp as catalog_blp
     from .extensions import api
+    from .leads.api import blp as delivery_blp
     from .plans.api import blp as plans_blp
     from .public.api import blp as public_blp
     from .registry.api import blp as registry_blp
@@ -79,7 +80,7 @@ def configure_blueprints(app: Flask) -> None:
     from .inspectors.api import blp as inspectors_blp
 
     for blp in (accounts_blp, audit_blp, catalog_blp, inspectors_blp, plans_blp, public_blp, registry_blp, sync_blp,
-                uploads_blp, media_blp):
+                uploads_blp, media_blp, delivery_blp):
         api.register_blueprint(blp)
     init_media(app)
     app.register_blueprint(health.bp)
@@ -115,6 +116,7 @@ def configure_cli(app: Flask) -> None:
     from .demo.cli import demo_data_command
     from .registry.cli import objects_cli
     from media.cli import media_cli
+    from .leads.cli import delivery_cli, worker_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(departments_cli)
@@ -122,3 +124,5 @@ def configure_cli(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(objects_cli)
     app.cli.add_command(media_cli)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(delivery_cli)

@@ -72,12 +72,23 @@ class BaseConfig:
     MEDIA_MAX_IMAGE_PIXELS = 50_000_000
     MEDIA_ORIGINAL_MAX_AGE = 24 * 3600
     MEDIA_DERIVATIVE_MAX_AGE = 365 * 24 * 3600
+    # Delivery of messages to departments (server/leads): Standard Webhooks.
+    DELIVERY_ALLOW_HTTP = False  # endpoints must be HTTPS in production
+    DELIVERY_TIMEOUT = 15.0  # seconds for one attempt (the spec suggests 15–30)
+    DELIVERY_BATCH = 10
+    DELIVERY_POLL_INTERVAL = 2.0
+    DELIVERY_LEASE_MARGIN = timedelta(seconds=30)
+    DELIVERY_MAX_RETRY_AFTER = timedelta(hours=24)  # a larger Retry-After is capped
+    DELIVERY_ROTATION_OVERLAP = timedelta(hours=24)
+    DELIVERY_PROXY: str | None = None  # e.g. an egress proxy that filters internal addresses
+    DELIVERY_PUBLIC_BASE_URL: str | None = None  # prefixes the links in payloads
 
 
 class DevelopmentConfig(BaseConfig):
     """The embedded default: SQLite under instance/, generated secret key."""
 
     APP_ENV = "development"
+    DELIVERY_ALLOW_HTTP = True
 
 
 class ProductionConfig(BaseConfig):
@@ -93,6 +104,7 @@ class TestingConfig(BaseConfig):
     TESTING = True
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8 * 1024
+    DELIVERY_ALLOW_HTTP = True
 
 
 CONFIGS = {
@@ -114,6 +126,8 @@ def env_overrides(environ: dict[str, str]) -> dict:
         "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
         "DEMO_PASSWORD": "DEMO_PASSWORD",
         "MEDIA_ROOT": "MEDIA_ROOT",
+        "DELIVERY_PUBLIC_BASE_URL": "DELIVERY_PUBLIC_BASE_URL",
+        "DELIVERY_PROXY": "DELIVERY_PROXY",
     }
     for env_key, cfg_key in mapping.items():
         if environ.get(env_key):

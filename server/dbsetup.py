@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 _SAFE = {"GET", "HEAD", "OPTIONS"}
+_WRITE_INTENT = "dsr.db_write_intent"
 
 
 def _on_connect(dbapi_conn, record) -> None:
@@ -32,8 +33,28 @@ def _on_connect(dbapi_conn, record) -> None:
 def _on_begin(conn) -> None:
     if conn.dialect.name != "sqlite":
         return
-    read_only = has_request_context() and request.method in _SAFE
+    read_only = has_request_context() and request.method in _SAFE \
+        and not request.environ.get(_WRITE_INTENT)
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def begin_write() -> None:
+    """Make a safe-method request (e.g. an audited read) write safely from here on.
+
+    Ends the request's read transaction (it must hold no pending changes) so
+    that the next one begins with BEGIN IMMEDIATE on SQLite: a deferred
+    transaction that read first would fail instead of waiting if another
+    writer committed before its first write. On PostgreSQL it only ends the
+    read transaction.
+    """
+    from .extensions import db
+
+    session = db.session
+    if session.new or session.dirty or session.deleted or session.info.get("audit_pending"):
+        raise RuntimeError("begin_write() called with pending changes")
+    if has_request_context():
+        request.environ[_WRITE_INTENT] = True
+    session.rollback()
 
 
 def install() -> None:

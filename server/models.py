@@ -7,5 +7,6 @@ from .inspectors import models as inspectors_models  # noqa: F401
 from . import settings  # noqa: F401
 from .catalog import models as catalog_models  # noqa: F401
 from .plans import models as plans_models  # noqa: F401
+from .leads import models as leads_models  # noqa: F401
 from sync import models as sync_models  # noqa: F401,E402
 from media import models as media_models  # noqa: F401,E402
