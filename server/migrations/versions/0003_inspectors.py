@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0003_inspectors'
-down_revision = '0001'
+down_revision = '0002_registry'
 branch_labels = None
 depends_on = None
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_delivery'
-down_revision = '0005_sync'
+down_revision = '0006_media'
 branch_labels = None
 depends_on = None
 

@@ -12,7 +12,7 @@ from sqlalchemy import Text  # noqa: F401  (JSONB astext_type)
 
 # revision identifiers, used by Alembic.
 revision = '0009_audit_checkpoints'
-down_revision = '0005_sync'
+down_revision = '0007_delivery'
 branch_labels = None
 depends_on = None
 
