@@ -72,9 +72,10 @@ def configure_blueprints(app: Flask) -> None:
     from .extensions import api
     from .plans.api import blp as plans_blp
     from .public.api import blp as public_blp
+    from .review.calendar_api import blp as calendar_blp
     from sync.api import blp as sync_blp
 
-    for blp in (accounts_blp, audit_blp, catalog_blp, plans_blp, public_blp, sync_blp):
+    for blp in (accounts_blp, audit_blp, catalog_blp, plans_blp, public_blp, sync_blp, calendar_blp):
         api.register_blueprint(blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)

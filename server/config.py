@@ -57,6 +57,12 @@ class BaseConfig:
     INSTANCE_PATH: str | None = None
     DEMO_PASSWORD: str | None = None
 
+    # Result entry deadline (rules Art. 20(3)): working days after the check ended, counted
+    # from the next day unless configured otherwise; "due soon" within this many working days.
+    RESULT_DEADLINE_WORKDAYS = 20
+    DEADLINE_COUNT_FROM_NEXT_DAY = True
+    DEADLINE_DUE_SOON_WORKDAYS = 5
+
 
 class DevelopmentConfig(BaseConfig):
     """The embedded default: SQLite under instance/, generated secret key."""

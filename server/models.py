@@ -5,3 +5,4 @@ from . import settings  # noqa: F401
 from .catalog import models as catalog_models  # noqa: F401
 from .plans import models as plans_models  # noqa: F401
 from sync import models as sync_models  # noqa: F401,E402
+from .review import models as review_models  # noqa: F401,E402
