@@ -63,6 +63,11 @@ class BaseConfig:
     DEADLINE_COUNT_FROM_NEXT_DAY = True
     DEADLINE_DUE_SOON_WORKDAYS = 5
 
+    # The record PDF's CJK font: None = the pinned pip package (Noto Sans SC), then Debian's
+    # fonts-noto-cjk. PDF_FONT_INDEX picks the face inside a .ttc collection.
+    PDF_FONT_PATH: str | None = None
+    PDF_FONT_INDEX = 0
+
 
 class DevelopmentConfig(BaseConfig):
     """The embedded default: SQLite under instance/, generated secret key."""
@@ -103,6 +108,8 @@ def env_overrides(environ: dict[str, str]) -> dict:
         "SECRET_KEY": "SECRET_KEY",
         "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
         "DEMO_PASSWORD": "DEMO_PASSWORD",
+        "PDF_FONT_PATH": "PDF_FONT_PATH",
+        "PDF_FONT_INDEX": "PDF_FONT_INDEX",
     }
     for env_key, cfg_key in mapping.items():
         if environ.get(env_key):
