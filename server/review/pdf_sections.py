@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from typing import Any
 
 import segno
@@ -20,6 +21,21 @@ from .pdf_layout import (FONT, GREY, HASH, NUMERALS, RED, WIDTH, Cell, as_dict, 
                          fmt_time, grid, kv, none)
 
 MAX_SIGNATURE_PIXELS = 16_000_000
+
+
+def _number(value: Any) -> float | None:
+    """A finite number from a number or numeric text; None otherwise."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _as_list(value: Any) -> list:
+    if value is None or value == "":
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 # --- sections ----------------------------------------------------------------------------------
@@ -76,12 +92,11 @@ def team(pdf, record: dict, n: str) -> None:
         none(pdf)
     pdf.ln(2)
     arrival = as_dict(record, "arrival")
-    gps = arrival.get("gps") if isinstance(arrival.get("gps"), dict) else None
+    gps = arrival.get("gps") if isinstance(arrival.get("gps"), dict) else {}
+    lat, lon, accuracy = (_number(gps.get(k)) for k in ("lat", "lon", "accuracy"))
     where = "未取得定位"
-    if gps and gps.get("lat") is not None and gps.get("lon") is not None:
-        where = f"北纬 {float(gps['lat']):.5f}°，东经 {float(gps['lon']):.5f}°"
-        if gps.get("accuracy") is not None:
-            where += f"（精度约 {float(gps['accuracy']):.0f} 米）"
+    if lat is not None and lon is not None:
+        where = f"北纬 {lat:.5f}°，东经 {lon:.5f}°" + (f"（精度约 {accuracy:.0f} 米）" if accuracy is not None else "")
     kv(pdf, [
         [("到达时间", fmt_time(arrival.get("at"))), ("出示证件", fmt_time(record.get("credentials_shown_at")))],
         [("告知权利义务", fmt_time(record.get("rights_informed_at"))), ("封存时间", fmt_time(record.get("sealed_at")))],
@@ -137,7 +152,7 @@ def findings(pdf, record: dict, n: str) -> None:
         for i, f in enumerate(entries, 1):
             where = " ".join(x for x in (clean(f.get("item")), clean(f.get("checkpoint"))) if x)
             text = clean(f.get("description")) + (f"\n（{where}）" if where else "")
-            measures = "、".join(coded(m, L.MEASURES)[1] for m in f.get("measures") or [])
+            measures = "、".join(coded(m, L.MEASURES)[1] for m in _as_list(f.get("measures")))
             g.row([str(i), text, clean(f.get("legal_basis")), measures or "—",
                    fmt_date(f.get("rectify_deadline")) or "—"])
 
@@ -149,7 +164,7 @@ EVIDENCE_LABELS = {"description": "情况说明", "phone_attempt": "电话联系
 def outcome(pdf, record: dict, n: str) -> None:
     pdf.section(f"{n}、检查结果及后续处置")
     out = as_dict(record, "outcome")
-    codes = [coded(c, L.RESULT_CODES) for c in out.get("codes") or []]
+    codes = [coded(c, L.RESULT_CODES) for c in _as_list(out.get("codes"))]
     result = "\n".join(f"{code}　{label}" for code, label in codes) or "未填写"
     follow_code, follow_label = coded(out.get("followup"), L.FOLLOWUPS)
     follow = follow_label or "未填写"

@@ -152,10 +152,10 @@ def test_awkward_content_renders(caplog):
     rec["items"][0]["checkpoints"][1]["value"] = None
     rec["signatures"][0]["image_png"] = b"\x89PNG\r\n\x1a\nnot really a png"
     rec["signatures"][1]["image_png"] = _bilevel_png(6000, 4000)  # 24 MP: refused, not decoded
-    rec["findings"] = None
     rec["outcome"] = {"codes": [{"code": "X9", "label": "自定义结果"}, "ZZ"], "followup": None,
                       "evidence": {"description": "经营场所已关闭", "phone_attempt": "拨打 3 次无人接听"}}
-    rec["arrival"] = {"at": "not a time", "gps": None}
+    rec["arrival"] = {"at": "not a time", "gps": {"lat": "north", "lon": float("nan"), "accuracy": None}}
+    rec["findings"] = [{"description": "措施不是列表", "measures": "urge_rectify", "rectify_deadline": None}]
     rec["team"] = []
     del rec["amendments"]
     data = render_record_pdf(rec)
@@ -165,6 +165,7 @@ def test_awkward_content_renders(caplog):
     assert "未填写" in flat and "X9自定义结果" in flat and "ZZ" in flat
     assert "情况说明经营场所已关闭" in flat and "电话联系情况拨打3次无人接听" in flat
     assert "未取得定位" in flat and "notatime" in flat
+    assert "措施不是列表" in flat and "督促整改" in flat
     assert "无（记录封存后未作更正）" in flat
     assert _image_count(data) == 1
 
