@@ -90,13 +90,14 @@ def configure_blueprints(app: Flask) -> None:
     from .plans.api import blp as plans_blp
     from .public.api import blp as public_blp
     from .registry.api import blp as registry_blp
+    from .review.calendar_api import blp as calendar_blp
     from sync.api import blp as sync_blp
     from media.api import blp as uploads_blp, init_app as init_media, media_blp
 
     from .inspectors.api import blp as inspectors_blp
 
     for blp in (accounts_blp, audit_blp, catalog_blp, inspectors_blp, plans_blp, public_blp, registry_blp, sync_blp,
-                uploads_blp, media_blp, delivery_blp):
+                uploads_blp, media_blp, delivery_blp, calendar_blp):
         api.register_blueprint(blp)
     init_media(app)
     app.register_blueprint(health.bp)

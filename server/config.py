@@ -82,6 +82,16 @@ class BaseConfig:
     DELIVERY_ROTATION_OVERLAP = timedelta(hours=24)
     DELIVERY_PROXY: str | None = None  # e.g. an egress proxy that filters internal addresses
     DELIVERY_PUBLIC_BASE_URL: str | None = None  # prefixes the links in payloads
+    # Result entry deadline (rules Art. 20(3)): working days after the check ended, counted
+    # from the next day unless configured otherwise; "due soon" within this many working days.
+    RESULT_DEADLINE_WORKDAYS = 20
+    DEADLINE_COUNT_FROM_NEXT_DAY = True
+    DEADLINE_DUE_SOON_WORKDAYS = 5
+
+    # The record PDF's CJK font: None = the pinned pip package (Noto Sans SC), then Debian's
+    # fonts-noto-cjk. PDF_FONT_INDEX picks the face inside a .ttc collection.
+    PDF_FONT_PATH: str | None = None
+    PDF_FONT_INDEX = 0
 
 
 class DevelopmentConfig(BaseConfig):
@@ -128,6 +138,8 @@ def env_overrides(environ: dict[str, str]) -> dict:
         "MEDIA_ROOT": "MEDIA_ROOT",
         "DELIVERY_PUBLIC_BASE_URL": "DELIVERY_PUBLIC_BASE_URL",
         "DELIVERY_PROXY": "DELIVERY_PROXY",
+        "PDF_FONT_PATH": "PDF_FONT_PATH",
+        "PDF_FONT_INDEX": "PDF_FONT_INDEX",
     }
     for env_key, cfg_key in mapping.items():
         if environ.get(env_key):

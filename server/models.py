@@ -10,3 +10,4 @@ from .plans import models as plans_models  # noqa: F401
 from .leads import models as leads_models  # noqa: F401
 from sync import models as sync_models  # noqa: F401,E402
 from media import models as media_models  # noqa: F401,E402
+from .review import models as review_models  # noqa: F401,E402
