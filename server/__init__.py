@@ -95,11 +95,19 @@ def configure_blueprints(app: Flask) -> None:
     from media.api import blp as uploads_blp, init_app as init_media, media_blp
 
     from .inspectors.api import blp as inspectors_blp
+    from .draws.api import blp as draws_blp
+    from .review.api import blp as review_blp
+    from .visits.api import blp as visits_blp
+    from .public import pages as public_pages
+    from . import wiring
+
+    wiring.connect()
 
     for blp in (accounts_blp, audit_blp, catalog_blp, inspectors_blp, plans_blp, public_blp, registry_blp, sync_blp,
-                uploads_blp, media_blp, delivery_blp, calendar_blp):
+                uploads_blp, media_blp, delivery_blp, calendar_blp, draws_blp, visits_blp, review_blp):
         api.register_blueprint(blp)
     init_media(app)
+    app.register_blueprint(public_pages.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)
 
@@ -135,6 +143,9 @@ def configure_cli(app: Flask) -> None:
     from media.cli import media_cli
     from .leads.cli import delivery_cli, worker_command
 
+    from .draws.cli import draws_cli
+
+    app.cli.add_command(draws_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(departments_cli)
     app.cli.add_command(audit_cli)

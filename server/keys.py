@@ -60,3 +60,11 @@ def verify(public_b64: str, message: bytes, signature_b64: str) -> bool:
         return True
     except Exception:
         return False
+
+
+def keyed_hash(purpose: str, value: str) -> str:
+    """HMAC-SHA256 with a key derived from SECRET_KEY: matches equal values, reveals none."""
+    import hmac
+
+    key = hashlib.sha256(f"dsr-keyed-hash|{purpose}|".encode() + current_app.config["SECRET_KEY"].encode()).digest()
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()

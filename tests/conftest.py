@@ -49,7 +49,7 @@ def base_config(instance: Path) -> dict:
     }
 
 
-def _migrate_and_seed(url: str, instance: Path, seed: bool) -> None:
+def _migrate_and_seed(url: str, instance: Path, seed: str) -> None:
     from flask_migrate import upgrade
 
     from server import create_app
@@ -58,33 +58,33 @@ def _migrate_and_seed(url: str, instance: Path, seed: bool) -> None:
     app = create_app({**base_config(instance), "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
-        if seed:
+        if seed != "empty":
             from server.demo.cli import load_demo
             from tests.support.seed import seed_steps
 
-            load_demo(DEMO_PASSWORD, steps=seed_steps())
+            load_demo(DEMO_PASSWORD, steps=seed_steps(seed))
         db.session.remove()
         db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def templates(tmp_path_factory):
-    """{(backend, seeded): template} built lazily, once per session."""
+    """{(backend, level): template} built lazily, once per session (levels: tests/support/seed.py)."""
     cache: dict = {}
     root = tmp_path_factory.mktemp("templates")
 
-    def get(backend: str, seeded: bool):
-        key = (backend, seeded)
+    def get(backend: str, level: str):
+        key = (backend, level)
         if key not in cache:
-            name = f"{'seeded' if seeded else 'empty'}"
+            name = level
             if backend == "sqlite":
                 path = root / f"{name}.sqlite3"
-                _migrate_and_seed(f"sqlite:///{path}", root, seeded)
+                _migrate_and_seed(f"sqlite:///{path}", root, level)
                 cache[key] = path
             else:
                 tpl = pg.template_name(PG_URL, name)
                 pg.recreate(PG_URL, tpl)
-                _migrate_and_seed(pg.url_for(PG_URL, tpl), root, seeded)
+                _migrate_and_seed(pg.url_for(PG_URL, tpl), root, level)
                 cache[key] = tpl
         return cache[key]
 
@@ -102,8 +102,8 @@ def backend(request):
     return request.param
 
 
-def _database(backend: str, templates, tmp_path: Path, seeded: bool):
-    tpl = templates(backend, seeded)
+def _database(backend: str, templates, tmp_path: Path, level: str):
+    tpl = templates(backend, level)
     if backend == "sqlite":
         path = tmp_path / "test.sqlite3"
         shutil.copyfile(tpl, path)
@@ -113,11 +113,11 @@ def _database(backend: str, templates, tmp_path: Path, seeded: bool):
     return pg.url_for(PG_URL, name), name
 
 
-def _make_app(backend, templates, tmp_path, seeded, extra=None):
+def _make_app(backend, templates, tmp_path, level, extra=None):
     from server import create_app
     from server.extensions import db
 
-    url, pg_name = _database(backend, templates, tmp_path, seeded)
+    url, pg_name = _database(backend, templates, tmp_path, level)
     instance = tmp_path / "instance"
     instance.mkdir(exist_ok=True)
     app = create_app({**base_config(instance), "SQLALCHEMY_DATABASE_URI": url, **(extra or {})})
@@ -156,9 +156,15 @@ def app_config():
 
 
 @pytest.fixture
-def app(backend, templates, tmp_path, app_config):
-    """The app with the demo departments and accounts loaded."""
-    app, pg_name, db = _make_app(backend, templates, tmp_path, True, app_config)
+def seed_level():
+    """Which demo data the `app` starts with; a folder's conftest may override it ("field")."""
+    return "base"
+
+
+@pytest.fixture
+def app(backend, templates, tmp_path, app_config, seed_level):
+    """The app on its own database with the demo data of `seed_level` loaded."""
+    app, pg_name, db = _make_app(backend, templates, tmp_path, seed_level, app_config)
     yield app
     _dispose(app, db)
     if pg_name:
@@ -168,7 +174,7 @@ def app(backend, templates, tmp_path, app_config):
 @pytest.fixture
 def empty_app(backend, templates, tmp_path):
     """The app on a migrated but empty database."""
-    app, pg_name, db = _make_app(backend, templates, tmp_path, False)
+    app, pg_name, db = _make_app(backend, templates, tmp_path, "empty")
     yield app
     _dispose(app, db)
     if pg_name:

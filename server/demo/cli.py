@@ -15,7 +15,7 @@ from ..config import instance_secret
 from ..extensions import db
 from ..settings import get_setting, set_setting
 from ..types import utcnow
-from . import accounts, catalog, inspectors, plans, registry
+from . import accounts, catalog, draws, inspectors, plans, registry
 from .names import NameMaker
 
 # Steps run in order; later features append theirs.
@@ -25,6 +25,7 @@ STEPS = [
     ("check items", catalog.load),
     ("annual plans", plans.load),
     ("inspector directory", inspectors.load),
+    ("joint draw", draws.load),
 ]
 
 

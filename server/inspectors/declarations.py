@@ -122,6 +122,12 @@ def declare_conflict(p: Principal | None, inspector_id: int, data: dict) -> Conf
             raise Invalid(msg, code="bad_credit_code", errors=[field_error("credit_code", msg)],
                           extra={"position": check.position} if check.position else None)
         credit_code = check.normalized
+    if object_id is not None:
+        from ..registry.models import InspectionObject
+
+        if db.session.get(InspectionObject, object_id) is None:
+            msg = "检查对象不存在。"
+            raise Invalid(msg, code="object_not_found", errors=[field_error("object_id", msg)])
     if object_id is None and credit_code is None:
         msg = "须指明存在利害关系的检查对象或其统一社会信用代码。"
         raise Invalid(msg, code="conflict_target_required",

@@ -65,7 +65,7 @@ class InspectorUnavailability(db.Model):
 class ConflictDeclaration(db.Model):
     """Inspector ↔ object or credit code with a conflict of interest (Art. 17).
 
-    `object_id` has no foreign key yet: the object directory lives in another feature.
+    `object_id` refers to the object directory (foreign key added with the draws migration).
     Withdrawn, never deleted: a declaration that existed at a draw stays on record.
     """
 
@@ -73,7 +73,7 @@ class ConflictDeclaration(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     inspector_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
-    object_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
+    object_id: Mapped[Optional[int]] = mapped_column(ForeignKey("objects.id"), index=True)
     credit_code: Mapped[Optional[str]] = mapped_column(String(18), index=True)
     reason: Mapped[str] = mapped_column(String(500))
     valid_from: Mapped[dt.date] = mapped_column(Date)

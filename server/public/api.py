@@ -12,6 +12,7 @@ from ..extensions import db
 from ..http import Blueprint
 from ..plans.models import Plan
 from ..plans.views import public_plan_view
+from ..draws.schemas import DrawPublicSchema
 from ..schemas import BaseSchema
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="公开信息（无需登录）")
@@ -61,3 +62,51 @@ def public_plans(args):
     if args["year"]:
         stmt = stmt.where(Plan.year == args["year"])
     return [public_plan_view(p) for p in db.session.execute(stmt).scalars()]
+
+
+class ResultArgs(BaseSchema):
+    credit_code = fields.String(load_default=None, validate=validate.Length(max=18))
+    name = fields.String(load_default=None, validate=validate.Length(max=100))
+    task = fields.String(load_default=None, validate=validate.Length(max=80))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    cursor = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+
+class PublicResultSchema(BaseSchema):
+    plan_no = fields.String(metadata={"description": "计划编号"})
+    plan_name = fields.String(metadata={"description": "计划名称"})
+    task_no = fields.String(metadata={"description": "任务编号"})
+    task_name = fields.String(metadata={"description": "任务名称"})
+    check_type = fields.String(metadata={"description": "抽查类型"})
+    authority = fields.String(metadata={"description": "检查机关"})
+    completed_on = fields.String(metadata={"description": "完成日期"})
+    result = fields.String(metadata={"description": "检查结果"})
+    object_name = fields.String()
+    credit_code = fields.String(allow_none=True)
+    market_entity = fields.Boolean()
+
+
+class PublicResultPage(BaseSchema):
+    items = fields.List(fields.Nested(PublicResultSchema))
+    next_cursor = fields.Integer(allow_none=True)
+
+
+@blp.route("/results", methods=["GET"])
+@blp.arguments(ResultArgs, location="query")
+@blp.response(200, PublicResultPage)
+def public_results(args):
+    """已公示的抽查结果（按统一社会信用代码、名称或任务查询）"""
+    from .results import public_row, search
+
+    rows, nxt = search(args["credit_code"], args["name"], args["task"], None, None, args["limit"], args["cursor"])
+    return {"items": [public_row(r) for r in rows], "next_cursor": nxt}
+
+
+@blp.route("/draws/<int:task_id>", methods=["GET"])
+@blp.response(200, DrawPublicSchema)
+def public_draw(task_id):
+    """抽取的公开信息：哈希、承诺值、随机数、种子、各层数量与抽中对象（不含信用风险分类）"""
+    from ..draws.service import get_task
+    from ..draws.views import public_view
+
+    return public_view(get_task(task_id))

@@ -92,6 +92,12 @@ for _mod in FEATURES:
 PUBLIC_DOCS = {("GET", "/api/v1/openapi.json"), ("GET", "/api/v1/docs")}
 
 
+@pytest.fixture
+def seed_level():
+    """The whole demo (objects, a drawn joint task) so every route has something real to act on."""
+    return "field"
+
+
 def api_routes(app) -> set[tuple[str, str]]:
     out = set()
     for rule in app.url_map.iter_rules():

@@ -72,7 +72,7 @@ def _delete_period(ctx, who):
 
 def _withdraw(ctx, who):
     me = ctx["insp"]["scjg-insp1"]
-    body = {"object_id": 100000 + uniq(), "reason": "亲属在该单位任职"}
+    body = {"object_id": 1 + uniq() % 1999, "reason": "亲属在该单位任职"}
     cid = _ok(ctx["client"].post(f"{BASE}/{me}/conflicts", headers=_h(ctx, "scjg-insp1"), json=body))["id"]
     return f"{BASE}/{me}/conflicts/{cid}/withdraw", {"json": {"reason": "亲属已离职"}}
 
@@ -108,7 +108,7 @@ ROWS = {
         lambda c, w: (f"{BASE}/{c['insp']['scjg-insp1']}/conflicts", {}), hidden={"sthj-admin"}),
     ("POST", f"{BASE}/<int:inspector_id>/conflicts"): Row(
         SELF_SERVICE, lambda c, w: (f"{BASE}/{c['insp']['scjg-insp1']}/conflicts",
-                                    {"json": {"object_id": 100000 + uniq(), "reason": "曾在该企业任职"}}),
+                                    {"json": {"object_id": 1 + uniq() % 1999, "reason": "曾在该企业任职"}}),
         hidden={"sthj-admin"}),
     ("POST", f"{BASE}/<int:inspector_id>/conflicts/<int:conflict_id>/withdraw"): Row(
         SELF_SERVICE, _withdraw, hidden={"sthj-admin"}),

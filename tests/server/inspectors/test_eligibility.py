@@ -19,6 +19,12 @@ CODE = make_credit_code("91140923MA0P5Q6R7")  # a 代县 enterprise
 
 
 @pytest.fixture
+def seed_level():
+    """Conflict declarations name real objects of the directory (the "field" demo data)."""
+    return "field"
+
+
+@pytest.fixture
 def pool_db(dbs):
     """A department of its own, so the demo inspectors stay out of these pools."""
     with dbs() as s:

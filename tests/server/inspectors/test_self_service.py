@@ -1,11 +1,19 @@
 """Leave and conflict-of-interest declarations: the inspector's own path and the admins'."""
 from __future__ import annotations
 
+import pytest
+
 from server.identifiers import make_credit_code
 from tests.support.http import assert_problem
 
 BASE = "/api/v1/inspectors"
 CODE = make_credit_code("91140981MA0L2B3C4")  # a 原平市 enterprise
+
+
+@pytest.fixture
+def seed_level():
+    """Conflict declarations name real objects of the directory (the "field" demo data)."""
+    return "field"
 
 
 def _leave(start, end, reason="leave", note=None):

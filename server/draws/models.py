@@ -1,0 +1,153 @@
+"""Launched tasks, their verifiable draws, and the visits (object × team) they produce."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..types import BigIntPK, JSONType, UTCDateTime, utcnow
+
+TASK_STATUSES = {"committed": "已固定候选名单，待公开随机数", "drawn": "已抽取", "cancelled": "已撤销"}
+VISIT_STATUSES = {"not_started": "未开始", "in_progress": "检查中", "sealed": "已封存", "withdrawn": "已撤回"}
+
+
+class InspectionTask(db.Model):
+    """A plan task launched for drawing (抽查任务)."""
+
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    plan_task_id: Mapped[int] = mapped_column(ForeignKey("plan_tasks.id"), index=True)
+    initiating_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    participating_department_ids: Mapped[list] = mapped_column(JSONType, default=list)
+    window_start: Mapped[dt.date] = mapped_column(Date)
+    window_end: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="committed")
+    launched_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    launched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    draw: Mapped["Draw"] = relationship(back_populates="task", uselist=False)
+
+
+class Draw(db.Model):
+    """The commitment (before the beacon) and the result (after): dsr-wrs-v1 + dsr-team-v1."""
+
+    __tablename__ = "draws"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(16), default="dsr-wrs-v1")
+    plan_json: Mapped[str] = mapped_column(Text)  # canonical bytes exactly as hashed
+    pool_json: Mapped[str] = mapped_column(Text)  # the frozen inspector pool rows (pool_hash is in the plan)
+    plan_hash: Mapped[str] = mapped_column(String(64))
+    snapshot_hash: Mapped[str] = mapped_column(String(64))
+    snapshot_size: Mapped[int] = mapped_column(Integer)
+    commitment: Mapped[str] = mapped_column(String(64))
+    nonce_hex: Mapped[str] = mapped_column(String(64))  # revealed only after the draw
+    committed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    borrowed_department_ids: Mapped[list] = mapped_column(JSONType, default=list)
+    beacon_value: Mapped[Optional[str]] = mapped_column(String(500))
+    beacon_published_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    seed_hex: Mapped[Optional[str]] = mapped_column(String(64))
+    strata: Mapped[Optional[Any]] = mapped_column(JSONType)  # {S: {N, n}}
+    drawn_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    drawn_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    task: Mapped[InspectionTask] = relationship(back_populates="draw")
+
+
+class DrawCandidate(db.Model):
+    """One frozen snapshot row (dsr-wrs-v1): excluded rows kept with their reason."""
+
+    __tablename__ = "draw_candidates"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), primary_key=True)
+    row_id: Mapped[str] = mapped_column(String(16), primary_key=True)  # zero-padded object id
+    object_id: Mapped[int] = mapped_column(Integer)
+    stratum: Mapped[str] = mapped_column(String(8))
+    weight: Mapped[int] = mapped_column(Integer)
+    excluded: Mapped[Optional[str]] = mapped_column(String(40))
+
+
+class DrawRanking(db.Model):
+    """A stratum's full ranking after the draw (newline-separated row ids): the substitution order."""
+
+    __tablename__ = "draw_rankings"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), primary_key=True)
+    stratum: Mapped[str] = mapped_column(String(8), primary_key=True)
+    N: Mapped[int] = mapped_column("population", Integer)  # SQLite names are case-insensitive
+    n: Mapped[int] = mapped_column("sample_size", Integer)
+    ranking: Mapped[str] = mapped_column(Text)
+    selected: Mapped[str] = mapped_column(Text)
+
+
+class DrawEvent(db.Model):
+    """Replacements of inspectors and substitutions of objects, requested then decided."""
+
+    __tablename__ = "draw_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # replacement | substitution
+    status: Mapped[str] = mapped_column(String(16), default="requested")  # requested | approved | rejected
+    seq: Mapped[Optional[int]] = mapped_column(Integer)  # order among approved events
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))  # whose leader decides
+    object_id: Mapped[Optional[int]] = mapped_column(Integer)
+    stratum: Mapped[Optional[str]] = mapped_column(String(8))
+    outgoing: Mapped[str] = mapped_column(String(32))  # inspector id or row id
+    incoming: Mapped[Optional[str]] = mapped_column(String(32))
+    reason_code: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[Optional[Any]] = mapped_column(JSONType)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
+    decision_note: Mapped[Optional[str]] = mapped_column(Text)
+    payload: Mapped[Optional[Any]] = mapped_column(JSONType)  # the event as the audit package records it
+
+
+class Visit(db.Model):
+    """One drawn object of one task, with its joint team and schedule."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("objects.id"), index=True)
+    stratum: Mapped[str] = mapped_column(String(8))
+    rank: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="not_started")
+    scheduled_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    time_from: Mapped[Optional[dt.time]] = mapped_column(Time)
+    time_to: Mapped[Optional[dt.time]] = mapped_column(Time)
+    scheduled_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list["VisitMember"]] = relationship(
+        back_populates="visit", order_by="VisitMember.position", lazy="selectin", cascade="all, delete-orphan")
+
+    __table_args__ = (UniqueConstraint("task_id", "object_id"), Index("ix_visits_schedule", "scheduled_date"))
+
+
+class VisitMember(db.Model):
+    """A team member; a replaced member stays (inactive) for the record."""
+
+    __tablename__ = "visit_members"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    role: Mapped[str] = mapped_column(String(32))  # leader | <department code> | member
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    visit: Mapped[Visit] = relationship(back_populates="members")

@@ -1,0 +1,242 @@
+"""Launching a task (T0: freeze and commit) and drawing it (beacon → seed → selection → teams)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+from sqlalchemy import select
+
+from ..accounts.auth import Principal
+from ..accounts.models import Department, Role
+from ..audit import service as audit
+from ..catalog.models import CheckItemVersion
+from ..errors import Conflict, Invalid, NotFound, field_error
+from ..extensions import db
+from ..inspectors import service as inspectors
+from ..inspectors.models import Inspector as InspectorRow
+from ..plans.service import published_task
+from ..registry import service as registry
+from ..types import local_today, utcnow
+from sync.changes import emit
+from . import algorithm, persist, snapshot, teams
+from .models import Draw, DrawRanking, InspectionTask, Visit, VisitMember
+
+VISIT_NAMESPACE = uuid.UUID("6f1d8a52-7c3e-4c55-9a41-1f0e2b9d7a10")
+
+
+def visit_uuid(task_code: str, object_id: int) -> str:
+    """Deterministic, so a retried draw creates the very same visits."""
+    return str(uuid.uuid5(VISIT_NAMESPACE, f"{task_code}:{object_id}"))
+
+
+def _dept_codes() -> dict[int, str]:
+    return dict(db.session.execute(select(Department.id, Department.code)).all())
+
+
+def _rule_for(plan_task, codes: dict[int, str]) -> teams.TeamRule:
+    required: dict[str, set[str]] = {}
+    for ti in plan_task.items:
+        if ti.role != "x":
+            continue
+        v = db.session.execute(select(CheckItemVersion).where(
+            CheckItemVersion.item_id == ti.item_id, CheckItemVersion.version == ti.item_version)).scalar_one()
+        required.setdefault(codes[ti.department_id], set()).update(v.required_qualifications or [])
+    for d in plan_task.participating_department_ids or []:
+        required.setdefault(codes[d], set())
+    return teams.TeamRule(codes[plan_task.plan_version.plan.department_id], required,
+                          max(plan_task.min_team_size, 2), plan_task.per_inspector_cap)
+
+
+def _pool(plan_task, borrow: list[dict], candidates_by_code: dict[str, str], codes: dict[int, str],
+          today: dt.date) -> tuple[list[teams.Inspector], list[dict]]:
+    """The frozen pool; borrowed inspectors fill the borrowing department's slots."""
+    initiating = plan_task.plan_version.plan.department_id
+    depts = [initiating, *(plan_task.participating_department_ids or [])]
+    recorded = []
+    fills_for: dict[int, int] = {d: d for d in depts}
+    for b in borrow:
+        borrower, lender = b["department_id"], b["lender_department_id"]
+        if borrower not in depts:
+            raise Invalid("只有本任务的发起或参与部门可以借调执法人员。", code="borrow_not_allowed")
+        if lender not in inspectors.lenders_for(borrower, today):
+            raise Invalid(f"“{codes.get(borrower)}”未与“{codes.get(lender)}”建立同行业借调关系（第十七条）。",
+                          code="borrow_not_allowed")
+        fills_for[lender] = borrower
+        recorded.append({"borrower": codes[borrower], "lender": codes[lender]})
+    raw = inspectors.eligibility_pool(list(fills_for), plan_task.window_start, plan_task.window_end,
+                                      include_experts=plan_task.allow_experts, on=today)
+    code_to_id = {c: i for i, c in codes.items()}
+    pool = []
+    for p in raw:
+        own = code_to_id[p["department"]]
+        conflicts = {snapshot.row_id(o) for o in p["conflicts"]["object_ids"]}
+        conflicts |= {candidates_by_code[c] for c in p["conflicts"]["credit_codes"] if c in candidates_by_code}
+        pool.append(teams.Inspector(id=str(p["id"]), department=codes[fills_for[own]],
+                                    qualifications=p["qualifications"], active=p["active"],
+                                    available=p["available"], conflicts=conflicts))
+    return pool, recorded
+
+
+def launch(principal: Principal, plan_task_id: int, beacon: dict, borrow: list[dict]) -> InspectionTask:
+    """T0: freeze candidates and pool, hash them and commit to a secret nonce."""
+    plan_task = published_task(plan_task_id)
+    plan = plan_task.plan_version.plan
+    if not (principal.has(Role.DEPT_ADMIN) and plan.department_id == principal.department_id):
+        raise NotFound("任务不存在或所属计划尚未审定。", code="task_not_found")
+    code = f"{plan.code}-{plan_task.code}"
+    if db.session.execute(select(InspectionTask.id).where(InspectionTask.code == code)).first():
+        raise Conflict("该任务已经启动抽取，不能重复启动。", code="task_already_launched")
+    today = local_today()
+    codes = _dept_codes()
+    # Every status comes through: rows outside the scope's statuses are kept as excluded (draw.md).
+    scope = {k: v for k, v in (plan_task.scope or {}).items() if k != "statuses"}
+    candidates = list(registry.objects_in_scope(scope, plan.department_id))
+    rows = snapshot.build_rows(candidates, plan_task, today)
+    by_code = {c.credit_code: snapshot.row_id(c.id) for c in candidates if c.credit_code}
+    pool, borrowed = _pool(plan_task, borrow, by_code, codes, today)
+    rule = _rule_for(plan_task, codes)
+    plan_obj = {
+        "algorithm": algorithm.ALGORITHM, "task": code,
+        "strata": {s: r for s, r in sorted(plan_task.ratios.items())}, "rounding": "ceil",
+        "weight_rule": snapshot.describe_weight_rule(plan_task.weight_rule or {}),
+        "exclusion_rule": snapshot.describe_exclusions(plan_task.exclusions or {}),
+        "beacon": {"source": beacon["source"], "reference": beacon["reference"]},
+        "teams": teams.team_plan_section(pool, rule),
+    }
+    if borrowed:
+        plan_obj["borrowed"] = borrowed
+    counts = algorithm.stratum_counts(plan_obj, rows)
+    objects_to_staff = sum(c["n"] for c in counts.values())
+    if objects_to_staff == 0:
+        raise Invalid("按当前范围与比例，没有可抽取的检查对象。", code="draw_empty", extra={"strata": counts})
+    shortfalls = teams.check_feasibility(pool, rule, objects_to_staff)
+    if shortfalls:
+        raise Invalid("执法检查人员不足，无法组成检查组。可增加同行业借调部门后重试。", code="draw_infeasible",
+                      extra={"shortfalls": shortfalls, "strata": counts})
+    frozen = algorithm.freeze(plan_obj, rows)
+    task = InspectionTask(code=code, name=plan_task.name, plan_task_id=plan_task.id,
+                          initiating_department_id=plan.department_id,
+                          participating_department_ids=list(plan_task.participating_department_ids or []),
+                          window_start=plan_task.window_start, window_end=plan_task.window_end,
+                          status="committed", launched_by=principal.user_id, launched_at=utcnow())
+    db.session.add(task)
+    db.session.flush()
+    draw = Draw(task_id=task.id, algorithm=algorithm.ALGORITHM, plan_json=algorithm.jcs_text(plan_obj),
+                pool_json=json.dumps(teams.pool_rows(pool), ensure_ascii=False, separators=(",", ":")),
+                plan_hash=frozen["plan_hash"], snapshot_hash=frozen["snapshot_hash"], snapshot_size=len(rows),
+                commitment=frozen["commitment"], nonce_hex=frozen["nonce"].hex(), committed_at=utcnow(),
+                borrowed_department_ids=[b for b in borrow])
+    db.session.add(draw)
+    persist.insert_candidates(task.id, rows)
+    audit.record(db.session, "draw.commit", "task", task.id, {
+        "task": code, "plan_hash": draw.plan_hash, "snapshot_hash": draw.snapshot_hash,
+        "commitment": draw.commitment, "snapshot_size": len(rows), "pool_hash": plan_obj["teams"]["pool_hash"],
+        "beacon": plan_obj["beacon"], "borrowed": borrowed, "strata": counts})
+    return task
+
+
+def get_task(task_id: int) -> InspectionTask:
+    task = db.session.get(InspectionTask, task_id)
+    if task is None:
+        raise NotFound("抽查任务不存在。", code="task_not_found")
+    return task
+
+
+def reveal(principal: Principal, task_id: int, beacon_value: str, published_at: dt.datetime,
+           reference: str) -> InspectionTask:
+    """Enter the public randomness once; derive the seed, select and match teams."""
+    task = get_task(task_id)
+    if not (principal.has(Role.DEPT_ADMIN) and task.initiating_department_id == principal.department_id):
+        raise NotFound("抽查任务不存在。", code="task_not_found")
+    draw = db.session.execute(select(Draw).where(Draw.task_id == task.id).with_for_update()).scalar_one()
+    if draw.seed_hex is not None:
+        raise Conflict("该任务已完成抽取，抽取只能进行一次。", code="draw_already_done")
+    plan_obj = json.loads(draw.plan_json)
+    if reference != plan_obj["beacon"]["reference"]:
+        raise Invalid(f"公开随机数须来自事先公布的来源：“{plan_obj['beacon']['source']} {plan_obj['beacon']['reference']}”。",
+                      code="beacon_reference_mismatch",
+                      errors=[field_error("reference", "与启动时公布的随机数来源不一致。")])
+    if published_at <= draw.committed_at:
+        raise Invalid("公开随机数必须在候选名单固定（承诺值公布）之后产生。", code="beacon_before_commitment",
+                      errors=[field_error("published_at", "早于承诺值的公布时间。")])
+    result = compute(draw, beacon_value)
+    draw.beacon_value = beacon_value
+    draw.beacon_published_at = published_at
+    draw.seed_hex = result["seed"]
+    draw.strata = {s: {"N": r["N"], "n": r["n"]} for s, r in result["strata"].items()}
+    draw.drawn_at = utcnow()
+    draw.drawn_by = principal.user_id
+    for s, r in result["strata"].items():
+        db.session.add(DrawRanking(task_id=task.id, stratum=s, N=r["N"], n=r["n"], ranking="\n".join(r["ranking"]),
+                                   selected="\n".join(r["selected"])))
+    create_visits(task, result)
+    task.status = "drawn"
+    audit.record(db.session, "draw.reveal", "task", task.id, {
+        "beacon_value": beacon_value, "beacon_published_at": published_at.isoformat(), "nonce": draw.nonce_hex,
+        "seed": draw.seed_hex, "strata": draw.strata,
+        "selected": {s: r["selected"] for s, r in result["strata"].items()},
+        "teams_sha256": algorithm.jcs_lines_hash([{"object": k, **v} for k, v in sorted(result["teams"].items())])})
+    return task
+
+
+def compute(draw: Draw, beacon_value: str) -> dict:
+    """Seed, per-stratum ranking and selection, and the teams: all from stored inputs."""
+    plan_obj = json.loads(draw.plan_json)
+    nonce = bytes.fromhex(draw.nonce_hex)
+    seed = algorithm.derive_seed(nonce, beacon_value, draw.plan_hash, draw.snapshot_hash)
+    buckets: dict[str, list[tuple[str, int]]] = {}
+    for row_id, stratum, weight, excluded in persist.load_candidates(draw.task_id):
+        if excluded is None and stratum in plan_obj["strata"]:
+            buckets.setdefault(stratum, []).append((row_id, weight))
+    strata = {}
+    for s in sorted(plan_obj["strata"]):
+        rows = buckets.get(s, [])
+        n = algorithm.sample_size(plan_obj["strata"][s], len(rows))
+        ranking = algorithm.rank_stratum(rows, seed)
+        strata[s] = {"N": len(rows), "n": n, "ranking": ranking, "selected": ranking[:n]}
+    pool = json.loads(draw.pool_json)
+    rule = teams.TeamRule.from_dict(plan_obj["teams"])
+    matched = teams.match_teams(pool, rule, seed, algorithm.selection_order(strata))
+    return {"seed": seed.hex(), "strata": strata, "teams": matched, "pool": pool, "rule": rule}
+
+
+def _members_for(team: dict, codes_to_ids: dict[str, int]) -> list[VisitMember]:
+    ids = [int(i) for i in team["members"]]
+    rows = {r.id: r for r in db.session.execute(select(InspectorRow).where(InspectorRow.id.in_(ids))).scalars()}
+    members = []
+    for pos, iid in enumerate(ids):
+        row = rows[iid]
+        role = team["roles"][str(iid)]
+        members.append(VisitMember(position=pos, inspector_id=iid, user_id=row.user_id, department_id=row.department_id,
+                                   role=role, active=True))
+    return members
+
+
+def recipients(visit: Visit) -> set[int]:
+    """Users who see this visit on their phones: its active team members with accounts."""
+    return {m.user_id for m in visit.members if m.active and m.user_id is not None}
+
+
+def announce(visit: Visit, extra_recipients: set[int] | None = None) -> None:
+    """Queue the visit (and its task) for the team's next pull."""
+    users = recipients(visit) | (extra_recipients or set())
+    emit(db.session, "task", visit.task_id, users)
+    emit(db.session, "visit", visit.id, users)
+
+
+def create_visits(task: InspectionTask, result: dict) -> list[Visit]:
+    codes_to_ids = {c: i for i, c in _dept_codes().items()}
+    visits = []
+    for s in sorted(result["strata"]):
+        for rank, row in enumerate(result["strata"][s]["selected"], 1):
+            oid = snapshot.object_id_of(row)
+            v = Visit(id=visit_uuid(task.code, oid), task_id=task.id, object_id=oid, stratum=s, rank=rank,
+                      status="not_started", version=1)
+            v.members = _members_for(result["teams"][row], codes_to_ids)
+            db.session.add(v)
+            visits.append(v)
+    db.session.flush()
+    for v in visits:
+        announce(v)
+    return visits

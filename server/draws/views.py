@@ -1,0 +1,86 @@
+"""The two views of a draw: public (anyone) and the audit package (office, auditors)."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from ..accounts.models import Department
+from ..extensions import db
+from ..registry.models import InspectionObject
+from . import package as pkg
+from . import persist, snapshot, teams
+from .models import Draw, DrawEvent, DrawRanking, InspectionTask, Visit
+
+
+def _iso(ts):
+    return ts.strftime("%Y-%m-%dT%H:%M:%SZ") if ts else None
+
+
+def _dept(dept_id):
+    d = db.session.get(Department, dept_id)
+    return {"code": d.code, "name": d.name} if d else None
+
+
+def public_view(task: InspectionTask) -> dict:
+    """No per-object credit class, no pool internals: hashes, commitment, seed, counts, selections."""
+    draw: Draw = task.draw
+    plan = json.loads(draw.plan_json)
+    public_plan = {k: v for k, v in plan.items() if k != "teams"}
+    public_plan["teams"] = {k: v for k, v in plan.get("teams", {}).items() if k in ("algorithm", "pool_hash", "min_size", "cap")}
+    body = {
+        "task": {"id": task.id, "code": task.code, "name": task.name, "status": task.status,
+                 "initiating_department": _dept(task.initiating_department_id),
+                 "participating_departments": [_dept(d) for d in task.participating_department_ids or []],
+                 "window_start": task.window_start.isoformat(), "window_end": task.window_end.isoformat()},
+        "algorithm": draw.algorithm, "plan": public_plan, "plan_hash": draw.plan_hash,
+        "snapshot_hash": draw.snapshot_hash, "snapshot_size": draw.snapshot_size, "commitment": draw.commitment,
+        "committed_at": _iso(draw.committed_at), "beacon": plan["beacon"],
+        "beacon_value": draw.beacon_value, "beacon_published_at": _iso(draw.beacon_published_at),
+        "nonce": draw.nonce_hex if draw.seed_hex else None, "seed": draw.seed_hex, "drawn_at": _iso(draw.drawn_at),
+        "counts": {s: {"N": c["N"], "n": c["n"]} for s, c in (draw.strata or {}).items()},
+        "selected": [],
+    }
+    if draw.seed_hex:
+        # Selected objects in selection order, identified publicly; the stratum (credit class) is omitted.
+        rows = db.session.execute(
+            select(Visit.object_id, Visit.status, InspectionObject.name, InspectionObject.credit_code)
+            .join(InspectionObject, InspectionObject.id == Visit.object_id)
+            .where(Visit.task_id == task.id).order_by(Visit.stratum, Visit.rank)).all()
+        body["selected"] = [{"name": r.name, "credit_code": r.credit_code, "withdrawn": r.status == "withdrawn"}
+                            for r in rows]
+    return body
+
+
+def approved_events(task_id: int) -> list[dict]:
+    rows = db.session.execute(select(DrawEvent).where(DrawEvent.task_id == task_id, DrawEvent.status == "approved")
+                              .order_by(DrawEvent.seq)).scalars()
+    return [dict(e.payload) for e in rows]
+
+
+def audit_package(task: InspectionTask) -> dict:
+    """Everything `tools/verify_draw.py` needs, as one JSON document."""
+    draw: Draw = task.draw
+    if draw.seed_hex is None:
+        raise ValueError("not drawn yet")
+    plan = json.loads(draw.plan_json)
+    rows = [{"id": r[0], "stratum": r[1], "weight": r[2], "excluded": r[3]} for r in persist.load_candidates(task.id)]
+    strata = {}
+    for r in db.session.execute(select(DrawRanking).where(DrawRanking.task_id == task.id)).scalars():
+        strata[r.stratum] = {"N": r.N, "n": r.n, "ranking": r.ranking.split("\n") if r.ranking else [],
+                             "selected": r.selected.split("\n") if r.selected else []}
+    pool = json.loads(draw.pool_json)
+    rule = teams.TeamRule.from_dict(plan["teams"])
+    seed = bytes.fromhex(draw.seed_hex)
+    initial = teams.match_teams(pool, rule, seed, [o for s in sorted(strata) for o in strata[s]["selected"]])
+    stored = {"plan_hash": draw.plan_hash, "snapshot_hash": draw.snapshot_hash, "commitment": draw.commitment,
+              "seed": draw.seed_hex, "strata": strata}
+    package = pkg.build_audit_package(plan=plan, snapshot=rows, nonce=bytes.fromhex(draw.nonce_hex),
+                                      beacon_value=draw.beacon_value, committed_at=_iso(draw.committed_at),
+                                      draw=stored, pool=pool, rule=rule, teams=initial,
+                                      events=approved_events(task.id))
+    package["task"] = {"id": task.id, "code": task.code, "name": task.name}
+    package["objects"] = {snapshot.row_id(oid): {"name": name, "credit_code": code} for oid, name, code in db.session.execute(
+        select(InspectionObject.id, InspectionObject.name, InspectionObject.credit_code)
+        .join(Visit, Visit.object_id == InspectionObject.id).where(Visit.task_id == task.id))}
+    return package

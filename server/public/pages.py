@@ -1,0 +1,67 @@
+"""Public HTML pages and the CSV export (no login)."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, render_template_string, request
+from sqlalchemy import select
+
+from ..accounts.models import Department
+from ..extensions import db
+from .results import public_row, search
+
+bp = Blueprint("public_pages", __name__)
+
+CSV_HEADERS = ["计划编号", "计划名称", "任务编号", "任务名称", "抽查类型", "检查机关", "完成日期", "检查结果",
+               "统一社会信用代码", "名称"]
+
+PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>{{ title }}</title>
+<style>body{font:16px/1.6 system-ui,"Noto Sans CJK SC",sans-serif;margin:1rem auto;max-width:72rem;padding:0 1rem;color:#111}
+table{border-collapse:collapse;width:100%}th,td{border:1px solid #999;padding:.4rem;text-align:left;vertical-align:top}
+th{background:#eef}form{margin:1rem 0}input{font-size:16px;padding:.3rem}.hash{font-family:monospace;word-break:break-all}</style>
+</head><body><h1>{{ title }}</h1>{{ body|safe }}</body></html>"""
+
+RESULTS = """<form method="get"><label>统一社会信用代码 <input name="credit_code" value="{{ q.credit_code or '' }}"></label>
+<label>名称 <input name="name" value="{{ q.name or '' }}"></label> <button>查询</button>
+<a href="/api/v1/public/results.csv">下载 CSV</a></form>
+<table><tr><th>计划编号</th><th>计划名称</th><th>任务编号</th><th>任务名称</th><th>抽查类型</th><th>检查机关</th><th>完成日期</th><th>检查结果</th><th>检查对象</th></tr>
+{% for r in rows %}<tr><td>{{ r.plan_no }}</td><td>{{ r.plan_name }}</td><td>{{ r.task_no }}</td><td>{{ r.task_name }}</td>
+<td>{{ r.check_type }}</td><td>{{ r.authority }}</td><td>{{ r.completed_on }}</td><td>{{ r.result }}</td>
+<td>{{ r.object_name }}{% if r.credit_code %}<br>{{ r.credit_code }}{% endif %}</td></tr>{% else %}<tr><td colspan="9">暂无公示结果</td></tr>{% endfor %}</table>"""
+
+
+@bp.get("/public/results")
+def results_page():
+    q = {"credit_code": request.args.get("credit_code", "")[:18] or None, "name": request.args.get("name", "")[:100] or None}
+    rows, _ = search(q["credit_code"], q["name"], None, True, None, 500)
+    body = render_template_string(RESULTS, rows=[public_row(r) for r in rows], q=q)
+    return render_template_string(PAGE, title="“双随机、一公开”抽查结果公示", body=body)
+
+
+@bp.get("/public/departments/<code>/results")
+def department_results(code: str):
+    """Non-market objects (products, projects, behaviours, other organisations): the initiating department's page."""
+    dept = db.session.execute(select(Department).where(Department.code == code[:32])).scalar_one_or_none()
+    if dept is None:
+        abort(404)
+    rows, _ = search(None, None, None, False, dept.id, 500)
+    body = render_template_string(RESULTS, rows=[public_row(r) for r in rows], q={})
+    return render_template_string(PAGE, title=f"{dept.name}：非市场主体抽查结果公示", body=body)
+
+
+@bp.get("/api/v1/public/results.csv")
+def results_csv():
+    """Bulk file for submission to the national enterprise credit publicity system (market entities)."""
+    rows, _ = search(None, None, request.args.get("task", "")[:80] or None, True, None, 100000)
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    w = csv.writer(buf)
+    w.writerow(CSV_HEADERS)
+    for r in rows:
+        p = public_row(r)
+        w.writerow([p["plan_no"], p["plan_name"], p["task_no"], p["task_name"], p["check_type"], p["authority"],
+                    p["completed_on"], p["result"], p["credit_code"] or "", p["object_name"]])
+    return Response(buf.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=dsr-results.csv"})

@@ -1,0 +1,185 @@
+"""Back-office endpoints: the review queue and its actions, publication and withholding."""
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from ..accounts.auth import current_principal, requires
+from ..accounts.models import Role
+from ..extensions import db
+from ..http import Blueprint
+from ..public import results
+from ..schemas import BaseSchema
+from . import service
+from .workflow_models import REVIEW_STATUSES
+
+blp = Blueprint("review", __name__, url_prefix="/api/v1/reviews", description="后台审核、结果录入与公示")
+REVIEWERS = (Role.REVIEWER, Role.DEPT_ADMIN)
+READERS = (Role.REVIEWER, Role.DEPT_ADMIN, Role.DEPT_LEADER, Role.OFFICE_ADMIN, Role.AUDITOR)
+
+
+class QueueArgs(BaseSchema):
+    status = fields.String(load_default=None, validate=validate.OneOf(list(REVIEW_STATUSES)))
+
+
+class QueueRowSchema(BaseSchema):
+    visit_id = fields.String()
+    task_id = fields.Integer()
+    task_name = fields.String()
+    object_name = fields.String()
+    credit_code = fields.String(allow_none=True)
+    status = fields.String()
+    status_label = fields.String()
+    check_ended_on = fields.Date()
+    due_on = fields.Date(allow_none=True)
+    deadline_state = fields.String()
+    entered_on_time = fields.Boolean(allow_none=True)
+    result_codes = fields.List(fields.String())
+    returned_count = fields.Integer()
+    evidence_pending = fields.Boolean()
+
+
+class CommentIn(BaseSchema):
+    target = fields.String(required=True, validate=validate.Regexp(
+        r"^(general|answer:\d+:[a-z0-9_-]+|finding:[0-9a-f-]{36}|media:[0-9a-f-]{36})$",
+        error="意见对象须为 general、answer:事项:要点、finding:编号 或 media:编号。"))
+    text = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+
+
+class SendBackSchema(BaseSchema):
+    comments = fields.List(fields.Nested(CommentIn), required=True, validate=validate.Length(min=1, max=50))
+
+
+class ReasonSchema(BaseSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+
+
+class DecisionSchema(BaseSchema):
+    approve = fields.Boolean(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class DisclosureSchema(BaseSchema):
+    id = fields.Integer()
+    visit_id = fields.String()
+    reason = fields.String()
+    status = fields.String()
+    requested_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+
+
+class DetailSchema(BaseSchema):
+    visit = fields.Dict()
+    review = fields.Dict()
+    comments = fields.List(fields.Dict())
+    binding_verified = fields.Boolean()
+    audit_trail = fields.List(fields.Dict())
+
+
+class PublishedSchema(BaseSchema):
+    plan_no = fields.String()
+    plan_name = fields.String()
+    task_no = fields.String()
+    task_name = fields.String()
+    check_type = fields.String()
+    authority = fields.String()
+    completed_on = fields.String()
+    result = fields.String()
+    object_name = fields.String()
+    credit_code = fields.String(allow_none=True)
+    market_entity = fields.Boolean()
+
+
+@blp.route("", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(QueueArgs, location="query")
+@blp.response(200, QueueRowSchema(many=True))
+def queue(args):
+    """审核队列：本部门任务的已封存记录，按录入截止日期排序"""
+    return service.queue(current_principal(), args["status"])
+
+
+@blp.route("/<uuid:visit_id>", methods=["GET"])
+@requires(*READERS)
+@blp.response(200, DetailSchema)
+def detail(visit_id):
+    """审核详情：答案、发现问题、结果、照片、签名（服务器重新核验绑定）、补正与审计轨迹"""
+    from .detail import review_detail
+
+    return review_detail(current_principal(), str(visit_id))
+
+
+@blp.route("/<uuid:visit_id>/approve", methods=["POST"])
+@requires(*REVIEWERS)
+@blp.response(200, QueueRowSchema)
+def approve(visit_id):
+    """审核通过并录入结果（证据未到齐时拒绝）"""
+    review = service.approve(current_principal(), str(visit_id))
+    db.session.commit()
+    return _row(review.visit_id)
+
+
+@blp.route("/<uuid:visit_id>/return", methods=["POST"])
+@requires(*REVIEWERS)
+@blp.arguments(SendBackSchema)
+@blp.response(200, QueueRowSchema)
+def send_back(args, visit_id):
+    """退回检查组（按事项、要点或照片逐条提出意见；检查组以补正答复）"""
+    review = service.send_back(current_principal(), str(visit_id), args["comments"], "return")
+    db.session.commit()
+    return _row(review.visit_id)
+
+
+@blp.route("/<uuid:visit_id>/request-evidence", methods=["POST"])
+@requires(*REVIEWERS)
+@blp.arguments(SendBackSchema)
+@blp.response(200, QueueRowSchema)
+def request_evidence(args, visit_id):
+    """要求补充证据"""
+    review = service.send_back(current_principal(), str(visit_id), args["comments"], "evidence")
+    db.session.commit()
+    return _row(review.visit_id)
+
+
+@blp.route("/<uuid:visit_id>/publish", methods=["POST"])
+@requires(*REVIEWERS)
+@blp.response(200, PublishedSchema)
+def publish(visit_id):
+    """公示检查结果"""
+    row = results.publish(current_principal(), str(visit_id))
+    db.session.commit()
+    return results.public_row(row)
+
+
+@blp.route("/<uuid:visit_id>/withhold", methods=["POST"])
+@requires(*REVIEWERS)
+@blp.arguments(ReasonSchema)
+@blp.response(201, DisclosureSchema)
+def withhold(args, visit_id):
+    """申请不予公示（须部门领导批准）"""
+    d = results.request_withholding(current_principal(), str(visit_id), args["reason"])
+    db.session.commit()
+    return d
+
+
+@blp.route("/withholdings/<int:request_id>/decision", methods=["POST"])
+@requires(Role.DEPT_LEADER)
+@blp.arguments(DecisionSchema)
+@blp.response(200, DisclosureSchema)
+def decide_withholding(args, request_id):
+    """部门领导审批不予公示申请"""
+    d = results.decide_withholding(current_principal(), request_id, args["approve"], args["note"])
+    db.session.commit()
+    return d
+
+
+def _row(visit_id: str) -> dict:
+    from ..draws.models import InspectionTask, Visit
+    from ..visits.models import VisitRecord
+    from .workflow_models import Review
+
+    visit = db.session.get(Visit, visit_id)
+    return service.queue_row(visit, db.session.get(VisitRecord, visit_id), db.session.get(InspectionTask, visit.task_id),
+                             db.session.get(Review, visit_id))
+
+

@@ -1,0 +1,138 @@
+"""The review workflow: queue, approve (= result entered), return, request evidence."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..accounts.auth import Principal
+from ..accounts.models import Role
+from ..audit import service as audit
+from ..draws.models import InspectionTask, Visit
+from ..draws.service import announce
+from ..errors import ApiError, Conflict, NotFound
+from ..extensions import db
+from ..types import local_today, utcnow
+from ..visits.hooks import media_arrived
+from ..visits.models import MediaRef, VisitRecord
+from .calendar import result_deadline
+from .workflow_models import REVIEW_STATUSES, Review, ReviewComment
+
+OPEN = ("pending", "returned", "evidence_requested")
+
+
+def _may_review(principal: Principal, task: InspectionTask) -> bool:
+    return principal.department_id == task.initiating_department_id and principal.has(Role.REVIEWER, Role.DEPT_ADMIN)
+
+
+def _may_read(principal: Principal, task: InspectionTask) -> bool:
+    if principal.sees_everything:
+        return True
+    depts = {task.initiating_department_id, *(task.participating_department_ids or [])}
+    return principal.department_id in depts and principal.has(Role.REVIEWER, Role.DEPT_ADMIN, Role.DEPT_LEADER)
+
+
+def sealed_visit(principal: Principal, visit_id: str, write: bool = False) -> tuple[Visit, VisitRecord, InspectionTask]:
+    visit = db.session.get(Visit, visit_id)
+    record = db.session.get(VisitRecord, visit_id) if visit else None
+    task = db.session.get(InspectionTask, visit.task_id) if visit else None
+    allowed = task is not None and (_may_review(principal, task) if write else _may_read(principal, task))
+    if visit is None or record is None or record.sealed_at is None or not allowed:
+        raise NotFound("待审核的检查记录不存在。", code="review_not_found")
+    return visit, record, task
+
+
+def ensure_review(visit: Visit, record: VisitRecord, task: InspectionTask) -> Review:
+    review = db.session.get(Review, visit.id)
+    if review is None:
+        due = result_deadline(record.check_ended_on)
+        review = Review(visit_id=visit.id, task_id=task.id, department_id=task.initiating_department_id,
+                        status="pending", check_ended_on=record.check_ended_on, due_on=due.due,
+                        result_codes=list((record.outcome or {}).get("codes") or []), created_at=utcnow(),
+                        updated_at=utcnow())
+        db.session.add(review)
+        db.session.flush()
+    return review
+
+
+def missing_evidence(visit: Visit) -> list[str]:
+    """Media referenced by the record whose bytes have not arrived yet."""
+    ids = list(db.session.execute(select(MediaRef.media_id).where(MediaRef.visit_id == visit.id)).scalars())
+    arrived = media_arrived(ids)
+    return sorted(m for m in ids if not arrived.get(m))
+
+
+def approve(principal: Principal, visit_id: str) -> Review:
+    visit, record, task = sealed_visit(principal, visit_id, write=True)
+    review = ensure_review(visit, record, task)
+    if review.status not in OPEN:
+        raise Conflict(f"该记录当前为“{REVIEW_STATUSES[review.status]}”，不能再审核通过。", code="review_wrong_state")
+    pending = missing_evidence(visit)
+    if pending:
+        raise ApiError(f"还有 {len(pending)} 个照片或视频尚未上传到服务器，证据齐全后才能审核通过。",
+                       code="evidence_pending", status=409, title="证据尚未到齐", extra={"media_ids": pending})
+    now = utcnow()
+    review.status, review.entered_at, review.entered_by, review.updated_at = "approved", now, principal.user_id, now
+    review.entered_on_time = None if review.due_on is None else local_today() <= review.due_on
+    review.result_codes = list((record.outcome or {}).get("codes") or [])
+    audit.record(db.session, "review.approve", "visit", visit.id,
+                 {"content_sha256": record.content_sha256, "due_on": review.due_on.isoformat() if review.due_on else None,
+                  "on_time": review.entered_on_time, "result_codes": review.result_codes})
+    announce(visit)
+    return review
+
+
+def send_back(principal: Principal, visit_id: str, comments: list[dict], kind: str) -> Review:
+    """Return to the team (kind "return") or ask for more evidence (kind "evidence")."""
+    visit, record, task = sealed_visit(principal, visit_id, write=True)
+    review = ensure_review(visit, record, task)
+    if review.status not in OPEN:
+        raise Conflict(f"该记录当前为“{REVIEW_STATUSES[review.status]}”，不能退回。", code="review_wrong_state")
+    review.returned_count += 1
+    review.status = "returned" if kind == "return" else "evidence_requested"
+    review.updated_at = utcnow()
+    for c in comments:
+        db.session.add(ReviewComment(visit_id=visit.id, round=review.returned_count, kind=kind, target=c["target"],
+                                     text=c["text"], author_id=principal.user_id, created_at=utcnow()))
+    audit.record(db.session, f"review.{kind}", "visit", visit.id,
+                 {"round": review.returned_count, "comments": comments})
+    announce(visit)  # the team sees the comments on its next pull
+    return review
+
+
+def comments_for(visit_id: str) -> list[dict]:
+    rows = db.session.execute(select(ReviewComment).where(ReviewComment.visit_id == visit_id)
+                              .order_by(ReviewComment.id)).scalars()
+    return [{"id": c.id, "round": c.round, "kind": c.kind, "target": c.target, "text": c.text,
+             "at": c.created_at.isoformat()} for c in rows]
+
+
+def open_on_seal(visit: Visit, record: VisitRecord) -> None:
+    """Registered with visits: sealing a record puts it in the back office's queue."""
+    ensure_review(visit, record, db.session.get(InspectionTask, visit.task_id))
+
+
+def queue(principal: Principal, status: str | None = None) -> list[dict]:
+    """Sealed records of the department's tasks, soonest deadline first (unknown last)."""
+    stmt = (select(Visit, VisitRecord, InspectionTask, Review)
+            .join(VisitRecord, VisitRecord.visit_id == Visit.id)
+            .join(InspectionTask, InspectionTask.id == Visit.task_id)
+            .join(Review, Review.visit_id == Visit.id))
+    if not principal.sees_everything:
+        stmt = stmt.where(InspectionTask.initiating_department_id == principal.department_id)
+    if status:
+        stmt = stmt.where(Review.status == status)
+    rows = list(db.session.execute(stmt).all())
+    rows.sort(key=lambda r: (r[3].status not in OPEN, r[3].due_on is None, r[3].due_on or local_today()))
+    return [queue_row(*r) for r in rows]
+
+
+def queue_row(visit, record, task, review) -> dict:
+    from ..registry.models import InspectionObject
+    from .calendar import deadline_state
+
+    obj = db.session.get(InspectionObject, visit.object_id)
+    return {"visit_id": visit.id, "task_id": task.id, "task_name": task.name, "object_name": obj.name,
+            "credit_code": obj.credit_code, "status": review.status, "status_label": REVIEW_STATUSES[review.status],
+            "check_ended_on": review.check_ended_on, "due_on": review.due_on,
+            "deadline_state": deadline_state(review.due_on, local_today()) if review.status in OPEN else "done",
+            "entered_on_time": review.entered_on_time, "result_codes": review.result_codes,
+            "returned_count": review.returned_count, "evidence_pending": bool(missing_evidence(visit))}

@@ -1,0 +1,57 @@
+"""Who may touch a visit: its active team members; a sealed record refuses changes."""
+from __future__ import annotations
+
+from ..draws.models import Visit
+from ..errors import ApiError, Conflict, Forbidden, NotFound
+from ..extensions import db
+from ..types import utcnow
+from .models import VisitRecord
+
+
+class RecordSealed(Conflict):
+    code, title = "record_sealed", "记录已封存"
+
+
+def member_of(visit: Visit, user_id: int):
+    return next((m for m in visit.members if m.active and m.user_id == user_id), None)
+
+
+def team_visit(principal, visit_id: str, lock: bool = False) -> Visit:
+    stmt = db.select(Visit).where(Visit.id == str(visit_id))
+    if lock:
+        stmt = stmt.with_for_update()
+    visit = db.session.execute(stmt).scalar_one_or_none()
+    if visit is None or visit.status == "withdrawn":
+        raise NotFound("检查任务不存在或已撤回。", code="visit_not_found")
+    if member_of(visit, principal.user_id) is None:
+        raise Forbidden("您不是该检查组的成员（可能已被调换）。", code="not_in_team")
+    return visit
+
+
+def writable_record(principal, visit_id: str) -> tuple[Visit, VisitRecord]:
+    """The visit and its record, refusing if sealed; marks the visit in progress."""
+    visit = team_visit(principal, visit_id, lock=True)
+    record = db.session.get(VisitRecord, visit.id)
+    if record is None:
+        record = VisitRecord(visit_id=visit.id, present=[], version=1)
+        db.session.add(record)
+    if record.sealed_at is not None or visit.status == "sealed":
+        raise RecordSealed("该检查记录已签名封存，不能再修改；如需更正请提交补正说明。")
+    if visit.status == "not_started":
+        visit.status = "in_progress"
+    return visit, record
+
+
+def touched(visit: Visit, record: VisitRecord) -> None:
+    """Bump versions and queue the visit for the team's next pull."""
+    from ..draws.service import announce
+
+    record.version += 1
+    record.updated_at = utcnow()
+    visit.version += 1
+    announce(visit)
+
+
+def ensure(condition: bool, message: str, code: str, status: int = 422) -> None:
+    if not condition:
+        raise ApiError(message, code=code, status=status, title="不能执行此操作")

@@ -1,0 +1,50 @@
+"""Seams filled by features above visits (media arrival, review comments, publication).
+
+visits must not import review or public; those register here instead.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+_previous: list[Callable[[int], list[dict]]] = []
+_comments: list[Callable[[str], list[dict]]] = []
+_sealed: list[Callable] = []
+
+
+def on_sealed(fn) -> None:
+    """fn(visit, record) runs in the sealing transaction (e.g. to open a review)."""
+    if fn not in _sealed:
+        _sealed.append(fn)
+
+
+def sealed(visit, record) -> None:
+    for fn in _sealed:
+        fn(visit, record)
+
+
+def on_previous_results(fn) -> None:
+    if fn not in _previous:
+        _previous.append(fn)
+
+
+def on_review_comments(fn) -> None:
+    if fn not in _comments:
+        _comments.append(fn)
+
+
+def previous_results(object_id: int) -> list[dict]:
+    return [r for fn in _previous for r in fn(object_id)]
+
+
+def review_comments(visit_id: str) -> list[dict]:
+    return [c for fn in _comments for c in fn(visit_id)]
+
+
+def media_arrived(media_ids: list[str]) -> dict[str, bool]:
+    """Which media's bytes have arrived (tus upload completed and verified)."""
+    if not media_ids:
+        return {}
+    from media import service as media_service
+
+    status = media_service.evidence_status(media_ids)
+    return {m: status.get(m) == "arrived" for m in media_ids}

@@ -1,0 +1,273 @@
+"""Sync mutators for the on-site record (registered into sync/ at import).
+
+Each validates its args (marshmallow), checks the caller's place in the team
+and the item's department, refuses sealed records, records history for
+overwritten values, and queues the visit for the team's next pull.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from marshmallow import fields, validate
+from sqlalchemy import select
+
+from ..audit import service as audit
+from ..catalog.models import CheckItemVersion
+from ..draws.models import InspectionTask
+from ..errors import Forbidden, Invalid, NotFound
+from ..extensions import db
+from ..plans.models import PlanTask
+from ..schemas import BaseSchema
+from ..types import utcnow
+from sync.registry import Outcome, mutator
+from .access import member_of, team_visit, touched, writable_record
+from .models import Answer, FieldHistory, Finding, MediaRef
+from .rules import MEASURES, check_answer_value
+
+ISO = validate.Length(min=10, max=40)
+
+
+class GpsSchema(BaseSchema):
+    lat = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-180, max=180))
+    accuracy = fields.Float(load_default=None, allow_none=True, allow_nan=False, validate=validate.Range(min=0, max=100000))
+
+
+class VisitArgs(BaseSchema):
+    visit_id = fields.UUID(required=True)
+
+
+class ArriveArgs(VisitArgs):
+    at = fields.String(required=True, validate=ISO)
+    gps = fields.Nested(GpsSchema, load_default=None, allow_none=True)
+    method = fields.String(load_default="onsite", validate=validate.OneOf(["onsite", "documentary", "online"]))
+
+
+class PresentArgs(VisitArgs):
+    inspector_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=20))
+
+
+class MomentArgs(VisitArgs):
+    at = fields.String(required=True, validate=ISO)
+
+
+class AnswerArgs(VisitArgs):
+    item_id = fields.Integer(required=True)
+    checkpoint_key = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    value = fields.String(required=True, allow_none=True, validate=validate.Length(max=2000))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    base_version = fields.Integer(load_default=None, allow_none=True)
+
+
+class FindingArgs(VisitArgs):
+    finding_id = fields.UUID(required=True)
+    item_id = fields.Integer(load_default=None, allow_none=True)
+    checkpoint_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    description = fields.String(required=True, validate=validate.Length(min=2, max=4000))
+    legal_basis = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    measures = fields.List(fields.String(validate=validate.OneOf(list(MEASURES))), load_default=list)
+    rectify_deadline = fields.Date(load_default=None, allow_none=True)
+    media_ids = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=50))
+
+
+class FindingUpdateArgs(VisitArgs):
+    finding_id = fields.UUID(required=True)
+    description = fields.String(validate=validate.Length(min=2, max=4000))
+    legal_basis = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    measures = fields.List(fields.String(validate=validate.OneOf(list(MEASURES))))
+    rectify_deadline = fields.Date(allow_none=True)
+    media_ids = fields.List(fields.UUID(), validate=validate.Length(max=50))
+    base_version = fields.Integer(load_default=None, allow_none=True)
+
+
+class MediaTarget(BaseSchema):
+    type = fields.String(required=True, validate=validate.OneOf(["finding", "answer", "outcome", "visit", "signature"]))
+    id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
+
+
+class MediaArgs(VisitArgs):
+    media_id = fields.UUID(required=True)
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$", error="须为 64 位小写十六进制。"))
+    kind = fields.String(required=True, validate=validate.OneOf(["photo", "video", "audio", "signature"]))
+    target = fields.Nested(MediaTarget, required=True)
+    claim = fields.Dict(load_default=dict)
+
+
+class ScheduleArgs(VisitArgs):
+    date = fields.Date(required=True)
+    time_from = fields.Time(load_default=None, allow_none=True)
+    time_to = fields.Time(load_default=None, allow_none=True)
+
+
+def _item_version(visit, item_id: int) -> CheckItemVersion:
+    task = db.session.get(InspectionTask, visit.task_id)
+    pt = db.session.get(PlanTask, task.plan_task_id)
+    ref = next((i for i in pt.items if i.item_id == item_id), None)
+    if ref is None:
+        raise NotFound("该事项不在本任务中。", code="item_not_in_task")
+    return db.session.execute(select(CheckItemVersion).where(
+        CheckItemVersion.item_id == item_id, CheckItemVersion.version == ref.item_version)).scalar_one()
+
+
+def _history(visit_id, field, old, new, old_by, new_by, conflict):
+    db.session.add(FieldHistory(visit_id=visit_id, field=field, old_value=old, new_value=new, old_by=old_by,
+                                new_by=new_by, conflict=conflict, at=utcnow()))
+
+
+@mutator("visit.arrive", ArriveArgs())
+def arrive(ctx, args):
+    visit, record = writable_record(ctx.principal, args["visit_id"])
+    if record.arrival_at and record.arrival_at != args["at"]:
+        _history(visit.id, "arrival_at", record.arrival_at, args["at"], None, ctx.principal.user_id, False)
+    record.arrival_at, record.arrival_gps, record.method = args["at"], args["gps"], args["method"]
+    record.arrival_recorded_at = utcnow()
+    touched(visit, record)
+
+
+@mutator("visit.present", PresentArgs())
+def present(ctx, args):
+    visit, record = writable_record(ctx.principal, args["visit_id"])
+    team = {m.inspector_id for m in visit.members if m.active}
+    ids = sorted(set(args["inspector_ids"]))
+    outsiders = [i for i in ids if i not in team]
+    if outsiders:
+        raise Invalid("在场人员须为本检查组成员。", code="not_in_team")
+    record.present = ids
+    touched(visit, record)
+
+
+@mutator("visit.credentials_shown", MomentArgs())
+def credentials_shown(ctx, args):
+    visit, record = writable_record(ctx.principal, args["visit_id"])
+    record.credentials_shown_at = args["at"]
+    touched(visit, record)
+
+
+@mutator("visit.rights_informed", MomentArgs())
+def rights_informed(ctx, args):
+    visit, record = writable_record(ctx.principal, args["visit_id"])
+    record.rights_informed_at = args["at"]
+    touched(visit, record)
+
+
+@mutator("answer.set", AnswerArgs())
+def answer_set(ctx, args):
+    visit, record = writable_record(ctx.principal, args["visit_id"])
+    version = _item_version(visit, args["item_id"])
+    cp = next((c for c in version.checkpoints if c.key == args["checkpoint_key"]), None)
+    if cp is None:
+        raise NotFound("检查要点不存在。", code="checkpoint_not_found")
+    # "Who checks, who enters": only the item's own department answers it.
+    item_dept = version.item.department_id
+    if ctx.principal.department_id != item_dept:
+        raise Forbidden("该事项由其所属部门的检查人员录入（谁检查、谁录入）。", code="not_your_item")
+    problem = check_answer_value(cp.answer_type, args["value"], cp.choices or [])
+    if problem:
+        raise Invalid(problem, code="validation_failed", errors=[{"field": "value", "pointer": "/value", "message": problem}])
+    ans = db.session.execute(select(Answer).where(
+        Answer.visit_id == visit.id, Answer.item_id == args["item_id"], Answer.checkpoint_key == cp.key)).scalar_one_or_none()
+    conflict = None
+    if ans is None:
+        ans = Answer(visit_id=visit.id, item_id=args["item_id"], item_version=version.version, checkpoint_key=cp.key,
+                     value=args["value"], note=args["note"], answered_by=ctx.principal.user_id,
+                     department_id=item_dept, version=1, updated_at=utcnow())
+        db.session.add(ans)
+    else:
+        stale = args["base_version"] is not None and args["base_version"] < ans.version
+        changed = (ans.value, ans.note) != (args["value"], args["note"])
+        if changed:
+            is_conflict = stale and ans.answered_by != ctx.principal.user_id
+            if is_conflict:
+                conflict = {"field": f"answers.{args['item_id']}:{cp.key}", "server_value": ans.value,
+                            "your_value": args["value"], "server_by": ans.answered_by}
+            _history(visit.id, f"answers.{args['item_id']}:{cp.key}", {"value": ans.value, "note": ans.note},
+                     {"value": args["value"], "note": args["note"]}, ans.answered_by, ctx.principal.user_id, is_conflict)
+            ans.value, ans.note = args["value"], args["note"]
+            ans.answered_by, ans.version, ans.updated_at = ctx.principal.user_id, ans.version + 1, utcnow()
+    touched(visit, record)
+    return Outcome(conflict=conflict, data={"version": ans.version})
+
+
+@mutator("finding.add", FindingArgs())
+def finding_add(ctx, args):
+    visit, record = writable_record(ctx.principal, args["visit_id"])
+    fid = str(args["finding_id"])
+    existing = db.session.get(Finding, fid)
+    if existing is not None:
+        if existing.visit_id != visit.id:
+            raise Invalid("发现问题的标识已被使用。", code="id_taken")
+        return Outcome()  # created once: a re-send is a no-op
+    if args["item_id"] is not None:
+        _item_version(visit, args["item_id"])
+    db.session.add(Finding(id=fid, visit_id=visit.id, item_id=args["item_id"], checkpoint_key=args["checkpoint_key"],
+                           department_id=ctx.principal.department_id, description=args["description"],
+                           legal_basis=args["legal_basis"], measures=sorted(set(args["measures"])),
+                           rectify_deadline=args["rectify_deadline"],
+                           media_ids=[str(m) for m in args["media_ids"]], created_by=ctx.principal.user_id,
+                           created_at=utcnow(), version=1))
+    touched(visit, record)
+
+
+@mutator("finding.update", FindingUpdateArgs())
+def finding_update(ctx, args):
+    visit, record = writable_record(ctx.principal, args["visit_id"])
+    f = db.session.get(Finding, str(args["finding_id"]))
+    if f is None or f.visit_id != visit.id:
+        raise NotFound("发现问题记录不存在。", code="finding_not_found")
+    conflict = None
+    stale = args.get("base_version") is not None and args["base_version"] < f.version
+    for key in ("description", "legal_basis", "measures", "rectify_deadline", "media_ids"):
+        if key not in args:
+            continue
+        new = args[key]
+        if key == "media_ids":
+            new = [str(m) for m in new]
+        if key == "measures":
+            new = sorted(set(new))
+        old = getattr(f, key)
+        if old != new:
+            jold = old.isoformat() if isinstance(old, dt.date) else old
+            jnew = new.isoformat() if isinstance(new, dt.date) else new
+            if stale and conflict is None:
+                conflict = {"field": f"findings.{f.id}.{key}", "server_value": jold, "your_value": jnew}
+            _history(visit.id, f"findings.{f.id}.{key}", jold, jnew, f.created_by, ctx.principal.user_id, stale)
+            setattr(f, key, new)
+    f.version += 1
+    touched(visit, record)
+    return Outcome(conflict=conflict)
+
+
+@mutator("media.attach", MediaArgs())
+def media_attach(ctx, args):
+    visit, record = writable_record(ctx.principal, args["visit_id"])
+    mid = str(args["media_id"])
+    existing = db.session.get(MediaRef, mid)
+    if existing is not None:
+        if existing.visit_id != visit.id or existing.sha256 != args["sha256"]:
+            raise Invalid("该媒体标识已用于其他内容。", code="id_taken")
+        return Outcome()
+    db.session.add(MediaRef(media_id=mid, visit_id=visit.id, sha256=args["sha256"], kind=args["kind"],
+                            target_type=args["target"]["type"], target_id=args["target"]["id"], claim=args["claim"],
+                            attached_by=ctx.principal.user_id, attached_at=utcnow()))
+    from media import service as media_service
+
+    # The media record keeps the app's claim (with the phone's hash) beside what EXIF says;
+    # a hash contradicting bytes already received is refused there.
+    media_service.record_claim(mid, {**args["claim"], "sha256": args["sha256"]})
+    media_service.attach(mid, "visit", visit.id)
+    touched(visit, record)
+
+
+@mutator("schedule.set", ScheduleArgs())
+def schedule_set(ctx, args):
+    visit = team_visit(ctx.principal, args["visit_id"], lock=True)
+    me = member_of(visit, ctx.principal.user_id)
+    if me.role != "leader":
+        raise Forbidden("只有检查组组长可以安排检查日程。", code="not_team_leader")
+    from .schedule import apply_schedule
+
+    conflicts = apply_schedule(visit, args["date"], args["time_from"], args["time_to"], ctx.principal.user_id)
+    audit.record(db.session, "visit.schedule", "visit", visit.id,
+                 {"date": args["date"].isoformat(), "from": str(args["time_from"]), "to": str(args["time_to"])})
+    return Outcome(data={"warnings": conflicts}) if conflicts else None
+

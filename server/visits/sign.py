@@ -1,0 +1,227 @@
+"""Outcome, signatures, seal and amendments: the mutators that finish a record."""
+from __future__ import annotations
+
+from marshmallow import fields, validate, validates_schema, ValidationError
+from sqlalchemy import select
+
+from .. import keys
+from ..audit import service as audit
+from ..canonical import jcs, jcs_sha256, sha256_hex
+from ..errors import ApiError, Conflict, Invalid
+from ..extensions import db
+from ..identifiers import check_id_number, mask_id_number
+from ..schemas import BaseSchema
+from ..types import local_today, utcnow
+from sync.registry import mutator
+from .access import team_visit, touched, writable_record
+from .content import canonical_record, content_sha256
+from .jsonpatch import PatchError, apply_patch
+from .models import Amendment, Finding, MediaRef, Signature, VisitRecord
+from .mutations import GpsSchema, VisitArgs
+from .rules import FOLLOWUPS, OUTCOMES, RESULT_CODES, SIGNER_ROLES, missing_evidence
+from .seal import seal_problems
+
+SHA = validate.Regexp(r"^[0-9a-f]{64}$", error="须为 64 位小写十六进制。")
+
+
+class EvidenceSchema(BaseSchema):
+    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    phone_attempt = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    refused_what = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    refused_how = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    witness = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    media_ids = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=50))
+
+
+class OutcomeArgs(VisitArgs):
+    codes = fields.List(fields.String(validate=validate.OneOf(list(RESULT_CODES))), load_default=list,
+                        validate=validate.Length(max=15))
+    followup = fields.String(required=True, validate=validate.OneOf(list(FOLLOWUPS)))
+    followup_note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    case = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(OUTCOMES)))
+    evidence = fields.Nested(EvidenceSchema, load_default=lambda: EvidenceSchema().load({}))
+
+
+class SignatureArgs(VisitArgs):
+    signature_id = fields.UUID(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(list(SIGNER_ROLES)))
+    signer_name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    inspector_id = fields.Integer(load_default=None, allow_none=True)
+    id_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=24))
+    content_sha256 = fields.String(required=True, validate=SHA)
+    strokes = fields.List(fields.List(fields.List(fields.Float(allow_nan=False), validate=validate.Length(min=3, max=4)),
+                                      validate=validate.Length(max=5000)), load_default=list,
+                          validate=validate.Length(max=500))
+    image_media_id = fields.UUID(load_default=None, allow_none=True)
+    image_sha256 = fields.String(load_default=None, allow_none=True, validate=SHA)
+    refused = fields.Boolean(load_default=False)
+    refusal_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    gps = fields.Nested(GpsSchema, load_default=None, allow_none=True)
+    app_version = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+
+    @validates_schema
+    def _shape(self, data, **kwargs):
+        if data.get("refused"):
+            if data["role"] not in ("legal_rep", "person_in_charge"):
+                raise ValidationError("只有被检查方可以拒绝签名。", "refused")
+            if not (data.get("refusal_reason") or "").strip():
+                raise ValidationError("拒绝签名须注明原因。", "refusal_reason")
+        else:
+            if not data.get("strokes") or not any(data["strokes"]):
+                raise ValidationError("缺少手写签名笔迹。", "strokes")
+            if not data.get("image_media_id") or not data.get("image_sha256"):
+                raise ValidationError("缺少签名图像。", "image_media_id")
+
+
+class SealArgs(VisitArgs):
+    content_sha256 = fields.String(required=True, validate=SHA)
+
+
+class AmendmentArgs(VisitArgs):
+    amendment_id = fields.UUID(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    patch = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=100))
+
+
+class ContentMismatch(ApiError):
+    status, code, title = 409, "content_mismatch", "记录内容已变化"
+
+
+def _require_same_content(visit, record, claimed: str) -> str:
+    current = content_sha256(visit, record)
+    if current != claimed:
+        raise ContentMismatch("签名时看到的记录与服务器上的记录不一致（可能有组员刚刚修改），请重新核对后再签名。",
+                              extra={"server_content_sha256": current})
+    return current
+
+
+@mutator("outcome.set", OutcomeArgs())
+def outcome_set(ctx, args):
+    visit, record = writable_record(ctx.principal, args["visit_id"])
+    codes = list(dict.fromkeys(args["codes"]))
+    evidence = {k: v for k, v in args["evidence"].items() if k != "media_ids"}
+    media_ids = sorted(str(m) for m in args["evidence"]["media_ids"])
+    attached = set(db.session.execute(select(MediaRef.media_id).where(
+        MediaRef.visit_id == visit.id, MediaRef.media_id.in_(media_ids))).scalars()) if media_ids else set()
+    case = args["case"]
+    if case:
+        missing = missing_evidence(case, evidence, len(attached))
+        if missing:
+            raise ApiError(f"“{OUTCOMES[case]['label']}”须提供：{'、'.join(missing)}。", code="evidence_required",
+                           status=422, title="缺少必要证据", extra={"missing": missing})
+        rc = OUTCOMES[case]["result_code"]
+        if rc not in codes:
+            codes.insert(0, rc)
+    if not codes:
+        raise Invalid("请选择检查结果。", code="validation_failed",
+                      errors=[{"field": "codes", "pointer": "/codes", "message": "请选择检查结果。"}])
+    if "1" in codes and len(codes) > 1:
+        raise Invalid("“未发现问题”不能与其他结果同时选择。", code="validation_failed",
+                      errors=[{"field": "codes", "pointer": "/codes", "message": "“未发现问题”不能与其他结果同时选择。"}])
+    if case == "unlicensed":
+        fid = f"unlicensed-{visit.id}"[:36]
+        if db.session.get(Finding, fid) is None:
+            db.session.add(Finding(id=fid, visit_id=visit.id, department_id=ctx.principal.department_id,
+                                   description=evidence.get("description") or "发现无证无照经营", measures=["onsite_record"],
+                                   media_ids=sorted(attached), unlicensed=True, created_by=ctx.principal.user_id,
+                                   created_at=utcnow(), version=1))
+    record.outcome = {"codes": codes, "followup": args["followup"], "followup_note": args["followup_note"],
+                      "case": case, "evidence": {**{k: evidence.get(k) for k in
+                                                   ("description", "phone_attempt", "refused_what", "refused_how", "witness")},
+                                                "media_ids": sorted(attached)}}
+    touched(visit, record)
+
+
+@mutator("signature.capture", SignatureArgs())
+def signature_capture(ctx, args):
+    visit, record = writable_record(ctx.principal, args["visit_id"])
+    sid = str(args["signature_id"])
+    if db.session.get(Signature, sid) is not None:
+        return None  # created once
+    current = _require_same_content(visit, record, args["content_sha256"])
+    id_hash = id_masked = None
+    if args["role"] in ("legal_rep", "person_in_charge") and not args["refused"]:
+        check = check_id_number(args["id_number"] or "")
+        if not check.ok:
+            raise ApiError(check.message or "身份证号码无效。", code="invalid_id_number", status=422, title="身份证号码无效",
+                           errors=[{"field": "id_number", "pointer": "/id_number", "message": check.message}])
+        id_hash, id_masked = keys.keyed_hash("id_number", check.normalized), mask_id_number(check.normalized)
+    if args["role"] == "inspector":
+        team = {m.inspector_id for m in visit.members if m.active}
+        if args["inspector_id"] not in team or args["inspector_id"] not in (record.present or []):
+            raise Invalid("签名的执法人员须为在场的检查组成员。", code="not_in_team")
+    strokes_sha = jcs_sha256(args["strokes"]) if args["strokes"] else None
+    server_time = utcnow()
+    event = {"signature_id": sid, "visit_id": visit.id, "record_version": record.version, "content_sha256": current,
+             "role": args["role"], "signer_name": args["signer_name"], "inspector_id": args["inspector_id"],
+             "id_number_hash": id_hash, "strokes_sha256": strokes_sha,
+             "image_media_id": str(args["image_media_id"]) if args["image_media_id"] else None,
+             "image_sha256": args["image_sha256"], "refused": args["refused"], "refusal_reason": args["refusal_reason"],
+             "device_id": ctx.principal.device_id, "app_version": args["app_version"], "gps": args["gps"],
+             "client_time": ctx.client_time, "server_time": server_time.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+    event_json = jcs(event).decode()
+    db.session.add(Signature(id=sid, visit_id=visit.id, role=args["role"], signer_name=args["signer_name"],
+                             signer_inspector_id=args["inspector_id"], id_number_hash=id_hash, id_number_masked=id_masked,
+                             content_sha256=current, strokes=args["strokes"], strokes_sha256=strokes_sha,
+                             image_media_id=event["image_media_id"], image_sha256=args["image_sha256"],
+                             refused=args["refused"], refusal_reason=args["refusal_reason"],
+                             device_id=ctx.principal.device_id, app_version=args["app_version"], gps=args["gps"],
+                             client_time=ctx.client_time, server_time=server_time, event_json=event_json,
+                             server_signature=keys.sign(event_json.encode())))
+    audit.record(db.session, "visit.signature", "visit", visit.id,
+                 {"event_sha256": sha256_hex(event_json.encode()), "role": args["role"], "content_sha256": current,
+                  "refused": args["refused"]})
+    touched(visit, record)
+
+
+@mutator("visit.seal", SealArgs())
+def seal(ctx, args):
+    visit, record = writable_record(ctx.principal, args["visit_id"])
+    current = _require_same_content(visit, record, args["content_sha256"])
+    problems = seal_problems(visit, record, current)
+    if problems:
+        raise ApiError("尚不能封存：" + "；".join(p["message"] for p in problems) + "。", code=problems[0]["code"],
+                       status=422, title="不能封存", extra={"problems": problems})
+    sealed_at = utcnow()
+    body = canonical_record(visit, record)
+    sigs = sorted(db.session.execute(select(Signature.id).where(Signature.visit_id == visit.id)).scalars())
+    statement = {"visit_id": visit.id, "content_sha256": current, "signatures": sigs,
+                 "sealed_at": sealed_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "sealed_by": ctx.principal.user_id}
+    record.sealed_content = jcs(body).decode()
+    record.content_sha256 = current
+    record.seal_signature = keys.sign(jcs(statement))
+    record.sealed_at, record.sealed_by = sealed_at, ctx.principal.user_id
+    record.check_ended_on = local_today()
+    visit.status = "sealed"
+    from . import hooks
+
+    hooks.sealed(visit, record)
+    audit.record(db.session, "visit.seal", "visit", visit.id, {**statement, "seal_signature": record.seal_signature})
+    touched(visit, record)
+
+
+@mutator("amendment.add", AmendmentArgs())
+def amendment_add(ctx, args):
+    visit = team_visit(ctx.principal, args["visit_id"], lock=True)
+    record = db.session.get(VisitRecord, visit.id)
+    if record is None or record.sealed_at is None:
+        raise Conflict("记录尚未封存，可直接修改，无需补正。", code="not_sealed")
+    aid = str(args["amendment_id"])
+    if db.session.get(Amendment, aid) is not None:
+        return None
+    from .views import current_view
+
+    try:
+        apply_patch(current_view(visit, record), args["patch"])
+    except (PatchError, ValueError, TypeError) as err:
+        raise Invalid(f"补正内容无效：{err}", code="invalid_patch")
+    db.session.add(Amendment(id=aid, visit_id=visit.id, reason=args["reason"], patch=args["patch"],
+                             author_id=ctx.principal.user_id, created_at=utcnow()))
+    audit.record(db.session, "visit.amendment", "visit", visit.id,
+                 {"amendment": aid, "reason": args["reason"], "patch_sha256": jcs_sha256(args["patch"])})
+    record.version += 1
+    visit.version += 1
+    from ..draws.service import announce
+
+    announce(visit)
+

@@ -1,0 +1,28 @@
+"""Connects features through the seams of the layers below them (done once, at app creation).
+
+Lower layers never import higher ones: sync learns the field mutators and
+entities, media learns who may see which evidence, visits learns what review
+and publication add, and the audit verifier learns to check draws.
+"""
+from __future__ import annotations
+
+_done = False
+
+
+def connect() -> None:
+    global _done
+    if _done:
+        return
+    from media.access import register_policy
+    from .draws import verification  # noqa: F401  (registers the draw check with audit verify)
+    from .public.results import previous_results
+    from .review.service import comments_for, open_on_seal
+    from .visits import feed, hooks, mutations, sign  # noqa: F401  (mutators register on import)
+    from .visits.media_policy import may_read_media
+
+    feed.register()
+    hooks.on_sealed(open_on_seal)
+    hooks.on_review_comments(comments_for)
+    hooks.on_previous_results(previous_results)
+    register_policy(may_read_media)
+    _done = True

@@ -1,0 +1,6 @@
+import pytest
+
+
+@pytest.fixture
+def seed_level():
+    return "field"
