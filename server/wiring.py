@@ -15,6 +15,7 @@ def connect() -> None:
         return
     from media.access import register_policy
     from .draws import verification  # noqa: F401  (registers the draw check with audit verify)
+    from .visits import verification as visit_verification  # noqa: F401  (sealed records, too)
     from .public.results import previous_results
     from .review.service import comments_for, open_on_seal
     from .visits import feed, hooks, mutations, sign  # noqa: F401  (mutators register on import)
