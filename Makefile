@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 WORKERS ?= 2
+# Threads let slow phone uploads (tus chunks over weak networks) wait without blocking other requests.
+THREADS ?= 8
 TEST_WORKERS ?= 2
 FLASK := $(BIN)/flask --app wsgi
 
@@ -43,7 +45,7 @@ demo: migrate
 
 serve:
 	@echo "Serving on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/api/v1/docs)"
-	exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --no-control-socket \
+	exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) --worker-class gthread --threads $(THREADS) --no-control-socket \
 		--access-logfile - --timeout 120 wsgi:app
 
 test: dev-deps npm-deps
