@@ -87,6 +87,7 @@ def configure_blueprints(app: Flask) -> None:
     from .catalog.api import blp as catalog_blp
     from .extensions import api
     from .leads.api import blp as delivery_blp
+    from .leads.api_leads import blp as leads_blp, hooks_blp as lead_hooks_blp
     from .plans.api import blp as plans_blp
     from .public.api import blp as public_blp
     from .registry.api import blp as registry_blp
@@ -104,10 +105,17 @@ def configure_blueprints(app: Flask) -> None:
     wiring.connect()
 
     for blp in (accounts_blp, audit_blp, catalog_blp, inspectors_blp, plans_blp, public_blp, registry_blp, sync_blp,
-                uploads_blp, media_blp, delivery_blp, calendar_blp, draws_blp, visits_blp, review_blp):
+                uploads_blp, media_blp, delivery_blp, calendar_blp, draws_blp, visits_blp, review_blp, leads_blp,
+                lead_hooks_blp):
         api.register_blueprint(blp)
+    from .review.stats_api import blp as statistics_blp
+
+    api.register_blueprint(statistics_blp)
     init_media(app)
     app.register_blueprint(public_pages.bp)
+    from .review import pages as review_pages
+
+    app.register_blueprint(review_pages.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)
 
@@ -142,6 +150,7 @@ def configure_cli(app: Flask) -> None:
     from .registry.cli import objects_cli
     from media.cli import media_cli
     from .leads.cli import delivery_cli, worker_command
+    from .leads.lead_cli import leads_cli
 
     from .draws.cli import draws_cli
 
@@ -154,3 +163,7 @@ def configure_cli(app: Flask) -> None:
     app.cli.add_command(media_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(delivery_cli)
+    app.cli.add_command(leads_cli)
+    from .review.archive import archive_cli
+
+    app.cli.add_command(archive_cli)

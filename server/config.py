@@ -82,11 +82,21 @@ class BaseConfig:
     DELIVERY_ROTATION_OVERLAP = timedelta(hours=24)
     DELIVERY_PROXY: str | None = None  # e.g. an egress proxy that filters internal addresses
     DELIVERY_PUBLIC_BASE_URL: str | None = None  # prefixes the links in payloads
+    # Violation leads (server/leads): working days before a reminder for a lead not signed for /
+    # not concluded, and the window of a rectification follow-up visit.
+    LEAD_RECEIPT_WORKDAYS = 3
+    LEAD_FEEDBACK_WORKDAYS = 20
+    LEAD_FOLLOWUP_WINDOW_WORKDAYS = 10
     # Result entry deadline (rules Art. 20(3)): working days after the check ended, counted
     # from the next day unless configured otherwise; "due soon" within this many working days.
     RESULT_DEADLINE_WORKDAYS = 20
     DEADLINE_COUNT_FROM_NEXT_DAY = True
     DEADLINE_DUE_SOON_WORKDAYS = 5
+    # Sealed records, approvals and publications are kept at least 2 years (rules Art. 25);
+    # a larger value is allowed, a smaller one refused at start.
+    ARCHIVE_RETENTION_YEARS = 2
+    # The public address printed in the record PDF's QR code (None: the address of the request).
+    PUBLIC_BASE_URL: str | None = None
 
     # The record PDF's CJK font: None = the pinned pip package (Noto Sans SC), then Debian's
     # fonts-noto-cjk. PDF_FONT_INDEX picks the face inside a .ttc collection.
@@ -140,6 +150,8 @@ def env_overrides(environ: dict[str, str]) -> dict:
         "DELIVERY_PROXY": "DELIVERY_PROXY",
         "PDF_FONT_PATH": "PDF_FONT_PATH",
         "PDF_FONT_INDEX": "PDF_FONT_INDEX",
+        "ARCHIVE_RETENTION_YEARS": "ARCHIVE_RETENTION_YEARS",
+        "PUBLIC_BASE_URL": "PUBLIC_BASE_URL",
     }
     for env_key, cfg_key in mapping.items():
         if environ.get(env_key):
@@ -180,6 +192,13 @@ def finalise(config: dict, instance_path: Path) -> None:
 
     if not config.get("MEDIA_ROOT"):
         config["MEDIA_ROOT"] = str(instance_path / "media")
+
+    try:
+        config["ARCHIVE_RETENTION_YEARS"] = int(config.get("ARCHIVE_RETENTION_YEARS", 2))
+    except (TypeError, ValueError):
+        raise ConfigError("ARCHIVE_RETENTION_YEARS must be a whole number of years (at least 2)")
+    if not 2 <= config["ARCHIVE_RETENTION_YEARS"] <= 100:
+        raise ConfigError("ARCHIVE_RETENTION_YEARS must be at least 2 (rules Art. 25) and at most 100")
 
     key = config.get("SECRET_KEY")
     if config.get("APP_ENV") == "production":

@@ -14,3 +14,4 @@ from .review import models as review_models  # noqa: F401,E402
 from .draws import models as draws_models  # noqa: F401,E402
 from .visits import models as visits_models  # noqa: F401,E402
 from .review import workflow_models as review_workflow_models  # noqa: F401,E402
+from .leads import lead_models  # noqa: F401,E402

@@ -16,6 +16,7 @@ def connect() -> None:
     from media.access import register_policy
     from .draws import verification  # noqa: F401  (registers the draw check with audit verify)
     from .visits import verification as visit_verification  # noqa: F401  (sealed records, too)
+    from .review import archive  # noqa: F401  (and that no sealed record vanished unlogged)
     from .public.results import previous_results
     from .review.service import comments_for, open_on_seal
     from .visits import feed, hooks, mutations, sign  # noqa: F401  (mutators register on import)

@@ -40,6 +40,14 @@ def rewind(session: Session, mark: int) -> None:
 
 
 def _allocate(session: Session) -> None:
+    if session.in_nested_transaction():
+        # "before_commit" also fires when a SAVEPOINT is released (each mutation of a
+        # push). Numbering there would take the counter row's lock at the batch's first
+        # mutation and hold it to the end (serialising every push), and in the opposite
+        # order to the audit chain head's lock, which deadlocks on PostgreSQL. The
+        # changes stay queued (rewind() drops those of a rolled-back savepoint) and are
+        # numbered once, at the outer commit.
+        return
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
@@ -68,6 +76,8 @@ def _allocate(session: Session) -> None:
 
 
 def _discard(session: Session, *args) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT rolled back: its caller rewinds to its mark (push.py)
     session.info.pop(_PENDING, None)
 
 

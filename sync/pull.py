@@ -1,15 +1,19 @@
 """Serving the caller's changes since their cursor, or a full snapshot (reset)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
 
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+
+from server.dbsetup import begin_write
 from server.extensions import db
 from server.settings import get_setting
 from server.types import utcnow
 
 from .changes import current_seq
 from .clients import claim
-from .models import SyncFeed
+from .models import SyncClient, SyncFeed
 from .registry import ENTITIES
 from .schemas import MAX_MUTATIONS
 
@@ -42,9 +46,43 @@ def _snapshot(principal) -> list[dict]:
     return changes
 
 
+def _claim_for_pull(principal, client_id: str) -> SyncClient:
+    """The caller's client. A pull is a GET and reads in a plain (deferred) transaction
+    on SQLite; a read-then-write there fails at once if another writer committed in
+    between (SQLITE_BUSY_SNAPSHOT). So only a first pull, which registers the client,
+    switches to a write transaction before it reads anything."""
+    client = db.session.get(SyncClient, client_id)
+    if client is None:
+        begin_write()
+        client = claim(principal, client_id)
+        client.last_pull_at = utcnow()
+        db.session.commit()
+    elif client.user_id != principal.user_id or client.device_id != principal.device_id:
+        client = claim(principal, client_id)  # raises client_not_yours
+    return client
+
+
+TOUCH_INTERVAL = dt.timedelta(minutes=10)
+
+
+def _touch(client_id: str, last: dt.datetime | None) -> None:
+    """Record the pull time (at most every TOUCH_INTERVAL, so that pulls seldom queue
+    behind writers) in its own short write transaction, best effort."""
+    if last is not None and utcnow() - last < TOUCH_INTERVAL:
+        db.session.rollback()
+        return
+    db.session.rollback()
+    begin_write()
+    try:
+        db.session.execute(update(SyncClient).where(SyncClient.client_id == client_id).values(last_pull_at=utcnow()))
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+
+
 def pull(principal, client_id: str, cursor: str | None, limit: int, app_config) -> dict:
-    client = claim(principal, client_id)
-    client.last_pull_at = utcnow()
+    client = _claim_for_pull(principal, client_id)
+    last_pull = client.last_pull_at
     top = current_seq(db.session)
     floor = int(get_setting("sync_feed_floor", 0) or 0)
     after = decode_cursor(cursor)
@@ -54,7 +92,7 @@ def pull(principal, client_id: str, cursor: str | None, limit: int, app_config) 
         # Unknown, pruned or foreign cursor: the complete view. The cursor is
         # read before the snapshot, so later changes are sent again, never lost.
         changes = _snapshot(principal)
-        db.session.commit()
+        _touch(client_id, last_pull)
         return {**base, "cursor": encode_cursor(top), "more": False, "reset": True, "changes": changes}
 
     rows = db.session.execute(
@@ -82,5 +120,5 @@ def pull(principal, client_id: str, cursor: str | None, limit: int, app_config) 
             changes.append({"seq": seq, "entity": entity, "op": "del", "id": entity_id, "data": None})
         else:
             changes.append({"seq": seq, "entity": entity, "op": "put", "id": entity_id, "data": data})
-    db.session.commit()
+    _touch(client_id, last_pull)
     return {**base, "cursor": encode_cursor(new_cursor), "more": more, "reset": False, "changes": changes}

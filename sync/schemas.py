@@ -34,6 +34,7 @@ class MutationResultSchema(BaseSchema):
 class PushResultSchema(BaseSchema):
     last_mutation_id = fields.Integer()
     stopped_at_gap = fields.Boolean()
+    problem = fields.Dict(allow_none=True, metadata={"description": "why the batch stopped early (code mutation_gap)"})
     results = fields.List(fields.Nested(MutationResultSchema))
 
 

@@ -99,6 +99,11 @@ def _iso(ts: dt.datetime) -> str:
 
 
 def _append_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        # "before_commit" fires for a released SAVEPOINT too; entries wait for the outer
+        # commit, so the chain head is locked only there (not from a sync batch's first
+        # audited mutation to its end) and always before the sync counter.
+        return
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
@@ -141,6 +146,8 @@ def _append_pending(session: Session) -> None:
 
 
 def _discard_pending(session: Session, *args) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT rolled back: its caller rewinds to its mark (sync/push.py)
     session.info.pop(_PENDING, None)
 
 

@@ -191,5 +191,6 @@ def build_audit_package(*, plan: Mapping, snapshot: Sequence[Mapping], nonce: by
 
 def dump_audit_package(package: Mapping, fp, *, indent: int | None = None) -> None:
     """Write the package as UTF-8 JSON (Chinese kept readable) to the text file ``fp``."""
-    json.dump(package, fp, ensure_ascii=False, indent=indent)
+    # json.dumps (one shot) uses the C encoder; json.dump streams through the pure-Python one.
+    fp.write(json.dumps(package, ensure_ascii=False, indent=indent))
     fp.write("\n")

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import io
 
-from sqlalchemy import insert
-
 from ..extensions import db
 from .models import DrawCandidate
 
@@ -27,12 +25,12 @@ def insert_candidates(task_id: int, rows: list[dict]) -> None:
                         buf = io.StringIO()
                 copy.write(buf.getvalue())
         return
-    stmt = insert(DrawCandidate)
+    # The driver's executemany: the ORM bulk path costs ~10x more per row here.
+    sql = ("INSERT INTO draw_candidates (task_id, row_id, object_id, stratum, weight, excluded) "
+           "VALUES (?, ?, ?, ?, ?, ?)")
     for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
-        db.session.execute(stmt, [{"task_id": task_id, "row_id": r["id"], "object_id": int(r["id"]),
-                                   "stratum": r["stratum"], "weight": r["weight"], "excluded": r["excluded"]}
-                                  for r in chunk])
+        conn.exec_driver_sql(sql, [(task_id, r["id"], int(r["id"]), r["stratum"], r["weight"], r["excluded"])
+                                   for r in rows[start:start + CHUNK]])
 
 
 def load_candidates(task_id: int):

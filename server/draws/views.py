@@ -42,11 +42,13 @@ def public_view(task: InspectionTask) -> dict:
         "selected": [],
     }
     if draw.seed_hex:
-        # Selected objects in selection order, identified publicly; the stratum (credit class) is omitted.
+        # Selected objects, identified publicly; the stratum (credit class) is omitted, and so is any
+        # order by stratum: with the public per-stratum counts it would give each object's class away.
         rows = db.session.execute(
             select(Visit.object_id, Visit.status, InspectionObject.name, InspectionObject.credit_code)
             .join(InspectionObject, InspectionObject.id == Visit.object_id)
-            .where(Visit.task_id == task.id).order_by(Visit.stratum, Visit.rank)).all()
+            .where(Visit.task_id == task.id)
+            .order_by(InspectionObject.credit_code.is_(None), InspectionObject.credit_code, Visit.object_id)).all()
         body["selected"] = [{"name": r.name, "credit_code": r.credit_code, "withdrawn": r.status == "withdrawn"}
                             for r in rows]
     return body

@@ -102,6 +102,32 @@ def public_results(args):
     return {"items": [public_row(r) for r in rows], "next_cursor": nxt}
 
 
+class RecordVerificationSchema(BaseSchema):
+    visit_id = fields.String()
+    record_no = fields.String()
+    task_no = fields.String()
+    task_name = fields.String()
+    object_name = fields.String()
+    sealed_at = fields.String()
+    content_sha256 = fields.String()
+    intact = fields.Boolean()
+    problem = fields.String(allow_none=True)
+    review_status = fields.String(allow_none=True)
+
+
+@blp.route("/records/<uuid:visit_id>/verification", methods=["GET"])
+@blp.response(200, RecordVerificationSchema)
+def record_verification(visit_id):
+    """检查记录核验（记录表二维码指向的页面的数据）：内容哈希与记录是否完好，不含任何检查内容或个人信息"""
+    from ..errors import NotFound
+    from ..review.record import verification
+
+    v = verification(str(visit_id))
+    if v is None:
+        raise NotFound("封存的检查记录不存在。", code="record_not_found")
+    return v
+
+
 @blp.route("/draws/<int:task_id>", methods=["GET"])
 @blp.response(200, DrawPublicSchema)
 def public_draw(task_id):

@@ -19,6 +19,11 @@ READERS = (Role.REVIEWER, Role.DEPT_ADMIN, Role.DEPT_LEADER, Role.OFFICE_ADMIN, 
 
 class QueueArgs(BaseSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(list(REVIEW_STATUSES)))
+    deadline = fields.String(load_default=None, validate=validate.OneOf(["ok", "due_soon", "overdue", "unknown", "done"]),
+                             metadata={"description": "截止状态：ok、due_soon、overdue、unknown（日历缺失）、done"})
+    task_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    sort = fields.String(load_default="due", validate=validate.OneOf(list(service.SORTS)),
+                         metadata={"description": "due（截止日期由近到远）、-due、ended、-ended"})
 
 
 class QueueRowSchema(BaseSchema):
@@ -31,11 +36,13 @@ class QueueRowSchema(BaseSchema):
     status_label = fields.String()
     check_ended_on = fields.Date()
     due_on = fields.Date(allow_none=True)
+    deadline_message = fields.String(allow_none=True)
     deadline_state = fields.String()
     entered_on_time = fields.Boolean(allow_none=True)
     result_codes = fields.List(fields.String())
     returned_count = fields.Integer()
     evidence_pending = fields.Boolean()
+    amended_since_sent_back = fields.Boolean(metadata={"description": "退回或要求补证后，检查组已提交补正"})
 
 
 class CommentIn(BaseSchema):
@@ -73,6 +80,7 @@ class DetailSchema(BaseSchema):
     review = fields.Dict()
     comments = fields.List(fields.Dict())
     binding_verified = fields.Boolean()
+    sheet = fields.Dict(metadata={"description": "按事项排列的记录（含部门、检查要点、照片 EXIF 与应用声明并列、签名、补正）"})
     audit_trail = fields.List(fields.Dict())
 
 
@@ -96,7 +104,7 @@ class PublishedSchema(BaseSchema):
 @blp.response(200, QueueRowSchema(many=True))
 def queue(args):
     """审核队列：本部门任务的已封存记录，按录入截止日期排序"""
-    return service.queue(current_principal(), args["status"])
+    return service.queue(current_principal(), args["status"], args["deadline"], args["task_id"], args["sort"])
 
 
 @blp.route("/<uuid:visit_id>", methods=["GET"])
@@ -171,6 +179,24 @@ def decide_withholding(args, request_id):
     d = results.decide_withholding(current_principal(), request_id, args["approve"], args["note"])
     db.session.commit()
     return d
+
+
+@blp.route("/<uuid:visit_id>/record.pdf", methods=["GET"])
+@requires(*READERS)
+@blp.doc(responses={"200": {"description": "记录表 PDF", "content": {"application/pdf": {
+    "schema": {"type": "string", "format": "binary"}}}}})
+@blp.response(200, description="记录表 PDF")
+def record_pdf(visit_id):
+    """随机抽查情况记录表（PDF，中文字体内嵌，含内容哈希与核验二维码）"""
+    from flask import Response
+
+    from . import record
+
+    visit, rec, task = service.sealed_visit(current_principal(), str(visit_id))
+    data = record.render(visit, rec, task)
+    name = record.record_no(task, visit)
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f"attachment; filename=record-{visit.id}.pdf; filename*=UTF-8''{name}.pdf"})
 
 
 def _row(visit_id: str) -> dict:

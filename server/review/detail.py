@@ -33,6 +33,58 @@ def review_detail(principal, visit_id: str) -> dict:
                        "check_ended_on": review.check_ended_on.isoformat(), "entered_on_time": review.entered_on_time,
                        "returned_count": review.returned_count} if review else None,
             "comments": comments_for(visit.id), "binding_verified": binding_verified(visit, record),
+            "sheet": desk_sheet(visit, record, task),
             "audit_trail": [{"seq": e.seq, "at": e.created_at.isoformat(), "action": e.action,
-                             "actor_user_id": e.actor_user_id, "entry_hash": e.entry_hash} for e in trail
+                             "actor_user_id": e.actor_user_id, "actor": _name(e.actor_user_id),
+                             "entry_hash": e.entry_hash} for e in trail
                             if e.target_type in ("visit", "task")]}
+
+
+def _name(user_id):
+    from ..accounts.models import User
+
+    u = db.session.get(User, user_id) if user_id else None
+    return u.display_name if u else None
+
+
+def desk_sheet(visit, record, task) -> dict:
+    """The record laid out for the reviewer's screen: items with their department and
+    checkpoint prompts, findings, outcome labels, media with EXIF beside the app's claims,
+    signatures, amendments with names (the same facts the record PDF prints)."""
+    from media import service as media_service
+
+    from ..visits.models import MediaRef
+    from ..visits.rules import FOLLOWUPS, RESULT_CODES
+    from .record import pdf_record
+
+    sheet = pdf_record(visit, record, task)
+    for s in sheet["signatures"]:
+        s.pop("image_png", None)
+        s["signed_at"] = s["signed_at"].isoformat() if s["signed_at"] else None
+    for a in sheet["amendments"]:
+        a["at"] = a["at"].isoformat() if a["at"] else None
+    sheet["sealed_at"] = record.sealed_at.isoformat()
+    refs = list(db.session.execute(select(MediaRef).where(MediaRef.visit_id == visit.id)
+                                   .order_by(MediaRef.attached_at)).scalars())
+    media = []
+    for m in refs:
+        obj = media_service.get_object(m.media_id)
+        media.append({"media_id": m.media_id, "kind": m.kind, "sha256": m.sha256,
+                      "target": {"type": m.target_type, "id": m.target_id},
+                      "arrived": bool(obj and obj.uploaded_at), "claim": m.claim or {},
+                      "exif": (obj.exif if obj else None) or {}, "width": obj.width if obj else None,
+                      "height": obj.height if obj else None})
+    sheet["media"] = media
+    sigs = db.session.execute(select(Signature).where(Signature.visit_id == visit.id)
+                              .order_by(Signature.server_time)).scalars().all()
+    for out, s in zip(sheet["signatures"], sigs):
+        out["id"], out["image_media_id"] = s.id, s.image_media_id
+    codes = (record.outcome or {}).get("codes") or []
+    sheet["outcome_labels"] = [{"code": c, "label": RESULT_CODES.get(c, c)} for c in codes]
+    sheet["followup_label"] = FOLLOWUPS.get((record.outcome or {}).get("followup"))
+    # Item ids next to codes, so comments can target "answer:<item_id>:<key>".
+    from ..visits.seal import task_item_versions
+
+    for item, v in zip(sheet["items"], task_item_versions(visit)):
+        item["item_id"] = v.item_id
+    return sheet

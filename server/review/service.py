@@ -1,6 +1,8 @@
 """The review workflow: queue, approve (= result entered), return, request evidence."""
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
 from ..accounts.auth import Principal
@@ -70,6 +72,7 @@ def approve(principal: Principal, visit_id: str) -> Review:
         raise ApiError(f"还有 {len(pending)} 个照片或视频尚未上传到服务器，证据齐全后才能审核通过。",
                        code="evidence_pending", status=409, title="证据尚未到齐", extra={"media_ids": pending})
     now = utcnow()
+    review.due_on = current_due(review)
     review.status, review.entered_at, review.entered_by, review.updated_at = "approved", now, principal.user_id, now
     review.entered_on_time = None if review.due_on is None else local_today() <= review.due_on
     review.result_codes = list((record.outcome or {}).get("codes") or [])
@@ -110,8 +113,24 @@ def open_on_seal(visit: Visit, record: VisitRecord) -> None:
     ensure_review(visit, record, db.session.get(InspectionTask, visit.task_id))
 
 
-def queue(principal: Principal, status: str | None = None) -> list[dict]:
-    """Sealed records of the department's tasks, soonest deadline first (unknown last)."""
+def current_due(review: Review):
+    """The stored deadline, or (when a calendar year was missing at sealing) one computed again
+    now that the administrator may have entered it. None while still unknown."""
+    if review.due_on is not None:
+        return review.due_on
+    return result_deadline(review.check_ended_on).due
+
+
+SORTS = ("due", "-due", "ended", "-ended")
+
+
+def queue(principal: Principal, status: str | None = None, deadline: str | None = None, task_id: int | None = None,
+          sort: str = "due") -> list[dict]:
+    """Sealed records of the department's tasks, soonest deadline first (unknown last).
+
+    Filters: review status, deadline state (ok / due_soon / overdue / unknown / done), task.
+    ``sort``: "due" (open records first, soonest deadline first), "-due" (latest first),
+    "ended"/"-ended" (by the day the check ended)."""
     stmt = (select(Visit, VisitRecord, InspectionTask, Review)
             .join(VisitRecord, VisitRecord.visit_id == Visit.id)
             .join(InspectionTask, InspectionTask.id == Visit.task_id)
@@ -120,19 +139,54 @@ def queue(principal: Principal, status: str | None = None) -> list[dict]:
         stmt = stmt.where(InspectionTask.initiating_department_id == principal.department_id)
     if status:
         stmt = stmt.where(Review.status == status)
-    rows = list(db.session.execute(stmt).all())
-    rows.sort(key=lambda r: (r[3].status not in OPEN, r[3].due_on is None, r[3].due_on or local_today()))
-    return [queue_row(*r) for r in rows]
+    if task_id is not None:
+        stmt = stmt.where(Review.task_id == task_id)
+    rows = [queue_row(*r) for r in db.session.execute(stmt).all()]
+    if deadline:
+        rows = [r for r in rows if r["deadline_state"] == deadline]
+    far = dt.date.max
+    if sort in ("due", "-due"):
+        rows.sort(key=lambda r: (r["due_on"] or far, r["visit_id"]), reverse=sort == "-due")
+        # Stable: open records first, unknown deadlines last, each group in the order above.
+        rows.sort(key=lambda r: (r["status"] not in OPEN, r["due_on"] is None))
+    else:
+        rows.sort(key=lambda r: (r["check_ended_on"], r["visit_id"]), reverse=sort == "-ended")
+    return rows
 
 
 def queue_row(visit, record, task, review) -> dict:
     from ..registry.models import InspectionObject
-    from .calendar import deadline_state
+    from .calendar import deadline_state, missing_message
 
     obj = db.session.get(InspectionObject, visit.object_id)
+    due = current_due(review)
+    message = None if due is not None else missing_message(result_deadline(review.check_ended_on).missing_years)
     return {"visit_id": visit.id, "task_id": task.id, "task_name": task.name, "object_name": obj.name,
             "credit_code": obj.credit_code, "status": review.status, "status_label": REVIEW_STATUSES[review.status],
-            "check_ended_on": review.check_ended_on, "due_on": review.due_on,
-            "deadline_state": deadline_state(review.due_on, local_today()) if review.status in OPEN else "done",
+            "check_ended_on": review.check_ended_on, "due_on": due, "deadline_message": message,
+            "deadline_state": deadline_state(due, local_today()) if review.status in OPEN else "done",
             "entered_on_time": review.entered_on_time, "result_codes": review.result_codes,
-            "returned_count": review.returned_count, "evidence_pending": bool(missing_evidence(visit))}
+            "returned_count": review.returned_count, "evidence_pending": bool(missing_evidence(visit)),
+            "amended_since_sent_back": amended_since_sent_back(visit.id) if review.status in OPEN else False}
+
+
+def amended_since_sent_back(visit_id: str) -> bool:
+    """The team answered the last return or evidence request with an amendment."""
+    from sqlalchemy import func
+
+    from ..visits.models import Amendment
+
+    last_sent = db.session.execute(select(func.max(ReviewComment.created_at))
+                                   .where(ReviewComment.visit_id == visit_id)).scalar()
+    if last_sent is None:
+        return False
+    last_amend = db.session.execute(select(func.max(Amendment.created_at)).where(Amendment.visit_id == visit_id)).scalar()
+    if last_amend is None:
+        return False
+    return _aware(last_amend) > _aware(last_sent)
+
+
+def _aware(ts):
+    import datetime as _dt
+
+    return ts if ts.tzinfo else ts.replace(tzinfo=_dt.timezone.utc)

@@ -92,3 +92,19 @@ class PublishedResult(db.Model):
     result_codes: Mapped[Any] = mapped_column(JSONType)
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class ArchivePolicy(db.Model):
+    """The retention period the database itself enforces (one row; triggers read it).
+
+    The application raises it to ARCHIVE_RETENTION_YEARS; the CHECK keeps it at 2 or more
+    whatever anyone writes (rules Art. 25)."""
+
+    __tablename__ = "archive_policy"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    retention_years: Mapped[int] = mapped_column(Integer, default=2)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (db.CheckConstraint("retention_years >= 2", name="retention_at_least_2_years"),
+                      db.CheckConstraint("id = 1", name="single_row"))

@@ -28,6 +28,14 @@ def team_visit(principal, visit_id: str, lock: bool = False) -> Visit:
     return visit
 
 
+def refuse_if_sealed(visit: Visit, record: VisitRecord | None = None) -> None:
+    """A sealed visit takes no further change (corrections are amendments)."""
+    if record is None:
+        record = db.session.get(VisitRecord, visit.id)
+    if visit.status == "sealed" or (record is not None and record.sealed_at is not None):
+        raise RecordSealed("该检查记录已签名封存，不能再修改；如需更正请提交补正说明。")
+
+
 def writable_record(principal, visit_id: str) -> tuple[Visit, VisitRecord]:
     """The visit and its record, refusing if sealed; marks the visit in progress."""
     visit = team_visit(principal, visit_id, lock=True)
@@ -35,8 +43,7 @@ def writable_record(principal, visit_id: str) -> tuple[Visit, VisitRecord]:
     if record is None:
         record = VisitRecord(visit_id=visit.id, present=[], version=1)
         db.session.add(record)
-    if record.sealed_at is not None or visit.status == "sealed":
-        raise RecordSealed("该检查记录已签名封存，不能再修改；如需更正请提交补正说明。")
+    refuse_if_sealed(visit, record)
     if visit.status == "not_started":
         visit.status = "in_progress"
     return visit, record

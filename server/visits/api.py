@@ -12,7 +12,7 @@ from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..http import Blueprint
 from ..schemas import BaseSchema
-from .access import member_of
+from .access import member_of, refuse_if_sealed
 from .models import FieldHistory
 from .schedule import apply_schedule
 from .views import visit_entity
@@ -146,6 +146,7 @@ def set_schedule(args, visit_id):
     me = member_of(visit, p.user_id)
     if me is None or me.role != "leader":
         raise Forbidden("只有检查组组长可以安排检查日程。", code="not_team_leader")
+    refuse_if_sealed(visit)
     warnings = apply_schedule(visit, args["date"], args["time_from"], args["time_to"], p.user_id)
     audit.record(db.session, "visit.schedule", "visit", visit.id,
                  {"date": args["date"].isoformat(), "from": str(args["time_from"]), "to": str(args["time_to"])})

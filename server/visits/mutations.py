@@ -20,7 +20,7 @@ from ..plans.models import PlanTask
 from ..schemas import BaseSchema
 from ..types import utcnow
 from sync.registry import Outcome, mutator
-from .access import member_of, team_visit, touched, writable_record
+from .access import member_of, refuse_if_sealed, team_visit, touched, writable_record
 from .models import Answer, FieldHistory, Finding, MediaRef
 from .rules import MEASURES, check_answer_value
 
@@ -100,6 +100,18 @@ class ScheduleArgs(VisitArgs):
 
 
 def _item_version(visit, item_id: int) -> CheckItemVersion:
+    # A task's pinned item versions never change: remembered for the rest of the
+    # request (a push answers many checkpoints of the same items).
+    cache = db.session.info.setdefault("visits.item_versions", {})
+    found = cache.get((visit.task_id, item_id))
+    if found is not None:
+        return db.session.get(CheckItemVersion, found)
+    version = _lookup_item_version(visit, item_id)
+    cache[(visit.task_id, item_id)] = version.id
+    return version
+
+
+def _lookup_item_version(visit, item_id: int) -> CheckItemVersion:
     task = db.session.get(InspectionTask, visit.task_id)
     pt = db.session.get(PlanTask, task.plan_task_id)
     ref = next((i for i in pt.items if i.item_id == item_id), None)
@@ -173,7 +185,9 @@ def answer_set(ctx, args):
                      department_id=item_dept, version=1, updated_at=utcnow())
         db.session.add(ans)
     else:
-        stale = args["base_version"] is not None and args["base_version"] < ans.version
+        # No base_version means the phone saw no answer yet (version 0): an answer
+        # another member pushed meanwhile is then overwritten in conflict too.
+        stale = (args["base_version"] or 0) < ans.version
         changed = (ans.value, ans.note) != (args["value"], args["note"])
         if changed:
             is_conflict = stale and ans.answered_by != ctx.principal.user_id
@@ -264,6 +278,7 @@ def schedule_set(ctx, args):
     me = member_of(visit, ctx.principal.user_id)
     if me.role != "leader":
         raise Forbidden("只有检查组组长可以安排检查日程。", code="not_team_leader")
+    refuse_if_sealed(visit)
     from .schedule import apply_schedule
 
     conflicts = apply_schedule(visit, args["date"], args["time_from"], args["time_to"], ctx.principal.user_id)

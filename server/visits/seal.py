@@ -14,7 +14,12 @@ NO_PARTY_CASES = {"unreachable", "deregistered", "revoked", "cancelled", "moved_
 
 
 def task_item_versions(visit: Visit) -> list[CheckItemVersion]:
-    task = db.session.get(InspectionTask, visit.task_id)
+    return task_items(visit.task_id)
+
+
+def task_items(task_id: int) -> list[CheckItemVersion]:
+    """The pinned check-item versions of a task (from its plan task)."""
+    task = db.session.get(InspectionTask, task_id)
     pt = db.session.get(PlanTask, task.plan_task_id)
     out = []
     for ref in pt.items:

@@ -16,7 +16,7 @@ from ..registry.models import InspectionObject, ObjectCredit
 from .jsonpatch import apply_patch
 from .models import Amendment, Answer, Finding, MediaRef, Signature, VisitRecord
 from .schedule import schedule_warnings
-from .seal import task_item_versions
+from .seal import task_items
 
 
 def _iso(ts):
@@ -32,8 +32,8 @@ def task_entity(task: InspectionTask) -> dict:
     pt = db.session.get(PlanTask, task.plan_task_id)
     plan = pt.plan_version.plan
     items = []
-    for v in task_item_versions(db.session.execute(select(Visit).where(Visit.task_id == task.id)).scalars().first()
-                                or Visit(task_id=task.id)):
+    # Only the task's pinned items: never load the task's visits (a task may have thousands).
+    for v in task_items(task.id):
         item = db.session.get(CheckItem, v.item_id)
         items.append({"item_id": v.item_id, "version": v.version, "code": item.code, "name": v.name,
                       "department_id": item.department_id, "level": v.level, "methods": v.methods,

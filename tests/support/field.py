@@ -163,10 +163,19 @@ def leader_phone(client, visit, names) -> Phone:
 
 
 def complete_inspection(client, office_headers, visit_id: str | None = None, *, seal: bool = True,
-                        upload_bytes: bool = True) -> dict:
-    """Drive a normal inspection of a demo visit through sync, as its team would; returns context."""
+                        upload_bytes: bool = True, findings: list[dict] | None = None,
+                        codes: tuple[str, ...] = ("1",), followup: str = "none", scout: str = "scjg-insp1") -> dict:
+    """Drive a normal inspection of a demo visit through sync, as its team would; returns context.
+
+    `findings`: optional problems to record before the outcome, each a dict with
+    `department` (code of the item's department, whose phone records it; default the
+    first participating department), and
+    optionally `description`, `legal_basis`, `measures`, `rectify_deadline`,
+    `photos` (how many photos to attach to it, default 1). Their ids come back
+    in the context's `findings` (same order); pass `codes`/`followup` to match.
+    """
     names = usernames(client, office_headers)
-    scout = Phone(client, "scjg-insp1")
+    scout = Phone(client, scout)  # any team member of the visit (the PWA tests pass theirs)
     scout.pull()
     if visit_id is None:
         visit_id = scout.visits()[0]["id"]
@@ -192,7 +201,23 @@ def complete_inspection(client, office_headers, visit_id: str | None = None, *, 
             if cp["photo_required"]:
                 media.append(attach_photo(phone, visit_id, {"type": "answer", "id": f"{item['item_id']}:{cp['key']}"},
                                           send_bytes=upload_bytes))
-    lead.ok("outcome.set", visit_id=visit_id, codes=["1"], followup="none", followup_note=None, case=None)
+    finding_ids = []
+    for spec in findings or []:
+        code = spec.get("department") or task["departments"][1]["code"]  # default: a participating department
+        phone = phones[code]
+        dept_id = next(d["id"] for d in task["departments"] if d["code"] == code)
+        item = next(i for i in task["items"] if i["department_id"] == dept_id)
+        fid = str(uuid.uuid4())
+        photos = [attach_photo(phone, visit_id, {"type": "finding", "id": fid}, send_bytes=upload_bytes)
+                  for _ in range(spec.get("photos", 1))]
+        media.extend(photos)
+        phone.ok("finding.add", visit_id=visit_id, finding_id=fid, item_id=item["item_id"],
+                 checkpoint_key=item["checkpoints"][0]["key"] if item["checkpoints"] else None,
+                 description=spec.get("description", "现场发现问题"), legal_basis=spec.get("legal_basis"),
+                 measures=spec.get("measures", ["onsite_record"]), rectify_deadline=spec.get("rectify_deadline"),
+                 media_ids=photos)
+        finding_ids.append(fid)
+    lead.ok("outcome.set", visit_id=visit_id, codes=list(codes), followup=followup, followup_note=None, case=None)
     lead.pull()
     current = content_sha256(lead.visit(visit_id))
     sigs = []
@@ -208,4 +233,4 @@ def complete_inspection(client, office_headers, visit_id: str | None = None, *, 
     if seal:
         lead.ok("visit.seal", visit_id=visit_id, content_sha256=current)
     return {"visit_id": visit_id, "visit": visit, "task": task, "lead": lead, "phones": phones, "media": media,
-            "content_sha256": current, "signatures": sigs, "names": names}
+            "content_sha256": current, "signatures": sigs, "names": names, "findings": finding_ids}

@@ -42,3 +42,18 @@ ROWS = {
     ("GET", "/api/v1/calendar/deadline"): Row(
         AUTHED, lambda c, w: ("/api/v1/calendar/deadline?ended_on=2025-09-26", {})),
 }
+
+
+def _record_pdf(ctx, who):
+    from tests.server.visits.matrix import sealed
+
+    return f"/api/v1/reviews/{sealed(ctx)}/record.pdf", {}
+
+
+_TASK_STAFF = {"office", "auditor", "scjg-admin", "scjg-leader", "scjg-reviewer"}
+ROWS[("GET", "/api/v1/reviews/<uuid:visit_id>/record.pdf")] = Row(_TASK_STAFF, _record_pdf, hidden={"sthj-admin"})
+
+_STATS = {"office", "auditor", "scjg-admin", "scjg-leader", "scjg-reviewer", "sthj-admin"}
+ROWS[("GET", "/api/v1/statistics")] = Row(_STATS, lambda c, w: ("/api/v1/statistics", {}))
+ROWS[("GET", "/api/v1/statistics/charts/<kind>.svg")] = Row(_STATS, lambda c, w: ("/api/v1/statistics/charts/completion.svg", {}))
+ROWS[("GET", "/api/v1/statistics/export.xlsx")] = Row(_STATS, lambda c, w: ("/api/v1/statistics/export.xlsx", {}))

@@ -1,0 +1,56 @@
+// Capturing photos and video: hashed on the phone (SHA-256), kept as the original
+// bytes in IndexedDB, attached to the record, then uploaded with tus.
+import { h } from '../ui.js';
+import { sha256Hex, uuid } from '../ids.js';
+import { enqueue } from '../outbox.js';
+import { progress } from '../uploads.js';
+import { isoNow } from '../util.js';
+
+const urls = new Map();
+function thumbUrl(row) {
+  if (!urls.has(row.media_id)) urls.set(row.media_id, URL.createObjectURL(row.blob));
+  return urls.get(row.media_id);
+}
+
+/** Store and attach `files` (from an <input type=file>) to `target` of the visit. */
+export async function attachFiles(visitId, target, files) {
+  const rows = [];
+  for (const file of files) {
+    const sha = await sha256Hex(file);
+    const kind = file.type.startsWith('video/') ? 'video' : file.type.startsWith('audio/') ? 'audio' : 'photo';
+    const row = { media_id: uuid(), visit_id: visitId, blob: file, sha256: sha, type: file.type || 'image/jpeg',
+      filename: file.name || 'photo.jpg', size: file.size, kind, done: false, url: null, created_at: Date.now() };
+    rows.push(row);
+  }
+  for (const row of rows) {
+    await enqueue(visitId, 'media.attach', { visit_id: visitId, media_id: row.media_id, sha256: row.sha256, kind: row.kind,
+      target, claim: { captured_at: isoNow(), filename: row.filename, size: row.size, device: 'pwa' } }, [row]);
+  }
+  return rows.map((r) => r.media_id);
+}
+
+/** Thumbnails of what is attached to `target`, plus camera buttons (unless read-only). */
+export function photoBlock(ctx, target, { readOnly = false, onChange, label = '拍照' } = {}) {
+  const attached = ctx.visit.record.media.filter((m) => m.target?.type === target.type && m.target.id === target.id);
+  const local = new Map(ctx.media.map((m) => [m.media_id, m]));
+  const thumbs = attached.map((m) => {
+    const row = local.get(m.media_id);
+    const p = progress.get(m.media_id);
+    const status = m.arrived || row?.done ? '已上传' : row?.failed ? `上传失败：${row.error}` : p ? `上传中 ${Math.round((100 * p.sent) / p.total)}%` : '待上传';
+    return h('figure', { class: 'thumb' },
+      row?.blob && row.type.startsWith('image/') ? h('img', { src: thumbUrl(row), alt: '现场照片' }) : h('span', { class: 'nothumb' }, m.kind === 'video' ? '视频' : '文件'),
+      h('figcaption', {}, status));
+  });
+  const input = (accept, text) => {
+    const el = h('input', { type: 'file', accept, capture: 'environment', multiple: true, class: 'visually-hidden',
+      onchange: async () => {
+        if (!el.files.length) return;
+        el.closest('.photos').dataset.busy = '1';
+        try { await attachFiles(ctx.visit.id, target, [...el.files]); } finally { delete el.closest('.photos').dataset.busy; }
+        onChange && onChange();
+      } });
+    return h('label', { class: 'button secondary camera' }, el, text);
+  };
+  return h('div', { class: 'photos' }, h('div', { class: 'thumbs' }, thumbs),
+    readOnly ? null : h('div', { class: 'row' }, input('image/*', label), input('video/*', '录像')));
+}

@@ -1,0 +1,429 @@
+// The reviewer's desktop screen: queue, record detail, approve / return / request evidence,
+// and the statistics dashboard. Talks only to /api/v1 on our own origin.
+const $ = (sel) => document.querySelector(sel);
+const VALUE_LABELS = { pass: "合格", fail: "不合格", na: "不适用" };
+const ROLE_LABELS = { legal_rep: "法定代表人", person_in_charge: "负责人", witness: "见证人", inspector: "执法检查人员" };
+const DEADLINE_LABELS = { ok: "未到期", due_soon: "临近截止", overdue: "已逾期", unknown: "日历缺失", done: "已录入" };
+const ACTION_LABELS = {
+  "visit.seal": "封存记录", "visit.amendment": "补正", "review.approve": "审核通过", "review.return": "退回检查组",
+  "review.evidence": "要求补充证据", "result.publish": "公示", "result.withhold_request": "申请不予公示",
+  "result.withhold_approve": "批准不予公示", "result.withhold_reject": "驳回不予公示", "visit.signature": "签名",
+  "draw.commit": "抽取承诺", "draw.reveal": "公布随机数、完成抽取", "visit.arrive": "到达现场", "visit.outcome": "填写检查结果",
+};
+
+const state = { token: sessionStorage.getItem("review.token"), refresh: sessionStorage.getItem("review.refresh"),
+  me: null, detail: null, comments: [], urls: [] };
+
+function deviceId() {
+  let id = localStorage.getItem("review.device");
+  if (!id) {
+    id = "desk-" + crypto.getRandomValues(new Uint32Array(2)).join("-");
+    localStorage.setItem("review.device", id);
+  }
+  return id;
+}
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") el.className = v;
+    else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : String(c));
+  }
+  return el;
+}
+
+async function api(path, opts = {}, retry = true) {
+  const headers = { ...(opts.headers || {}) };
+  if (state.token) headers.Authorization = `Bearer ${state.token}`;
+  if (opts.json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(opts.json);
+  }
+  const resp = await fetch(path, { ...opts, headers });
+  if (resp.status === 401 && retry && state.refresh) {
+    if (await refresh()) return api(path, opts, false);
+  }
+  if (resp.status === 401) { logout(); throw new Error("登录已过期，请重新登录。"); }
+  if (!resp.ok) {
+    let problem = {};
+    try { problem = await resp.json(); } catch { /* not JSON */ }
+    const err = new Error(problem.detail || problem.title || `请求失败（${resp.status}）`);
+    err.problem = problem;
+    throw err;
+  }
+  return resp;
+}
+const getJSON = async (path) => (await api(path)).json();
+
+async function refresh() {
+  const r = await fetch("/api/v1/auth/refresh", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ refresh_token: state.refresh, device_id: deviceId() }) });
+  if (!r.ok) return false;
+  const body = await r.json();
+  saveTokens(body);
+  return true;
+}
+
+function saveTokens(body) {
+  state.token = body.access_token;
+  state.refresh = body.refresh_token;
+  sessionStorage.setItem("review.token", state.token);
+  sessionStorage.setItem("review.refresh", state.refresh);
+}
+
+function logout() {
+  if (state.token) fetch("/api/v1/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${state.token}` } }).catch(() => {});
+  state.token = state.refresh = null;
+  sessionStorage.removeItem("review.token");
+  sessionStorage.removeItem("review.refresh");
+  show("login");
+}
+
+function show(view) {
+  for (const v of ["login", "queue", "detail", "dashboard"]) $(`#${v}-view`).hidden = v !== view;
+  $("#nav").hidden = $("#who").hidden = view === "login";
+  for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("active", a.dataset.view === view);
+}
+
+function fmtTime(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false, year: "numeric", month: "2-digit",
+    day: "2-digit", hour: "2-digit", minute: "2-digit" });
+}
+
+// --- login -------------------------------------------------------------------------------
+
+$("#login-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  $("#login-error").textContent = "";
+  const r = await fetch("/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: $("#username").value.trim(), password: $("#password").value,
+      device_id: deviceId(), device_name: "后台审核工作台" }) });
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok) { $("#login-error").textContent = body.detail || "登录失败"; return; }
+  saveTokens(body);
+  $("#password").value = "";
+  await start();
+});
+$("#logout").addEventListener("click", logout);
+
+async function start() {
+  try {
+    const me = await getJSON("/api/v1/me");
+    state.me = me;
+    $("#who-name").textContent = `${me.user.display_name}（${me.department ? me.department.name : ""}）`;
+  } catch (e) { show("login"); return; }
+  // From November on, administrators are told when next year's working-day calendar is missing.
+  if ((state.me.roles || []).some((r) => ["office_admin", "dept_admin"].includes(r))) {
+    getJSON("/api/v1/calendar/status").then((st) => {
+      $("#calendar-warning").textContent = st.warning || "";
+      $("#calendar-warning").hidden = !st.warning;
+    }).catch(() => {});
+  }
+  route();
+}
+
+// --- routing -----------------------------------------------------------------------------
+
+function route() {
+  if (!state.token) { show("login"); return; }
+  const hash = location.hash || (location.pathname.startsWith("/office") ? "#dashboard" : "#queue");
+  if (hash.startsWith("#record/")) openRecord(hash.slice(8));
+  else if (hash === "#dashboard") loadDashboard();
+  else loadQueue();
+}
+window.addEventListener("hashchange", route);
+
+// --- queue -------------------------------------------------------------------------------
+
+for (const id of ["#f-status", "#f-deadline", "#f-sort"]) $(id).addEventListener("change", loadQueue);
+
+async function loadQueue() {
+  show("queue");
+  const q = new URLSearchParams();
+  if ($("#f-status").value) q.set("status", $("#f-status").value);
+  if ($("#f-deadline").value) q.set("deadline", $("#f-deadline").value);
+  q.set("sort", $("#f-sort").value);
+  const rows = await getJSON(`/api/v1/reviews?${q}`);
+  const tbody = $("#queue-table tbody");
+  tbody.replaceChildren(...rows.map((r) => h("tr", { "data-visit": r.visit_id, onclick: () => { location.hash = `#record/${r.visit_id}`; } },
+    h("td", {}, h("strong", {}, r.object_name), h("br"), h("span", { class: "hash" }, r.credit_code || "")),
+    h("td", {}, r.task_name),
+    h("td", {}, r.check_ended_on),
+    h("td", {}, r.due_on || h("span", { title: r.deadline_message || "" }, "未知"), " ",
+      h("span", { class: `pill ${r.deadline_state}` }, DEADLINE_LABELS[r.deadline_state] || r.deadline_state)),
+    h("td", {}, h("span", { class: "pill" }, r.status_label), r.amended_since_sent_back ? [" ", h("span", { class: "pill good" }, "已补正")] : null),
+    h("td", {}, (r.result_codes || []).join("、")),
+    h("td", {}, r.returned_count || ""),
+    h("td", {}, r.evidence_pending ? h("span", { class: "pill warn" }, "待上传") : h("span", { class: "pill good" }, "齐全")))));
+  if (!rows.length) tbody.append(h("tr", {}, h("td", { colspan: 8 }, "队列为空")));
+  $("#queue-count").textContent = `共 ${rows.length} 条`;
+}
+
+// --- detail ------------------------------------------------------------------------------
+
+$("#back").addEventListener("click", () => { location.hash = "#queue"; });
+
+async function blobUrl(path) {
+  const r = await api(path);
+  const url = URL.createObjectURL(await r.blob());
+  state.urls.push(url);
+  return url;
+}
+
+function addComment(target, label) {
+  const text = prompt(`对“${label}”的意见：`);
+  if (!text || text.trim().length < 2) return;
+  state.comments.push({ target, text: text.trim(), label });
+  renderComments();
+}
+
+function commentButton(target, label) {
+  return h("button", { type: "button", class: "comment-btn", "data-target": target,
+    onclick: () => addComment(target, label) }, "提意见");
+}
+
+function renderComments() {
+  $("#d-comments").replaceChildren(...state.comments.map((c, i) => h("li", {},
+    h("div", { class: "target" }, c.label), c.text, " ",
+    h("button", { type: "button", class: "link", onclick: () => { state.comments.splice(i, 1); renderComments(); } }, "删除"))));
+}
+
+function mediaFor(sheet, type, id) {
+  return sheet.media.filter((m) => m.target.type === type && m.target.id === id && m.kind !== "signature");
+}
+
+function thumbs(sheet, list) {
+  if (!list.length) return null;
+  return h("div", { class: "thumbs" }, list.map((m) => {
+    if (!m.arrived) return h("span", { class: "pending-media" }, "照片待上传");
+    const img = h("img", { class: "thumb", alt: "照片缩略图", "data-media": m.media_id, onclick: () => openViewer(m) });
+    blobUrl(`/api/v1/media/${m.media_id}/thumb`).then((u) => { img.src = u; }).catch(() => { img.alt = "无法加载"; });
+    return img;
+  }));
+}
+
+async function openRecord(visitId) {
+  show("detail");
+  for (const u of state.urls.splice(0)) URL.revokeObjectURL(u);
+  state.comments = [];
+  renderComments();
+  $("#act-error").textContent = $("#act-ok").textContent = "";
+  $("#d-main").replaceChildren(h("p", {}, "加载中…"));
+  let d;
+  try { d = await getJSON(`/api/v1/reviews/${visitId}`); } catch (e) {
+    $("#d-main").replaceChildren(h("p", { class: "error" }, e.message)); return;
+  }
+  state.detail = d;
+  const s = d.sheet;
+  const v = d.visit;
+  $("#d-title").textContent = `${s.business.name} · ${s.task.name}`;
+  $("#d-status").textContent = { pending: "待审核", returned: "已退回检查组", evidence_requested: "待补充证据", approved: "已录入结果",
+    published: "已公示", withheld: "经批准不予公示" }[d.review.status] || d.review.status;
+  const b = $("#d-binding");
+  b.className = `pill ${d.binding_verified ? "good" : "bad"}`;
+  b.id = "d-binding";
+  b.textContent = d.binding_verified ? "✔ 签名绑定已核验" : "✘ 签名绑定核验失败";
+
+  // Facts (side column).
+  $("#d-facts").replaceChildren(h("h2", {}, "记录信息"), h("dl", { class: "facts" },
+    h("dt", {}, "记录编号"), h("dd", {}, s.record_no),
+    h("dt", {}, "检查对象"), h("dd", {}, s.business.name, h("br"), h("span", { class: "hash" }, s.business.credit_code || "")),
+    h("dt", {}, "检查机关"), h("dd", {}, s.authority),
+    h("dt", {}, "检查结束"), h("dd", {}, d.review.check_ended_on),
+    h("dt", {}, "录入截止"), h("dd", {}, d.review.due_on || "未知（日历缺失）"),
+    h("dt", {}, "到达"), h("dd", {}, fmtTime(s.arrival && s.arrival.at)),
+    h("dt", {}, "封存"), h("dd", {}, fmtTime(s.sealed_at)),
+    h("dt", {}, "内容哈希"), h("dd", { class: "hash" }, s.content_sha256)));
+
+  const main = [];
+  // Team.
+  main.push(h("div", { class: "card" }, h("h2", {}, "执法检查人员"), h("table", { class: "grid" },
+    h("thead", {}, h("tr", {}, h("th", {}, "姓名"), h("th", {}, "部门"), h("th", {}, "执法证号"), h("th", {}, "职责"), h("th", {}, "到场"))),
+    h("tbody", {}, s.team.map((m) => h("tr", {}, h("td", {}, m.name), h("td", {}, m.department), h("td", {}, m.cert_no || "—"),
+      h("td", {}, m.role === "leader" ? "组长" : "组员"), h("td", {}, m.present ? "是" : "否")))))));
+  // Items with answers per department.
+  const items = h("div", { class: "card" }, h("h2", {}, "检查事项与检查情况"));
+  for (const item of s.items) {
+    const rows = item.checkpoints.map((cp) => {
+      const target = `answer:${item.item_id}:${cp.key}`;
+      return h("tr", { "data-answer": `${item.item_id}:${cp.key}` },
+        h("td", {}, cp.prompt),
+        h("td", { class: `v-${cp.value}` }, (VALUE_LABELS[cp.value] || cp.value || "—") + (cp.unit && !VALUE_LABELS[cp.value] ? ` ${cp.unit}` : "")),
+        h("td", {}, cp.note || ""),
+        h("td", {}, cp.answered_by || "", h("br"), h("span", { class: "dept" }, cp.department || "")),
+        h("td", {}, thumbs(s, mediaFor(s, "answer", `${item.item_id}:${cp.key}`))),
+        h("td", {}, commentButton(target, `${item.code} ${cp.prompt}`)));
+    });
+    items.append(h("div", { class: "item" }, h("h3", {}, `${item.code} ${item.name} `, h("span", { class: "dept" }, `（${item.department}）`)),
+      h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "检查要点"), h("th", {}, "结果"), h("th", {}, "说明"), h("th", {}, "检查人（部门）"),
+        h("th", {}, "照片"), h("th", {}, ""))), h("tbody", {}, rows))));
+  }
+  main.push(items);
+  // Findings.
+  const findings = v.record.findings;
+  main.push(h("div", { class: "card", id: "d-findings" }, h("h2", {}, "发现的问题"), findings.length ? h("ol", {}, findings.map((f) =>
+    h("li", {}, f.description, f.legal_basis ? ` （依据：${f.legal_basis}）` : "", f.rectify_deadline ? ` 整改期限 ${f.rectify_deadline}` : "", " ",
+      thumbs(s, mediaFor(s, "finding", f.id)), commentButton(`finding:${f.id}`, `问题：${f.description.slice(0, 20)}`)))) : h("p", {}, "未发现问题")));
+  // Outcome.
+  main.push(h("div", { class: "card", id: "d-outcome" }, h("h2", {}, "检查结果"),
+    h("p", {}, s.outcome_labels.map((o) => h("span", { class: "pill", "data-code": o.code }, `${o.code} ${o.label}`)), " ",
+      s.followup_label ? `后续处置：${s.followup_label}` : "")));
+  // Other photos (not tied to an answer or a finding).
+  const loose = s.media.filter((m) => m.kind !== "signature" && !["answer", "finding"].includes(m.target.type));
+  if (loose.length) main.push(h("div", { class: "card" }, h("h2", {}, "其他照片及视听资料"), thumbs(s, loose)));
+  // Signatures.
+  main.push(h("div", { class: "card", id: "d-signatures" }, h("h2", {}, "签名"), h("div", { class: "sigs" }, s.signatures.map((sig) => {
+    const img = h("img", { alt: `${sig.signer_name} 的签名` });
+    if (sig.image_media_id) blobUrl(`/api/v1/media/${sig.image_media_id}/view`).then((u) => { img.src = u; }).catch(() => {});
+    return h("div", { class: "sig" }, h("div", {}, `${ROLE_LABELS[sig.role] || sig.role}：${sig.signer_name}`),
+      sig.refused ? h("div", { class: "mismatch" }, `拒绝签名：${sig.refusal_reason}`) : img,
+      h("div", { class: sig.server_verified ? "verified" : "mismatch" }, sig.server_verified ? "✔ 绑定已核验（服务器重新计算）" : "✘ 绑定未通过核验"),
+      h("div", { class: "dept" }, fmtTime(sig.signed_at)));
+  }))));
+  // Amendments.
+  main.push(h("div", { class: "card", id: "d-amendments" }, h("h2", {}, "补正记录"), s.amendments.length ? h("table", { class: "grid" },
+    h("thead", {}, h("tr", {}, h("th", {}, "时间"), h("th", {}, "补正人"), h("th", {}, "原因"), h("th", {}, "内容"))),
+    h("tbody", {}, s.amendments.map((a) => h("tr", {}, h("td", {}, fmtTime(a.at)), h("td", {}, a.by), h("td", {}, a.reason), h("td", {}, a.summary)))))
+    : h("p", {}, "无")));
+  // Audit trail.
+  main.push(h("div", { class: "card", id: "d-trail" }, h("h2", {}, "审计轨迹"), h("table", { class: "grid trail" },
+    h("thead", {}, h("tr", {}, h("th", {}, "序号"), h("th", {}, "时间"), h("th", {}, "操作"), h("th", {}, "操作人"), h("th", {}, "条目哈希"))),
+    h("tbody", {}, d.audit_trail.map((e) => h("tr", {}, h("td", {}, e.seq), h("td", {}, fmtTime(e.at)), h("td", {}, ACTION_LABELS[e.action] || e.action),
+      h("td", {}, e.actor || "系统"), h("td", {}, e.entry_hash.slice(0, 16) + "…")))))));
+  $("#d-main").replaceChildren(...main.filter(Boolean));
+
+  $("#d-history").replaceChildren(...(d.comments.length ? d.comments.map((c) => h("li", {},
+    h("div", { class: "target" }, `第 ${c.round} 轮 · ${c.kind === "return" ? "退回" : "补充证据"} · ${c.target} · ${fmtTime(c.at)}`), c.text))
+    : [h("li", {}, "无")]));
+  const open = ["pending", "returned", "evidence_requested"].includes(d.review.status);
+  for (const id of ["#act-approve", "#act-return", "#act-evidence"]) $(id).disabled = !open;
+}
+
+async function act(kind) {
+  const d = state.detail;
+  $("#act-error").textContent = $("#act-ok").textContent = "";
+  const comments = state.comments.map(({ target, text }) => ({ target, text }));
+  const general = $("#d-general").value.trim();
+  if (general) comments.push({ target: "general", text: general });
+  const id = d.visit.id;
+  try {
+    if (kind === "approve") {
+      await api(`/api/v1/reviews/${id}/approve`, { method: "POST" });
+      $("#act-ok").textContent = "已审核通过并录入结果。";
+    } else {
+      if (!comments.length) { $("#act-error").textContent = "请至少填写一条意见。"; return; }
+      await api(`/api/v1/reviews/${id}/${kind === "return" ? "return" : "request-evidence"}`, { method: "POST", json: { comments } });
+      $("#act-ok").textContent = kind === "return" ? "已退回检查组，检查组下次同步时可见。" : "已要求补充证据。";
+      $("#d-general").value = "";
+    }
+    const msg = $("#act-ok").textContent;
+    await openRecord(id);
+    $("#act-ok").textContent = msg;
+  } catch (e) {
+    $("#act-error").textContent = e.message;
+  }
+}
+$("#act-approve").addEventListener("click", () => act("approve"));
+$("#act-return").addEventListener("click", () => act("return"));
+$("#act-evidence").addEventListener("click", () => act("evidence"));
+
+$("#d-pdf").addEventListener("click", async () => {
+  const d = state.detail;
+  try {
+    const url = await blobUrl(`/api/v1/reviews/${d.visit.id}/record.pdf`);
+    const a = h("a", { href: url, download: `${d.sheet.record_no}.pdf` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+  } catch (e) { $("#act-error").textContent = e.message; }
+});
+
+// --- photo viewer --------------------------------------------------------------------------
+
+function gpsText(g) {
+  if (!g || typeof g.lat !== "number" || typeof g.lon !== "number") return "—";
+  return `${g.lat.toFixed(5)}, ${g.lon.toFixed(5)}`;
+}
+
+function distanceM(a, b) {
+  if (!a || !b || typeof a.lat !== "number" || typeof b.lat !== "number") return null;
+  const R = 6371000, rad = Math.PI / 180;
+  const dlat = (b.lat - a.lat) * rad, dlon = (b.lon - a.lon) * rad;
+  const x = Math.sin(dlat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dlon / 2) ** 2;
+  return 2 * R * Math.asin(Math.sqrt(x));
+}
+
+function mapUrl(g) {
+  const lat = g.lat.toFixed(6), lon = g.lon.toFixed(6);
+  return `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=17/${lat}/${lon}`;
+}
+
+async function openViewer(m) {
+  const exif = m.exif || {};
+  const claim = m.claim || {};
+  const arrival = state.detail.sheet.arrival && state.detail.sheet.arrival.gps;
+  const where = exif.gps || claim.gps || arrival;
+  const dist = distanceM(exif.gps, claim.gps || arrival);
+  $("#viewer-img").src = "";
+  $("#viewer-meta").replaceChildren(...[h("h2", {}, "照片信息"), h("table", {},
+    h("thead", {}, h("tr", {}, h("th", {}, ""), h("th", {}, "照片 EXIF"), h("th", {}, "应用记录"))),
+    h("tbody", {},
+      h("tr", {}, h("th", {}, "拍摄时间"), h("td", { id: "exif-time" }, fmtTime(exif.captured_at)), h("td", { id: "claim-time" }, fmtTime(claim.captured_at))),
+      h("tr", {}, h("th", {}, "位置"), h("td", { id: "exif-gps" }, gpsText(exif.gps)), h("td", {}, gpsText(claim.gps || arrival))),
+      h("tr", {}, h("th", {}, "设备"), h("td", {}, [exif.make, exif.model].filter(Boolean).join(" ") || "—"), h("td", {}, "")))),
+    dist !== null ? h("p", { class: dist > 500 ? "mismatch" : "" }, `两处位置相距约 ${Math.round(dist)} 米`) : h("p", {}, "照片无 GPS 信息，以到达位置为参考。"),
+    !exif.captured_at ? h("p", { class: "mismatch" }, "照片没有 EXIF 拍摄时间。") : null,
+    where && typeof where.lat === "number"
+      ? h("p", {}, h("a", { id: "map-link", target: "_blank", rel: "noopener noreferrer",
+          href: mapUrl(where) }, "在地图上查看位置")) : null,
+    h("p", { class: "hash" }, `SHA-256：${m.sha256}`),
+    m.width ? h("p", {}, `原图 ${m.width} × ${m.height} 像素`) : null].filter(Boolean));
+  $("#viewer").hidden = false;
+  try { $("#viewer-img").src = await blobUrl(`/api/v1/media/${m.media_id}/view`); } catch { $("#viewer-img").alt = "无法加载"; }
+}
+$("#viewer-close").addEventListener("click", () => { $("#viewer").hidden = true; });
+$("#viewer").addEventListener("click", (ev) => { if (ev.target.id === "viewer") $("#viewer").hidden = true; });
+document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") $("#viewer").hidden = true; });
+
+// --- dashboard ---------------------------------------------------------------------------
+
+async function loadDashboard() {
+  show("dashboard");
+  const stats = await getJSON("/api/v1/statistics");
+  const pct = (x) => (x === null || x === undefined ? "—" : `${Math.round(x * 1000) / 10}%`);
+  $("#dash-table tbody").replaceChildren(...stats.departments.map((d) => h("tr", {},
+    h("td", {}, d.department), h("td", {}, d.tasks), h("td", {}, d.visits), h("td", {}, d.sealed), h("td", {}, d.entered),
+    h("td", {}, pct(d.completion_rate)), h("td", {}, pct(d.on_time_rate)), h("td", {}, d.due_soon), h("td", {}, d.overdue),
+    h("td", {}, d.deadline_unknown), h("td", {}, d.returns))));
+  const charts = $("#charts");
+  charts.replaceChildren();
+  for (const kind of ["completion", "deadlines", "outcomes", "problems"]) {
+    const card = h("div", { class: "card", "data-chart": kind });
+    charts.append(card);
+    const svg = await (await api(`/api/v1/statistics/charts/${kind}.svg`)).text();
+    // Server-rendered SVG from our own origin, inserted as a parsed document (no scripts in it).
+    const doc = new DOMParser().parseFromString(svg, "image/svg+xml");
+    card.append(document.importNode(doc.documentElement, true));
+  }
+}
+
+$("#xlsx").addEventListener("click", async () => {
+  const url = await blobUrl("/api/v1/statistics/export.xlsx");
+  const a = h("a", { href: url, download: "抽查统计.xlsx" });
+  document.body.append(a);
+  a.click();
+  a.remove();
+});
+
+// --- boot --------------------------------------------------------------------------------
+
+if (state.token) start(); else show("login");

@@ -1,0 +1,85 @@
+"""Reminders for leads not signed for, or not concluded, in time (working days), and the dashboard."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import and_, func, or_, select
+
+from ..accounts.auth import Principal
+from ..accounts.models import Department
+from ..extensions import db
+from ..types import local_today, utcnow
+from . import outbox, timeline
+from .models import FAILED, OutboxMessage
+from .lead_models import CONCLUDED, IN_PROGRESS, OPEN_STATUSES, RECEIVED, RETURNED, SENT, Lead
+
+
+def _overdue_receipt(today: dt.date):
+    return and_(Lead.status == SENT, Lead.receipt_due_on.is_not(None), Lead.receipt_due_on < today)
+
+
+def _overdue_feedback(today: dt.date):
+    return and_(Lead.status.in_((RECEIVED, IN_PROGRESS)), Lead.feedback_due_on.is_not(None),
+                Lead.feedback_due_on < today)
+
+
+def remind(today: dt.date | None = None) -> dict:
+    """One reminder per overdue stage and lead, to the receiver's inbox (and webhook), copied to the
+    sender's inbox. Runs in the caller's transaction; returns counts."""
+    today = today or local_today()
+    counts = {"receipt": 0, "feedback": 0}
+    due = db.session.execute(select(Lead).where(or_(
+        and_(_overdue_receipt(today), Lead.receipt_reminded_at.is_(None)),
+        and_(_overdue_feedback(today), Lead.feedback_reminded_at.is_(None)))).order_by(Lead.id)).scalars().all()
+    now = utcnow()
+    for lead in due:
+        stage = "receipt" if lead.status == SENT else "feedback"
+        due_on = lead.receipt_due_on if stage == "receipt" else lead.feedback_due_on
+        to_receiver = outbox.enqueue(db.session, lead.receiver_department_id, f"lead.reminder_{stage}", "lead", lead.id,
+                                     sender_department_id=lead.sender_department_id)
+        to_sender = outbox.enqueue(db.session, lead.sender_department_id, f"lead.overdue_{stage}", "lead", lead.id,
+                                   sender_department_id=None)
+        if stage == "receipt":
+            lead.receipt_reminded_at = now
+        else:
+            lead.feedback_reminded_at = now
+        timeline.step(lead, f"reminder_{stage}", {"due_on": due_on.isoformat(), "today": today.isoformat(),
+                                                  "message_ids": [to_receiver.id, to_sender.id]})
+        counts[stage] += 1
+    return counts
+
+
+def dashboard(principal: Principal, today: dt.date | None = None) -> list[dict]:
+    """Per department: received and sent leads that are open, overdue for receipt or feedback, and closed."""
+    today = today or local_today()
+    depts = select(Department).order_by(Department.id)
+    if not principal.sees_everything:
+        depts = depts.where(Department.id == principal.department_id)
+    rows = {d.id: {"department_id": d.id, "department_code": d.code, "department_name": d.name,
+                   "received": _empty(), "sent": _empty()} for d in db.session.execute(depts).scalars()}
+    for side, column in (("received", Lead.receiver_department_id), ("sent", Lead.sender_department_id)):
+        stmt = select(column,
+                      func.count().filter(Lead.status.in_(OPEN_STATUSES)),
+                      func.count().filter(_overdue_receipt(today)),
+                      func.count().filter(_overdue_feedback(today)),
+                      func.count().filter(Lead.status == CONCLUDED),
+                      func.count().filter(Lead.status == RETURNED),
+                      func.count().filter(Lead.status == SENT),
+                      func.count().filter(Lead.status.in_((RECEIVED, IN_PROGRESS)))).group_by(column)
+        for dept_id, open_, late_receipt, late_feedback, concluded, returned, unsigned, working in db.session.execute(stmt):
+            if dept_id in rows:
+                rows[dept_id][side] = {**rows[dept_id][side], "open": open_, "awaiting_receipt": unsigned, "in_progress": working,
+                                       "overdue_receipt": late_receipt, "overdue_feedback": late_feedback,
+                                       "closed": concluded + returned, "concluded": concluded, "returned": returned}
+    # Sent leads whose message gave up (endpoint gone, retries exhausted): the sender follows up by hand.
+    failed = (select(Lead.sender_department_id, func.count()).join(OutboxMessage, OutboxMessage.id == Lead.message_id)
+              .where(OutboxMessage.status == FAILED, Lead.status == SENT).group_by(Lead.sender_department_id))
+    for dept_id, n in db.session.execute(failed):
+        if dept_id in rows:
+            rows[dept_id]["sent"]["undelivered"] = n
+    return list(rows.values())
+
+
+def _empty() -> dict:
+    return {"open": 0, "awaiting_receipt": 0, "in_progress": 0, "overdue_receipt": 0, "overdue_feedback": 0,
+            "closed": 0, "concluded": 0, "returned": 0, "undelivered": 0}

@@ -1,0 +1,215 @@
+"""From a sealed visit to the record PDF's dict (server/review/pdf.py), and the public
+verification of a record (the QR code's target) that shows nothing private."""
+from __future__ import annotations
+
+import json
+
+from flask import current_app, request
+from sqlalchemy import select
+
+from ..accounts.models import Department, User
+from ..catalog.models import CheckItem
+from ..draws.models import InspectionTask, Visit
+from ..extensions import db
+from ..plans.models import PlanTask
+from ..registry.models import InspectionObject
+from ..visits.models import Amendment, Answer, Finding, MediaRef, Signature, VisitRecord
+from ..visits.seal import task_item_versions
+from ..visits.views import team
+
+SIGNATURE_KINDS = ("signature",)
+
+
+def record_no(task: InspectionTask, visit: Visit) -> str:
+    return f"{task.code}-{visit.stratum}{visit.rank:04d}"
+
+
+def verify_url(visit_id: str) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL") or (request.host_url if request else "http://localhost/")
+    return base.rstrip("/") + f"/verify/{visit_id}"
+
+
+def _user_name(user_id, cache: dict) -> str | None:
+    if user_id is None:
+        return None
+    if user_id not in cache:
+        u = db.session.get(User, user_id)
+        cache[user_id] = u.display_name if u else str(user_id)
+    return cache[user_id]
+
+
+def _dept_name(dept_id, cache: dict) -> str | None:
+    if dept_id is None:
+        return None
+    key = ("d", dept_id)
+    if key not in cache:
+        d = db.session.get(Department, dept_id)
+        cache[key] = d.name if d else str(dept_id)
+    return cache[key]
+
+
+def _media_bytes(sha256: str | None) -> bytes | None:
+    if not sha256:
+        return None
+    from media.store import originals
+
+    try:
+        with originals().open(sha256) as fh:
+            return fh.read()
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _patch_summary(patch) -> str:
+    parts = []
+    for op in patch or []:
+        value = op.get("value")
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        parts.append(f"{op.get('op')} {op.get('path')}" + (f" = {shown[:60]}" if "value" in op else ""))
+    return "；".join(parts)
+
+
+def pdf_record(visit: Visit, record: VisitRecord, task: InspectionTask) -> dict:
+    """The dict render_record_pdf() prints, from what the server holds for a sealed record."""
+    from .detail import binding_verified
+
+    names: dict = {}
+    pt = db.session.get(PlanTask, task.plan_task_id)
+    plan = pt.plan_version.plan
+    obj = db.session.get(InspectionObject, visit.object_id)
+    depts = [task.initiating_department_id, *(task.participating_department_ids or [])]
+    authority = "、".join(_dept_name(d, names) + ("（牵头）" if i == 0 and len(depts) > 1 else "")
+                         for i, d in enumerate(depts))
+    members = team(visit)
+    present = set(record.present or [])
+    answers = {(a.item_id, a.checkpoint_key): a for a in
+               db.session.execute(select(Answer).where(Answer.visit_id == visit.id)).scalars()}
+    items, prompts = [], {}
+    for v in task_item_versions(visit):
+        item = db.session.get(CheckItem, v.item_id)
+        cps = []
+        for c in v.checkpoints:
+            prompts[(v.item_id, c.key)] = c.prompt
+            a = answers.get((v.item_id, c.key))
+            if a is None:
+                continue
+            cps.append({"key": c.key, "prompt": c.prompt, "answer_type": c.answer_type, "value": a.value,
+                        "unit": c.unit, "note": a.note, "answered_by": _user_name(a.answered_by, names),
+                        "department": _dept_name(a.department_id, names)})
+        items.append({"code": item.code, "name": v.name, "department": _dept_name(item.department_id, names),
+                      "checkpoints": cps})
+    item_codes = {v.item_id: db.session.get(CheckItem, v.item_id).code for v in task_item_versions(visit)}
+    findings = [{"item": item_codes.get(f.item_id, str(f.item_id)),
+                 "checkpoint": prompts.get((f.item_id, f.checkpoint_key), f.checkpoint_key),
+                 "description": f.description, "legal_basis": f.legal_basis, "measures": list(f.measures or []),
+                 "rectify_deadline": f.rectify_deadline.isoformat() if f.rectify_deadline else None}
+                for f in db.session.execute(select(Finding).where(Finding.visit_id == visit.id)
+                                            .order_by(Finding.created_at)).scalars()]
+    verified = binding_verified(visit, record)
+    media = list(db.session.execute(select(MediaRef).where(MediaRef.visit_id == visit.id)
+                                    .order_by(MediaRef.attached_at)).scalars())
+    by_id = {m.media_id: m for m in media}
+    signatures = []
+    for s in db.session.execute(select(Signature).where(Signature.visit_id == visit.id)
+                                .order_by(Signature.server_time)).scalars():
+        ref = by_id.get(s.image_media_id)
+        signatures.append({"role": s.role, "signer_name": s.signer_name, "signed_at": s.server_time,
+                           "image_png": _media_bytes(s.image_sha256 or (ref.sha256 if ref else None)),
+                           "refused": s.refused, "refusal_reason": s.refusal_reason,
+                           "server_verified": verified and s.content_sha256 == record.content_sha256})
+    photos = []
+    for m in media:
+        if m.kind in SIGNATURE_KINDS:
+            continue
+        target = {"answer": "检查要点", "finding": "发现问题", "record": "记录"}.get(m.target_type, m.target_type or "")
+        photos.append({"kind": m.kind, "sha256": m.sha256, "captured_at": (m.claim or {}).get("captured_at"),
+                       "caption": f"{target} {m.target_id or ''}".strip()})
+    amendments = [{"at": a.created_at, "by": _user_name(a.author_id, names), "reason": a.reason,
+                   "summary": _patch_summary(a.patch)}
+                  for a in db.session.execute(select(Amendment).where(Amendment.visit_id == visit.id)
+                                              .order_by(Amendment.created_at)).scalars()]
+    return {
+        "record_no": record_no(task, visit),
+        "content_sha256": record.content_sha256,
+        "verify_url": verify_url(visit.id),
+        "sealed_at": record.sealed_at,
+        "plan": {"code": plan.code, "name": plan.title},
+        "task": {"code": task.code, "name": task.name, "check_type": pt.check_type},
+        "authority": authority,
+        "business": {"name": obj.name, "credit_code": obj.credit_code, "object_type": obj.object_type,
+                     "address": obj.business_address, "registered_address": obj.registered_address,
+                     "legal_rep_name": obj.legal_rep_name, "legal_rep_id_number": obj.legal_rep_id_masked},
+        "team": [{"name": m["name"], "department": _dept_name(m["department_id"], names), "cert_no": m["cert_no"],
+                  "role": m["role"], "present": m["inspector_id"] in present} for m in members],
+        "arrival": {"at": record.arrival_at, "gps": record.arrival_gps} if record.arrival_at else None,
+        "method": record.method,
+        "credentials_shown_at": record.credentials_shown_at,
+        "rights_informed_at": record.rights_informed_at,
+        "items": items,
+        "findings": findings,
+        "outcome": record.outcome,
+        "signatures": signatures,
+        "photos": photos,
+        "amendments": amendments,
+    }
+
+
+def render(visit: Visit, record: VisitRecord, task: InspectionTask) -> bytes:
+    from .pdf import font_from_config, render_record_pdf
+
+    return render_record_pdf(pdf_record(visit, record, task), font_from_config(current_app.config))
+
+
+def public_check(visit: Visit, record: VisitRecord) -> str | None:
+    """`audit verify`'s check of one sealed record, except that stored files are compared by
+    their recorded SHA-256 instead of being read and hashed again: an anonymous page must not
+    make the server hash videos on every request (the daily `audit verify` re-hashes the bytes)."""
+    from media import service as media_service
+
+    from .. import keys
+    from ..canonical import jcs, sha256_hex
+    from ..visits.content import canonical_record
+
+    current = canonical_record(visit, record)
+    if jcs(current).decode() != record.sealed_content:
+        return "content"
+    if sha256_hex(record.sealed_content.encode()) != record.content_sha256:
+        return "hash"
+    public = keys.public_key_b64()
+    sigs = db.session.execute(select(Signature).where(Signature.visit_id == visit.id)).scalars().all()
+    for s in sigs:
+        if not keys.verify(public, s.event_json.encode(), s.server_signature) or s.content_sha256 != record.content_sha256:
+            return "signature"
+    statement = {"visit_id": visit.id, "content_sha256": record.content_sha256, "signatures": sorted(s.id for s in sigs),
+                 "sealed_at": record.sealed_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "sealed_by": record.sealed_by}
+    if not keys.verify(public, jcs(statement), record.seal_signature or ""):
+        return "seal"
+    for m in current["media"]:
+        obj = media_service.get_object(m["media_id"])
+        if obj is not None and obj.uploaded_at is not None and obj.sha256 != m["sha256"]:
+            return "media"
+    return None
+
+
+def verification(visit_id: str) -> dict | None:
+    """What anyone holding the paper may see: the record's identity, its content hash and
+    whether the record as stored still matches it. None when there is no sealed record."""
+    from ..public.results import public_name
+    from .workflow_models import REVIEW_STATUSES, Review
+
+    visit = db.session.get(Visit, visit_id)
+    record = db.session.get(VisitRecord, visit_id) if visit else None
+    if record is None or record.sealed_at is None:
+        return None
+    task = db.session.get(InspectionTask, visit.task_id)
+    obj = db.session.get(InspectionObject, visit.object_id)
+    try:
+        problem = public_check(visit, record)
+    except Exception as exc:  # a broken record is "not intact", never a crash of the public page
+        problem = f"{type(exc).__name__}"
+    review = db.session.get(Review, visit_id)
+    return {"visit_id": visit.id, "record_no": record_no(task, visit), "task_no": task.code, "task_name": task.name,
+            "object_name": public_name(obj), "sealed_at": record.sealed_at.isoformat(),
+            "content_sha256": record.content_sha256, "intact": problem is None,
+            "problem": None if problem is None else "记录内容、签名或照片与封存时不一致",
+            "review_status": REVIEW_STATUSES.get(review.status) if review else None}

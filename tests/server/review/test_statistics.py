@@ -1,0 +1,111 @@
+"""Statistics per department and task on a known scenario: JSON, SVG charts, XLSX export."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import xml.etree.ElementTree as ET
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import text
+
+from tests.support.field import Phone, complete_inspection
+from tests.support.http import assert_problem
+
+
+@pytest.fixture
+def seed_level():
+    return "field"
+
+
+@pytest.fixture
+def scenario(client, login, dbs):
+    """Three sealed records of task T01 (scjg): A entered on time with one failed checkpoint;
+    B returned once, outcome A+E, entered late; C still pending and overdue."""
+    from server.visits.models import VisitRecord
+
+    office, rev = login("office"), login("scjg-reviewer")
+    scout = Phone(client, "scjg-insp1")
+    scout.pull()
+    a, b, c = [v["id"] for v in scout.visits()[:3]]
+    for vid in (a, b, c):
+        complete_inspection(client, office, vid)
+    today = dt.date.today()
+    with dbs() as s:
+        failed = s.execute(text("SELECT id, item_id, checkpoint_key FROM visit_answers WHERE visit_id = :v "
+                                "AND value = 'pass' ORDER BY id LIMIT 1"), {"v": a}).one()
+        s.execute(text("UPDATE visit_answers SET value = 'fail' WHERE id = :i"), {"i": failed.id})
+        s.get(VisitRecord, b).outcome = {**s.get(VisitRecord, b).outcome, "codes": ["A", "E"]}
+        for vid, due in ((a, today + dt.timedelta(days=30)), (b, today - dt.timedelta(days=2)),
+                         (c, today - dt.timedelta(days=1))):
+            s.execute(text("UPDATE reviews SET due_on = :d WHERE visit_id = :v"), {"d": due, "v": vid})
+        s.commit()
+        visits = s.execute(text("SELECT COUNT(*) FROM visits WHERE task_id = "
+                                "(SELECT task_id FROM visits WHERE id = :v)"), {"v": a}).scalar_one()
+    assert client.post(f"/api/v1/reviews/{a}/approve", headers=rev).status_code == 200
+    assert client.post(f"/api/v1/reviews/{b}/return", headers=rev, json={"comments": [
+        {"target": "general", "text": "请补充说明"}]}).status_code == 200
+    assert client.post(f"/api/v1/reviews/{b}/approve", headers=rev).status_code == 200
+    assert client.post(f"/api/v1/reviews/{c}/request-evidence", headers=rev, json={"comments": [
+        {"target": "general", "text": "请补充营业执照照片"}]}).status_code == 200  # not a rework
+    return {"visits": visits, "failed": (failed.item_id, failed.checkpoint_key)}
+
+
+def test_statistics_json_svg_and_xlsx(client, login, scenario):
+    rev = login("scjg-reviewer")
+    body = client.get("/api/v1/statistics", headers=rev).get_json()
+    (dept,) = body["departments"]
+    n = scenario["visits"]
+    expected = {"department_code": "scjg", "tasks": 1, "visits": n, "sealed": 3, "entered": 2, "entered_on_time": 1,
+                "completed": 1, "open": 1, "overdue": 1, "due_soon": 0, "deadline_unknown": 0, "returned_records": 1,
+                "returns": 1, "on_time_rate": 0.5, "completion_rate": round(1 / n, 4)}
+    assert {k: dept[k] for k in expected} == expected
+    assert dept["outcomes"] == {"1": 2, "A": 1, "E": 1}
+    (task,) = body["tasks"]
+    assert {k: task[k] for k in expected if k not in ("department_code", "tasks")} == \
+        {k: v for k, v in expected.items() if k not in ("department_code", "tasks")}
+    item_id, key = scenario["failed"]
+    row = next(p for p in body["problems"] if p["item_id"] == item_id and p["checkpoint_key"] == key)
+    assert (row["answered"], row["fail"], row["problem_rate"]) == (3, 1, 0.3333)
+    assert all(p["fail"] == 0 for p in body["problems"] if p is not row)
+    assert {o["code"]: o["count"] for o in body["outcomes"]} == {"1": 2, "A": 1, "E": 1}
+
+    # Scoping: another department sees nothing of scjg's; the office sees it.
+    assert client.get("/api/v1/statistics", headers=login("sthj-admin")).get_json()["departments"] == []
+    assert client.get("/api/v1/statistics", headers=login("office")).get_json()["departments"][0]["sealed"] == 3
+    assert client.get(f"/api/v1/statistics?task_id={task['task_id'] + 99}", headers=rev).get_json()["tasks"] == []
+    assert_problem(client.get("/api/v1/statistics", headers=login("scjg-insp1")), 403)
+
+    # Server-rendered SVG charts.
+    for kind in ("completion", "deadlines", "outcomes", "problems"):
+        r = client.get(f"/api/v1/statistics/charts/{kind}.svg", headers=rev)
+        assert r.status_code == 200 and r.mimetype == "image/svg+xml"
+        root = ET.fromstring(r.data)
+        assert root.tag.endswith("svg")
+    svg = client.get("/api/v1/statistics/charts/completion.svg", headers=rev).get_data(as_text=True)
+    assert "忻州市市场监督管理局" in svg and "50%" in svg
+    assert "发现问题经责令已改正" in client.get("/api/v1/statistics/charts/outcomes.svg", headers=rev).get_data(as_text=True)
+    assert_problem(client.get("/api/v1/statistics/charts/pie.svg", headers=rev), 404, "chart_not_found")
+
+    # The XLSX export carries the same numbers.
+    r = client.get("/api/v1/statistics/export.xlsx", headers=rev)
+    assert r.status_code == 200 and r.data[:2] == b"PK"
+    wb = load_workbook(io.BytesIO(r.data))
+    assert wb.sheetnames == ["部门", "任务", "检查要点问题率", "结果代码分布"]
+    ws = wb["部门"]
+    head = [c.value for c in ws[1]]
+    values = dict(zip(head, [c.value for c in ws[2]]))
+    assert values["部门"] == "忻州市市场监督管理局" and values["抽取对象数"] == n and values["已封存记录"] == 3
+    assert values["已录入结果"] == 2 and values["已完成（按时录入）"] == 1 and values["按时录入率"] == 0.5
+    assert values["已逾期"] == 1 and values["退回返工次数"] == 1 and values["完成率"] == round(1 / n, 4)
+    assert ws.cell(2, head.index("完成率") + 1).number_format == "0.0%"
+    ws = wb["检查要点问题率"]
+    head = [c.value for c in ws[1]]
+    rows = [dict(zip(head, [c.value for c in r])) for r in ws.iter_rows(min_row=2)]
+    failed = [r for r in rows if r["不合格数"]]
+    assert len(failed) == 1 and failed[0]["要点"] == key and failed[0]["作答数"] == 3 and failed[0]["问题发现率"] == 0.3333
+    ws = wb["结果代码分布"]
+    head = [c.value for c in ws[1]]
+    assert head == ["部门", "1 未发现问题", "A 发现问题待后续处理", "E 发现问题经责令已改正"]
+    assert [c.value for c in ws[2]] == ["忻州市市场监督管理局", 2, 1, 1]
+    assert [c.value for c in ws[3]] == ["合计", 2, 1, 1]

@@ -1,0 +1,64 @@
+"""Reports the weight of the PWA shell: HTML + JS + CSS, each file gzipped (level 9), as the
+service worker precaches it. Usage: python tools/shell_size.py [--budget-kb 150]
+
+Exits 1 when the total (own code plus the vendored npm files) is over the budget.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PWA = ROOT / "pwa"
+VENDOR = {  # URL → file, as server/web.py serves them
+    "/vendor/idb/index.js": "node_modules/idb/build/index.js",
+    "/vendor/signature_pad/signature_pad.js": "node_modules/signature_pad/dist/signature_pad.js",
+    "/vendor/tus-js-client/tus.min.js": "node_modules/tus-js-client/dist/tus.min.js",
+}
+
+
+def shell_urls() -> list[str]:
+    text = (PWA / "sw.js").read_text(encoding="utf-8")
+    block = re.search(r"const SHELL = \[(.*?)\];", text, re.S).group(1)
+    return ["/sw.js"] + re.findall(r"'([^']+)'", block)
+
+
+def path_of(url: str) -> Path:
+    if url == "/":
+        return PWA / "index.html"
+    if url in VENDOR:
+        return PWA / VENDOR[url]
+    return PWA / url.lstrip("/")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--budget-kb", type=float, default=150.0)
+    args = ap.parse_args()
+    own = vendor = own_raw = vendor_raw = 0
+    rows = []
+    for url in shell_urls():
+        p = path_of(url)
+        if p.suffix not in (".html", ".js", ".css"):
+            continue  # icons and the manifest are not part of the HTML+JS+CSS weight
+        data = p.read_bytes()
+        gz = len(gzip.compress(data, 9))
+        rows.append((url, len(data), gz))
+        if url.startswith("/vendor/"):
+            vendor, vendor_raw = vendor + gz, vendor_raw + len(data)
+        else:
+            own, own_raw = own + gz, own_raw + len(data)
+    for url, raw, gz in sorted(rows, key=lambda r: -r[2]):
+        print(f"{gz / 1024:8.1f} KB gz {raw / 1024:8.1f} KB  {url}")
+    total = own + vendor
+    print(f"own code:  {own / 1024:.1f} KB gzip ({own_raw / 1024:.1f} KB raw, {sum(1 for r in rows if not r[0].startswith('/vendor/'))} files)")
+    print(f"vendored:  {vendor / 1024:.1f} KB gzip ({vendor_raw / 1024:.1f} KB raw: idb, signature_pad, tus-js-client)")
+    print(f"shell total: {total / 1024:.1f} KB gzip (budget {args.budget_kb:.0f} KB) -> {'OK' if total <= args.budget_kb * 1024 else 'OVER BUDGET'}")
+    return 0 if total <= args.budget_kb * 1024 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
