@@ -1,15 +1,7 @@
 // The reviewer's desktop screen: queue, record detail, approve / return / request evidence,
 // and the statistics dashboard. Talks only to /api/v1 on our own origin.
+import { ACTION_LABELS, DEADLINE_LABELS, ROLE_LABELS, VALUE_LABELS, distanceM, fmtTime, gpsText, h, mapUrl } from "./format.js";
 const $ = (sel) => document.querySelector(sel);
-const VALUE_LABELS = { pass: "合格", fail: "不合格", na: "不适用" };
-const ROLE_LABELS = { legal_rep: "法定代表人", person_in_charge: "负责人", witness: "见证人", inspector: "执法检查人员" };
-const DEADLINE_LABELS = { ok: "未到期", due_soon: "临近截止", overdue: "已逾期", unknown: "日历缺失", done: "已录入" };
-const ACTION_LABELS = {
-  "visit.seal": "封存记录", "visit.amendment": "补正", "review.approve": "审核通过", "review.return": "退回检查组",
-  "review.evidence": "要求补充证据", "result.publish": "公示", "result.withhold_request": "申请不予公示",
-  "result.withhold_approve": "批准不予公示", "result.withhold_reject": "驳回不予公示", "visit.signature": "签名",
-  "draw.commit": "抽取承诺", "draw.reveal": "公布随机数、完成抽取", "visit.arrive": "到达现场", "visit.outcome": "填写检查结果",
-};
 
 const state = { token: sessionStorage.getItem("review.token"), refresh: sessionStorage.getItem("review.refresh"),
   me: null, detail: null, comments: [], urls: [] };
@@ -21,21 +13,6 @@ function deviceId() {
     localStorage.setItem("review.device", id);
   }
   return id;
-}
-
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === "class") el.className = v;
-    else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children.flat()) {
-    if (c === null || c === undefined || c === false) continue;
-    el.append(c instanceof Node ? c : String(c));
-  }
-  return el;
 }
 
 async function api(path, opts = {}, retry = true) {
@@ -89,14 +66,6 @@ function show(view) {
   for (const v of ["login", "queue", "detail", "dashboard"]) $(`#${v}-view`).hidden = v !== view;
   $("#nav").hidden = $("#who").hidden = view === "login";
   for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("active", a.dataset.view === view);
-}
-
-function fmtTime(iso) {
-  if (!iso) return "—";
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false, year: "numeric", month: "2-digit",
-    day: "2-digit", hour: "2-digit", minute: "2-digit" });
 }
 
 // --- login -------------------------------------------------------------------------------
@@ -348,24 +317,6 @@ $("#d-pdf").addEventListener("click", async () => {
 });
 
 // --- photo viewer --------------------------------------------------------------------------
-
-function gpsText(g) {
-  if (!g || typeof g.lat !== "number" || typeof g.lon !== "number") return "—";
-  return `${g.lat.toFixed(5)}, ${g.lon.toFixed(5)}`;
-}
-
-function distanceM(a, b) {
-  if (!a || !b || typeof a.lat !== "number" || typeof b.lat !== "number") return null;
-  const R = 6371000, rad = Math.PI / 180;
-  const dlat = (b.lat - a.lat) * rad, dlon = (b.lon - a.lon) * rad;
-  const x = Math.sin(dlat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dlon / 2) ** 2;
-  return 2 * R * Math.asin(Math.sqrt(x));
-}
-
-function mapUrl(g) {
-  const lat = g.lat.toFixed(6), lon = g.lon.toFixed(6);
-  return `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=17/${lat}/${lon}`;
-}
 
 async function openViewer(m) {
   const exif = m.exif || {};
