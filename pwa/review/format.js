@@ -1,5 +1,5 @@
 // Pure helpers of the reviewer screen: labels, DOM building, time and GPS formatting.
-export const VALUE_LABELS = { pass: "合格", fail: "不合格", na: "不适用" };
+export const VALUE_LABELS = { pass: "合格", fail: "不合格", na: "不涉及" };
 export const ROLE_LABELS = { legal_rep: "法定代表人", person_in_charge: "负责人", witness: "见证人", inspector: "执法检查人员" };
 export const DEADLINE_LABELS = { ok: "未到期", due_soon: "临近截止", overdue: "已逾期", unknown: "日历缺失", done: "已录入" };
 export const ACTION_LABELS = {
