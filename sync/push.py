@@ -90,7 +90,6 @@ def push(principal, client_id: str, schema_version: int, mutations: list[dict]) 
     last = client.last_mutation_id
     results: list[dict] = []
     summary: list[dict] = []
-    stopped = False
     gap = None
     for m in mutations:
         mid = m["id"]
@@ -105,7 +104,6 @@ def push(principal, client_id: str, schema_version: int, mutations: list[dict]) 
         if mid > last + 1:
             # A gap (or ids out of order): nothing from here on is applied; the
             # client resends from `last_mutation_id + 1`.
-            stopped = True
             gap = _reject("mutation_gap", "操作编号不连续",
                           f"操作编号须从 {last + 1} 开始连续递增，收到的是 {mid}；已停止处理本批其余操作，请从第 {last + 1} 条起重新推送。",
                           status=409)
@@ -127,7 +125,7 @@ def push(principal, client_id: str, schema_version: int, mutations: list[dict]) 
         audit.record(db.session, "sync.push", "sync_client", client.client_id,
                      {"mutations": summary, "last_mutation_id": last})
     db.session.commit()
-    return {"last_mutation_id": last, "stopped_at_gap": stopped, "problem": gap, "results": results}
+    return {"last_mutation_id": last, "stopped_at_gap": gap is not None, "problem": gap, "results": results}
 
 
 def _jsonable(value):
