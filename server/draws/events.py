@@ -189,7 +189,7 @@ def _apply_substitution(task, ev: DrawEvent, nxt: dict) -> None:
     rank = old.rank
     v = Visit(id=visit_uuid(task.code, new_oid), task_id=task.id, object_id=new_oid, stratum=ev.stratum, rank=rank,
               status="not_started", version=1)
-    v.members = _members_for(nxt["team"], {})
+    v.members = _members_for(nxt["team"])
     db.session.add(v)
     db.session.flush()
     announce(v)

@@ -206,16 +206,16 @@ def _inspector_rows(ids) -> dict[int, InspectorRow]:
     return {r.id: r for r in db.session.execute(select(InspectorRow).where(InspectorRow.id.in_(list(ids)))).scalars()}
 
 
-def _members_for(team: dict, codes_to_ids: dict[str, int]) -> list[VisitMember]:
-    ids = [int(i) for i in team["members"]]
-    rows = _inspector_rows(ids)
-    members = []
-    for pos, iid in enumerate(ids):
-        row = rows[iid]
-        role = team["roles"][str(iid)]
-        members.append(VisitMember(position=pos, inspector_id=iid, user_id=row.user_id, department_id=row.department_id,
-                                   role=role, active=True))
-    return members
+def _member_rows(team: dict, rows: dict[int, InspectorRow]) -> list[dict]:
+    """The team of one drawn object as visit_members column values, in team order."""
+    return [{"position": pos, "inspector_id": iid, "user_id": rows[iid].user_id,
+             "department_id": rows[iid].department_id, "role": team["roles"][str(iid)], "active": True}
+            for pos, iid in enumerate(int(i) for i in team["members"])]
+
+
+def _members_for(team: dict) -> list[VisitMember]:
+    rows = _inspector_rows(int(i) for i in team["members"])
+    return [VisitMember(**m) for m in _member_rows(team, rows)]
 
 
 def recipients(visit: Visit) -> set[int]:
@@ -243,14 +243,9 @@ def create_visits(task: InspectionTask, result: dict) -> int:
             vid = visit_uuid(task.code, oid)
             visits.append({"id": vid, "task_id": task.id, "object_id": oid, "stratum": s, "rank": rank,
                            "status": "not_started", "version": 1, "created_at": now})
-            team = result["teams"][row]
-            users = set()
-            for pos, iid in enumerate(int(i) for i in team["members"]):
-                insp = rows[iid]
-                members.append({"visit_id": vid, "position": pos, "inspector_id": iid, "user_id": insp.user_id,
-                                "department_id": insp.department_id, "role": team["roles"][str(iid)], "active": True})
-                if insp.user_id is not None:
-                    users.add(insp.user_id)
+            team = _member_rows(result["teams"][row], rows)
+            members.extend({"visit_id": vid, **m} for m in team)
+            users = {m["user_id"] for m in team if m["user_id"] is not None}
             emit(db.session, "task", task.id, users)
             emit(db.session, "visit", vid, users)
     db.session.flush()
