@@ -105,25 +105,55 @@ def lines_hash(rows: Iterable, line, chunk: int = 65536) -> str:
     return digest.hexdigest()
 
 
+_IPAD = bytes(b ^ 0x36 for b in range(256))
+_OPAD = bytes(b ^ 0x5C for b in range(256))
+
+
+class HmacSha256:
+    """HMAC-SHA256 under one key, with the key schedule done once: ``prefixed(p)(s)`` equals
+    ``HMAC-SHA256(key, p + s)`` and hashes ``p`` once for many suffixes (about twice as fast as
+    ``hmac.digest`` per call for short messages)."""
+
+    def __init__(self, key: bytes):
+        if len(key) > 64:
+            key = hashlib.sha256(key).digest()
+        key = bytes(key).ljust(64, b"\0")
+        self._inner = hashlib.sha256(key.translate(_IPAD))
+        self._outer = hashlib.sha256(key.translate(_OPAD))
+
+    def prefixed(self, prefix: bytes):
+        inner = self._inner.copy()
+        inner.update(prefix)
+        icopy, ocopy = inner.copy, self._outer.copy
+
+        def mac(suffix: bytes) -> bytes:
+            ih = icopy()
+            ih.update(suffix)
+            oh = ocopy()
+            oh.update(ih.digest())
+            return oh.digest()
+
+        return mac
+
+    def many(self, prefix: bytes, suffixes: Iterable[bytes]) -> list[bytes]:
+        """``[HMAC-SHA256(key, prefix + s) for s in suffixes]``, without a call per suffix."""
+        inner = self._inner.copy()
+        inner.update(prefix)
+        icopy, ocopy = inner.copy, self._outer.copy
+        out = []
+        append = out.append
+        for suffix in suffixes:
+            ih = icopy()
+            ih.update(suffix)
+            oh = ocopy()
+            oh.update(ih.digest())
+            append(oh.digest())
+        return out
+
+
 def hmac_sha256_prefixed(key: bytes, prefix: bytes):
-    """Return ``f(suffix) == HMAC-SHA256(key, prefix + suffix)``, with the key schedule and the
-    prefix hashed once (about twice as fast as ``hmac.digest`` per call for short messages)."""
-    if len(key) > 64:
-        key = hashlib.sha256(key).digest()
-    key = bytes(key).ljust(64, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
-    inner.update(prefix)
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
-    icopy, ocopy = inner.copy, outer.copy
-
-    def mac(suffix: bytes) -> bytes:
-        ih = icopy()
-        ih.update(suffix)
-        oh = ocopy()
-        oh.update(ih.digest())
-        return oh.digest()
-
-    return mac
+    """Return ``f(suffix) == HMAC-SHA256(key, prefix + suffix)`` (see ``HmacSha256``)."""
+    return HmacSha256(key).prefixed(prefix)
 
 
 def _snapshot_line(row) -> str:
@@ -226,12 +256,13 @@ def rank_stratum(rows: Iterable[tuple[str, int]], seed: bytes, *,
     from_bytes = int.from_bytes
     ids: list[str] = []
     weights: list[int] = []
-    keys: list[float] = []
     for oid, weight in rows:
         _check_weight(oid, weight)
-        keys.append(key_float(from_bytes(mac(oid.encode("utf-8"))[:8], "big"), weight))
         ids.append(oid)
         weights.append(weight)
+    digests = HmacSha256(seed).many(b"obj|", [oid.encode("utf-8") for oid in ids])
+    keys = [key_float(from_bytes(d[:8], "big"), w) for d, w in zip(digests, weights)]
+    del digests
     order = sorted(range(len(ids)), key=keys.__getitem__)
     sorted_keys = [keys[i] for i in order]
     tol = NEAR_TIE_TOLERANCE
@@ -337,8 +368,15 @@ def canonical_snapshot(rows: Iterable[Mapping]) -> list[dict]:
 
 def stratum_counts(plan: Mapping, snapshot: Iterable[Mapping]) -> dict[str, dict[str, int]]:
     """``{stratum: {"N", "n"}}`` known at T0 without the seed (e.g. for team feasibility)."""
-    ratios, buckets = _buckets(plan, snapshot)
-    return {s: {"N": len(buckets[s]), "n": sample_size(ratios[s], len(buckets[s]))}
+    _, buckets = _buckets(plan, snapshot)
+    return sample_counts(plan, {s: len(rows) for s, rows in buckets.items()})
+
+
+def sample_counts(plan: Mapping, populations: Mapping[str, int]) -> dict[str, dict[str, int]]:
+    """``{stratum: {"N", "n"}}`` for every stratum of the plan, from its non-excluded row
+    counts (strata missing from ``populations`` have none)."""
+    ratios = plan_ratios(plan)
+    return {s: {"N": populations.get(s, 0), "n": sample_size(ratios[s], populations.get(s, 0))}
             for s in sorted(ratios)}
 
 
@@ -366,8 +404,15 @@ def freeze(plan: Mapping, snapshot: Sequence[Mapping], nonce: bytes | None = Non
     secret until the draw.
     """
     _buckets(plan, snapshot)
+    return commit(plan, snapshot_hash(snapshot), nonce)
+
+
+def commit(plan: Mapping, snapshot_hash_hex: str, nonce: bytes | None = None) -> dict:
+    """``freeze`` for a snapshot already built canonically and hashed (the server's own, see
+    ``snapshot.freeze``): validates the plan, draws a nonce unless given, and commits to it."""
+    plan_ratios(plan)
     nonce = new_nonce() if nonce is None else nonce
-    return {"plan_hash": plan_hash(plan), "snapshot_hash": snapshot_hash(snapshot),
+    return {"plan_hash": plan_hash(plan), "snapshot_hash": snapshot_hash_hex,
             "commitment": commitment(nonce), "nonce": nonce}
 
 

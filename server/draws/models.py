@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -60,17 +60,20 @@ class Draw(db.Model):
     task: Mapped[InspectionTask] = relationship(back_populates="draw")
 
 
-class DrawCandidate(db.Model):
-    """One frozen snapshot row (dsr-wrs-v1): excluded rows kept with their reason."""
+class DrawSnapshot(db.Model):
+    """The frozen candidate snapshot (dsr-wrs-v1) exactly as hashed: every row, excluded ones with
+    their reason, as canonical JSON lines, zlib-compressed. One row per task: a million-object
+    snapshot is ~60 MB of text and ~4 MB stored, written and read in well under a second, where a
+    table row per candidate cost seconds each way. Its SHA-256 (of the uncompressed bytes) is the
+    draw's snapshot_hash, so any change to it is caught before the draw and by the verifier."""
 
-    __tablename__ = "draw_candidates"
+    __tablename__ = "draw_snapshots"
 
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), primary_key=True)
-    row_id: Mapped[str] = mapped_column(String(16), primary_key=True)  # zero-padded object id
-    object_id: Mapped[int] = mapped_column(Integer)
-    stratum: Mapped[str] = mapped_column(String(8))
-    weight: Mapped[int] = mapped_column(Integer)
-    excluded: Mapped[Optional[str]] = mapped_column(String(40))
+    encoding: Mapped[str] = mapped_column(String(16), default="jsonl+zlib")
+    row_count: Mapped[int] = mapped_column(Integer)
+    byte_count: Mapped[int] = mapped_column(BigInteger)  # uncompressed
+    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class DrawRanking(db.Model):

@@ -1,40 +1,56 @@
-"""Fast bulk writes for draws with up to a million candidates."""
+"""Fast reads and writes for draws with up to a million candidates: the scope query straight
+from the driver, and the snapshot stored as one compressed document."""
 from __future__ import annotations
 
-import io
+import hashlib
+import zlib
+from typing import Iterator
 
 from ..extensions import db
-from .models import DrawCandidate
+from .models import DrawSnapshot
 
-CHUNK = 20000
+BATCH = 50_000
+ENCODING = "jsonl+zlib"
+LEVEL = 3  # ~15:1 on snapshot lines at ~400 MB/s; higher levels cost 3x for 20% less
 
 
-def insert_candidates(task_id: int, rows: list[dict]) -> None:
-    """COPY on PostgreSQL; chunked executemany on SQLite."""
+class SnapshotAltered(ValueError):
+    """The stored snapshot no longer hashes to the committed snapshot_hash."""
+
+
+def raw_batches(stmt, batch: int = BATCH) -> Iterator[list[tuple]]:
+    """Rows of a Core SELECT as the driver's plain tuples, in batches, inside the session's
+    transaction. For a million rows this is ~3x faster than SQLAlchemy result rows; values
+    are the driver's own (PostgreSQL dates are dates, SQLite's are ISO text)."""
     conn = db.session.connection()
-    if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection  # psycopg 3 connection inside our transaction
-        with raw.cursor() as cur:
-            with cur.copy("COPY draw_candidates (task_id, row_id, object_id, stratum, weight, excluded) FROM STDIN") as copy:
-                buf = io.StringIO()
-                for i, r in enumerate(rows, 1):
-                    excluded = r["excluded"] if r["excluded"] is not None else "\\N"
-                    buf.write(f"{task_id}\t{r['id']}\t{int(r['id'])}\t{r['stratum']}\t{r['weight']}\t{excluded}\n")
-                    if i % CHUNK == 0:
-                        copy.write(buf.getvalue())
-                        buf = io.StringIO()
-                copy.write(buf.getvalue())
-        return
-    # The driver's executemany: the ORM bulk path costs ~10x more per row here.
-    sql = ("INSERT INTO draw_candidates (task_id, row_id, object_id, stratum, weight, excluded) "
-           "VALUES (?, ?, ?, ?, ?, ?)")
-    for start in range(0, len(rows), CHUNK):
-        conn.exec_driver_sql(sql, [(task_id, r["id"], int(r["id"]), r["stratum"], r["weight"], r["excluded"])
-                                   for r in rows[start:start + CHUNK]])
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = (tuple(compiled.params[name] for name in compiled.positiontup) if compiled.positional
+              else compiled.params)
+    driver = conn.connection.driver_connection
+    postgres = conn.dialect.name == "postgresql"
+    # A server-side cursor on PostgreSQL, so the rows stream instead of arriving all at once.
+    cursor = driver.cursor(name="dsr_draw_scope") if postgres else driver.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        while rows := cursor.fetchmany(batch):
+            yield rows
+    finally:
+        cursor.close()
 
 
-def load_candidates(task_id: int):
-    """(row_id, stratum, weight, excluded) tuples in row-id order, without ORM objects."""
-    stmt = (db.select(DrawCandidate.row_id, DrawCandidate.stratum, DrawCandidate.weight, DrawCandidate.excluded)
-            .where(DrawCandidate.task_id == task_id).order_by(DrawCandidate.row_id))
-    return db.session.execute(stmt.execution_options(yield_per=50000)).all()
+def store_snapshot(task_id: int, data: bytes, rows: int) -> None:
+    db.session.add(DrawSnapshot(task_id=task_id, encoding=ENCODING, row_count=rows, byte_count=len(data),
+                                content=zlib.compress(data, LEVEL)))
+
+
+def snapshot_text(task_id: int, expect_sha256: str | None = None) -> str:
+    """The stored snapshot lines. With ``expect_sha256`` (the committed snapshot_hash), refuse
+    a snapshot that was altered after the commitment."""
+    stored = db.session.get(DrawSnapshot, task_id)
+    if stored is None or stored.encoding != ENCODING:
+        raise SnapshotAltered("the snapshot is missing or in an unknown encoding")
+    data = zlib.decompress(stored.content)
+    if expect_sha256 is not None and hashlib.sha256(data).hexdigest() != expect_sha256:
+        raise SnapshotAltered("the stored snapshot does not hash to the committed snapshot_hash")
+    return data.decode("utf-8")
+

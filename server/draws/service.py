@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import uuid
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from .. import bulk
 from ..accounts.auth import Principal
 from ..accounts.models import Department, Role
 from ..audit import service as audit
@@ -17,17 +19,25 @@ from ..inspectors import service as inspectors
 from ..inspectors.models import Inspector as InspectorRow
 from ..plans.service import published_task
 from ..registry import service as registry
+from ..registry.models import InspectionObject
 from ..types import local_today, utcnow
 from sync.changes import emit
 from . import algorithm, persist, snapshot, teams
 from .models import Draw, DrawRanking, InspectionTask, Visit, VisitMember
 
+CLOCK_SKEW = dt.timedelta(minutes=5)  # tolerated difference between the operator's clock and ours
 VISIT_NAMESPACE = uuid.UUID("6f1d8a52-7c3e-4c55-9a41-1f0e2b9d7a10")
+_VISIT_NS_BYTES = VISIT_NAMESPACE.bytes
 
 
 def visit_uuid(task_code: str, object_id: int) -> str:
-    """Deterministic, so a retried draw creates the very same visits."""
-    return str(uuid.uuid5(VISIT_NAMESPACE, f"{task_code}:{object_id}"))
+    """Deterministic, so a retried draw creates the very same visits: ``uuid5(VISIT_NAMESPACE,
+    "<task code>:<object id>")``, formed directly (a draw makes tens of thousands at once)."""
+    digest = bytearray(hashlib.sha1(_VISIT_NS_BYTES + f"{task_code}:{object_id}".encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _dept_codes() -> dict[int, str]:
@@ -48,9 +58,10 @@ def _rule_for(plan_task, codes: dict[int, str]) -> teams.TeamRule:
                           max(plan_task.min_team_size, 2), plan_task.per_inspector_cap)
 
 
-def _pool(plan_task, borrow: list[dict], candidates_by_code: dict[str, str], codes: dict[int, str],
+def _pool(plan_task, borrow: list[dict], row_ids_of, codes: dict[int, str],
           today: dt.date) -> tuple[list[teams.Inspector], list[dict]]:
-    """The frozen pool; borrowed inspectors fill the borrowing department's slots."""
+    """The frozen pool; borrowed inspectors fill the borrowing department's slots.
+    ``row_ids_of(credit_codes)`` gives the snapshot row ids of candidates with those codes."""
     initiating = plan_task.plan_version.plan.department_id
     depts = [initiating, *(plan_task.participating_department_ids or [])]
     recorded = []
@@ -66,16 +77,32 @@ def _pool(plan_task, borrow: list[dict], candidates_by_code: dict[str, str], cod
         recorded.append({"borrower": codes[borrower], "lender": codes[lender]})
     raw = inspectors.eligibility_pool(list(fills_for), plan_task.window_start, plan_task.window_end,
                                       include_experts=plan_task.allow_experts, on=today)
+    by_code = row_ids_of({c for p in raw for c in p["conflicts"]["credit_codes"]})
     code_to_id = {c: i for i, c in codes.items()}
     pool = []
     for p in raw:
         own = code_to_id[p["department"]]
         conflicts = {snapshot.row_id(o) for o in p["conflicts"]["object_ids"]}
-        conflicts |= {candidates_by_code[c] for c in p["conflicts"]["credit_codes"] if c in candidates_by_code}
+        conflicts |= {by_code[c] for c in p["conflicts"]["credit_codes"] if c in by_code}
         pool.append(teams.Inspector(id=str(p["id"]), department=codes[fills_for[own]],
                                     qualifications=p["qualifications"], active=p["active"],
                                     available=p["available"], conflicts=conflicts))
     return pool, recorded
+
+
+def _candidate_scope(plan_task) -> dict:
+    # Every status comes through: rows outside the scope's statuses are kept as excluded (draw.md).
+    return {k: v for k, v in (plan_task.scope or {}).items() if k != "statuses"}
+
+
+def _row_ids_by_credit_code(scope: dict, department_id: int):
+    def lookup(credit_codes: set[str]) -> dict[str, str]:
+        if not credit_codes:
+            return {}
+        stmt = registry.scope_select(scope, department_id, ("id", "credit_code"))
+        stmt = stmt.where(InspectionObject.__table__.c.credit_code.in_(sorted(credit_codes)))
+        return {code: snapshot.row_id(oid) for oid, code in db.session.execute(stmt)}
+    return lookup
 
 
 def launch(principal: Principal, plan_task_id: int, beacon: dict, borrow: list[dict]) -> InspectionTask:
@@ -89,12 +116,13 @@ def launch(principal: Principal, plan_task_id: int, beacon: dict, borrow: list[d
         raise Conflict("该任务已经启动抽取，不能重复启动。", code="task_already_launched")
     today = local_today()
     codes = _dept_codes()
-    # Every status comes through: rows outside the scope's statuses are kept as excluded (draw.md).
-    scope = {k: v for k, v in (plan_task.scope or {}).items() if k != "statuses"}
-    candidates = list(registry.objects_in_scope(scope, plan.department_id))
-    rows = snapshot.build_rows(candidates, plan_task, today)
-    by_code = {c.credit_code: snapshot.row_id(c.id) for c in candidates if c.credit_code}
-    pool, borrowed = _pool(plan_task, borrow, by_code, codes, today)
+    scope = _candidate_scope(plan_task)
+    stmt = registry.scope_select(scope, plan.department_id, snapshot.SCOPE_COLUMNS)
+    try:
+        frozen = snapshot.freeze(persist.raw_batches(stmt), plan_task, today)
+    except ValueError as exc:
+        raise Invalid("候选名单无法按抽取算法固定：" + str(exc), code="snapshot_invalid") from exc
+    pool, borrowed = _pool(plan_task, borrow, _row_ids_by_credit_code(scope, plan.department_id), codes, today)
     rule = _rule_for(plan_task, codes)
     plan_obj = {
         "algorithm": algorithm.ALGORITHM, "task": code,
@@ -106,7 +134,7 @@ def launch(principal: Principal, plan_task_id: int, beacon: dict, borrow: list[d
     }
     if borrowed:
         plan_obj["borrowed"] = borrowed
-    counts = algorithm.stratum_counts(plan_obj, rows)
+    counts = algorithm.sample_counts(plan_obj, frozen.drawable)
     objects_to_staff = sum(c["n"] for c in counts.values())
     if objects_to_staff == 0:
         raise Invalid("按当前范围与比例，没有可抽取的检查对象。", code="draw_empty", extra={"strata": counts})
@@ -114,7 +142,7 @@ def launch(principal: Principal, plan_task_id: int, beacon: dict, borrow: list[d
     if shortfalls:
         raise Invalid("执法检查人员不足，无法组成检查组。可增加同行业借调部门后重试。", code="draw_infeasible",
                       extra={"shortfalls": shortfalls, "strata": counts})
-    frozen = algorithm.freeze(plan_obj, rows)
+    committed = algorithm.commit(plan_obj, frozen.sha256)
     task = InspectionTask(code=code, name=plan_task.name, plan_task_id=plan_task.id,
                           initiating_department_id=plan.department_id,
                           participating_department_ids=list(plan_task.participating_department_ids or []),
@@ -124,14 +152,15 @@ def launch(principal: Principal, plan_task_id: int, beacon: dict, borrow: list[d
     db.session.flush()
     draw = Draw(task_id=task.id, algorithm=algorithm.ALGORITHM, plan_json=algorithm.jcs_text(plan_obj),
                 pool_json=json.dumps(teams.pool_rows(pool), ensure_ascii=False, separators=(",", ":")),
-                plan_hash=frozen["plan_hash"], snapshot_hash=frozen["snapshot_hash"], snapshot_size=len(rows),
-                commitment=frozen["commitment"], nonce_hex=frozen["nonce"].hex(), committed_at=utcnow(),
+                plan_hash=committed["plan_hash"], snapshot_hash=committed["snapshot_hash"],
+                snapshot_size=frozen.size, commitment=committed["commitment"],
+                nonce_hex=committed["nonce"].hex(), committed_at=utcnow(),
                 borrowed_department_ids=[b for b in borrow])
     db.session.add(draw)
-    persist.insert_candidates(task.id, rows)
+    persist.store_snapshot(task.id, frozen.data, frozen.size)
     audit.record(db.session, "draw.commit", "task", task.id, {
         "task": code, "plan_hash": draw.plan_hash, "snapshot_hash": draw.snapshot_hash,
-        "commitment": draw.commitment, "snapshot_size": len(rows), "pool_hash": plan_obj["teams"]["pool_hash"],
+        "commitment": draw.commitment, "snapshot_size": frozen.size, "pool_hash": plan_obj["teams"]["pool_hash"],
         "beacon": plan_obj["beacon"], "borrowed": borrowed, "strata": counts})
     return task
 
@@ -158,6 +187,9 @@ def reveal(principal: Principal, task_id: int, beacon_value: str, published_at: 
         raise Invalid(f"公开随机数须来自事先公布的来源：“{plan_obj['beacon']['source']} {plan_obj['beacon']['reference']}”。",
                       code="beacon_reference_mismatch",
                       errors=[field_error("reference", "与启动时公布的随机数来源不一致。")])
+    if published_at > utcnow() + CLOCK_SKEW:
+        raise Invalid("公开随机数的公布时间晚于当前时间：只能录入已经公布的随机数。", code="beacon_in_future",
+                      errors=[field_error("published_at", "晚于当前时间。")])
     if published_at <= draw.committed_at:
         raise Invalid("公开随机数必须在候选名单固定（承诺值公布）之后产生。", code="beacon_before_commitment",
                       errors=[field_error("published_at", "早于承诺值的公布时间。")])
@@ -177,7 +209,7 @@ def reveal(principal: Principal, task_id: int, beacon_value: str, published_at: 
         "beacon_value": beacon_value, "beacon_published_at": published_at.isoformat(), "nonce": draw.nonce_hex,
         "seed": draw.seed_hex, "strata": draw.strata,
         "selected": {s: r["selected"] for s, r in result["strata"].items()},
-        "teams_sha256": algorithm.jcs_lines_hash([{"object": k, **v} for k, v in sorted(result["teams"].items())])})
+        "teams_sha256": teams.teams_hash(result["teams"])})
     return task
 
 
@@ -186,10 +218,12 @@ def compute(draw: Draw, beacon_value: str) -> dict:
     plan_obj = json.loads(draw.plan_json)
     nonce = bytes.fromhex(draw.nonce_hex)
     seed = algorithm.derive_seed(nonce, beacon_value, draw.plan_hash, draw.snapshot_hash)
-    buckets: dict[str, list[tuple[str, int]]] = {}
-    for row_id, stratum, weight, excluded in persist.load_candidates(draw.task_id):
-        if excluded is None and stratum in plan_obj["strata"]:
-            buckets.setdefault(stratum, []).append((row_id, weight))
+    try:
+        text = persist.snapshot_text(draw.task_id, expect_sha256=draw.snapshot_hash)
+    except persist.SnapshotAltered as exc:
+        raise Conflict("候选名单在固定后被改动，与公布的快照哈希不一致，不能抽取。请联系审计人员核查。",
+                       code="snapshot_altered") from exc
+    buckets = snapshot.drawable_rows(text, plan_obj["strata"])
     strata = {}
     for s in sorted(plan_obj["strata"]):
         rows = buckets.get(s, [])
@@ -231,12 +265,14 @@ def announce(visit: Visit, extra_recipients: set[int] | None = None) -> None:
 
 
 def create_visits(task: InspectionTask, result: dict) -> int:
-    """Insert the drawn visits and their teams in two bulk statements (a draw can select tens of
-    thousands of objects: ORM objects and a flush per visit cost ~3 ms each), then queue each
+    """Insert the drawn visits and their teams in two bulk writes (a draw can select tens of
+    thousands of objects: ORM objects and a flush per visit cost ~3 ms each), and queue each
     visit for its team's phones. Returns the number of visits."""
     rows = _inspector_rows({int(i) for team in result["teams"].values() for i in team["members"]})
     now = utcnow()
     visits, members = [], []
+    # The task first, so a phone paging through its feed meets the task before its visits.
+    emit(db.session, "task", task.id, {r.user_id for r in rows.values()})
     for s in sorted(result["strata"]):
         for rank, row in enumerate(result["strata"][s]["selected"], 1):
             oid = snapshot.object_id_of(row)
@@ -246,10 +282,8 @@ def create_visits(task: InspectionTask, result: dict) -> int:
             team = _member_rows(result["teams"][row], rows)
             members.extend({"visit_id": vid, **m} for m in team)
             users = {m["user_id"] for m in team if m["user_id"] is not None}
-            emit(db.session, "task", task.id, users)
             emit(db.session, "visit", vid, users)
     db.session.flush()
-    if visits:
-        db.session.execute(insert(Visit.__table__), visits)
-        db.session.execute(insert(VisitMember.__table__), members)
+    bulk.insert_rows(db.session, Visit.__table__, visits)
+    bulk.insert_rows(db.session, VisitMember.__table__, members)
     return len(visits)

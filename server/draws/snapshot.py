@@ -9,7 +9,13 @@ excluded a reason code or null.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass
 from typing import Iterable
+
+from .algorithm import json_string
 
 ROW_ID_WIDTH = 10
 DEREGISTERED = {"deregistered", "revoked", "cancelled", "moved_out"}
@@ -57,22 +63,102 @@ def exclusion_for(status: str, risk_class: str | None, last_checked: dt.date | N
     return None
 
 
-def build_rows(candidates: Iterable, plan_task, today: dt.date) -> list[dict]:
-    """Snapshot rows from the registry's candidate tuples (see registry.objects_in_scope)."""
+SCOPE_COLUMNS = ("id", "registration_status", "risk_class", "last_checked_on")
+_ID_LIMIT = 10 ** ROW_ID_WIDTH
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """A frozen snapshot: its canonical bytes (``JCS(row) + "\n"`` per row, sorted by id, the
+    exact input of snapshot_hash), their SHA-256, the row count and the non-excluded rows per
+    stratum (from which the sample sizes follow before any randomness is known)."""
+
+    data: bytes
+    sha256: str
+    size: int
+    drawable: dict[str, int]
+
+
+def _as_date(value) -> dt.date | None:
+    # PostgreSQL's driver gives dates; SQLite's raw driver gives ISO text.
+    return value if value is None or isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def freeze(batches: Iterable[Iterable[tuple]], plan_task, today: dt.date) -> Frozen:
+    """Build the snapshot from ``(id, registration_status, risk_class, last_checked_on)`` tuples
+    in ascending id order (see ``SCOPE_COLUMNS``), in batches.
+
+    A row's line depends on its id and on (status, class, last check) only, so each distinct
+    triple is classified once (exclusion, stratum, weight) into the line's text around the id;
+    a million rows then cost one dictionary lookup and one string format each.
+    """
     scope = plan_task.scope or {}
     statuses = scope.get("statuses") or ["active", "operating"]
+    exclusions, rule = plan_task.exclusions or {}, plan_task.weight_rule or {}
+    shapes: dict[tuple, tuple[str, str]] = {}
+    tally: dict[tuple, int] = {}
+    strata: dict[tuple, str | None] = {}
+    lines: list[str] = []
+    append = lines.append
+    previous = 0
+    for batch in batches:
+        for oid, status, risk, last in batch:
+            key = (status, risk, last)
+            shape = shapes.get(key)
+            if shape is None:
+                day = _as_date(last)
+                excluded = exclusion_for(status, risk, day, today, exclusions, statuses)
+                weight = 0 if excluded else weight_for(day, today, rule)
+                if not excluded and weight < 1:
+                    raise ValueError(f"weight rule gives a non-positive weight ({weight})")
+                stratum = risk or "U"
+                shape = shapes[key] = ('{"excluded":%s,"id":"' % ("null" if excluded is None else json_string(excluded)),
+                                       '","stratum":%s,"weight":%d}\n' % (json_string(stratum), weight))
+                strata[key] = None if excluded else stratum
+                tally[key] = 0
+            if not previous < oid < _ID_LIMIT:
+                raise ValueError(f"candidate ids must ascend within 1..{_ID_LIMIT - 1} (at {oid})")
+            previous = oid
+            tally[key] += 1
+            append(f"{shape[0]}{oid:010d}{shape[1]}")
+    data = "".join(lines).encode("utf-8")
+    drawable: dict[str, int] = {}
+    for key, count in tally.items():
+        if strata[key] is not None:
+            drawable[strata[key]] = drawable.get(strata[key], 0) + count
+    return Frozen(data, hashlib.sha256(data).hexdigest(), len(lines), drawable)
+
+
+# A canonical line as freeze() writes it; anything else (a hand-made or hostile snapshot) goes
+# through json.loads line by line.
+_LINE = re.compile(r'(?m)^\{"excluded":(null|"[a-z_]+"),"id":"([0-9]+)","stratum":"([A-Za-z0-9_]+)","weight":([0-9]+)\}\n')
+
+
+def parse(text: str) -> list[tuple[str, str, int, str | None]]:
+    """``(id, stratum, weight, excluded)`` per line of a stored snapshot, in stored order."""
+    lines = text.count("\n")
+    found = _LINE.findall(text)
+    if len(found) == lines and (not text or text.endswith("\n")):
+        return [(oid, stratum, int(weight), None if excl == "null" else excl[1:-1])
+                for excl, oid, stratum, weight in found]
     rows = []
-    for c in candidates:
-        excluded = exclusion_for(c.registration_status, c.risk_class, c.last_checked_on, today,
-                                 plan_task.exclusions or {}, statuses)
-        rows.append({
-            "id": row_id(c.id),
-            "stratum": c.risk_class or "U",
-            "weight": 0 if excluded else weight_for(c.last_checked_on, today, plan_task.weight_rule or {}),
-            "excluded": excluded,
-        })
-    rows.sort(key=lambda r: r["id"])
+    for line in text.splitlines():
+        row = json.loads(line)
+        if not isinstance(row, dict):
+            raise ValueError("a snapshot line is not a JSON object")
+        rows.append((row.get("id"), row.get("stratum"), row.get("weight"), row.get("excluded")))
     return rows
+
+
+def drawable_rows(text: str, strata: Iterable[str]) -> dict[str, list[tuple[str, int]]]:
+    """Non-excluded ``(id, weight)`` rows of the given strata, in id order, per stratum."""
+    buckets: dict[str, list[tuple[str, int]]] = {s: [] for s in strata}
+    for oid, stratum, weight, excluded in parse(text):
+        if excluded is None:
+            bucket = buckets.get(stratum)
+            if bucket is not None:
+                bucket.append((oid, weight))
+    return buckets
 
 
 def describe_weight_rule(rule: dict) -> str:

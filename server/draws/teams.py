@@ -21,11 +21,12 @@ the initiating department's code).
 """
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .algorithm import hmac_sha256_prefixed, jcs_lines_hash
+from .algorithm import HmacSha256, jcs_lines_hash, jcs_text, lines_hash
 
 TEAM_ALGORITHM = "dsr-team-v1"
 LEADER = "leader"
@@ -163,7 +164,7 @@ class TeamMatchingError(ValueError):
 
 def inspector_ordering(seed: bytes, object_id: str, inspector_ids: Iterable[str]) -> list[str]:
     """All given inspector ids in the object's own order (HMAC bytes ascending, then id)."""
-    mac = hmac_sha256_prefixed(seed, b"insp|" + object_id.encode("utf-8") + b"|")
+    mac = HmacSha256(seed).prefixed(b"insp|" + object_id.encode("utf-8") + b"|")
     return sorted(inspector_ids, key=lambda i: (mac(i.encode("utf-8")), i))
 
 
@@ -173,9 +174,15 @@ def _relevant(pool: list[Inspector], rule: TeamRule) -> list[Inspector]:
     return [i for i in pool if i.active and i.available and i.department in depts]
 
 
-def _ordered(seed: bytes, object_id: str, candidates: list[Inspector]) -> list[Inspector]:
-    mac = hmac_sha256_prefixed(seed, b"insp|" + object_id.encode("utf-8") + b"|")
-    return sorted(candidates, key=lambda i: (mac(i.id.encode("utf-8")), i.id))
+def _ordered(key: HmacSha256, object_id: str, candidates: list[Inspector],
+             encoded: list[bytes] | None = None) -> list[Inspector]:
+    """``candidates`` in the object's own order; ``encoded`` are their ids as UTF-8 (given by
+    callers that order many objects over the same candidates)."""
+    if encoded is None:
+        encoded = [i.id.encode("utf-8") for i in candidates]
+    digests = key.many(b"insp|" + object_id.encode("utf-8") + b"|", encoded)
+    order = sorted(range(len(candidates)), key=lambda k: (digests[k], candidates[k].id))
+    return [candidates[k] for k in order]
 
 
 def _slot_test(rule: TeamRule, role: str):
@@ -237,13 +244,29 @@ def match_teams(pool: Iterable, rule: TeamRule, seed: bytes,
     if len(set(objects)) != len(objects):
         raise ValueError("objects must not repeat")
     candidates = _relevant(normalize_pool(pool), rule)
+    key = HmacSha256(seed)
+    encoded = [i.id.encode("utf-8") for i in candidates]
     load: Counter = Counter()
     teams: dict[str, dict] = {}
     for object_id in objects:
-        team = _match_one(_ordered(seed, object_id, candidates), rule, object_id, load)
+        team = _match_one(_ordered(key, object_id, candidates, encoded), rule, object_id, load)
         load.update(team["members"])
         teams[object_id] = team
     return teams
+
+
+def teams_hash(teams: Mapping[str, Mapping]) -> str:
+    """``SHA-256(concat(JCS({"object": id, **team}) + "\\n"))`` over the teams sorted by object id.
+    Teams whose ids are all ASCII take the C JSON encoder: with ASCII keys, string values and
+    no numbers its sorted compact output is exactly RFC 8785."""
+    def line(item) -> str:
+        object_id, team = item
+        row = {"object": object_id, **team}
+        if object_id.isascii() and all(type(m) is str and m.isascii() for m in team["roles"]) \
+                and all(type(m) is str for m in team["members"]) and type(team["leader"]) is str:
+            return json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return jcs_text(row)
+    return lines_hash(sorted(teams.items()), line)
 
 
 def match_team(pool: Iterable, rule: TeamRule, seed: bytes, object_id: str,
@@ -251,7 +274,7 @@ def match_team(pool: Iterable, rule: TeamRule, seed: bytes, object_id: str,
     """One new team for ``object_id`` (e.g. a substituted-in object), counting the loads of
     ``current_teams`` (which must no longer contain the substituted-out object's team)."""
     candidates = _relevant(normalize_pool(pool), rule)
-    return _match_one(_ordered(seed, object_id, candidates), rule, object_id,
+    return _match_one(_ordered(HmacSha256(seed), object_id, candidates), rule, object_id,
                       _loads(current_teams))
 
 
@@ -272,7 +295,7 @@ def replace_member(pool: Iterable, rule: TeamRule, seed: bytes, object_id: str,
     role = team["roles"][outgoing_id]
     candidates = _relevant(normalize_pool(pool), rule)
     taken = set(team["members"]) | set(removed) | {outgoing_id}
-    incoming = _first(_ordered(seed, object_id, candidates), object_id, _slot_test(rule, role),
+    incoming = _first(_ordered(HmacSha256(seed), object_id, candidates), object_id, _slot_test(rule, role),
                       _loads(current_teams), rule.cap, taken)
     if incoming is None:
         dept = rule.initiating_department if role == LEADER else role

@@ -66,7 +66,9 @@ def audit_package(task: InspectionTask) -> dict:
     if draw.seed_hex is None:
         raise ValueError("not drawn yet")
     plan = json.loads(draw.plan_json)
-    rows = [{"id": r[0], "stratum": r[1], "weight": r[2], "excluded": r[3]} for r in persist.load_candidates(task.id)]
+    # As stored, not checked against snapshot_hash: an altered snapshot is the verifier's to report.
+    rows = [{"id": oid, "stratum": stratum, "weight": weight, "excluded": excluded}
+            for oid, stratum, weight, excluded in snapshot.parse(persist.snapshot_text(task.id))]
     strata = {}
     for r in db.session.execute(select(DrawRanking).where(DrawRanking.task_id == task.id)).scalars():
         strata[r.stratum] = {"N": r.N, "n": r.n, "ranking": r.ranking.split("\n") if r.ranking else [],

@@ -67,27 +67,30 @@ def search_stmt(args: dict):
     return stmt
 
 
-def objects_in_scope(scope: dict, department_id: int | None = None, *, batch: int = 10_000) -> Iterator[Row]:
-    """Stream the objects of a task's scope as light rows, ordered by id.
+SCOPE_COLUMNS = ("id", "credit_code", "name", "object_type", "region_code", "registration_status", "risk_class",
+                 "abnormal_list", "serious_violation_list", "complaint_count", "last_checked_on")
+
+
+def scope_select(scope: dict, department_id: int | None = None, columns: tuple[str, ...] = SCOPE_COLUMNS):
+    """The SELECT of a task's scope, ordered by object id, with the named `columns` (any of
+    `SCOPE_COLUMNS`; `last_checked_on` is `department_id`'s last check of the object).
 
     `scope` keys (all optional; empty means no restriction), as in a plan task:
     `sub_libraries` (codes; an object in any of them), `object_types`,
     `regions` (6-digit codes; a city or province code covers its divisions),
     `statuses` (registration statuses included), `online` (True/False/None).
-
-    Each row: (id, credit_code, name, object_type, region_code,
-    registration_status, risk_class, abnormal_list, serious_violation_list,
-    complaint_count, last_checked_on) — the last one for `department_id`
-    (None if that department never checked the object, or no department given).
-    One SELECT, fetched in batches from a server-side cursor: no ORM objects.
+    Unknown sub-library codes are refused here, not when the statement runs.
     """
     o, c, d = InspectionObject.__table__, ObjectCredit.__table__, ObjectDeptCheck.__table__
     dept_join = and_(d.c.object_id == o.c.id, d.c.department_id == department_id) if department_id else false()
-    stmt = (select(o.c.id, o.c.credit_code, o.c.name, o.c.object_type, o.c.region_code, o.c.registration_status,
-                   c.c.risk_class, c.c.abnormal_list, c.c.serious_violation_list, c.c.complaint_count,
-                   d.c.last_checked_on)
-            .select_from(o.outerjoin(c, c.c.object_id == o.c.id).outerjoin(d, dept_join))
-            .order_by(o.c.id))
+    available = {**{name: o.c[name] for name in SCOPE_COLUMNS[:6]},
+                 **{name: c.c[name] for name in SCOPE_COLUMNS[6:10]}, "last_checked_on": d.c.last_checked_on}
+    stmt = select(*(available[name] for name in columns)).select_from(o)
+    if any(available[name].table is c for name in columns):
+        stmt = stmt.outerjoin(c, c.c.object_id == o.c.id)
+    if "last_checked_on" in columns:
+        stmt = stmt.outerjoin(d, dept_join)
+    stmt = stmt.order_by(o.c.id)
     if scope.get("sub_libraries"):
         m = ObjectSubLibrary.__table__
         ids = _library_ids(list(scope["sub_libraries"]), "scope.sub_libraries")
@@ -100,7 +103,19 @@ def objects_in_scope(scope: dict, department_id: int | None = None, *, batch: in
         stmt = stmt.where(o.c.registration_status.in_(list(scope["statuses"])))
     if scope.get("online") is not None:
         stmt = stmt.where(o.c.online.is_(bool(scope["online"])))
-    return _stream(stmt, batch)  # the checks above run now, not at the first next()
+    return stmt
+
+
+def objects_in_scope(scope: dict, department_id: int | None = None, *, batch: int = 10_000) -> Iterator[Row]:
+    """Stream the objects of a task's scope (see `scope_select`) as light rows, ordered by id.
+
+    Each row: (id, credit_code, name, object_type, region_code,
+    registration_status, risk_class, abnormal_list, serious_violation_list,
+    complaint_count, last_checked_on) — the last one for `department_id`
+    (None if that department never checked the object, or no department given).
+    One SELECT, fetched in batches from a server-side cursor: no ORM objects.
+    """
+    return _stream(scope_select(scope, department_id), batch)  # the checks run now, not at the first next()
 
 
 def _stream(stmt, batch: int) -> Iterator[Row]:

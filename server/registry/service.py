@@ -1,7 +1,7 @@
 """Objects one at a time or as a feed: entry, merge, correction, and the check dates.
 
 Functions other features call: `get_object`, `record_check` and
-`objects_in_scope` (defined in `search`, re-exported here).
+`objects_in_scope` and `scope_select` (defined in `search`, re-exported here).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from .access import PERMISSION_CODES, Editor
 from .models import InspectionObject, ObjectCredit, ObjectDeptCheck, ObjectSubLibrary
 from .normalize import CREDIT_FIELDS, Issue, identity, normalize
 from .protect import hash_id_number, protect_id_number
-from .search import objects_in_scope  # noqa: F401  (part of this module's interface)
+from .search import objects_in_scope, scope_select  # noqa: F401  (part of this module's interface)
 from .state import CREDIT_COLUMNS, CREDIT_DEFAULTS, OBJECT_COLUMNS, content_hash, state_of
 from .sublibs import load_lookup
 from .upsert import Item, MemorySeen, RaceLost, audit_lists, process

@@ -6,6 +6,7 @@ reveal T02 through the API the way the demo does through the service.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -19,7 +20,11 @@ VERIFIER = ROOT / "tools" / "verify_draw.py"
 STDLIB_PYTHON = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
 BEACON = {"source": "中国福利彩票3D", "reference": "第2026330期"}
 BEACON_VALUE = "5 0 9"
-LATER = "2030-01-01T09:00:00+08:00"  # a publication time safely after any commitment
+
+
+def just_published() -> str:
+    """A beacon publication time after any commitment made so far, and not in the future."""
+    return dt.datetime.now(dt.timezone.utc).isoformat()
 
 
 def plan_task_id(client, headers, code: str) -> int:
@@ -36,9 +41,10 @@ def launch(client, login, code: str = "T02", beacon: dict | None = None, borrow:
 
 
 def reveal(client, login, task_id: int, value: str = BEACON_VALUE, reference: str | None = None,
-           published_at: str = LATER, user: str = "scjg-admin"):
+           published_at: str | None = None, user: str = "scjg-admin"):
     return client.post(f"/api/v1/draws/{task_id}/reveal", headers=login(user), json={
-        "beacon_value": value, "reference": reference or BEACON["reference"], "published_at": published_at})
+        "beacon_value": value, "reference": reference or BEACON["reference"],
+        "published_at": published_at or just_published()})
 
 
 def launched(client, login, **kw) -> dict:

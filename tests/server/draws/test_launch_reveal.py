@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from tests.server.draws.draw_support import (BEACON, BEACON_VALUE, LATER, audit_entries, launch, launched,
-                                             principal, reveal)
+from tests.server.draws.draw_support import (BEACON, BEACON_VALUE, audit_entries, launch, just_published,
+                                             launched, principal, reveal)
 from tests.support.http import assert_problem
 
 
@@ -66,6 +66,28 @@ def test_reveal_refused_for_a_value_published_before_the_commitment(client, logi
     assert client.get(f"/api/v1/public/draws/{body['task']['id']}").get_json()["seed"] is None
 
 
+def test_reveal_refused_for_a_value_published_in_the_future(client, login):
+    tid = launched(client, login)["task"]["id"]
+    later = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)).isoformat()
+    assert_problem(reveal(client, login, tid, published_at=later), 422, "beacon_in_future")
+    assert client.get(f"/api/v1/public/draws/{tid}").get_json()["seed"] is None
+    # A few seconds ahead (the operator's clock runs fast) is tolerated.
+    soon = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=30)).isoformat()
+    assert reveal(client, login, tid, published_at=soon).status_code == 200
+
+
+def test_reveal_refused_when_the_snapshot_was_altered_after_the_commitment(client, login, dbs):
+    from tests.server.draws.test_tampering import alter_stored_snapshot
+
+    tid = launched(client, login)["task"]["id"]
+    alter_stored_snapshot(dbs, tid, lambda lines: lines.pop())
+    body = assert_problem(reveal(client, login, tid), 409, "snapshot_altered")
+    assert "快照哈希" in body["detail"]
+    public = client.get(f"/api/v1/public/draws/{tid}").get_json()
+    assert (public["seed"], public["selected"]) == (None, [])
+    assert audit_entries(dbs, "draw.reveal", tid) == []
+
+
 def test_reveal_refused_with_another_reference_than_announced(client, login):
     tid = launched(client, login)["task"]["id"]
     body = assert_problem(reveal(client, login, tid, reference="第2026331期"), 422, "beacon_reference_mismatch")
@@ -83,7 +105,7 @@ def test_reveal_refused_for_unauthorised_roles(client, login):
     # Another department's admin does not even see the task.
     assert_problem(reveal(client, login, tid, user="sthj-admin"), 404, "task_not_found")
     r = client.post(f"/api/v1/draws/{tid}/reveal", json={"beacon_value": "1", "reference": BEACON["reference"],
-                                                         "published_at": LATER})
+                                                         "published_at": just_published()})
     assert r.status_code == 401
     assert reveal(client, login, tid).status_code == 200
 
@@ -123,7 +145,7 @@ def test_a_retry_after_a_crash_gives_the_identical_result(app, client, login):
     from server.extensions import db
 
     tid = launched(client, login)["task"]["id"]
-    published = dt.datetime(2030, 1, 1, 1, 0, tzinfo=dt.timezone.utc)
+    published = dt.datetime.now(dt.timezone.utc)
     with app.app_context():
         # First attempt: everything computed and written, then the process "crashes" before commit.
         admin = principal("scjg-admin")

@@ -1,0 +1,133 @@
+"""The fast paths of a million-object draw give exactly what the literal spec gives: the
+snapshot built line by line from the scope query, its stored (compressed) form and parsing,
+batched HMACs, the teams hash and the visit ids. And migration 0013 keeps existing snapshots."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import uuid
+import zlib
+from types import SimpleNamespace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from server.draws import algorithm as A
+from server.draws import snapshot as S
+from server.draws import teams as T
+
+TODAY = dt.date(2026, 11, 29)
+STATUSES = ["active", "operating", "deregistered", "revoked", "suspended"]
+DAYS = [None, TODAY, dt.date(2026, 1, 5), dt.date(2025, 6, 1), dt.date(2024, 11, 28), dt.date(2019, 3, 3)]
+
+
+def _plan_task(**kw):
+    return SimpleNamespace(scope=kw.get("scope", {}), exclusions=kw.get("exclusions", {}),
+                           weight_rule=kw.get("weight_rule", {"default": 1, "not_checked_2y": 2, "not_checked_3y": 5}))
+
+
+def _reference_rows(candidates, plan_task):
+    """The snapshot rows as draw.md defines them, one dict per candidate, the slow way."""
+    statuses = (plan_task.scope or {}).get("statuses") or ["active", "operating"]
+    rows = []
+    for oid, status, risk, last in candidates:
+        excluded = S.exclusion_for(status, risk, last, TODAY, plan_task.exclusions, statuses)
+        rows.append({"id": S.row_id(oid), "stratum": risk or "U", "excluded": excluded,
+                     "weight": 0 if excluded else S.weight_for(last, TODAY, plan_task.weight_rule)})
+    return rows
+
+
+candidates_st = st.lists(
+    st.tuples(st.integers(1, 10**10 - 1), st.sampled_from(STATUSES), st.sampled_from(["A", "B", "C", "D", None]),
+              st.sampled_from(DAYS)), max_size=60, unique_by=lambda c: c[0]).map(sorted)
+
+
+@settings(max_examples=150, deadline=None)
+@given(candidates_st, st.integers(1, 7), st.booleans())
+def test_frozen_snapshot_is_byte_for_byte_the_spec_snapshot(candidates, batch, iso_dates):
+    plan_task = _plan_task()
+    # SQLite's driver hands dates over as ISO text, PostgreSQL's as dates: both freeze alike.
+    fed = [(oid, status, risk, last.isoformat() if iso_dates and last else last)
+           for oid, status, risk, last in candidates]
+    frozen = S.freeze([fed[i:i + batch] for i in range(0, len(fed), batch)], plan_task, TODAY)
+    rows = _reference_rows(candidates, plan_task)
+    assert frozen.data == "".join(A.jcs_text(r) + "\n" for r in rows).encode()
+    assert frozen.sha256 == A.snapshot_hash(rows) and frozen.size == len(rows)
+    plan = {"algorithm": A.ALGORITHM, "rounding": "ceil", "strata": {s: "0.5" for s in "ABCDU"}}
+    assert A.sample_counts(plan, frozen.drawable) == A.stratum_counts(plan, rows)
+    parsed = S.parse(frozen.data.decode())
+    assert [{"id": i, "stratum": s, "weight": w, "excluded": e} for i, s, w, e in parsed] == rows
+    buckets = S.drawable_rows(frozen.data.decode(), ["A", "U"])
+    assert buckets == {s: [(r["id"], r["weight"]) for r in rows if r["stratum"] == s and r["excluded"] is None]
+                       for s in ("A", "U")}
+
+
+def test_freeze_refuses_unordered_ids_and_a_rule_giving_weight_zero():
+    import pytest
+
+    with pytest.raises(ValueError, match="ascend"):
+        S.freeze([[(5, "active", "A", None), (5, "active", "B", None)]], _plan_task(), TODAY)
+    with pytest.raises(ValueError, match="non-positive weight"):
+        S.freeze([[(1, "active", "A", None)]], _plan_task(weight_rule={"not_checked_3y": 0}), TODAY)
+
+
+def test_parse_reads_lines_the_fast_pattern_does_not_cover():
+    rows = [{"id": "0000000001", "stratum": "甲类", "weight": 2, "excluded": None},
+            {"id": "0000000002", "stratum": "A", "weight": 0, "excluded": "deregistered"}]
+    text = "".join(A.jcs_text(r) + "\n" for r in rows)
+    assert S.parse(text) == [("0000000001", "甲类", 2, None), ("0000000002", "A", 0, "deregistered")]
+    assert S.drawable_rows(text, ["甲类"]) == {"甲类": [("0000000001", 2)]}
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.binary(min_size=1, max_size=100), st.binary(max_size=20), st.lists(st.binary(max_size=30), max_size=8))
+def test_batched_hmac_equals_hmac(key, prefix, suffixes):
+    expected = [hmac.new(key, prefix + s, hashlib.sha256).digest() for s in suffixes]
+    assert A.HmacSha256(key).many(prefix, suffixes) == expected
+    assert [A.hmac_sha256_prefixed(key, prefix)(s) for s in suffixes] == expected
+
+
+ids_st = st.text(min_size=1, max_size=6)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(ids_st, st.lists(ids_st, min_size=1, max_size=4, unique=True), max_size=6))
+def test_teams_hash_is_the_canonical_lines_hash(members_by_object):
+    teams = {o: {"leader": ms[0], "members": ms, "roles": {m: ("leader" if i == 0 else "科室") for i, m in enumerate(ms)}}
+             for o, ms in members_by_object.items()}
+    assert T.teams_hash(teams) == A.jcs_lines_hash([{"object": o, **t} for o, t in sorted(teams.items())])
+
+
+def test_visit_ids_are_uuid5_of_task_and_object():
+    from server.draws.service import VISIT_NAMESPACE, visit_uuid
+
+    for code, oid in (("2026-XZ-T01", 1), ("计划-T02", 9_999_999_999), ("x", 42)):
+        assert visit_uuid(code, oid) == str(uuid.uuid5(VISIT_NAMESPACE, f"{code}:{oid}"))
+
+
+def test_migration_0013_round_trip_keeps_the_drawn_snapshot(app, runner):
+    """Down to a row per candidate and back: the demo draw's snapshot still hashes to its
+    committed snapshot_hash and the draw still verifies."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from server.draws.models import Draw, DrawSnapshot
+    from server.extensions import db
+
+    with app.app_context():
+        draw = db.session.execute(db.select(Draw).where(Draw.seed_hex.is_not(None))).scalars().first()
+        task_id, committed, size = draw.task_id, draw.snapshot_hash, draw.snapshot_size
+        db.session.remove()
+        downgrade(revision="0012_leads")
+        assert db.session.execute(text("SELECT COUNT(*) FROM draw_candidates WHERE task_id = :t"),
+                                  {"t": task_id}).scalar() == size
+        db.session.remove()
+        upgrade()
+        stored = db.session.get(DrawSnapshot, task_id)
+        data = zlib.decompress(stored.content)
+        assert hashlib.sha256(data).hexdigest() == committed
+        assert (stored.row_count, stored.byte_count) == (size, len(data))
+        db.session.remove()
+    r = runner.invoke(args=["audit", "verify"])
+    assert r.exit_code == 0, r.output
