@@ -157,7 +157,7 @@ def launch(principal: Principal, plan_task_id: int, beacon: dict, borrow: list[d
                 nonce_hex=committed["nonce"].hex(), committed_at=utcnow(),
                 borrowed_department_ids=[b for b in borrow])
     db.session.add(draw)
-    persist.store_snapshot(task.id, frozen.data, frozen.size)
+    persist.store_snapshot(task.id, frozen)
     audit.record(db.session, "draw.commit", "task", task.id, {
         "task": code, "plan_hash": draw.plan_hash, "snapshot_hash": draw.snapshot_hash,
         "commitment": draw.commitment, "snapshot_size": frozen.size, "pool_hash": plan_obj["teams"]["pool_hash"],

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -67,16 +68,27 @@ SCOPE_COLUMNS = ("id", "registration_status", "risk_class", "last_checked_on")
 _ID_LIMIT = 10 ** ROW_ID_WIDTH
 
 
+ENCODING = "jsonl+zlib"  # how a frozen snapshot is stored
+LEVEL = 3  # ~15:1 on snapshot lines at ~400 MB/s; higher levels cost 3x for 20% less
+
+
 @dataclass(frozen=True)
 class Frozen:
     """A frozen snapshot: its canonical bytes (``JCS(row) + "\n"`` per row, sorted by id, the
-    exact input of snapshot_hash), their SHA-256, the row count and the non-excluded rows per
-    stratum (from which the sample sizes follow before any randomness is known)."""
+    exact input of snapshot_hash) compressed as ``ENCODING``, their SHA-256 and length, the row
+    count, and the non-excluded rows per stratum (from which the sample sizes follow before
+    any randomness is known)."""
 
-    data: bytes
+    content: bytes
     sha256: str
+    byte_count: int
     size: int
     drawable: dict[str, int]
+
+
+def decode(content: bytes) -> bytes:
+    """The canonical bytes of a stored snapshot."""
+    return zlib.decompress(content)
 
 
 def _as_date(value) -> dt.date | None:
@@ -90,7 +102,8 @@ def freeze(batches: Iterable[Iterable[tuple]], plan_task, today: dt.date) -> Fro
 
     A row's line depends on its id and on (status, class, last check) only, so each distinct
     triple is classified once (exclusion, stratum, weight) into the line's text around the id;
-    a million rows then cost one dictionary lookup and one string format each.
+    a million rows then cost one dictionary lookup and one string format each. Each batch is
+    hashed and compressed as it comes, so memory stays at one batch plus the compressed output.
     """
     scope = plan_task.scope or {}
     statuses = scope.get("statuses") or ["active", "operating"]
@@ -98,10 +111,11 @@ def freeze(batches: Iterable[Iterable[tuple]], plan_task, today: dt.date) -> Fro
     shapes: dict[tuple, tuple[str, str]] = {}
     tally: dict[tuple, int] = {}
     strata: dict[tuple, str | None] = {}
-    lines: list[str] = []
-    append = lines.append
-    previous = 0
+    digest, packer, packed = hashlib.sha256(), zlib.compressobj(LEVEL), []
+    size = byte_count = previous = 0
     for batch in batches:
+        lines = []
+        append = lines.append
         for oid, status, risk, last in batch:
             key = (status, risk, last)
             shape = shapes.get(key)
@@ -121,12 +135,17 @@ def freeze(batches: Iterable[Iterable[tuple]], plan_task, today: dt.date) -> Fro
             previous = oid
             tally[key] += 1
             append(f"{shape[0]}{oid:010d}{shape[1]}")
-    data = "".join(lines).encode("utf-8")
+        chunk = "".join(lines).encode("utf-8")
+        digest.update(chunk)
+        packed.append(packer.compress(chunk))
+        size += len(lines)
+        byte_count += len(chunk)
+    packed.append(packer.flush())
     drawable: dict[str, int] = {}
     for key, count in tally.items():
         if strata[key] is not None:
             drawable[strata[key]] = drawable.get(strata[key], 0) + count
-    return Frozen(data, hashlib.sha256(data).hexdigest(), len(lines), drawable)
+    return Frozen(b"".join(packed), digest.hexdigest(), byte_count, size, drawable)
 
 
 # A canonical line as freeze() writes it; anything else (a hand-made or hostile snapshot) goes

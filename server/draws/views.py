@@ -76,7 +76,12 @@ def audit_package(task: InspectionTask) -> dict:
     pool = json.loads(draw.pool_json)
     rule = teams.TeamRule.from_dict(plan["teams"])
     seed = bytes.fromhex(draw.seed_hex)
-    initial = teams.match_teams(pool, rule, seed, [o for s in sorted(strata) for o in strata[s]["selected"]])
+    try:
+        initial = teams.match_teams(pool, rule, seed, [o for s in sorted(strata) for o in strata[s]["selected"]])
+    except teams.TeamMatchingError:
+        # The stored selection cannot be staffed (e.g. altered in the database): package it
+        # without teams, and the verifier names the first check that fails.
+        initial = {}
     stored = {"plan_hash": draw.plan_hash, "snapshot_hash": draw.snapshot_hash, "commitment": draw.commitment,
               "seed": draw.seed_hex, "strata": strata}
     package = pkg.build_audit_package(plan=plan, snapshot=rows, nonce=bytes.fromhex(draw.nonce_hex),

@@ -187,4 +187,5 @@ def test_a_selection_padded_in_the_database_is_caught(client, login, runner, dbs
     tid = demo_task_id(client, login)
     _db(dbs, "UPDATE draw_rankings SET selected = ranking WHERE task_id = :t AND stratum = 'B'", t=tid)
     r = _verify(runner)
-    assert r.exit_code == 1 and "FAIL draws" in r.output, r.output
+    assert r.exit_code == 1
+    assert "verifier check stratum:B failed" in r.output, r.output
