@@ -16,11 +16,13 @@ per-inspector cap raised so the six scjg inspectors can staff every drawn object
 
 The timed part runs in its own subprocess (so its peak RSS is the draw's own, not the data
 generator's): ``service.launch`` + commit, then ``service.reveal`` + commit, then
-``views.audit_package`` written to JSON. The verifier runs as an outsider runs it: the system
+the audit package written to JSON (``export.write_audit_package``, as `flask draws
+export-audit` and the download endpoint do). The verifier runs as an outsider runs it: the system
 python with ``-I -S`` (standard library only) on that file.
 
-Printed per row: wall seconds of launch, reveal and their total, microseconds per candidate,
-candidates per second, peak RSS of the draw process, the export and verifier times and the
+Printed per row: wall seconds of launch, reveal and their total, the draw process's CPU
+seconds, microseconds per candidate, candidates per second, peak RSS of the draw process after
+the draw (dRSS) and after the export too (RSS), the export and verifier times and the
 verifier's peak RSS; the ratio of the total to the issue's target (1,000,000 candidates in
 under 20 s) and the growth of the per-object cost next to the n log n bound.
 """
@@ -172,7 +174,7 @@ def measure(url: str, instance: str, task_id: int, out: str) -> dict:
 
     from server.accounts.models import User
     from server.demo.catalog import principal_for
-    from server.draws import package, service, views
+    from server.draws import export, service
     from server.draws.models import Visit
     from server.extensions import db
     from server.types import utcnow
@@ -195,9 +197,8 @@ def measure(url: str, instance: str, task_id: int, out: str) -> dict:
         task = service.get_task(tid)
         snapshot_size = task.draw.snapshot_size
         selected = db.session.scalar(select(db.func.count()).select_from(Visit).where(Visit.task_id == tid))
-        pkg = views.audit_package(task)
         with open(out, "w", encoding="utf-8") as fh:
-            package.dump_audit_package(pkg, fh)
+            export.write_audit_package(task, fh)
         t3 = time.perf_counter()
         db.session.remove()
         db.engine.dispose()
@@ -293,9 +294,9 @@ def main() -> None:
     backends = args.backends.split(",") if args.backends else ["sqlite"] + (["postgresql"] if args.pg else [])
     print(f"cpu count {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}, python {sys.version.split()[0]}, "
           f"verifier python {STDLIB_PYTHON} -I -S, ratio scale {args.ratio_scale}")
-    head = ("%-10s %9s %8s %8s %8s %9s %7s %9s %8s %7s %8s %8s %8s %9s" %
-            ("backend", "rows", "drawn", "launch", "reveal", "total s", "cpu s", "us/row", "rows/s", "RSS MiB",
-             "export", "verify", "vRSS", "x target"))
+    head = ("%-10s %9s %8s %8s %8s %9s %7s %9s %8s %7s %7s %8s %8s %8s %9s" %
+            ("backend", "rows", "drawn", "launch", "reveal", "total s", "cpu s", "us/row", "rows/s", "dRSS",
+             "RSS", "export", "verify", "vRSS", "x target"))
     print(head)
     results = []
     for backend in backends:
@@ -307,9 +308,9 @@ def main() -> None:
             per = total / n * 1e6
             # Ratio to the target, scaled linearly to the row count (1.0 = exactly on target).
             x_target = total / (TARGET_SECONDS * n / TARGET_ROWS)
-            print("%-10s %9d %8d %8.2f %8.2f %9.2f %7.2f %9.2f %8.0f %7.0f %8.2f %8.1f %8.0f %9.2f" % (
+            print("%-10s %9d %8d %8.2f %8.2f %9.2f %7.2f %9.2f %8.0f %7.0f %7.0f %8.2f %8.1f %8.0f %9.2f" % (
                 backend, n, r["selected"], r["launch_s"], r["reveal_s"], total, r["cpu_s"], per, n / total,
-                r["rss_peak_mib"],
+                r["rss_draw_mib"], r["rss_peak_mib"],
                 r["export_s"], r.get("verify_s", float("nan")), r.get("verify_rss_mib", float("nan")), x_target))
             print("%-10s load average %.1f (2 cores shared)" % ("", os.getloadavg()[0]))
             if r.get("verify_rc", 0) != 0:

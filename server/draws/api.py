@@ -1,6 +1,7 @@
 """HTTP endpoints of draws: launch, reveal, views, replacements and substitutions."""
 from __future__ import annotations
 
+from flask import Response
 from sqlalchemy import select
 
 from ..accounts.auth import current_principal, requires
@@ -8,7 +9,7 @@ from ..accounts.models import Role
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..http import Blueprint
-from . import events, service, views
+from . import events, export, service, views
 from .models import DrawEvent, InspectionTask
 from .schemas import (AuditPackageSchema, DecisionSchema, DrawPublicSchema, EventSchema, LaunchSchema, ReplacementSchema,
                       RevealSchema, SubstitutionSchema, TaskSchema)
@@ -75,7 +76,12 @@ def audit_package(task_id):
     task = service.get_task(task_id)
     if task.draw.seed_hex is None:
         raise Conflict("任务尚未完成抽取。", code="not_drawn")
-    return views.audit_package(task)
+    # Built as text, the stored snapshot and rankings spliced in (export.py): a million-row
+    # package would otherwise become a million dicts and a marshmallow dump.
+    chunks = [c.encode("utf-8") for c in export.audit_package_chunks(task)]
+    return Response(chunks, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="audit-package-{task.code}.json"',
+        "Content-Length": str(sum(map(len, chunks)))})
 
 
 @blp.route("/<int:task_id>/events", methods=["GET"])

@@ -8,9 +8,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..extensions import db
-from . import package
+from .export import write_audit_package
 from .models import InspectionTask
-from .views import audit_package
 
 draws_cli = AppGroup("draws", help="Verifiable draws.")
 
@@ -34,5 +33,5 @@ def export_audit(task_id, out):
         click.echo("没有已完成抽取的该任务。/ No drawn task with that id.", err=True)
         sys.exit(2)
     with open(out, "w", encoding="utf-8") as fh:
-        package.dump_audit_package(audit_package(task), fh, indent=1)
+        write_audit_package(task, fh, indent=1)
     click.echo(f"wrote {out}; verify with: python tools/verify_draw.py {out}")

@@ -60,19 +60,33 @@ def approved_events(task_id: int) -> list[dict]:
     return [dict(e.payload) for e in rows]
 
 
+def stored_rankings(task_id: int) -> dict[str, dict]:
+    """``{stratum: {"N", "n", "ranking": text, "selected": text}}`` as stored (ids one per line)."""
+    return {r.stratum: {"N": r.N, "n": r.n, "ranking": r.ranking, "selected": r.selected}
+            for r in db.session.execute(select(DrawRanking).where(DrawRanking.task_id == task_id)).scalars()}
+
+
+def id_list(text: str) -> list[str]:
+    return text.split("\n") if text else []
+
+
 def audit_package(task: InspectionTask) -> dict:
     """Everything `tools/verify_draw.py` needs, as one JSON document."""
+    # As stored, not checked against snapshot_hash: an altered snapshot is the verifier's to report.
+    rows = [{"id": oid, "stratum": stratum, "weight": weight, "excluded": excluded}
+            for oid, stratum, weight, excluded in snapshot.parse(persist.snapshot_text(task.id))]
+    strata = {s: {**r, "ranking": id_list(r["ranking"]), "selected": id_list(r["selected"])}
+              for s, r in stored_rankings(task.id).items()}
+    return package_around(task, rows, strata)
+
+
+def package_around(task: InspectionTask, rows: list, strata: dict) -> dict:
+    """The audit package with the given snapshot rows and per-stratum results (which the
+    streaming export passes as placeholders, to splice the stored text in instead)."""
     draw: Draw = task.draw
     if draw.seed_hex is None:
         raise ValueError("not drawn yet")
     plan = json.loads(draw.plan_json)
-    # As stored, not checked against snapshot_hash: an altered snapshot is the verifier's to report.
-    rows = [{"id": oid, "stratum": stratum, "weight": weight, "excluded": excluded}
-            for oid, stratum, weight, excluded in snapshot.parse(persist.snapshot_text(task.id))]
-    strata = {}
-    for r in db.session.execute(select(DrawRanking).where(DrawRanking.task_id == task.id)).scalars():
-        strata[r.stratum] = {"N": r.N, "n": r.n, "ranking": r.ranking.split("\n") if r.ranking else [],
-                             "selected": r.selected.split("\n") if r.selected else []}
     pool = json.loads(draw.pool_json)
     rule = teams.TeamRule.from_dict(plan["teams"])
     seed = bytes.fromhex(draw.seed_hex)

@@ -132,3 +132,45 @@ def test_migration_0013_round_trip_keeps_the_drawn_snapshot(app, runner):
         db.session.remove()
     r = runner.invoke(args=["audit", "verify"])
     assert r.exit_code == 0, r.output
+
+
+def test_exported_package_text_parses_to_the_audit_package(app, client, login, runner, tmp_path):
+    """The package spliced together from stored text (HTTP download and `draws export-audit`)
+    is the very document `views.audit_package` builds, and the verifier passes it."""
+    import json
+
+    from server.draws.models import InspectionTask
+    from server.draws.views import audit_package
+    from server.extensions import db
+    from tests.server.draws.draw_support import demo_task_id, run_verifier
+
+    tid = demo_task_id(client, login)
+    with app.app_context():
+        built = json.loads(json.dumps(audit_package(db.session.get(InspectionTask, tid)), ensure_ascii=False))
+        db.session.remove()
+    r = client.get(f"/api/v1/draws/{tid}/audit-package", headers=login("auditor"))
+    assert r.status_code == 200 and r.mimetype == "application/json"
+    assert int(r.headers["Content-Length"]) == len(r.data)
+    assert r.get_json() == built
+    out = tmp_path / "pkg.json"
+    assert runner.invoke(args=["draws", "export-audit", str(tid), str(out)]).exit_code == 0
+    assert json.loads(out.read_text(encoding="utf-8")) == built
+    assert len(built["snapshot"]) > 50 and all(len(res["ranking"]) >= res["n"] for res in built["results"].values())
+    run = run_verifier(tmp_path, built)
+    assert run.returncode == 0, run.stdout
+
+
+def test_spliced_arrays_cover_chunk_boundaries(monkeypatch):
+    import json
+
+    from server.draws import export
+
+    monkeypatch.setattr(export, "CHUNK", 7)
+    lines = "".join(A.jcs_text({"excluded": None, "id": f"{i:010d}", "stratum": "B", "weight": 1}) + "\n"
+                    for i in range(1, 40))
+    assert json.loads("".join(export._snapshot_json(lines))) == [json.loads(x) for x in lines.splitlines()]
+    assert "".join(export._snapshot_json("")) == "[]"
+    ids = "\n".join(f"{i:010d}" for i in range(1, 40))
+    assert json.loads("".join(export._ids_json(ids))) == ids.split("\n")
+    assert json.loads("".join(export._ids_json("a\"b\nc"))) == ['a"b', "c"]
+    assert "".join(export._ids_json("")) == "[]"
