@@ -228,10 +228,14 @@ def amendment_add(ctx, args):
     for column, value in changed.items():
         parse_client_time(value, column)
     refuse_after_seal(changed, record.sealed_at)
-    db.session.add(Amendment(id=aid, visit_id=visit.id, reason=args["reason"], patch=args["patch"],
-                             author_id=ctx.principal.user_id, created_at=utcnow()))
+    amendment = Amendment(id=aid, visit_id=visit.id, reason=args["reason"], patch=args["patch"],
+                          author_id=ctx.principal.user_id, created_at=utcnow())
+    db.session.add(amendment)
     audit.record(db.session, "visit.amendment", "visit", visit.id,
                  {"amendment": aid, "reason": args["reason"], "patch_sha256": jcs_sha256(args["patch"])})
+    from . import hooks
+
+    hooks.amended(visit, record, amendment)
     record.version += 1
     visit.version += 1
     from ..draws.service import announce
