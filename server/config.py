@@ -43,6 +43,11 @@ class BaseConfig:
     LOGIN_LOCK_BASE = timedelta(minutes=1)
     LOGIN_LOCK_MAX = timedelta(minutes=15)
 
+    # Public record verification (/verify/<id> and its JSON): each call re-hashes the record
+    # and its stored photos, so one client address gets this many calls per window.
+    PUBLIC_VERIFY_MAX_REQUESTS = 30
+    PUBLIC_VERIFY_WINDOW = timedelta(minutes=1)
+
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 64 * 1024
 

@@ -18,12 +18,13 @@ def connect() -> None:
     from .visits import verification as visit_verification  # noqa: F401  (sealed records, too)
     from .review import archive  # noqa: F401  (and that no sealed record vanished unlogged)
     from .public.results import previous_results
-    from .review.service import comments_for, open_on_seal
+    from .review.service import comments_for, open_on_seal, reopen_on_amendment
     from .visits import feed, hooks, mutations, sign  # noqa: F401  (mutators register on import)
     from .visits.media_policy import may_read_media
 
     feed.register()
     hooks.on_sealed(open_on_seal)
+    hooks.on_amended(reopen_on_amendment)
     hooks.on_review_comments(comments_for)
     hooks.on_previous_results(previous_results)
     register_policy(may_read_media)

@@ -78,8 +78,10 @@ export function signatureProblems(visit, hash) {
   return out;
 }
 
-/** The pulled signature view has no inspector id: match the signer's name within the team. */
-export const signerInspector = (visit, s) => s.inspector_id ?? visit.team.find((m) => m.name === s.signer_name)?.inspector_id ?? null;
+/** The inspector who gave a signature: by its inspector_id (pulled and local signatures carry it);
+ *  by the signer's name within the team only when the id is missing (a copy pulled from an older server). */
+export const signerInspector = (visit, s) => (s.inspector_id != null ? s.inspector_id
+  : visit.team.find((m) => m.name === s.signer_name)?.inspector_id ?? null);
 
 export const partyNeeded = (visit) => !NO_PARTY.has(visit.record.outcome?.case);
 

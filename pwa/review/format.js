@@ -4,7 +4,7 @@ export const ROLE_LABELS = { legal_rep: "法定代表人", person_in_charge: "�
 export const DEADLINE_LABELS = { ok: "未到期", due_soon: "临近截止", overdue: "已逾期", unknown: "日历缺失", done: "已录入" };
 export const ACTION_LABELS = {
   "visit.seal": "封存记录", "visit.amendment": "补正", "review.approve": "审核通过", "review.return": "退回检查组",
-  "review.evidence": "要求补充证据", "result.publish": "公示", "result.withhold_request": "申请不予公示",
+  "review.evidence": "要求补充证据", "review.resubmit": "补正后重新提交审核", "result.publish": "公示", "result.withhold_request": "申请不予公示",
   "result.withhold_approve": "批准不予公示", "result.withhold_reject": "驳回不予公示", "visit.signature": "签名",
   "draw.commit": "抽取承诺", "draw.reveal": "公布随机数、完成抽取", "visit.arrive": "到达现场", "visit.outcome": "填写检查结果",
 };

@@ -1,16 +1,22 @@
-"""Failed-login throttling per account and per address.
+"""Failed-login throttling per account and per address, and request rate limits.
 
 After too many failures inside a window the key is locked for a while; each
 further lock doubles the time up to a cap, and the counters forget after a
 quiet day. The account lock does not apply to a device the user has logged
 in from before, so an attacker guessing passwords cannot lock a real user out
 of their own phone; the address lock stops one source trying many accounts.
+
+The same counters also limit how often one address may call an expensive
+public endpoint (`limit_requests`): a fixed window per address, 429 with
+Retry-After once the window's allowance is used up.
 """
 from __future__ import annotations
 
 import datetime as dt
+import math
+from functools import wraps
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -80,3 +86,51 @@ def register_success(username: str) -> None:
     row = _row("account", username, create=False)
     if row is not None:
         db.session.delete(row)
+
+
+def count_request(scope: str, key: str, limit: int, window: dt.timedelta, *, code: str, what: str) -> None:
+    """Count one request of `key` in `scope`; refuse with 429 + Retry-After once `limit`
+    requests were counted in the current window of length `window`.
+
+    The row's `failures` column counts requests here. Refused requests are not counted, so
+    a client that waits as told gets its full allowance again.
+    """
+    now = utcnow()
+    row = _row(scope, key, create=True)
+    if now - row.window_start >= window:
+        row.failures, row.window_start = 0, now
+    if row.failures >= limit:
+        wait = max(1, math.ceil((row.window_start + window - now).total_seconds()))
+        raise TooManyRequests(
+            f"{what}请求过于频繁（每 {_span(window)}最多 {limit} 次），请 {wait} 秒后再试。",
+            code=code, headers={"Retry-After": str(wait)},
+            extra={"retry_after": wait, "limit": limit, "window_seconds": int(window.total_seconds())},
+        )
+    row.failures += 1
+
+
+def _span(window: dt.timedelta) -> str:
+    seconds = int(window.total_seconds())
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} 小时"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} 分钟"
+    return f"{seconds} 秒"
+
+
+def limit_requests(scope: str, *, limit_key: str, window_key: str, code: str, what: str):
+    """Decorate a public view: at most config[limit_key] requests per config[window_key] from
+    one client address, counted and committed before the view runs (so answers that roll
+    back, such as a 404 for a guessed id, still count)."""
+
+    def deco(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            cfg = current_app.config
+            count_request(scope, request.remote_addr or "-", int(cfg[limit_key]), cfg[window_key], code=code, what=what)
+            db.session.commit()
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return deco

@@ -5,6 +5,7 @@ from marshmallow import fields, validate
 from sqlalchemy import select
 
 from ..accounts.models import Department
+from ..accounts.throttle import limit_requests
 from ..catalog import service as catalog
 from ..catalog.models import CheckItem
 from ..catalog.schemas import ItemSchema
@@ -16,6 +17,10 @@ from ..draws.schemas import DrawPublicSchema
 from ..schemas import BaseSchema
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="公开信息（无需登录）")
+
+# One allowance per client address shared by the verification page and its JSON.
+verify_rate_limit = limit_requests("public_verify", limit_key="PUBLIC_VERIFY_MAX_REQUESTS",
+                                   window_key="PUBLIC_VERIFY_WINDOW", code="verify_throttled", what="记录核验")
 
 
 class PublicItemArgs(BaseSchema):
@@ -117,6 +122,8 @@ class RecordVerificationSchema(BaseSchema):
 
 @blp.route("/records/<uuid:visit_id>/verification", methods=["GET"])
 @blp.response(200, RecordVerificationSchema)
+@blp.doc(responses={"429": {"description": "同一地址核验请求过于频繁（problem+json，code 为 verify_throttled，带 Retry-After）"}})
+@verify_rate_limit
 def record_verification(visit_id):
     """检查记录核验（记录表二维码指向的页面的数据）：内容哈希与记录是否完好，不含任何检查内容或个人信息"""
     from ..errors import NotFound

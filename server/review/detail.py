@@ -11,7 +11,7 @@ from ..visits.content import content_sha256
 from ..visits.models import Signature
 from ..visits.views import visit_entity
 from .workflow_models import Review
-from .service import comments_for, sealed_visit
+from .service import OPEN, amended_since_sent_back, comments_for, sealed_visit
 
 
 def binding_verified(visit, record) -> bool:
@@ -31,7 +31,9 @@ def review_detail(principal, visit_id: str) -> dict:
     return {"visit": visit_entity(visit, principal),
             "review": {"status": review.status, "due_on": review.due_on.isoformat() if review.due_on else None,
                        "check_ended_on": review.check_ended_on.isoformat(), "entered_on_time": review.entered_on_time,
-                       "returned_count": review.returned_count} if review else None,
+                       "returned_count": review.returned_count,
+                       "amended_since_sent_back": review.status in OPEN and amended_since_sent_back(visit.id)}
+            if review else None,
             "comments": comments_for(visit.id), "binding_verified": binding_verified(visit, record),
             "sheet": desk_sheet(visit, record, task),
             "audit_trail": [{"seq": e.seq, "at": e.created_at.isoformat(), "action": e.action,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, render_template_string, send_from_directory
 
+from ..public.api import verify_rate_limit
 from ..public.pages import PAGE
 from .record import verification
 
@@ -29,6 +30,7 @@ VERIFY = """<p>本页用于核验纸质或电子版《随机抽查情况记录�
 
 
 @bp.get("/verify/<uuid:visit_id>")
+@verify_rate_limit
 def verify_page(visit_id):
     v = verification(str(visit_id))
     if v is None:

@@ -19,6 +19,7 @@ from .calendar import result_deadline
 from .workflow_models import REVIEW_STATUSES, Review, ReviewComment
 
 OPEN = ("pending", "returned", "evidence_requested")
+SENT_BACK = ("returned", "evidence_requested")
 
 
 def _may_review(principal: Principal, task: InspectionTask) -> bool:
@@ -111,6 +112,24 @@ def comments_for(visit_id: str) -> list[dict]:
 def open_on_seal(visit: Visit, record: VisitRecord) -> None:
     """Registered with visits: sealing a record puts it in the back office's queue."""
     ensure_review(visit, record, db.session.get(InspectionTask, visit.task_id))
+
+
+def reopen_on_amendment(visit: Visit, record: VisitRecord, amendment) -> None:
+    """Registered with visits: the team's amendment answering a return or an evidence request
+    puts the record back in the reviewer's queue as pending.
+
+    The deadline stays as it was: results are due 20 working days after the check ended
+    (Art. 20(3)), and an amendment does not end the check again. The send-back stays in the
+    comments and the audit log; the resubmission is logged next to it.
+    """
+    # Locked, so an amendment racing a send-back sees the send-back once it is committed.
+    review = db.session.execute(select(Review).where(Review.visit_id == visit.id).with_for_update()
+                                .execution_options(populate_existing=True)).scalar_one_or_none()
+    if review is None or review.status not in SENT_BACK:
+        return
+    previous, review.status, review.updated_at = review.status, "pending", utcnow()
+    audit.record(db.session, "review.resubmit", "visit", visit.id,
+                 {"round": review.returned_count, "from_status": previous, "amendment": amendment.id})
 
 
 def current_due(review: Review):

@@ -9,6 +9,7 @@ from typing import Callable
 _previous: list[Callable[[int], list[dict]]] = []
 _comments: list[Callable[[str], list[dict]]] = []
 _sealed: list[Callable] = []
+_amended: list[Callable] = []
 
 
 def on_sealed(fn) -> None:
@@ -20,6 +21,18 @@ def on_sealed(fn) -> None:
 def sealed(visit, record) -> None:
     for fn in _sealed:
         fn(visit, record)
+
+
+def on_amended(fn) -> None:
+    """fn(visit, record, amendment) runs in the transaction that appends an amendment
+    (e.g. to put a record sent back by its reviewer into the queue again)."""
+    if fn not in _amended:
+        _amended.append(fn)
+
+
+def amended(visit, record, amendment) -> None:
+    for fn in _amended:
+        fn(visit, record, amendment)
 
 
 def on_previous_results(fn) -> None:

@@ -21,6 +21,7 @@ from ..schemas import BaseSchema
 from ..types import utcnow
 from sync.registry import Outcome, mutator
 from .access import member_of, refuse_if_sealed, team_visit, touched, writable_record
+from .clock import refuse_future
 from .models import Answer, FieldHistory, Finding, MediaRef
 from .rules import MEASURES, check_answer_value
 
@@ -129,6 +130,7 @@ def _history(visit_id, field, old, new, old_by, new_by, conflict):
 @mutator("visit.arrive", ArriveArgs())
 def arrive(ctx, args):
     visit, record = writable_record(ctx.principal, args["visit_id"])
+    refuse_future(args["at"], "at", "到达时间", code="arrival_in_future")
     if record.arrival_at and record.arrival_at != args["at"]:
         _history(visit.id, "arrival_at", record.arrival_at, args["at"], None, ctx.principal.user_id, False)
     record.arrival_at, record.arrival_gps, record.method = args["at"], args["gps"], args["method"]
@@ -151,6 +153,7 @@ def present(ctx, args):
 @mutator("visit.credentials_shown", MomentArgs())
 def credentials_shown(ctx, args):
     visit, record = writable_record(ctx.principal, args["visit_id"])
+    refuse_future(args["at"], "at", "出示执法证件时间")
     record.credentials_shown_at = args["at"]
     touched(visit, record)
 
@@ -158,6 +161,7 @@ def credentials_shown(ctx, args):
 @mutator("visit.rights_informed", MomentArgs())
 def rights_informed(ctx, args):
     visit, record = writable_record(ctx.principal, args["visit_id"])
+    refuse_future(args["at"], "at", "告知权利义务时间")
     record.rights_informed_at = args["at"]
     touched(visit, record)
 

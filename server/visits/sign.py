@@ -14,6 +14,7 @@ from ..schemas import BaseSchema
 from ..types import local_today, utcnow
 from sync.registry import mutator
 from .access import team_visit, touched, writable_record
+from .clock import RECORD_MOMENTS, parse_client_time, refuse_after_seal, refuse_future, view_moments
 from .content import canonical_record, content_sha256
 from .jsonpatch import PatchError, apply_patch
 from .models import Amendment, Finding, MediaRef, Signature, VisitRecord
@@ -138,6 +139,8 @@ def signature_capture(ctx, args):
     sid = str(args["signature_id"])
     if db.session.get(Signature, sid) is not None:
         return None  # created once
+    if ctx.client_time is not None:
+        refuse_future(ctx.client_time, "client_time", "签名时间")
     current = _require_same_content(visit, record, args["content_sha256"])
     id_hash = id_masked = None
     if args["role"] in ("legal_rep", "person_in_charge") and not args["refused"]:
@@ -178,11 +181,14 @@ def signature_capture(ctx, args):
 def seal(ctx, args):
     visit, record = writable_record(ctx.principal, args["visit_id"])
     current = _require_same_content(visit, record, args["content_sha256"])
+    sealed_at = utcnow()
+    if ctx.client_time is not None:
+        refuse_future(ctx.client_time, "client_time", "封存时间", now=sealed_at)
+    refuse_after_seal({column: getattr(record, column) for column, _, _ in RECORD_MOMENTS}, sealed_at)
     problems = seal_problems(visit, record, current)
     if problems:
         raise ApiError("尚不能封存：" + "；".join(p["message"] for p in problems) + "。", code=problems[0]["code"],
                        status=422, title="不能封存", extra={"problems": problems})
-    sealed_at = utcnow()
     body = canonical_record(visit, record)
     sigs = sorted(db.session.execute(select(Signature.id).where(Signature.visit_id == visit.id)).scalars())
     statement = {"visit_id": visit.id, "content_sha256": current, "signatures": sigs,
@@ -211,14 +217,25 @@ def amendment_add(ctx, args):
         return None
     from .views import current_view
 
+    view = current_view(visit, record)
     try:
-        apply_patch(current_view(visit, record), args["patch"])
+        patched = apply_patch(view, args["patch"])
     except (PatchError, ValueError, TypeError) as err:
         raise Invalid(f"补正内容无效：{err}", code="invalid_patch")
-    db.session.add(Amendment(id=aid, visit_id=visit.id, reason=args["reason"], patch=args["patch"],
-                             author_id=ctx.principal.user_id, created_at=utcnow()))
+    # A correction may move an on-site moment, but not past the seal it amends.
+    before = view_moments(view)
+    changed = {c: v for c, v in view_moments(patched).items() if v is not None and v != before[c]}
+    for column, value in changed.items():
+        parse_client_time(value, column)
+    refuse_after_seal(changed, record.sealed_at)
+    amendment = Amendment(id=aid, visit_id=visit.id, reason=args["reason"], patch=args["patch"],
+                          author_id=ctx.principal.user_id, created_at=utcnow())
+    db.session.add(amendment)
     audit.record(db.session, "visit.amendment", "visit", visit.id,
                  {"amendment": aid, "reason": args["reason"], "patch_sha256": jcs_sha256(args["patch"])})
+    from . import hooks
+
+    hooks.amended(visit, record, amendment)
     record.version += 1
     visit.version += 1
     from ..draws.service import announce

@@ -111,7 +111,8 @@ def record_view(visit: Visit, record: VisitRecord | None) -> dict:
                    "target": {"type": m.target_type, "id": m.target_id}, "arrived": arrived.get(m.media_id, False)}
                   for m in media],
         "outcome": record.outcome,
-        "signatures": [{"id": s.id, "role": s.role, "signer_name": s.signer_name, "content_sha256": s.content_sha256,
+        "signatures": [{"id": s.id, "role": s.role, "signer_name": s.signer_name, "inspector_id": s.signer_inspector_id,
+                        "content_sha256": s.content_sha256,
                         "image_media_id": s.image_media_id, "refused": s.refused, "refusal_reason": s.refusal_reason,
                         "server_verified": True, "server_time": _iso(s.server_time)}
                        for s in db.session.execute(select(Signature).where(Signature.visit_id == visit.id).order_by(Signature.server_time)).scalars()],

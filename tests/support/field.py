@@ -5,6 +5,7 @@ The content hash here is computed from the pulled visit exactly as the PWA does
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid
 from dataclasses import dataclass, field
@@ -13,6 +14,15 @@ import rfc8785
 
 from tests.conftest import DEMO_PASSWORD
 from tests.support.http import Session
+
+
+PHONE_TZ = dt.timezone(dt.timedelta(hours=8))
+
+
+def phone_time(minutes_ago: float = 0) -> str:
+    """The phone's local time `minutes_ago` minutes before now, written as the PWA's isoNow() does."""
+    t = dt.datetime.now(PHONE_TZ) - dt.timedelta(minutes=minutes_ago)
+    return t.replace(microsecond=0).isoformat()
 
 
 @dataclass
@@ -34,7 +44,7 @@ class Phone:
         return self.session.headers
 
     def mutation(self, name: str, **args) -> dict:
-        m = {"id": self.next_id, "name": name, "client_time": "2026-12-02T09:30:00+08:00", "args": args}
+        m = {"id": self.next_id, "name": name, "client_time": phone_time(), "args": args}
         self.next_id += 1
         return m
 
@@ -133,7 +143,7 @@ def attach_photo(phone: "Phone", visit_id: str, target: dict, kind: str = "photo
     mid = str(uuid.uuid4())
     data = image_bytes(mid)
     phone.ok("media.attach", visit_id=visit_id, media_id=mid, sha256=hashlib.sha256(data).hexdigest(), kind=kind,
-             target=target, claim={"captured_at": "2026-12-02T09:20:00+08:00"})
+             target=target, claim={"captured_at": phone_time(minutes_ago=20)})
     if send_bytes:
         upload(phone.client, phone.headers, mid, data)
     return mid
@@ -164,7 +174,8 @@ def leader_phone(client, visit, names) -> Phone:
 
 def complete_inspection(client, office_headers, visit_id: str | None = None, *, seal: bool = True,
                         upload_bytes: bool = True, findings: list[dict] | None = None,
-                        codes: tuple[str, ...] = ("1",), followup: str = "none", scout: str = "scjg-insp1") -> dict:
+                        codes: tuple[str, ...] = ("1",), followup: str = "none", scout: str = "scjg-insp1",
+                        arrival: str | None = None) -> dict:
     """Drive a normal inspection of a demo visit through sync, as its team would; returns context.
 
     `findings`: optional problems to record before the outcome, each a dict with
@@ -173,6 +184,7 @@ def complete_inspection(client, office_headers, visit_id: str | None = None, *, 
     optionally `description`, `legal_basis`, `measures`, `rectify_deadline`,
     `photos` (how many photos to attach to it, default 1). Their ids come back
     in the context's `findings` (same order); pass `codes`/`followup` to match.
+    `arrival`: the arrival time the phone records (default: half an hour ago, by its clock).
     """
     names = usernames(client, office_headers)
     scout = Phone(client, scout)  # any team member of the visit (the PWA tests pass theirs)
@@ -184,12 +196,13 @@ def complete_inspection(client, office_headers, visit_id: str | None = None, *, 
     phones = team_phones(client, visit, names)
     lead = leader_phone(client, visit, names)
     lead.pull()
-    lead.ok("visit.arrive", visit_id=visit_id, at="2026-12-02T09:05:00+08:00",
+    # The team arrived half an hour ago (by the phone's clock), as in real use: never after the seal.
+    lead.ok("visit.arrive", visit_id=visit_id, at=arrival or phone_time(minutes_ago=30),
             gps={"lat": 38.4167, "lon": 112.7333, "accuracy": 12.5}, method="onsite")
     present = sorted(m["inspector_id"] for m in visit["team"])
     lead.ok("visit.present", visit_id=visit_id, inspector_ids=present)
-    lead.ok("visit.credentials_shown", visit_id=visit_id, at="2026-12-02T09:06:00+08:00")
-    lead.ok("visit.rights_informed", visit_id=visit_id, at="2026-12-02T09:07:00+08:00")
+    lead.ok("visit.credentials_shown", visit_id=visit_id, at=phone_time(minutes_ago=29))
+    lead.ok("visit.rights_informed", visit_id=visit_id, at=phone_time(minutes_ago=28))
     media = []
     for item in task["items"]:
         dept_code = next(d["code"] for d in task["departments"] if d["id"] == item["department_id"])

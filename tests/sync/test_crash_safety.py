@@ -24,6 +24,7 @@ from server.visits.models import Answer
 from sync.models import SyncClient, SyncMutation
 from tests.conftest import DEMO_PASSWORD
 from tests.server.visits.team import answer_args, counts, finding_args, team_of
+from tests.support.field import phone_time
 from tests.support.http import Session
 from tests.sync.live_server import LiveServer
 
@@ -43,7 +44,7 @@ def _server(app, tmp_path, **env):
 def _media(team, phone):
     mid = str(uuid.uuid4())
     return phone.mutation("media.attach", visit_id=team.visit_id, media_id=mid, sha256=uuid.uuid4().hex * 2, kind="photo",
-                          target={"type": "visit", "id": None}, claim={"captured_at": "2026-12-02T09:20:00+08:00"})
+                          target={"type": "visit", "id": None}, claim={"captured_at": phone_time(15)})
 
 
 def _applied_ids_in_audit(s, client_id) -> list[int]:
@@ -59,15 +60,15 @@ def test_worker_killed_mid_batch_then_replay(app, dbs, tmp_path):
         team = team_of(http, Session.login(http, "office", DEMO_PASSWORD).headers)
         lead, vid = team.lead, team.visit_id
         batch = [
-            lead.mutation("visit.arrive", visit_id=vid, at="2026-12-02T09:05:00+08:00", gps=None, method="onsite"),
+            lead.mutation("visit.arrive", visit_id=vid, at=phone_time(30), gps=None, method="onsite"),
             lead.mutation("visit.present", visit_id=vid, inspector_ids=team.inspectors()),
             lead.mutation("answer.set", **answer_args(team, "scjg", 0)),
             lead.mutation("finding.add", **finding_args(team)),
             _media(team, lead),
             lead.mutation("test.stall", key="here the worker dies"),
-            lead.mutation("visit.credentials_shown", visit_id=vid, at="2026-12-02T09:06:00+08:00"),
+            lead.mutation("visit.credentials_shown", visit_id=vid, at=phone_time(29)),
             lead.mutation("answer.set", **answer_args(team, "scjg", 1)),
-            lead.mutation("visit.rights_informed", visit_id=vid, at="2026-12-02T09:07:00+08:00"),
+            lead.mutation("visit.rights_informed", visit_id=vid, at=phone_time(28)),
         ]
         with dbs() as s:
             before = counts(s, vid)

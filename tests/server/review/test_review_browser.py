@@ -6,6 +6,8 @@ test-artifacts/review/.
 """
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hashlib
 import io
 import os
@@ -76,8 +78,8 @@ def _rational(x: float):
     return (IFDRational(d, 1), IFDRational(m, 1), IFDRational(s, 100))
 
 
-def photo_jpeg(seed: str) -> bytes:
-    """A 1200×900 'shop counter' JPEG with EXIF time, GPS and camera, different per seed."""
+def photo_jpeg(seed: str, taken: dt.datetime) -> bytes:
+    """A 1200×900 'shop counter' JPEG with EXIF time (`taken`, UTC+8), GPS and camera, different per seed."""
     from PIL import Image, ImageDraw
 
     n = int(hashlib.sha256(seed.encode()).hexdigest()[:6], 16)
@@ -92,7 +94,7 @@ def photo_jpeg(seed: str) -> bytes:
     exif = Image.Exif()
     exif[0x010F], exif[0x0110] = "HUAWEI", "P60 Pro"
     ex = exif.get_ifd(0x8769)
-    ex[0x9003] = "2026:12:02 09:19:30"
+    ex[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")
     ex[0x9011] = "+08:00"
     gps = exif.get_ifd(0x8825)
     gps[1], gps[2] = "N", _rational(38.41678)
@@ -102,14 +104,17 @@ def photo_jpeg(seed: str) -> bytes:
     return buf.getvalue()
 
 
-def _attach(phone, visit_id, target, kind="photo", send_bytes=True):
-    """tests.support.field.attach_photo with real-looking bytes (JPEG with EXIF; PNG signatures)."""
+def _attach(phone, visit_id, target, kind="photo", send_bytes=True, *, captured: dt.datetime):
+    """tests.support.field.attach_photo with real-looking bytes (JPEG with EXIF; PNG signatures).
+
+    The app claims the photo was taken at `captured`; the camera's EXIF says half a minute earlier.
+    """
     from tests.server.review.pdf_fixture import signature_png
 
     mid = str(uuid.uuid4())
-    data = signature_png(int(mid[:2], 16) % 5) if kind == "signature" else photo_jpeg(mid)
+    data = signature_png(int(mid[:2], 16) % 5) if kind == "signature" else photo_jpeg(mid, captured - dt.timedelta(seconds=30))
     phone.ok("media.attach", visit_id=visit_id, media_id=mid, sha256=hashlib.sha256(data).hexdigest(), kind=kind,
-             target=target, claim={"captured_at": "2026-12-02T09:20:00+08:00",
+             target=target, claim={"captured_at": captured.isoformat(),
                                    "gps": {"lat": 38.4169, "lon": 112.7336, "accuracy": 8}})
     if send_bytes:
         from tests.media.tus_support import Tus
@@ -134,7 +139,9 @@ def shot():
 def test_reviewer_screen(app, client, login, live, page, shot, monkeypatch):
     from playwright.sync_api import expect
 
-    monkeypatch.setattr(field, "attach_photo", _attach)
+    # Photos taken a quarter of an hour ago (after the arrival), to the minute so the screen's HH:MM is exact.
+    captured = (dt.datetime.now(field.PHONE_TZ) - dt.timedelta(minutes=15)).replace(second=0, microsecond=0)
+    monkeypatch.setattr(field, "attach_photo", functools.partial(_attach, captured=captured))
     office = login("office")
     scout = field.Phone(client, "scjg-insp1")
     scout.pull()
@@ -180,8 +187,8 @@ def test_reviewer_screen(app, client, login, live, page, shot, monkeypatch):
 
     thumbs.first.click()
     expect(page.locator("#viewer")).to_be_visible()
-    expect(page.locator("#exif-time")).to_have_text("2026/12/02 09:19")
-    expect(page.locator("#claim-time")).to_have_text("2026/12/02 09:20")
+    expect(page.locator("#exif-time")).to_have_text((captured - dt.timedelta(seconds=30)).strftime("%Y/%m/%d %H:%M"))
+    expect(page.locator("#claim-time")).to_have_text(captured.strftime("%Y/%m/%d %H:%M"))
     expect(page.locator("#exif-gps")).to_have_text("38.41678, 112.73351")
     expect(page.locator("#map-link")).to_have_attribute("href", "https://www.openstreetmap.org/?mlat=38.416781&mlon=112.733511#map=17/38.416781/112.733511")
     page.wait_for_function("document.querySelector('#viewer-img').naturalWidth >= 1200")

@@ -104,12 +104,14 @@ def test_return_amend_approve_publish(client, login, dbs):
     lead.pull()
     assert lead.visit(vid)["record"]["amendments"][0]["reason"] == "按审核意见补充检查方法"
     row = next(r for r in client.get("/api/v1/reviews", headers=rev).get_json() if r["visit_id"] == vid)
-    assert row["status"] == "returned" and row["amended_since_sent_back"] is True
+    # The amendment answers the return: the record is back in the reviewer's queue, marked amended.
+    assert row["status"] == "pending" and row["amended_since_sent_back"] is True
     detail = client.get(f"/api/v1/reviews/{vid}", headers=rev).get_json()
     assert len(detail["visit"]["record"]["amendments"]) == 1
     assert detail["binding_verified"] is True  # an amendment never touches the sealed content
     actions = [e["action"] for e in detail["audit_trail"]]
     assert "visit.seal" in actions and "review.return" in actions and "visit.amendment" in actions
+    assert "review.resubmit" in actions
 
     # Only reviewers of the initiating department decide; a leader is not a reviewer.
     assert client.post(f"/api/v1/reviews/{vid}/approve", headers=login("scjg-leader")).status_code == 403
@@ -134,7 +136,7 @@ def test_return_amend_approve_publish(client, login, dbs):
     assert client.get("/api/v1/public/results?name=不存在的名称").get_json()["items"] == []
     with dbs() as s:
         acts = s.execute(text("SELECT action FROM audit_entries WHERE target_id = :v ORDER BY seq"), {"v": vid}).scalars().all()
-    assert acts[-3:] == ["visit.amendment", "review.approve", "result.publish"]
+    assert acts[-4:] == ["visit.amendment", "review.resubmit", "review.approve", "result.publish"]
 
 
 PUBLIC_FIELDS = {"plan_no", "plan_name", "task_no", "task_name", "check_type", "authority", "completed_on", "result",

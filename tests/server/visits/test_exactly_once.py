@@ -11,19 +11,20 @@ import uuid
 
 from sync.models import SyncMutation
 from tests.server.visits.team import answer_args, chinese, counts, finding_args, team_of
+from tests.support.field import phone_time
 
 
 def _day_batch(team, phone):
     fid = str(uuid.uuid4())
     mid = str(uuid.uuid4())
     return [
-        phone.mutation("visit.arrive", visit_id=team.visit_id, at="2026-12-02T09:05:00+08:00",
+        phone.mutation("visit.arrive", visit_id=team.visit_id, at=phone_time(30),
                        gps={"lat": 38.41, "lon": 112.73, "accuracy": 8.0}, method="onsite"),
         phone.mutation("visit.present", visit_id=team.visit_id, inspector_ids=team.inspectors()),
         phone.mutation("answer.set", **answer_args(team, "scjg", 0, note="未悬挂许可证")),
         phone.mutation("answer.set", **answer_args(team, "scjg", 0, value="pass", note="已当场整改", base_version=1)),
         phone.mutation("media.attach", visit_id=team.visit_id, media_id=mid, sha256=hashlib.sha256(mid.encode()).hexdigest(),
-                       kind="photo", target={"type": "finding", "id": fid}, claim={"captured_at": "2026-12-02T09:20:00+08:00"}),
+                       kind="photo", target={"type": "finding", "id": fid}, claim={"captured_at": phone_time(15)}),
         phone.mutation("finding.add", **finding_args(team, finding_id=fid, media_ids=[mid])),
         phone.mutation("finding.update", visit_id=team.visit_id, finding_id=fid, description="冷藏柜温度 12℃，已责令整改",
                        base_version=1),
@@ -51,7 +52,7 @@ def test_lost_response_replay_is_duplicate_and_nothing_doubles(client, login, db
             assert counts(s, team.visit_id) == after_first
 
     # A batch that overlaps the processed ones: only the new tail is applied.
-    tail = lead.mutation("visit.credentials_shown", visit_id=team.visit_id, at="2026-12-02T09:06:00+08:00")
+    tail = lead.mutation("visit.credentials_shown", visit_id=team.visit_id, at=phone_time(29))
     body = lead.push(*batch[-2:], tail)
     assert [r["status"] for r in body["results"]] == ["duplicate", "duplicate", "applied"]
     with dbs() as s:
@@ -82,9 +83,9 @@ def test_gap_and_out_of_order_ids_apply_nothing_past_the_gap(client, login, dbs)
     with dbs() as s:
         before = counts(s, team.visit_id)
     arrive = dict(name="visit.arrive", client_time=None,
-                  args={"visit_id": team.visit_id, "at": "2026-12-02T09:05:00+08:00", "gps": None, "method": "onsite"})
-    shown = dict(name="visit.credentials_shown", client_time=None, args={"visit_id": team.visit_id, "at": "2026-12-02T09:06:00+08:00"})
-    informed = dict(name="visit.rights_informed", client_time=None, args={"visit_id": team.visit_id, "at": "2026-12-02T09:07:00+08:00"})
+                  args={"visit_id": team.visit_id, "at": phone_time(30), "gps": None, "method": "onsite"})
+    shown = dict(name="visit.credentials_shown", client_time=None, args={"visit_id": team.visit_id, "at": phone_time(29)})
+    informed = dict(name="visit.rights_informed", client_time=None, args={"visit_id": team.visit_id, "at": phone_time(28)})
 
     # Out of order from the start: nothing at all is applied.
     body = lead.push({"id": 2, **shown}, {"id": 1, **arrive})
@@ -117,14 +118,14 @@ def test_rejected_mutations_are_listed_in_chinese_and_the_rest_applied(client, l
     lead = team.lead
     stranger_visit = str(uuid.uuid4())
     muts = [
-        lead.mutation("visit.arrive", visit_id=team.visit_id, at="2026-12-02T09:05:00+08:00", gps=None, method="onsite"),
+        lead.mutation("visit.arrive", visit_id=team.visit_id, at=phone_time(30), gps=None, method="onsite"),
         lead.mutation("answer.set", **answer_args(team, "yjgl", 0)),  # another department's item
         lead.mutation("answer.set", **answer_args(team, "scjg", 0, value="maybe")),  # not pass/fail/na
         lead.mutation("answer.set", **answer_args(team, "scjg", 1, value="pass")),
-        lead.mutation("visit.credentials_shown", visit_id=stranger_visit, at="2026-12-02T09:06:00+08:00"),
+        lead.mutation("visit.credentials_shown", visit_id=stranger_visit, at=phone_time(29)),
         lead.mutation("visit.present", visit_id=team.visit_id, inspector_ids=[999999]),
         lead.mutation("finding.add", **finding_args(team, description="")),  # too short
-        lead.mutation("visit.rights_informed", visit_id=team.visit_id, at="2026-12-02T09:07:00+08:00"),
+        lead.mutation("visit.rights_informed", visit_id=team.visit_id, at=phone_time(28)),
     ]
     body = lead.push(*muts)
     assert body["last_mutation_id"] == len(muts)  # rejections advance the counter: the queue is not blocked

@@ -43,3 +43,16 @@ def test_audit_verify_catches_edits_of_sealed_records_and_swapped_photos(app, cl
         db.commit()
     r = runner.invoke(args=["audit", "verify"])
     assert r.exit_code == 1 and "changed after sealing" in r.output
+
+
+def test_pulled_signatures_name_the_signing_inspector_by_id(client, login):
+    ctx = complete_inspection(client, login("office"), seal=False)
+    signers = {m["inspector_id"]: m["name"] for m in ctx["visit"]["team"][:2]}
+    # Every team member's phone gets the ids, not only the phone that captured the signatures.
+    for phone in ctx["phones"].values():
+        phone.pull()
+        sigs = {s["id"]: s for s in phone.visit(ctx["visit_id"])["record"]["signatures"]}
+        assert set(sigs) == set(ctx["signatures"])
+        inspectors = sorted((s["inspector_id"], s["signer_name"]) for s in sigs.values() if s["role"] == "inspector")
+        assert inspectors == sorted(signers.items())
+        assert [s["inspector_id"] for s in sigs.values() if s["role"] != "inspector"] == [None]  # the legal representative

@@ -6,7 +6,7 @@ from server.extensions import db
 from server.settings import set_setting
 from sync.changes import current_seq
 from tests.server.visits.team import answer_args, team_of
-from tests.support.field import Phone
+from tests.support.field import Phone, phone_time
 from tests.support.http import assert_problem
 
 
@@ -100,11 +100,12 @@ def test_changes_reach_only_the_team(client, login):
     stranger = Phone(client, team.outsider("scjg"))
     stranger.pull()
     cursor = stranger.cursor
-    team.lead.ok("visit.arrive", visit_id=team.visit_id, at="2026-12-02T09:05:00+08:00", gps=None, method="onsite")
+    arrived = phone_time(30)
+    team.lead.ok("visit.arrive", visit_id=team.visit_id, at=arrived, gps=None, method="onsite")
     body = client.get(f"/api/v1/sync/pull?client_id={stranger.client_id}&cursor={cursor}", headers=stranger.headers).get_json()
     assert body["changes"] == [] and body["reset"] is False
     for phone in team.phones.values():
         before = phone.cursor
         body = phone.pull()
         assert body["reset"] is False and phone.cursor != before
-        assert phone.visit(team.visit_id)["record"]["arrival"]["at"] == "2026-12-02T09:05:00+08:00"
+        assert phone.visit(team.visit_id)["record"]["arrival"]["at"] == arrived

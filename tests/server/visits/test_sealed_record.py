@@ -11,7 +11,7 @@ import uuid
 from server.visits.models import VisitRecord
 from sync.registry import MUTATORS
 from tests.server.visits.team import chinese, counts, team_of
-from tests.support.field import LEGAL_REP_ID, STROKES, attach_photo, complete_inspection, content_sha256
+from tests.support.field import LEGAL_REP_ID, STROKES, attach_photo, complete_inspection, content_sha256, phone_time
 
 
 def _every_mutation(ctx) -> dict[str, dict]:
@@ -24,10 +24,10 @@ def _every_mutation(ctx) -> dict[str, dict]:
     finding_id = lead.visit(vid)["record"]["findings"][0]["id"] if lead.visit(vid)["record"]["findings"] else str(uuid.uuid4())
     sha = hashlib.sha256(b"late photo").hexdigest()
     return {
-        "visit.arrive": dict(visit_id=vid, at="2026-12-02T10:00:00+08:00", gps=None, method="onsite"),
+        "visit.arrive": dict(visit_id=vid, at=phone_time(3), gps=None, method="onsite"),
         "visit.present": dict(visit_id=vid, inspector_ids=present[:2]),
-        "visit.credentials_shown": dict(visit_id=vid, at="2026-12-02T10:01:00+08:00"),
-        "visit.rights_informed": dict(visit_id=vid, at="2026-12-02T10:02:00+08:00"),
+        "visit.credentials_shown": dict(visit_id=vid, at=phone_time(2)),
+        "visit.rights_informed": dict(visit_id=vid, at=phone_time(1)),
         "answer.set": dict(visit_id=vid, item_id=item["item_id"], checkpoint_key=cp["key"], value="fail", note="改",
                            base_version=None),
         "finding.add": dict(visit_id=vid, finding_id=str(uuid.uuid4()), item_id=None, checkpoint_key=None,
@@ -77,7 +77,7 @@ def test_every_mutation_of_a_sealed_record_is_refused(client, login, dbs, runner
 
     # A correction is an amendment: appended, with reason and author; the sealed version stays intact.
     aid = str(uuid.uuid4())
-    patch = [{"op": "replace", "path": "/credentials_shown_at", "value": "2026-12-02T09:06:30+08:00"}]
+    patch = [{"op": "replace", "path": "/credentials_shown_at", "value": phone_time(29.5)}]
     lead.ok("amendment.add", visit_id=vid, amendment_id=aid, reason="出示证件时间记录有误，据执法记录仪更正", patch=patch)
     assert lead.do("amendment.add", visit_id=vid, amendment_id=aid, reason="重复提交", patch=patch)["status"] == "applied"
     bad = lead.do("amendment.add", visit_id=vid, amendment_id=str(uuid.uuid4()), reason="路径不存在",
@@ -139,7 +139,7 @@ def test_signature_over_another_content_hash_is_refused(client, login, dbs):
     assert res["status"] == "rejected" and res["problem"]["code"] == "content_mismatch"
 
     # Signed, then the record changes: the signatures no longer bind it and sealing is refused.
-    lead.ok("visit.credentials_shown", visit_id=vid, at="2026-12-02T09:06:45+08:00")
+    lead.ok("visit.credentials_shown", visit_id=vid, at=phone_time(29.25))
     lead.pull()
     changed = content_sha256(lead.visit(vid))
     assert changed != current

@@ -6,7 +6,7 @@ import hashlib
 import uuid
 
 from tests.server.visits.team import answer_args, chinese, finding_args, team_of
-from tests.support.field import Phone
+from tests.support.field import Phone, phone_time
 from tests.support.http import assert_problem
 
 
@@ -44,10 +44,10 @@ def test_another_teams_visit_is_invisible_and_refused(client, login):
     vid = team.visit_id
     sha = hashlib.sha256(b"x").hexdigest()
     calls = {
-        "visit.arrive": dict(visit_id=vid, at="2026-12-02T09:05:00+08:00", gps=None, method="onsite"),
+        "visit.arrive": dict(visit_id=vid, at=phone_time(30), gps=None, method="onsite"),
         "visit.present": dict(visit_id=vid, inspector_ids=team.inspectors()),
-        "visit.credentials_shown": dict(visit_id=vid, at="2026-12-02T09:06:00+08:00"),
-        "visit.rights_informed": dict(visit_id=vid, at="2026-12-02T09:07:00+08:00"),
+        "visit.credentials_shown": dict(visit_id=vid, at=phone_time(29)),
+        "visit.rights_informed": dict(visit_id=vid, at=phone_time(28)),
         "answer.set": answer_args(team, "scjg", 0),
         "finding.add": finding_args(team),
         "media.attach": dict(visit_id=vid, media_id=str(uuid.uuid4()), sha256=sha, kind="photo",
@@ -74,7 +74,7 @@ def test_another_teams_visit_is_invisible_and_refused(client, login):
 def test_another_users_client_id_is_refused(client, login):
     team = team_of(client, login("office"))
     lead, other = team.lead, team.phones["yjgl"]
-    lead.ok("visit.arrive", visit_id=team.visit_id, at="2026-12-02T09:05:00+08:00", gps=None, method="onsite")
+    lead.ok("visit.arrive", visit_id=team.visit_id, at=phone_time(30), gps=None, method="onsite")
     body = {"client_id": lead.client_id, "schema_version": 1,
             "mutations": [other.mutation("answer.set", **answer_args(team, "yjgl", 0))]}
     assert_problem(client.post("/api/v1/sync/push", headers=other.headers, json=body), 403, "client_not_yours")

@@ -1,0 +1,104 @@
+"""Times the phone supplies: parsed, and refused when they cannot be true.
+
+The phone records when things happened on site (arrival, credentials shown,
+rights informed, the moment of a signature or of the seal). The server cannot
+prove those times, but it refuses the impossible: a moment later than the
+server's clock by more than the skew a phone's clock may have, and a seal
+earlier than a moment it seals (the seal time is the server's).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from ..errors import Invalid, field_error
+from ..types import SHANGHAI, utcnow
+
+# How far a phone's clock may run ahead of the server's before its times are refused.
+CLOCK_SKEW_TOLERANCE = dt.timedelta(minutes=5)
+
+# The record's on-site moments: (column, Chinese label, code when later than the seal).
+RECORD_MOMENTS = (
+    ("arrival_at", "到达时间", "arrival_after_seal"),
+    ("credentials_shown_at", "出示执法证件时间", "time_after_seal"),
+    ("rights_informed_at", "告知权利义务时间", "time_after_seal"),
+)
+# The same moments in the canonical record view that amendments patch.
+VIEW_MOMENTS = (
+    (("arrival", "at"), "arrival_at"),
+    (("credentials_shown_at",), "credentials_shown_at"),
+    (("rights_informed_at",), "rights_informed_at"),
+)
+
+
+class TimeInFuture(Invalid):
+    code, title = "time_in_future", "时间晚于服务器当前时间"
+
+
+class TimeAfterSeal(Invalid):
+    code, title = "time_after_seal", "时间晚于封存时间"
+
+
+def _shown(t: dt.datetime) -> str:
+    return t.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def parse_client_time(value: str, field: str) -> dt.datetime:
+    """An ISO 8601 time with its UTC offset, as the phone sends it; anything else is refused."""
+    try:
+        t = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        t = None
+    if t is None or t.tzinfo is None:
+        message = "须为带时区的 ISO 8601 时间，例如 2026-03-02T09:14:03+08:00。"
+        raise Invalid(f"时间“{value}”格式不正确：{message}", code="validation_failed",
+                      errors=[field_error(field, message)])
+    return t
+
+
+def refuse_future(value: str, field: str, label: str, *, code: str = "time_in_future",
+                  now: dt.datetime | None = None) -> dt.datetime:
+    """The parsed time, unless it is more than CLOCK_SKEW_TOLERANCE after the server's now."""
+    t = parse_client_time(value, field)
+    now = now or utcnow()
+    if t > now + CLOCK_SKEW_TOLERANCE:
+        minutes = int(CLOCK_SKEW_TOLERANCE.total_seconds() // 60)
+        raise TimeInFuture(
+            f"{label}（{_shown(t)}）晚于服务器当前时间（{_shown(now)}）超过 {minutes} 分钟。"
+            "请核对手机的日期、时间和时区设置，改正后重新记录。",
+            code=code, errors=[field_error(field, f"{label}不能晚于当前时间。")],
+            extra={"server_time": now.isoformat(), "tolerance_seconds": int(CLOCK_SKEW_TOLERANCE.total_seconds())})
+    return t
+
+
+def refuse_after_seal(moments: dict[str, str | None], sealed_at: dt.datetime) -> None:
+    """Refuse a seal (or an amendment of a sealed record) that some on-site moment postdates.
+
+    `moments` maps RECORD_MOMENTS columns to their recorded values. A value that is not
+    a time with an offset (stored before times were checked) cannot be compared and is
+    left to the reviewer.
+    """
+    for column, label, code in RECORD_MOMENTS:
+        value = moments.get(column)
+        if not value:
+            continue
+        try:
+            t = parse_client_time(value, column)
+        except Invalid:
+            continue
+        if t > sealed_at:
+            raise TimeAfterSeal(
+                f"记录的{label}（{_shown(t)}）晚于封存时间（{_shown(sealed_at)}）。"
+                "请核对手机的日期、时间和时区设置；如记录的时间有误，改正后重新记录。",
+                code=code, errors=[field_error(column, f"{label}不能晚于封存时间。")],
+                extra={"sealed_at": sealed_at.isoformat()})
+
+
+def view_moments(view: dict) -> dict[str, str | None]:
+    """The on-site moments of a canonical record view (as amendments see it), by column."""
+    out = {}
+    for path, column in VIEW_MOMENTS:
+        node = view
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        out[column] = node if isinstance(node, str) or node is None else str(node)
+    return out
