@@ -5,10 +5,11 @@ import datetime as dt
 from typing import Any, Optional
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..types import BigIntPK, JSONType, UTCDateTime, utcnow
+from .models import OutboxMessage
 
 # Where a lead goes (Art. 22).
 CATEGORIES = {
@@ -71,6 +72,10 @@ class Lead(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    # The first message to the receiver, for the delivery state shown with the lead. Read-only:
+    # `message_id` is what is written. Lists load it for a whole page at once (`service.page`).
+    message: Mapped[Optional[OutboxMessage]] = relationship(viewonly=True)
 
     __table_args__ = (
         Index("ix_leads_receiver", "receiver_department_id", "status"),
