@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# Throwaway PostgreSQL databases are named with this prefix (a shared server may reserve one per user).
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "dsr_bench_")
 
 
 @contextmanager
@@ -27,7 +29,7 @@ def bench_app(backend: str, steps: set[str] | None = None):
     if backend == "sqlite":
         url = f"sqlite:///{tmp / 'bench.sqlite3'}"
     else:
-        dbname = f"dsr_bench_{uuid.uuid4().hex[:10]}"
+        dbname = f"{DB_PREFIX}{uuid.uuid4().hex[:10]}"
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{dbname}"')
         url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{dbname}"
