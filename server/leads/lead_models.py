@@ -77,9 +77,12 @@ class Lead(db.Model):
     # `message_id` is what is written. Lists load it for a whole page at once (`service.page`).
     message: Mapped[Optional[OutboxMessage]] = relationship(viewonly=True)
 
+    # Covering indexes for the dashboard: per-department counts by status and due date, and the
+    # sent leads whose message failed (found from the failed messages).
     __table_args__ = (
-        Index("ix_leads_receiver", "receiver_department_id", "status"),
-        Index("ix_leads_sender", "sender_department_id", "status"),
+        Index("ix_leads_receiver", "receiver_department_id", "status", "receipt_due_on", "feedback_due_on"),
+        Index("ix_leads_sender", "sender_department_id", "status", "receipt_due_on", "feedback_due_on"),
+        Index("ix_leads_message", "message_id", "status", "sender_department_id"),
     )
 
 
