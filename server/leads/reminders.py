@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Callable
 
 from sqlalchemy import and_, func, or_, select
 
@@ -23,14 +24,22 @@ def _overdue_feedback(today: dt.date):
                 Lead.feedback_due_on < today)
 
 
-def remind(today: dt.date | None = None) -> dict:
+def remind(today: dt.date | None = None, limit: int | None = None) -> dict:
     """One reminder per overdue stage and lead, to the receiver's inbox (and webhook), copied to the
-    sender's inbox. Runs in the caller's transaction; returns counts."""
+    sender's inbox. Runs in the caller's transaction; returns counts.
+
+    A lead is reminded once per stage: `receipt_reminded_at` / `feedback_reminded_at` is set in the
+    same transaction. The leads are locked as they are picked (PostgreSQL: `FOR UPDATE SKIP
+    LOCKED`), so two passes at once (two workers, or a worker and `leads tick`) never both remind
+    one lead: the second skips what the first holds, and once the first commits the lead no longer
+    matches. On SQLite every writing transaction begins with BEGIN IMMEDIATE: passes run in turn.
+    """
     today = today or local_today()
     counts = {"receipt": 0, "feedback": 0}
-    due = db.session.execute(select(Lead).where(or_(
-        and_(_overdue_receipt(today), Lead.receipt_reminded_at.is_(None)),
-        and_(_overdue_feedback(today), Lead.feedback_reminded_at.is_(None)))).order_by(Lead.id)).scalars().all()
+    stmt = (select(Lead).where(or_(and_(_overdue_receipt(today), Lead.receipt_reminded_at.is_(None)),
+                                   and_(_overdue_feedback(today), Lead.feedback_reminded_at.is_(None))))
+            .order_by(Lead.id).limit(limit).with_for_update(skip_locked=True))
+    due = db.session.execute(stmt).scalars().all()
     now = utcnow()
     for lead in due:
         stage = "receipt" if lead.status == SENT else "feedback"
@@ -47,6 +56,20 @@ def remind(today: dt.date | None = None) -> dict:
                                                   "message_ids": [to_receiver.id, to_sender.id]})
         counts[stage] += 1
     return counts
+
+
+def remind_in_batches(today: dt.date | None = None, batch: int = 100,
+                      should_stop: Callable[[], bool] = lambda: False) -> dict:
+    """`remind` in transactions of at most `batch` leads, each committed. A backlog of thousands
+    (about 2–8 ms a lead) would otherwise hold SQLite's one write lock, or on PostgreSQL the
+    leads' row locks that a receipt waits for, for the whole pass."""
+    total = {"receipt": 0, "feedback": 0}
+    while True:
+        counts = remind(today, limit=batch)
+        db.session.commit()
+        total = {k: total[k] + counts[k] for k in total}
+        if sum(counts.values()) < batch or should_stop():
+            return total
 
 
 def dashboard(principal: Principal, today: dt.date | None = None) -> list[dict]:

@@ -11,7 +11,7 @@ from server.extensions import db
 from server.leads.lead_models import Lead
 from server.leads.models import OutboxMessage
 from server.types import local_today
-from tests.server.leads.lead_support import sealed_with_finding
+from tests.server.leads.lead_support import make_leads
 
 MESSAGE_STATES = ("pending", "delivered", "failed", "inbox_only", "delivering")
 LEAD_STATES = ("sent", "received", "in_progress", "concluded", "returned")
@@ -37,19 +37,6 @@ def counted_statements(app):
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", on_execute)
-
-
-def make_leads(client, login, n: int) -> list[int]:
-    """`n` leads from one finding, each with its own message to the receiving department."""
-    office, rev = login("office"), login("scjg-reviewer")
-    ctx = sealed_with_finding(client, office)
-    ids = []
-    for i in range(n):
-        r = client.post("/api/v1/leads", headers=rev, json={"finding_id": ctx["finding_id"], "category": "department",
-                                                          "summary": f"线索 {i}"})
-        assert r.status_code == 201, r.get_json()
-        ids.append(r.get_json()["id"])
-    return ids
 
 
 def test_list_query_count_does_not_grow_with_the_page_and_each_lead_shows_its_own_delivery(app, client, login, dbs):
