@@ -23,9 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import bench_app, median  # noqa: E402  (also puts the repository on sys.path)
-
-PASSWORD = "bench-pass-1"
+from _setup import FIELD_STEPS, PASSWORD, bench_app, median  # noqa: E402  (also puts the repository on sys.path)
 
 
 def _prepare(app):
@@ -112,10 +110,9 @@ def _remind_once(app) -> float:
 
 def run(backend: str, sizes: list[int], runs: int) -> None:
     from server.demo.cli import STEPS
-    from tests.support.seed import LEVELS
 
-    with bench_app(backend, steps=LEVELS["field"]) as (app, _url):
-        assert {label for label, _ in STEPS} >= LEVELS["field"]
+    with bench_app(backend, steps=FIELD_STEPS) as (app, _url):
+        assert {label for label, _ in STEPS} >= FIELD_STEPS
         client, office, lead_id = _prepare(app)
         for size in sizes:
             _fill(app, lead_id, size)
