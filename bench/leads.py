@@ -4,7 +4,10 @@
 
 On a fresh database per backend with the "field" demo (bench/_setup.py), one inspection is
 sealed with a finding and one lead is created through the API; then leads are bulk-inserted
-up to each size (random departments, states and due dates). For each size it times, as the
+up to each size (random departments, states and due dates), each with its own message to the
+receiver (delivered, in-app inbox only, or failed), as the API would have written it; on
+PostgreSQL the table is then vacuumed and analysed, as autovacuum would have done by the time
+anyone looks at a dashboard. For each size it times, as the
 office, medians of --runs interleaved: the dashboard, the first page of the list, one lead's
 timeline, and `GET /api/v1/me` as the baseline of the same run (ratios against it), plus one
 `leads remind` pass over all overdue leads (rolled back, so every run sees the same work).
@@ -20,9 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import bench_app, median  # noqa: E402  (also puts the repository on sys.path)
-
-PASSWORD = "bench-pass-1"
+from _setup import FIELD_STEPS, PASSWORD, bench_app, median  # noqa: E402  (also puts the repository on sys.path)
 
 
 def _prepare(app):
@@ -40,33 +41,48 @@ def _prepare(app):
 
 
 def _fill(app, lead_id: int, total: int) -> None:
-    """Copies of the real lead, spread over departments, states and due dates."""
-    from sqlalchemy import func, insert, select
+    """Copies of the real lead, spread over departments, states and due dates, each with its own message."""
+    from sqlalchemy import func, insert, select, text
 
     from server.accounts.models import Department
     from server.extensions import db
     from server.leads.lead_models import Lead
+    from server.leads.models import OutboxMessage
+    from server.leads.outbox import new_message_id
 
     rng = random.Random(7)
     with app.app_context():
         have = db.session.execute(select(func.count()).select_from(Lead)).scalar_one()
         base = db.session.get(Lead, lead_id)
+        body = db.session.get(OutboxMessage, base.message_id).body
         depts = list(db.session.execute(select(Department.id)).scalars())
         today = dt.date.today()
-        rows = []
+        rows, messages = [], []
         for _ in range(total - have):
             status = rng.choice(["sent", "sent", "received", "in_progress", "concluded", "returned"])
+            sender, receiver = rng.choice(depts), rng.choice(depts)
+            msg_status = rng.choice(["delivered", "delivered", "inbox_only", "failed"])
+            msg_id = new_message_id()
+            messages.append({"id": msg_id, "department_id": receiver, "sender_department_id": sender,
+                             "event_type": "lead.created", "subject_type": "lead", "subject_id": "0", "body": body,
+                             "status": msg_status, "attempts": 1 if msg_status != "inbox_only" else 0, "round_base": 0,
+                             "created_at": base.created_at})
             rows.append({
                 "visit_id": base.visit_id, "finding_id": base.finding_id, "object_id": base.object_id,
-                "category": "department", "sender_department_id": rng.choice(depts),
-                "receiver_department_id": rng.choice(depts), "summary": base.summary, "evidence": base.evidence,
+                "category": "department", "sender_department_id": sender, "receiver_department_id": receiver,
+                "summary": base.summary, "evidence": base.evidence, "message_id": msg_id,
                 "origin": "finding", "status": status, "documents": [], "serious": False, "version": 1,
                 "receipt_due_on": today + dt.timedelta(days=rng.randint(-30, 10)),
                 "feedback_due_on": today + dt.timedelta(days=rng.randint(-30, 30)) if status != "sent" else None,
                 "created_by": base.created_by, "created_at": base.created_at, "updated_at": base.created_at})
         for start in range(0, len(rows), 5000):
+            db.session.execute(insert(OutboxMessage).execution_options(render_nulls=True), messages[start:start + 5000])
             db.session.execute(insert(Lead).execution_options(render_nulls=True), rows[start:start + 5000])
         db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE leads"))
+                conn.execute(text("VACUUM ANALYZE outbox_messages"))
         db.session.remove()
 
 
@@ -94,10 +110,9 @@ def _remind_once(app) -> float:
 
 def run(backend: str, sizes: list[int], runs: int) -> None:
     from server.demo.cli import STEPS
-    from tests.support.seed import LEVELS
 
-    with bench_app(backend, steps=LEVELS["field"]) as (app, _url):
-        assert {label for label, _ in STEPS} >= LEVELS["field"]
+    with bench_app(backend, steps=FIELD_STEPS) as (app, _url):
+        assert {label for label, _ in STEPS} >= FIELD_STEPS
         client, office, lead_id = _prepare(app)
         for size in sizes:
             _fill(app, lead_id, size)

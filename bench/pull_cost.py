@@ -4,8 +4,8 @@ Usage:  .venv/bin/python bench/pull_cost.py [--small 10000] [--large 1000000] [-
                                             [--pg postgresql://postgres@127.0.0.1:5432/postgres]
 
 A throwaway database (SQLite file, or with --pg a PostgreSQL database
-`dsr_bench_pull_<pid>` created and dropped here) gets the "field" demo data. Then
-the change feed (`sync_feed`) and the `visits` table are filled up to --small rows
+`<BENCH_DB_PREFIX>pull_<random>` created and dropped by bench/_setup.py) gets the "field"
+demo data. Then the change feed (`sync_feed`) and the `visits` table are filled up to --small rows
 each, and later up to --large rows each. Filler rows are generated inside the
 database (recursive CTE / generate_series): feed rows for 5,000 other recipients
 plus, one in 200, older rows of the measured phone itself (its history below its
@@ -20,32 +20,15 @@ size and their ratios are printed; the feed query's plan is shown to name the in
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-PASSWORD = "bench-pass-123"
-FIELD_STEPS = {"departments and accounts", "object directory", "check items", "annual plans", "inspector directory",
-               "joint draw"}
-
-
-def make_database(pg_admin, workdir):
-    if not pg_admin:
-        return f"sqlite:///{workdir / 'bench.sqlite3'}", None
-    import psycopg
-
-    name = f"dsr_bench_pull_{os.getpid()}"
-    with psycopg.connect(pg_admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return pg_admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}", name
+from _setup import FIELD_STEPS, PASSWORD, bench_app  # noqa: E402  (also puts the repository on sys.path)
 
 
 def fill(app, table: str, target: int, me: int, task_id: int) -> float:
@@ -111,25 +94,15 @@ def main() -> int:
     ap.add_argument("--small", type=int, default=10_000)
     ap.add_argument("--large", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=15)
-    ap.add_argument("--pg", help="PostgreSQL admin URL; a database dsr_bench_pull_<pid> is created and dropped")
+    ap.add_argument("--pg", help="PostgreSQL admin URL; a database <BENCH_DB_PREFIX>pull_<random> is created and "
+                                 "dropped")
     args = ap.parse_args()
 
-    from flask_migrate import upgrade
     from sqlalchemy import text
 
-    from server import create_app
-    from server.demo.cli import STEPS, load_demo
     from server.extensions import db
 
-    workdir = Path(tempfile.mkdtemp(prefix="dsr-bench-pull-"))
-    url, pg_name = make_database(args.pg, workdir)
-    app = create_app({"APP_ENV": "testing", "INSTANCE_PATH": str(workdir), "SQLALCHEMY_DATABASE_URI": url,
-                      "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789", "DEMO_PASSWORD": PASSWORD})
-    try:
-        with app.app_context():
-            upgrade()
-            load_demo(PASSWORD, steps=[(label, fn) for label, fn in STEPS if label in FIELD_STEPS])
-            db.session.commit()
+    with bench_app("postgresql" if args.pg else "sqlite", FIELD_STEPS, pg_admin=args.pg, tag="pull_") as (app, _url):
         client = app.test_client()
 
         def login(username, device):
@@ -210,14 +183,6 @@ def main() -> int:
               f"  (flat = 1.0; {args.large // args.small}x the rows; on a shared machine the best run is the"
               f" least disturbed one)")
         return 0
-    finally:
-        if pg_name:
-            import psycopg
-
-            with app.app_context():
-                db.engine.dispose()
-            with psycopg.connect(args.pg, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -4,8 +4,8 @@ Usage:  .venv/bin/python bench/sync_load.py [--phones 200] [--concurrency 32]
                                             [--workers 2] [--threads 8] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
 
 Set-up (not timed): a throwaway database (a SQLite file, or with --pg a PostgreSQL
-database `dsr_bench_sync_<pid>` created and dropped here) is migrated and seeded with
-the "field" demo data (a drawn joint task with teams). Every phone gets its own
+database `<BENCH_DB_PREFIX>sync_<random>` created and dropped by bench/_setup.py) is
+migrated and seeded with the "field" demo data (a drawn joint task with teams). Every phone gets its own
 inspector account (scjg) leading its own visit of the joint task, with the task's
 yjgl and wsjk members, so that each phone's intended final state is known exactly.
 gunicorn (gthread) serves the app on a free loopback port; the phones log in.
@@ -40,7 +40,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -48,60 +47,24 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-PASSWORD = "bench-pass-123"
-SECRET = "bench-secret-key-0123456789abcdef0123456789"
-FIELD_STEPS = {"departments and accounts", "object directory", "check items", "annual plans", "inspector directory",
-               "joint draw"}
+from _setup import FIELD_STEPS, PASSWORD, ROOT, SECRET, bench_app  # noqa: E402  (also puts the repository on sys.path)
 
 
 # --- database -----------------------------------------------------------------------------
 
-def make_database(pg_admin: str | None, workdir: Path) -> tuple[str, str | None]:
-    if not pg_admin:
-        return f"sqlite:///{workdir / 'bench.sqlite3'}", None
-    import psycopg
-
-    name = f"dsr_bench_sync_{os.getpid()}"
-    with psycopg.connect(pg_admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = pg_admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    return f"{base}/{name}", name
-
-
-def drop_database(pg_admin: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(pg_admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def make_app(url: str, workdir: Path):
-    from server import create_app
-
-    return create_app({"APP_ENV": "testing", "INSTANCE_PATH": str(workdir), "SQLALCHEMY_DATABASE_URI": url,
-                       "SECRET_KEY": SECRET, "DEMO_PASSWORD": PASSWORD})
-
-
 def seed(app, phones: int) -> list[dict]:
-    """Migrate, load the field demo data, and give each phone an account and a visit of its own."""
-    from flask_migrate import upgrade
+    """On the field demo data, give each phone an account and a visit of its own."""
     from sqlalchemy import insert, select
 
     from server.accounts.models import User, UserRole
-    from server.demo.cli import STEPS, load_demo
     from server.draws.models import Visit, VisitMember
     from server.extensions import db
     from server.inspectors.models import Inspector
     from server.registry.models import InspectionObject
 
     with app.app_context():
-        upgrade()
-        load_demo(PASSWORD, steps=[(label, fn) for label, fn in STEPS if label in FIELD_STEPS])
-        db.session.commit()
         templates = db.session.execute(select(Visit).order_by(Visit.id)).scalars().all()
         task_id = templates[0].task_id
         used = {v.object_id for v in templates}
@@ -497,89 +460,82 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=32, help="phones syncing at the same moment")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=8)
-    ap.add_argument("--pg", help="PostgreSQL admin URL; a database dsr_bench_sync_<pid> is created and dropped")
+    ap.add_argument("--pg", help="PostgreSQL admin URL; a database <BENCH_DB_PREFIX>sync_<random> is created and "
+                                 "dropped")
     ap.add_argument("--ceiling-seconds", type=float, default=8.0)
     ap.add_argument("--seed", type=int, default=2026)
     args = ap.parse_args()
 
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))  # clean up (server, database) when stopped
-    workdir = Path(tempfile.mkdtemp(prefix="dsr-bench-sync-"))
-    url, pg_name = make_database(args.pg, workdir)
-    server = None
-    try:
-        t0 = time.perf_counter()
-        app = make_app(url, workdir)
+    t0 = time.perf_counter()
+    with bench_app("postgresql" if args.pg else "sqlite", FIELD_STEPS, pg_admin=args.pg, tag="sync_") as (app, url):
         specs = seed(app, args.phones)
-        print(f"database: {'PostgreSQL ' + pg_name if pg_name else 'SQLite (WAL) ' + url}; "
+        print(f"database: {'PostgreSQL' if args.pg else 'SQLite (WAL)'} {url.rsplit('/', 1)[-1]}; "
               f"{args.phones} phones seeded in {time.perf_counter() - t0:.1f}s")
-        server = Server(url, workdir, args.workers, args.threads)
-        print(f"gunicorn: {args.workers} workers x {args.threads} threads (gthread) on 127.0.0.1:{server.port}; "
-              f"{args.concurrency} phones at a time")
-        rng = random.Random(args.seed)
-        phones = [Phone(s, None, random.Random(rng.random())) for s in specs]
-        c = Conn(server.port)
-        for ph in phones:  # logging in is not part of the day
-            status, body = c.request("POST", "/api/v1/auth/login", {
-                "username": ph.spec["username"], "password": PASSWORD, "device_id": f"bench-{ph.client_id[:12]}",
-                "device_name": "压测手机"})
-            assert status == 200, body
-            ph.token = body["access_token"]
-
-        stats = Stats()
-        pulled: dict = {}
-        errors: list = []
-
-        def run(ph):
-            try:
-                pulled[ph.client_id] = day(server.port, ph, stats)
-            except Exception as exc:  # reported below
-                errors.append((ph.spec["username"], repr(exc)))
-            finally:
-                if getattr(_local, "conn", None) is not None and _local.conn.c is not None:
-                    pass
-
-        t0 = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-            list(pool.map(run, phones))
-        wall = time.perf_counter() - t0
-        if errors:
-            print(f"ERRORS in {len(errors)} phones, e.g. {errors[:3]}")
-
-        ceil_rps, ceil_p50, ceil_n = ceiling(server.port, args.concurrency, args.ceiling_seconds)
-        ev = stats.events
-        n_mut = sum(len(p.outbox) for p in phones)
-        mps, pps = n_mut / wall, ev["pushes"] / wall
-        print(f"\nload phase: {wall:.1f}s for {len(phones)} phones, {n_mut} distinct mutations "
-              f"({n_mut / len(phones):.0f} per phone), {ev['pushes']} pushes, {ev['pulls']} pull requests")
-        print(f"faults injected: {ev['fault_dropped']} dropped responses, {ev['fault_duplicate']} duplicate sends, "
-              f"{ev['fault_reordered']} reorderings; results: {ev['applied']} applied, {ev['duplicate']} duplicate, "
-              f"{ev['rejected']} rejected; transient HTTP errors: "
-              f"{ {k: v for k, v in ev.items() if k.startswith(('http_', 'pull_http_', 'rejected:'))} }")
-        print(f"throughput: {mps:.0f} mutations/s, {pps:.0f} pushes/s")
-        print(f"push latency: p50 {pct(stats.push_latency, 50) * 1000:.0f} ms, p95 {pct(stats.push_latency, 95) * 1000:.0f} ms,"
-              f" p99 {pct(stats.push_latency, 99) * 1000:.0f} ms; pull p50 {pct(stats.pull_latency, 50) * 1000:.0f} ms,"
-              f" p99 {pct(stats.pull_latency, 99) * 1000:.0f} ms")
-        print(f"ceiling (GET /healthz, same gunicorn, {args.concurrency} clients): {ceil_rps:.0f} requests/s,"
-              f" p50 {ceil_p50 * 1000:.1f} ms ({ceil_n} requests)")
-        print(f"ratio: pushes/s / ceiling = {pps / ceil_rps:.3f}; mutations/s / ceiling = {mps / ceil_rps:.2f}"
-              f"  (peer figure: ODK Central ~41 submissions/s)")
-        rec = reconcile(app, phones, pulled)
-        ok = rec["lost"] == 0 and rec["doubled"] == 0 and not rec["problems"] and not errors
-        print(f"reconciliation: lost {rec['lost']}, doubled {rec['doubled']}"
-              + (f", problems: {rec['problems'][:5]}" if rec["problems"] else "") + (" — OK" if ok else " — FAILED"))
-        return 0 if ok else 1
-    finally:
-        if server:
+        server = Server(url, Path(app.config["INSTANCE_PATH"]), args.workers, args.threads)
+        try:
+            return load(app, server, specs, args)
+        finally:
             server.stop()
-        if pg_name:
-            from server.extensions import db
 
-            try:
-                with app.app_context():
-                    db.engine.dispose()
-            except Exception:
+
+def load(app, server: "Server", specs: list[dict], args) -> int:
+    """The timed day of every phone, the ceiling, and the reconciliation; 0 when nothing was lost or doubled."""
+    print(f"gunicorn: {args.workers} workers x {args.threads} threads (gthread) on 127.0.0.1:{server.port}; "
+          f"{args.concurrency} phones at a time")
+    rng = random.Random(args.seed)
+    phones = [Phone(s, None, random.Random(rng.random())) for s in specs]
+    c = Conn(server.port)
+    for ph in phones:  # logging in is not part of the day
+        status, body = c.request("POST", "/api/v1/auth/login", {
+            "username": ph.spec["username"], "password": PASSWORD, "device_id": f"bench-{ph.client_id[:12]}",
+            "device_name": "压测手机"})
+        assert status == 200, body
+        ph.token = body["access_token"]
+
+    stats = Stats()
+    pulled: dict = {}
+    errors: list = []
+
+    def run(ph):
+        try:
+            pulled[ph.client_id] = day(server.port, ph, stats)
+        except Exception as exc:  # reported below
+            errors.append((ph.spec["username"], repr(exc)))
+        finally:
+            if getattr(_local, "conn", None) is not None and _local.conn.c is not None:
                 pass
-            drop_database(args.pg, pg_name)
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+        list(pool.map(run, phones))
+    wall = time.perf_counter() - t0
+    if errors:
+        print(f"ERRORS in {len(errors)} phones, e.g. {errors[:3]}")
+
+    ceil_rps, ceil_p50, ceil_n = ceiling(server.port, args.concurrency, args.ceiling_seconds)
+    ev = stats.events
+    n_mut = sum(len(p.outbox) for p in phones)
+    mps, pps = n_mut / wall, ev["pushes"] / wall
+    print(f"\nload phase: {wall:.1f}s for {len(phones)} phones, {n_mut} distinct mutations "
+          f"({n_mut / len(phones):.0f} per phone), {ev['pushes']} pushes, {ev['pulls']} pull requests")
+    print(f"faults injected: {ev['fault_dropped']} dropped responses, {ev['fault_duplicate']} duplicate sends, "
+          f"{ev['fault_reordered']} reorderings; results: {ev['applied']} applied, {ev['duplicate']} duplicate, "
+          f"{ev['rejected']} rejected; transient HTTP errors: "
+          f"{ {k: v for k, v in ev.items() if k.startswith(('http_', 'pull_http_', 'rejected:'))} }")
+    print(f"throughput: {mps:.0f} mutations/s, {pps:.0f} pushes/s")
+    print(f"push latency: p50 {pct(stats.push_latency, 50) * 1000:.0f} ms, p95 {pct(stats.push_latency, 95) * 1000:.0f} ms,"
+          f" p99 {pct(stats.push_latency, 99) * 1000:.0f} ms; pull p50 {pct(stats.pull_latency, 50) * 1000:.0f} ms,"
+          f" p99 {pct(stats.pull_latency, 99) * 1000:.0f} ms")
+    print(f"ceiling (GET /healthz, same gunicorn, {args.concurrency} clients): {ceil_rps:.0f} requests/s,"
+          f" p50 {ceil_p50 * 1000:.1f} ms ({ceil_n} requests)")
+    print(f"ratio: pushes/s / ceiling = {pps / ceil_rps:.3f}; mutations/s / ceiling = {mps / ceil_rps:.2f}"
+          f"  (peer figure: ODK Central ~41 submissions/s)")
+    rec = reconcile(app, phones, pulled)
+    ok = rec["lost"] == 0 and rec["doubled"] == 0 and not rec["problems"] and not errors
+    print(f"reconciliation: lost {rec['lost']}, doubled {rec['doubled']}"
+          + (f", problems: {rec['problems'][:5]}" if rec["problems"] else "") + (" — OK" if ok else " — FAILED"))
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

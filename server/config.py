@@ -92,6 +92,10 @@ class BaseConfig:
     LEAD_RECEIPT_WORKDAYS = 3
     LEAD_FEEDBACK_WORKDAYS = 20
     LEAD_FOLLOWUP_WINDOW_WORKDAYS = 10
+    # How often the delivery worker runs the reminder pass (at start, then at most this often);
+    # None: never (then run `flask leads remind` or `tick` from cron). Reminders are due by the
+    # day, so an hour only bounds how late in the day one goes out.
+    LEAD_REMINDER_INTERVAL: timedelta | None = timedelta(hours=1)
     # Result entry deadline (rules Art. 20(3)): working days after the check ended, counted
     # from the next day unless configured otherwise; "due soon" within this many working days.
     RESULT_DEADLINE_WORKDAYS = 20

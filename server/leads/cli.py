@@ -58,9 +58,12 @@ def single_worker_guard(app):
               help="Seconds between polls when idle [config DELIVERY_POLL_INTERVAL, 2].")
 @click.option("--batch", type=click.IntRange(1, 500), default=None,
               help="Messages claimed per round [config DELIVERY_BATCH, 10].")
+@click.option("--remind-every", type=click.FloatRange(0, 24 * 60), default=None, metavar="MINUTES",
+              help="Run the lead reminder pass at start and then this often; 0: never "
+                   "[config LEAD_REMINDER_INTERVAL, 60].")
 @with_appcontext
-def worker_command(once: bool, poll_interval: float | None, batch: int | None) -> None:
-    """Deliver outbox messages to departments' webhook endpoints, at least once.
+def worker_command(once: bool, poll_interval: float | None, batch: int | None, remind_every: float | None) -> None:
+    """Deliver outbox messages to departments' webhook endpoints, at least once; send lead reminders.
 
     Stops gracefully on SIGTERM or SIGINT: the delivery in flight finishes,
     unstarted claims are released, exit code 0. A second signal stops at once.
@@ -69,7 +72,8 @@ def worker_command(once: bool, poll_interval: float | None, batch: int | None) -
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with single_worker_guard(app):
-        worker = Worker(app, batch=batch, poll_interval=poll_interval)
+        worker = Worker(app, batch=batch, poll_interval=poll_interval,
+                        remind_every=None if remind_every is None else dt.timedelta(minutes=remind_every))
 
         def on_signal(signum, frame):
             click.echo(f"收到信号 {signal.Signals(signum).name}，完成当前投递后退出 …", err=True)

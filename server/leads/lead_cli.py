@@ -1,4 +1,8 @@
-"""`flask leads remind | follow-ups | tick`: overdue reminders and rectification follow-ups (cron, daily)."""
+"""`flask leads remind | follow-ups | tick`: overdue reminders and rectification follow-ups (cron, daily).
+
+The delivery worker also sends the reminders (`LEAD_REMINDER_INTERVAL`); running `remind` or `tick`
+as well is safe: a lead is reminded once per stage, whoever runs the pass.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -21,8 +25,7 @@ def _day(value) -> dt.date | None:
 
 
 def _remind(today):
-    counts = reminders.remind(today)
-    db.session.commit()
+    counts = reminders.remind_in_batches(today)
     click.echo(f"reminders: {counts['receipt']} overdue receipt, {counts['feedback']} overdue feedback")
 
 

@@ -5,10 +5,11 @@ import datetime as dt
 from typing import Any, Optional
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..types import BigIntPK, JSONType, UTCDateTime, utcnow
+from .models import OutboxMessage
 
 # Where a lead goes (Art. 22).
 CATEGORIES = {
@@ -72,9 +73,16 @@ class Lead(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
+    # The first message to the receiver, for the delivery state shown with the lead. Read-only:
+    # `message_id` is what is written. Lists load it for a whole page at once (`service.page`).
+    message: Mapped[Optional[OutboxMessage]] = relationship(viewonly=True)
+
+    # Covering indexes for the dashboard: per-department counts by status and due date, and the
+    # sent leads whose message failed (found from the failed messages).
     __table_args__ = (
-        Index("ix_leads_receiver", "receiver_department_id", "status"),
-        Index("ix_leads_sender", "sender_department_id", "status"),
+        Index("ix_leads_receiver", "receiver_department_id", "status", "receipt_due_on", "feedback_due_on"),
+        Index("ix_leads_sender", "sender_department_id", "status", "receipt_due_on", "feedback_due_on"),
+        Index("ix_leads_message", "message_id", "status", "sender_department_id"),
     )
 
 

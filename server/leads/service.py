@@ -12,6 +12,7 @@ import datetime as dt
 
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.auth import Principal
 from ..accounts.models import Department
@@ -26,6 +27,7 @@ from ..visits.hooks import media_arrived
 from ..visits.models import Finding, MediaRef, VisitRecord
 from . import access, outbox, timeline
 from .lead_models import CATEGORIES, OPEN_STATUSES, SENT, Lead
+from .models import OutboxMessage
 
 EVENT_CREATED = "lead.created"
 
@@ -173,6 +175,9 @@ def page(principal: Principal, args: dict) -> dict:
         stmt = stmt.where(Lead.status.in_(OPEN_STATUSES))
     if args.get("visit_id"):
         stmt = stmt.where(Lead.visit_id == str(args["visit_id"]))
+    # Each lead shows its delivery state: load the page's messages in one query (not one per lead),
+    # without their attempt rows, which the list does not show.
+    stmt = stmt.options(selectinload(Lead.message).lazyload(OutboxMessage.attempt_rows))
     return keyset_page(stmt, Lead.id, args["limit"], args.get("cursor"), descending=True)
 
 
@@ -194,9 +199,7 @@ def read_lead(principal: Principal, lead_id: int) -> Lead:
 
 def delivery_state(lead: Lead) -> dict | None:
     """The first message's transport state: the sender sees `failed` as undelivered."""
-    from .models import OutboxMessage
-
-    msg = db.session.get(OutboxMessage, lead.message_id) if lead.message_id else None
+    msg = lead.message
     if msg is None:
         return None
     return {"message_id": msg.id, "status": msg.status, "attempts": msg.attempts,

@@ -13,6 +13,10 @@ attempt as interrupted and sends again with the same `webhook-id`, so the
 receiver may see a message twice but never loses one. On SIGTERM/SIGINT the
 in-flight delivery finishes, claims not yet started are released, and the
 worker exits 0.
+
+Between rounds the worker also runs the lead reminder pass (`reminders.remind`), at start
+and then at most once per `LEAD_REMINDER_INTERVAL`: reminders are de-duplicated on the
+lead rows, so several workers (and a cron `leads tick`) never send one twice.
 """
 from __future__ import annotations
 
@@ -30,8 +34,8 @@ from sqlalchemy import and_, or_, select, update
 
 from ..audit import service as audit
 from ..extensions import db
-from ..types import utcnow
-from . import webhooks
+from ..types import SHANGHAI, utcnow
+from . import reminders, webhooks
 from .endpoints import active_secrets, disable_gone, endpoint_of
 from .models import (DELIVERED, DELIVERING, DISABLED_GONE, FAILED, INBOX_ONLY, PENDING, DeliveryAttempt,
                      DeliveryEndpoint, OutboxMessage)
@@ -49,7 +53,7 @@ class Worker:
 
     def __init__(self, app: Flask, *, worker_id: str | None = None, batch: int | None = None,
                  poll_interval: float | None = None, clock: Callable[[], dt.datetime] = utcnow,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, remind_every: dt.timedelta | None = None) -> None:
         cfg = app.config
         self.app = app
         self.id = worker_id or new_worker_id()
@@ -61,9 +65,12 @@ class Worker:
         self.proxy = cfg.get("DELIVERY_PROXY")
         self.clock = clock
         self.rng = rng or random.Random()
+        # None: the configured interval; a zero interval (or a configured None): no reminder passes.
+        self.remind_every = cfg.get("LEAD_REMINDER_INTERVAL") if remind_every is None else remind_every
+        self.next_reminders_at: dt.datetime | None = None  # None: due now
         self.stop_event = threading.Event()
         self.stats = {"attempts": 0, "delivered": 0, "retry": 0, "failed": 0, "gone": 0, "inbox_only": 0,
-                      "interrupted": 0, "released": 0}
+                      "interrupted": 0, "released": 0, "reminders": 0}
 
     # --- control ---------------------------------------------------------------
 
@@ -74,23 +81,46 @@ class Worker:
     def run(self, once: bool = False) -> dict:
         with self.app.app_context():
             audit.set_system_actor(f"worker:{self.id}")
-            started = self.clock()
             try:
+                self.maybe_remind()  # before `started`: `--once` also delivers the reminders it queued
+                started = self.clock()
                 while not self.stop_event.is_set():
                     ids = self.claim(due_before=started if once else None)
                     if not ids:
                         if once:
                             break
                         self.stop_event.wait(self.poll_interval)
-                        continue
                     for i, message_id in enumerate(ids):
                         if self.stop_event.is_set():
                             self.release(ids[i:])
                             break
                         self.deliver(message_id)
+                    if not once:
+                        self.maybe_remind()
             finally:
                 db.session.remove()
         return self.stats
+
+    # --- reminders ---------------------------------------------------------------
+
+    def maybe_remind(self) -> dict | None:
+        """Run the lead reminder pass if it is due (at start, then once per interval); returns its counts."""
+        now = self.clock()
+        if not self.remind_every or self.stop_event.is_set() or (
+                self.next_reminders_at is not None and now < self.next_reminders_at):
+            return None
+        self.next_reminders_at = now + self.remind_every
+        try:
+            counts = reminders.remind_in_batches(now.astimezone(SHANGHAI).date(), should_stop=self.stop_event.is_set)
+        except Exception:
+            # Deliveries go on; the leads not reminded yet are picked up by the next pass.
+            db.session.rollback()
+            log.exception("the lead reminder pass failed; it runs again in %s", self.remind_every)
+            return None
+        self.stats["reminders"] += counts["receipt"] + counts["feedback"]
+        if counts["receipt"] or counts["feedback"]:
+            log.info("lead reminders sent: %s overdue receipt, %s overdue feedback", counts["receipt"], counts["feedback"])
+        return counts
 
     # --- claiming ----------------------------------------------------------------
 

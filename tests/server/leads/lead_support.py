@@ -1,4 +1,4 @@
-"""Helpers for lead tests: a sealed record with a finding, departments by code, audit actions."""
+"""Helpers for lead tests: a sealed record with a finding, leads from it, departments by code, audit actions."""
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -18,6 +18,19 @@ def sealed_with_finding(client, office, *, upload_bytes: bool = True, department
                               upload_bytes=upload_bytes)
     ctx["finding_id"] = ctx["findings"][0]
     return ctx
+
+
+def make_leads(client, login, n: int) -> list[int]:
+    """`n` leads from one finding, each with its own message to the receiving department."""
+    office, rev = login("office"), login("scjg-reviewer")
+    ctx = sealed_with_finding(client, office)
+    ids = []
+    for i in range(n):
+        r = client.post("/api/v1/leads", headers=rev, json={"finding_id": ctx["finding_id"], "category": "department",
+                                                          "summary": f"线索 {i}"})
+        assert r.status_code == 201, r.get_json()
+        ids.append(r.get_json()["id"])
+    return ids
 
 
 def upload_all(client, ctx) -> None:
