@@ -7,7 +7,7 @@ about 40 ms → 4 ms per side). The undelivered count starts from the failed
 messages and finds their leads, with status and sender, in `ix_leads_message`.
 
 Revision ID: 0014_leads_indexes
-Revises: 0012_leads
+Revises: 0013_draw_snapshots
 Create Date: 2026-11-29 07:00:00.000000
 
 """
@@ -17,7 +17,7 @@ from sqlalchemy import Text  # noqa: F401  (JSONB astext_type)
 
 # revision identifiers, used by Alembic.
 revision = '0014_leads_indexes'
-down_revision = '0012_leads'
+down_revision = '0013_draw_snapshots'
 branch_labels = None
 depends_on = None
 
