@@ -16,7 +16,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Iterable
 
-from .algorithm import json_string
+from .canonical import json_string
 
 ROW_ID_WIDTH = 10
 DEREGISTERED = {"deregistered", "revoked", "cancelled", "moved_out"}

@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .algorithm import HmacSha256, jcs_lines_hash, jcs_text, lines_hash
+from .canonical import HmacSha256, jcs_lines_hash, jcs_text, lines_hash
 
 TEAM_ALGORITHM = "dsr-team-v1"
 LEADER = "leader"

@@ -78,12 +78,18 @@ def test_500_mb_upload_streams_in_bounded_memory(app, backend, login, tmp_path):
     base = f"http://127.0.0.1:{port}"
     headers = login("scjg-insp1")
     try:
-        for _ in range(300):
+        # A loaded CI machine may take seconds to import the app in the worker: wait on a deadline and treat
+        # a slow first answer like a refused connection.
+        deadline = time.monotonic() + 120
+        while True:
             try:
-                if requests.get(base + "/healthz", timeout=2).status_code == 200:
+                if requests.get(base + "/healthz", timeout=10).status_code == 200:
                     break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline, "gunicorn did not become healthy within 120 s"
+            assert server.poll() is None, server.stderr.read().decode(errors="replace")
+            time.sleep(0.2)
         worker = _worker_pid(server.pid)
         # Warm up the worker (imports, a first small upload) before taking the baseline.
         assert requests.get(base + UPLOADS + "limits", headers=headers).status_code == 200
