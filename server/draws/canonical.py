@@ -2,7 +2,9 @@
 the object draw (``algorithm.py``), team matching (``teams.py``) and snapshot storage (``snapshot.py``).
 
 Standard library only, like the rest of the draw; ``tools/verify_draw.py`` re-implements the same
-definitions independently.
+definitions independently. Unlike the app-wide ``server/canonical.py`` (the ``rfc8785`` package),
+``jcs`` here refuses floats, since draw payloads carry ratios as decimal strings and a float there
+would be a bug, and it hashes a million snapshot lines without building one document.
 """
 from __future__ import annotations
 
