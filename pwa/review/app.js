@@ -245,7 +245,9 @@ async function openRecord(visitId) {
   // Outcome.
   main.push(h("div", { class: "card", id: "d-outcome" }, h("h2", {}, "检查结果"),
     h("p", {}, s.outcome_labels.map((o) => h("span", { class: "pill", "data-code": o.code }, `${o.code} ${o.label}`)), " ",
-      s.followup_label ? `后续处置：${s.followup_label}` : "")));
+      s.followup_label ? `后续处置：${s.followup_label}` : ""),
+    s.sealed_outcome_labels ? h("p", { class: "dept", id: "d-outcome-sealed" }, "已补正，签字确认时为：",
+      s.sealed_outcome_labels.map((o) => `${o.code} ${o.label}`).join("；")) : null));
   // Other photos (not tied to an answer or a finding).
   const loose = s.media.filter((m) => m.kind !== "signature" && !["answer", "finding"].includes(m.target.type));
   if (loose.length) main.push(h("div", { class: "card" }, h("h2", {}, "其他照片及视听资料"), thumbs(s, loose)));

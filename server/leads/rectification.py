@@ -24,6 +24,7 @@ from ..draws.service import VISIT_NAMESPACE, announce
 from ..errors import Conflict, Invalid, NotFound, field_error
 from ..extensions import db
 from ..pagination import keyset_page
+from ..public.results import revise_entered_result
 from ..types import local_today, utcnow
 from ..visits.jsonpatch import apply_patch
 from ..visits.models import Amendment, VisitRecord
@@ -172,4 +173,5 @@ def _mark_rectified(principal: Principal, order: RectificationOrder) -> None:
                  {"amendment": aid, "reason": reason, "patch_sha256": jcs_sha256(patch), "rectification": order.id})
     record.version += 1
     visit.version += 1
+    revise_entered_result(visit, new, {"rectification": order.id})
     announce(visit)

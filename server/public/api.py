@@ -89,6 +89,8 @@ class PublicResultSchema(BaseSchema):
     object_name = fields.String()
     credit_code = fields.String(allow_none=True)
     market_entity = fields.Boolean()
+    revised_on = fields.String(allow_none=True, metadata={
+        "description": "公示后结果变更的日期（如整改复查后由 A 变为 E），未变更为 null"})
 
 
 class PublicResultPage(BaseSchema):

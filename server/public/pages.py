@@ -28,7 +28,7 @@ RESULTS = """<form method="get"><label>统一社会信用代码 <input name="cre
 <a href="/api/v1/public/results.csv">下载 CSV</a></form>
 <table><tr><th>计划编号</th><th>计划名称</th><th>任务编号</th><th>任务名称</th><th>抽查类型</th><th>检查机关</th><th>完成日期</th><th>检查结果</th><th>检查对象</th></tr>
 {% for r in rows %}<tr><td>{{ r.plan_no }}</td><td>{{ r.plan_name }}</td><td>{{ r.task_no }}</td><td>{{ r.task_name }}</td>
-<td>{{ r.check_type }}</td><td>{{ r.authority }}</td><td>{{ r.completed_on }}</td><td>{{ r.result }}</td>
+<td>{{ r.check_type }}</td><td>{{ r.authority }}</td><td>{{ r.completed_on }}</td><td>{{ r.result }}{% if r.revised_on %}<br><small>（{{ r.revised_on }} 更新）</small>{% endif %}</td>
 <td>{{ r.object_name }}{% if r.credit_code %}<br>{{ r.credit_code }}{% endif %}</td></tr>{% else %}<tr><td colspan="9">暂无公示结果</td></tr>{% endfor %}</table>"""
 
 

@@ -16,7 +16,7 @@ from ..plans.models import PlanTask
 from ..registry.models import InspectionObject
 from ..review.workflow_models import Disclosure, PublishedResult, Review
 from ..review.service import sealed_visit
-from ..types import utcnow
+from ..types import SHANGHAI, utcnow
 from ..visits.rules import RESULT_CODES
 
 MARKET_TYPES = {"enterprise", "farmer_coop", "individual"}
@@ -69,6 +69,24 @@ def publish(principal: Principal, visit_id: str) -> PublishedResult:
     return row
 
 
+def revise_entered_result(visit: Visit, codes: list[str], reason: dict) -> None:
+    """A later official decision (a rectification found done: E replaces A) changes a result already
+    entered. The entered codes follow; a published result is revised in place and shows the date of
+    the revision; the change is logged with what it was before. A record not yet approved needs
+    nothing here: approving reads the amended codes."""
+    review = db.session.get(Review, visit.id)
+    if review is None or review.status not in ("approved", "published", "withheld") or review.result_codes == codes:
+        return
+    before, now = list(review.result_codes), utcnow()
+    review.result_codes, review.updated_at = list(codes), now
+    row = db.session.execute(select(PublishedResult).where(PublishedResult.visit_id == visit.id)).scalar_one_or_none()
+    if row is not None:
+        row.result, row.result_codes, row.revised_at = result_label(codes), list(codes), now
+    audit.record(db.session, "result.revise", "visit", visit.id,
+                 {**reason, "from": before, "to": list(codes), "published": row is not None,
+                  "result": row.result if row is not None else None})
+
+
 def request_withholding(principal: Principal, visit_id: str, reason: str) -> Disclosure:
     visit, review = _review(principal, visit_id)
     if review.status != "approved":
@@ -109,7 +127,8 @@ def public_row(r: PublishedResult) -> dict:
     return {"plan_no": r.plan_no, "plan_name": r.plan_name, "task_no": r.task_no, "task_name": r.task_name,
             "check_type": r.check_type, "authority": r.authority, "completed_on": r.completed_on.isoformat(),
             "result": r.result, "object_name": r.object_name, "credit_code": r.credit_code,
-            "market_entity": r.market_entity}
+            "market_entity": r.market_entity,
+            "revised_on": r.revised_at.astimezone(SHANGHAI).date().isoformat() if r.revised_at else None}
 
 
 def search(credit_code: str | None = None, name: str | None = None, task_no: str | None = None,

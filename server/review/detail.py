@@ -81,8 +81,15 @@ def desk_sheet(visit, record, task) -> dict:
                               .order_by(Signature.server_time)).scalars().all()
     for out, s in zip(sheet["signatures"], sigs):
         out["id"], out["image_media_id"] = s.id, s.image_media_id
-    codes = (record.outcome or {}).get("codes") or []
-    sheet["outcome_labels"] = [{"code": c, "label": RESULT_CODES.get(c, c)} for c in codes]
+    from ..visits.views import current_codes
+
+    def labels(codes):
+        return [{"code": c, "label": RESULT_CODES.get(c, c)} for c in codes]
+
+    # The codes as they stand (what approving enters), and the signed ones when an amendment changed them.
+    sealed_codes, codes = list((record.outcome or {}).get("codes") or []), current_codes(visit, record)
+    sheet["outcome_labels"] = labels(codes)
+    sheet["sealed_outcome_labels"] = labels(sealed_codes) if sealed_codes != codes else None
     sheet["followup_label"] = FOLLOWUPS.get((record.outcome or {}).get("followup"))
     # Item ids next to codes, so comments can target "answer:<item_id>:<key>".
     from ..visits.seal import task_item_versions

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..types import local_today, utcnow
 from ..visits.hooks import media_arrived
 from ..visits.models import MediaRef, VisitRecord
+from ..visits.views import current_codes
 from .calendar import result_deadline
 from .workflow_models import REVIEW_STATUSES, Review, ReviewComment
 
@@ -49,7 +50,7 @@ def ensure_review(visit: Visit, record: VisitRecord, task: InspectionTask) -> Re
         due = result_deadline(record.check_ended_on)
         review = Review(visit_id=visit.id, task_id=task.id, department_id=task.initiating_department_id,
                         status="pending", check_ended_on=record.check_ended_on, due_on=due.due,
-                        result_codes=list((record.outcome or {}).get("codes") or []), created_at=utcnow(),
+                        result_codes=current_codes(visit, record), created_at=utcnow(),
                         updated_at=utcnow())
         db.session.add(review)
         db.session.flush()
@@ -76,7 +77,7 @@ def approve(principal: Principal, visit_id: str) -> Review:
     review.due_on = current_due(review)
     review.status, review.entered_at, review.entered_by, review.updated_at = "approved", now, principal.user_id, now
     review.entered_on_time = None if review.due_on is None else local_today() <= review.due_on
-    review.result_codes = list((record.outcome or {}).get("codes") or [])
+    review.result_codes = current_codes(visit, record)  # amendments included (a team's correction)
     audit.record(db.session, "review.approve", "visit", visit.id,
                  {"content_sha256": record.content_sha256, "due_on": review.due_on.isoformat() if review.due_on else None,
                   "on_time": review.entered_on_time, "result_codes": review.result_codes})

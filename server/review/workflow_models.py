@@ -92,6 +92,7 @@ class PublishedResult(db.Model):
     result_codes: Mapped[Any] = mapped_column(JSONType)
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    revised_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)  # result changed after publication
 
 
 class ArchivePolicy(db.Model):

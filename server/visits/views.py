@@ -145,6 +145,12 @@ def current_view(visit: Visit, record: VisitRecord) -> dict:
     return view
 
 
+def current_codes(visit: Visit, record: VisitRecord) -> list[str]:
+    """The result codes as they stand now: the sealed outcome with every amendment applied (a team's
+    correction answering a return, or E after a rectification)."""
+    return list((current_view(visit, record).get("outcome") or {}).get("codes") or [])
+
+
 def me_entity(principal) -> dict:
     from .rules import FOLLOWUPS, OUTCOMES, RESULT_CODES, SIGNER_ROLES
     from ..settings import get_setting

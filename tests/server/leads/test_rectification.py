@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import text
 
+from server.types import SHANGHAI
 from server.workdays import WorkCalendar
 from tests.server.leads.lead_support import audit_actions
 from tests.support.field import complete_inspection
@@ -123,3 +125,57 @@ def test_not_rectified_becomes_a_case_and_permissions(client, login):
     assert lead["category"] == "case_unit" and lead["receiver_department_id"] == lead["sender_department_id"]
     listed = client.get("/api/v1/leads/rectifications?status=not_rectified", headers=rev).get_json()["items"]
     assert [o["id"] for o in listed] == [order["id"]]
+
+
+def _public_row(client):
+    (row,) = client.get("/api/v1/public/results").get_json()["items"]
+    return row
+
+
+def test_rectified_after_publication_revises_the_published_result(client, login, dbs, runner):
+    """A published "A" (follow-up pending) becomes "E" (rectified on order) once the department decides
+    so: the public sees the new result with the date of the revision; the change is logged."""
+    office, rev = login("office"), login("scjg-reviewer")
+    ctx = _two_findings(client, office)
+    vid, f1 = ctx["visit_id"], ctx["findings"][0]
+    assert client.post(f"/api/v1/reviews/{vid}/approve", headers=rev).status_code == 200
+    assert client.post(f"/api/v1/reviews/{vid}/publish", headers=rev).status_code == 200
+    row = _public_row(client)
+    assert row["result"] == "发现问题待后续处理；违反其他市场监管规定" and row["revised_on"] is None
+
+    order = client.post("/api/v1/leads/rectifications", headers=rev,
+                        json={"finding_id": f1, "deadline_workdays": 5}).get_json()
+    r = client.post(f"/api/v1/leads/rectifications/{order['id']}/decision", headers=rev,
+                    json={"rectified": True, "note": "已当场改正"})
+    assert r.status_code == 200, r.get_json()
+    row = _public_row(client)
+    assert row["result"] == "违反其他市场监管规定；发现问题经责令已改正"
+    assert row["revised_on"] == dt.datetime.now(SHANGHAI).date().isoformat()
+    assert f"（{row['revised_on']} 更新）" in client.get("/public/results").get_data(as_text=True)
+    review = next(x for x in client.get("/api/v1/reviews?status=published", headers=rev).get_json()
+                  if x["visit_id"] == vid)
+    assert review["result_codes"] == ["D", "E"]
+    with dbs() as s:
+        entries = s.execute(text("SELECT action, payload FROM audit_entries WHERE target_id = :v ORDER BY seq"),
+                            {"v": vid}).all()
+    assert [a for a, _ in entries][-2:] == ["visit.amendment", "result.revise"]
+    revised = json.loads(entries[-1][1])["data"]
+    assert revised["from"] == ["A", "D"] and revised["to"] == ["D", "E"] and revised["published"] is True
+    assert revised["rectification"] == order["id"]
+    res = runner.invoke(args=["audit", "verify"])
+    assert res.exit_code == 0, res.output
+
+
+def test_rectified_before_approval_is_entered_as_E(client, login):
+    office, rev = login("office"), login("scjg-reviewer")
+    ctx = _two_findings(client, office)
+    vid = ctx["visit_id"]
+    order = client.post("/api/v1/leads/rectifications", headers=rev, json={"finding_id": ctx["findings"][0],
+                                                                                 "deadline_workdays": 5}).get_json()
+    assert client.post(f"/api/v1/leads/rectifications/{order['id']}/decision", headers=rev,
+                       json={"rectified": True}).status_code == 200
+    r = client.post(f"/api/v1/reviews/{vid}/approve", headers=rev)
+    assert r.status_code == 200 and r.get_json()["result_codes"] == ["D", "E"], r.get_json()
+    assert client.post(f"/api/v1/reviews/{vid}/publish", headers=rev).status_code == 200
+    row = _public_row(client)
+    assert row["result"] == "违反其他市场监管规定；发现问题经责令已改正" and row["revised_on"] is None

@@ -212,10 +212,17 @@ def test_reviewer_screen(app, client, login, live, page, shot, monkeypatch):
     assert comments[0]["text"] == "请说明许可证核对的方法"
 
     # The team answers with an amendment; the reviewer sees it and approves.
+    # The amendment also corrects the result codes: the sheet shows the codes as they now stand,
+    # with the signed ones beside them.
     first["lead"].ok("amendment.add", visit_id=first_id, amendment_id=str(uuid.uuid4()), reason="按审核意见补充说明",
-                     patch=[{"op": "replace", "path": "/answers/0/note", "value": "逐项核对许可证原件"}])
+                     patch=[{"op": "replace", "path": "/answers/0/note", "value": "逐项核对许可证原件"},
+                            {"op": "replace", "path": "/outcome/codes", "value": ["B"]}])
     page.reload()
     expect(page.locator("#d-amendments")).to_contain_text("按审核意见补充说明")
+    expect(page.locator("#d-outcome .pill")).to_have_text(["B 未按规定公示应当公示的信息"])
+    expect(page.locator("#d-outcome-sealed")).to_contain_text("签字确认时为：1 未发现问题")
+    page.locator("#d-outcome").scroll_into_view_if_needed()
+    shot(page, "05b-amended-outcome")
     expect(page.locator("#d-trail")).to_contain_text("补正")
     page.click("#act-approve")
     expect(page.locator("#act-ok")).to_contain_text("已审核通过")

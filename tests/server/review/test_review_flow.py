@@ -139,8 +139,33 @@ def test_return_amend_approve_publish(client, login, dbs):
     assert acts[-4:] == ["visit.amendment", "review.resubmit", "review.approve", "result.publish"]
 
 
+def test_approval_enters_the_codes_as_amended(client, login, dbs):
+    """The team corrects the result codes after a return: approving enters the corrected codes, and
+    the reviewer's sheet shows both (the signed ones stay in the sealed record)."""
+    office, rev = login("office"), login("scjg-reviewer")
+    ctx = complete_inspection(client, office, codes=("1",))
+    vid, lead = ctx["visit_id"], ctx["lead"]
+    assert client.post(f"/api/v1/reviews/{vid}/return", headers=rev, json={"comments": [
+        {"target": "general", "text": "现场照片显示未公示年报，请核实检查结果"}]}).status_code == 200
+    lead.pull()
+    lead.ok("amendment.add", visit_id=vid, amendment_id=str(uuid.uuid4()), reason="按审核意见更正检查结果",
+            patch=[{"op": "replace", "path": "/outcome/codes", "value": ["B"]}])
+    sheet = client.get(f"/api/v1/reviews/{vid}", headers=rev).get_json()["sheet"]
+    assert sheet["outcome_labels"] == [{"code": "B", "label": "未按规定公示应当公示的信息"}]
+    assert sheet["sealed_outcome_labels"] == [{"code": "1", "label": "未发现问题"}]
+    r = client.post(f"/api/v1/reviews/{vid}/approve", headers=rev)
+    assert r.status_code == 200 and r.get_json()["result_codes"] == ["B"], r.get_json()
+    with dbs() as s:
+        payload = s.execute(text("SELECT payload FROM audit_entries WHERE target_id = :v AND action = 'review.approve'"),
+                            {"v": vid}).scalar_one()
+    assert json.loads(payload)["data"]["result_codes"] == ["B"]
+    assert client.post(f"/api/v1/reviews/{vid}/publish", headers=rev).status_code == 200
+    (row,) = client.get("/api/v1/public/results").get_json()["items"]
+    assert row["result"] == "未按规定公示应当公示的信息" and row["revised_on"] is None
+
+
 PUBLIC_FIELDS = {"plan_no", "plan_name", "task_no", "task_name", "check_type", "authority", "completed_on", "result",
-                 "object_name", "credit_code", "market_entity"}
+                 "object_name", "credit_code", "market_entity", "revised_on"}
 
 
 def test_public_results_show_published_fields_only(client, login, dbs):
