@@ -1,7 +1,7 @@
 """Photos and videos are hashed on the phone slice by slice (@noble/hashes), never read whole.
 
 A phone video of hundreds of MB read into one ArrayBuffer can crash the tab; ids.js reads
-4 MiB slices into an incremental SHA-256 instead. These tests check the digest against
+1 MiB slices into an incremental SHA-256 instead. These tests check the digest against
 WebCrypto and Python at the slice boundaries, and pick a 48 MB video through the checklist's
 "录像" button: the reads stay slice-sized, the live memory mid-hash stays far below the
 file's size, the progress line counts up, and the hash the phone sends is the one the server
@@ -21,7 +21,7 @@ from tests.pwa.helpers import login, server_upload, wait_synced
 
 pytestmark = pytest.mark.browser
 
-SLICE = 4 * 1024 * 1024  # ids.js HASH_SLICE
+SLICE = 1024 * 1024  # ids.js HASH_SLICE
 VIDEO_SIZE = 48 * 1024 * 1024
 PATTERN_JS = "(i) => (i * 31 + (i >>> 8)) & 255"
 
@@ -132,7 +132,7 @@ def test_big_video_is_hashed_in_slices_and_uploaded(app, fu, live, page, context
     probe = page.evaluate("window.__probe")
     assert max(probe["reads"]) <= SLICE, f"a read of {max(probe['reads'])} bytes"
     percents = [int(re.fullmatch(r"正在计算校验值 (\d+)%", s).group(1)) for s in probe["status"]]
-    assert percents == sorted(percents) and percents[-1] == 100 and len(percents) >= VIDEO_SIZE // SLICE - 1, percents
+    assert percents == sorted(percents) and percents[-1] == 100 and len(percents) >= VIDEO_SIZE // SLICE // 2, percents
 
     row = page.evaluate("""async () => { const { all } = await import('/js/store.js');
       const m = (await all('media')).find((r) => r.kind === 'video'); return { media_id: m.media_id, sha256: m.sha256, size: m.size }; }""")

@@ -1,11 +1,12 @@
 // Capturing photos and video: hashed on the phone (SHA-256), kept as the original
 // bytes in IndexedDB, attached to the record, then uploaded with tus.
 import { h } from '../ui.js';
-import { HASH_SLICE, sha256Hex, uuid } from '../ids.js';
+import { sha256Hex, uuid } from '../ids.js';
 import { enqueue } from '../outbox.js';
 import { progress } from '../uploads.js';
 import { isoNow } from '../util.js';
 
+const SHOW_HASHING_FROM = 8 * 1024 * 1024; // bytes: below this, hashing is over in a blink
 const urls = new Map();
 function thumbUrl(row) {
   if (!urls.has(row.media_id)) urls.set(row.media_id, URL.createObjectURL(row.blob));
@@ -47,11 +48,11 @@ export function photoBlock(ctx, target, { readOnly = false, onChange, label = '�
       row?.blob && row.type.startsWith('image/') ? h('img', { src: thumbUrl(row), alt: '现场照片' }) : h('span', { class: 'nothumb' }, m.kind === 'video' ? '视频' : '文件'),
       h('figcaption', {}, status));
   });
-  // Hashing a long video takes seconds on a phone: say how far it got (only for files
-  // bigger than one slice, so a photo does not flash a status line).
+  // Hashing a long video takes seconds on a phone: say how far it got (only for big
+  // files, so a photo does not flash a status line).
   const status = h('p', { class: 'hash-status', role: 'status', hidden: true });
   const hashing = (done, total) => {
-    if (total <= HASH_SLICE) return;
+    if (total < SHOW_HASHING_FROM) return;
     status.hidden = false;
     status.textContent = `正在计算校验值 ${Math.floor((100 * done) / total)}%`;
   };
