@@ -10,6 +10,7 @@ const SHELL = [
   '/', '/manifest.webmanifest', '/css/app.css',
   '/icons/icon-192.png', '/icons/icon-512.png', '/icons/maskable-512.png', '/icons/apple-touch-180.png',
   '/vendor/idb/index.js', '/vendor/signature_pad/signature_pad.js', '/vendor/tus-js-client/tus.min.js',
+  '/vendor/noble-hashes/sha2.js', '/vendor/noble-hashes/_md.js', '/vendor/noble-hashes/_u64.js', '/vendor/noble-hashes/utils.js',
   '/js/app.js', '/js/api.js', '/js/exporter.js', '/js/model.js', '/js/jcs.js', '/js/ids.js', '/js/local.js', '/js/outbox.js', '/js/router.js',
   '/js/store.js', '/js/sync.js', '/js/syncbar.js', '/js/ui.js', '/js/uploads.js', '/js/util.js', '/js/wipe.js',
   '/js/screens/brief.js', '/js/screens/checklist.js', '/js/screens/findings.js', '/js/screens/login.js',

@@ -1,6 +1,6 @@
 """Serves the PWA at the site root and vendored front-end files from our own origin.
 
-The shell (index.html, css/, js/, icons/, the manifest) and the three pinned npm
+The shell (index.html, css/, js/, icons/, the manifest) and the pinned npm
 packages the phone needs are all served from here: never from a CDN. Every shell
 response is ``no-cache``: the service worker keeps the offline copy, and a plain
 revalidation keeps an updated deployment from hiding behind a stale HTTP cache.
@@ -24,6 +24,9 @@ VENDOR = {
     "idb/index.js": "idb/build/index.js",
     "signature_pad/signature_pad.js": "signature_pad/dist/signature_pad.js",
     "tus-js-client/tus.min.js": "tus-js-client/dist/tus.min.js",
+    # @noble/hashes' SHA-256 (incremental hashing of big videos) and the modules it imports
+    # by relative path: every one of them must be listed here and precached by sw.js.
+    **{f"noble-hashes/{name}": f"@noble/hashes/{name}" for name in ("sha2.js", "_md.js", "_u64.js", "utils.js")},
 }
 VERSION_MARK = "__SHELL_VERSION__"
 

@@ -75,6 +75,28 @@ def draw(page, canvas) -> None:
         page.mouse.up()
 
 
+def server_upload(app, media_id: str) -> dict | None:
+    """The server's tus upload of `media_id`: offset, length, and the SHA-256 of the stored original
+    (None until it arrived); None when no upload was started."""
+    from sqlalchemy import select
+
+    from media import store
+    from media.models import MediaObject, Upload
+    from server.extensions import db
+
+    with app.app_context():
+        up = db.session.execute(select(Upload).where(Upload.media_id == media_id)).scalars().first()
+        obj = db.session.get(MediaObject, media_id)
+        out = None
+        if up is not None:
+            out = {"offset": up.length if up.completed_at else up.offset, "length": up.length, "stored_sha256": None}
+            if obj is not None and obj.arrived:
+                with store.originals().open(obj.sha256) as fh:
+                    out["stored_sha256"] = hashlib.file_digest(fh, "sha256").hexdigest()
+        db.session.remove()
+        return out
+
+
 def field_user(app) -> dict:
     """The team leader with the most visits in the demo draw (teams are drawn at random per database),
     with their department and their visits in schedule order."""

@@ -2,14 +2,13 @@
 a rejected mutation waits in "needs attention" with the server's Chinese message."""
 from __future__ import annotations
 
-import hashlib
 import time
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.pwa import flows
-from tests.pwa.helpers import BIG_PHOTO, login, outbox_state, sha256_file, wait_synced
+from tests.pwa.helpers import BIG_PHOTO, login, outbox_state, server_upload, sha256_file, wait_synced
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +29,7 @@ def test_upload_resumes_after_the_connection_drops(app, fu, live, page, context,
     context.set_offline(True)
     page.wait_for_timeout(1500)
     media_id = page.evaluate("async () => { const { all } = await import('/js/store.js'); return (await all('media'))[0].media_id; }")
-    partial = _upload(app, media_id)
+    partial = server_upload(app, media_id)
     assert partial is not None and 0 < partial["offset"] < partial["length"], partial
     rec.patch_delay = 0
     context.set_offline(False)
@@ -39,28 +38,10 @@ def test_upload_resumes_after_the_connection_drops(app, fu, live, page, context,
     after = rec.log[mark:]
     assert sum(1 for m, p in after if m == "POST" and p == "/api/v1/uploads/") == 1, "resumed, not started again"
     assert any(m == "HEAD" for m, p in after), "the client asked the server for its offset"
-    done = _upload(app, media_id)
+    done = server_upload(app, media_id)
     assert done["offset"] == done["length"] == BIG_PHOTO.stat().st_size
     assert done["stored_sha256"] == sha256_file(BIG_PHOTO)
     assert not errors, errors
-
-
-def _upload(app, media_id):
-    from media import store
-    from media.models import MediaObject, Upload
-    from server.extensions import db
-
-    with app.app_context():
-        up = db.session.execute(select(Upload).where(Upload.media_id == media_id)).scalars().first()
-        obj = db.session.get(MediaObject, media_id)
-        out = None
-        if up is not None:
-            out = {"offset": up.length if up.completed_at else up.offset, "length": up.length, "stored_sha256": None}
-            if obj is not None and obj.arrived:
-                with store.originals().open(obj.sha256) as fh:
-                    out["stored_sha256"] = hashlib.sha256(fh.read()).hexdigest()
-        db.session.remove()
-        return out
 
 
 def test_lost_push_reply_doubles_nothing(app, fu, live, page, context, errors):

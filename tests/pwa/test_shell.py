@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from pathlib import Path
 
@@ -54,3 +55,17 @@ def test_served_files(client):
         assert r.status_code == 200, url
     assert client.get("/vendor/tus-js-client/package.json").status_code == 404  # only the pinned files
     assert client.get("/js/../server/web.py").status_code == 404
+
+
+def test_vendored_modules_bring_their_imports():
+    """An ES module served under /vendor/ loads its relative imports from beside it: each must be
+    allowed by the server and precached, or the import fails (offline, or at all)."""
+    from server.web import NODE_MODULES, VENDOR
+
+    listed = set(_precache())
+    for url, target in VENDOR.items():
+        assert "/vendor/" + url in listed, url
+        text = (NODE_MODULES / target).read_text(encoding="utf-8")
+        for rel in re.findall(r"""^\s*(?:import|export)\b[^'"`]*?['"](\.\.?/[^'"]+)['"]""", text, re.M):
+            dep = posixpath.normpath(posixpath.join(posixpath.dirname(url), rel))
+            assert dep in VENDOR and "/vendor/" + dep in listed, f"{url} imports {rel}"

@@ -6,17 +6,24 @@ import { enqueue } from '../outbox.js';
 import { progress } from '../uploads.js';
 import { isoNow } from '../util.js';
 
+const SHOW_HASHING_FROM = 8 * 1024 * 1024; // bytes: below this, hashing is over in a blink
 const urls = new Map();
 function thumbUrl(row) {
   if (!urls.has(row.media_id)) urls.set(row.media_id, URL.createObjectURL(row.blob));
   return urls.get(row.media_id);
 }
 
-/** Store and attach `files` (from an <input type=file>) to `target` of the visit. */
-export async function attachFiles(visitId, target, files) {
+/**
+ * Store and attach `files` (from an <input type=file>) to `target` of the visit.
+ * `onProgress(done, total)` reports the bytes hashed so far, over all the files.
+ */
+export async function attachFiles(visitId, target, files, onProgress = null) {
   const rows = [];
+  const total = files.reduce((n, f) => n + f.size, 0);
+  let before = 0;
   for (const file of files) {
-    const sha = await sha256Hex(file);
+    const sha = await sha256Hex(file, { onProgress: onProgress && ((done) => onProgress(before + done, total)) });
+    before += file.size;
     const kind = file.type.startsWith('video/') ? 'video' : file.type.startsWith('audio/') ? 'audio' : 'photo';
     const row = { media_id: uuid(), visit_id: visitId, blob: file, sha256: sha, type: file.type || 'image/jpeg',
       filename: file.name || 'photo.jpg', size: file.size, kind, done: false, url: null, created_at: Date.now() };
@@ -41,16 +48,27 @@ export function photoBlock(ctx, target, { readOnly = false, onChange, label = '�
       row?.blob && row.type.startsWith('image/') ? h('img', { src: thumbUrl(row), alt: '现场照片' }) : h('span', { class: 'nothumb' }, m.kind === 'video' ? '视频' : '文件'),
       h('figcaption', {}, status));
   });
+  // Hashing a long video takes seconds on a phone: say how far it got (only for big
+  // files, so a photo does not flash a status line).
+  const status = h('p', { class: 'hash-status', role: 'status', hidden: true });
+  const hashing = (done, total) => {
+    if (total < SHOW_HASHING_FROM) return;
+    status.hidden = false;
+    status.textContent = `正在计算校验值 ${Math.floor((100 * done) / total)}%`;
+  };
   const input = (accept, text) => {
     const el = h('input', { type: 'file', accept, capture: 'environment', multiple: true, class: 'visually-hidden',
       onchange: async () => {
         if (!el.files.length) return;
         el.closest('.photos').dataset.busy = '1';
-        try { await attachFiles(ctx.visit.id, target, [...el.files]); } finally { delete el.closest('.photos').dataset.busy; }
+        try { await attachFiles(ctx.visit.id, target, [...el.files], hashing); } finally {
+          delete el.closest('.photos').dataset.busy;
+          status.hidden = true;
+        }
         onChange && onChange();
       } });
     return h('label', { class: 'button secondary camera' }, el, text);
   };
-  return h('div', { class: 'photos' }, h('div', { class: 'thumbs' }, thumbs),
+  return h('div', { class: 'photos' }, h('div', { class: 'thumbs' }, thumbs), status,
     readOnly ? null : h('div', { class: 'row' }, input('image/*', label), input('video/*', '录像')));
 }
