@@ -34,7 +34,7 @@ print in Asia/Shanghai; dates are "YYYY-MM-DD" strings or dates.
       "findings": [{"item": "SCJG-SP-001", "checkpoint": "cp3 的要点文字", "description": "…",
                     "legal_basis": "…", "measures": ["onsite_record", "urge_rectify"],
                     "rectify_deadline": "2026-12-20"}],
-      "outcome": {"codes": ["A", "E"], "followup": "order_rectify", "followup_note": "…",
+      "outcome": {"codes": ["A", "E"], "followup": "rectify", "followup_note": "…",
                   "evidence": {"description": "…", …}},    # Art. 21 evidence, printed as given
       "signatures": [{"role": "legal_rep|person_in_charge|witness|inspector", "signer_name": "…",
                       "signed_at": "…", "image_png": b"…PNG…", "refused": false,

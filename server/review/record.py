@@ -2,8 +2,6 @@
 verification of a record (the QR code's target) that shows nothing private."""
 from __future__ import annotations
 
-import json
-
 from flask import current_app, request
 from sqlalchemy import select
 
@@ -16,6 +14,7 @@ from ..registry.models import InspectionObject
 from ..visits.models import Amendment, Answer, Finding, MediaRef, Signature, VisitRecord
 from ..visits.seal import task_item_versions
 from ..visits.views import team
+from .amendment_text import describe_amendments
 
 SIGNATURE_KINDS = ("signature",)
 
@@ -58,15 +57,6 @@ def _media_bytes(sha256: str | None) -> bytes | None:
             return fh.read()
     except (OSError, ValueError, KeyError):
         return None
-
-
-def _patch_summary(patch) -> str:
-    parts = []
-    for op in patch or []:
-        value = op.get("value")
-        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        parts.append(f"{op.get('op')} {op.get('path')}" + (f" = {shown[:60]}" if "value" in op else ""))
-    return "；".join(parts)
 
 
 def pdf_record(visit: Visit, record: VisitRecord, task: InspectionTask) -> dict:
@@ -124,10 +114,12 @@ def pdf_record(visit: Visit, record: VisitRecord, task: InspectionTask) -> dict:
         target = {"answer": "检查要点", "finding": "发现问题", "record": "记录"}.get(m.target_type, m.target_type or "")
         photos.append({"kind": m.kind, "sha256": m.sha256, "captured_at": (m.claim or {}).get("captured_at"),
                        "caption": f"{target} {m.target_id or ''}".strip()})
-    amendments = [{"at": a.created_at, "by": _user_name(a.author_id, names), "reason": a.reason,
-                   "summary": _patch_summary(a.patch)}
-                  for a in db.session.execute(select(Amendment).where(Amendment.visit_id == visit.id)
-                                              .order_by(Amendment.created_at)).scalars()]
+    stored = list(db.session.execute(select(Amendment).where(Amendment.visit_id == visit.id)
+                                     .order_by(Amendment.created_at)).scalars())
+    checkpoints = {key: f"{item_codes.get(key[0], key[0])} {prompt}" for key, prompt in prompts.items()}
+    summaries = describe_amendments(record.sealed_content, [a.patch for a in stored], checkpoints)
+    amendments = [{"at": a.created_at, "by": _user_name(a.author_id, names), "reason": a.reason, "summary": summary}
+                  for a, summary in zip(stored, summaries)]
     return {
         "record_no": record_no(task, visit),
         "content_sha256": record.content_sha256,

@@ -8,7 +8,7 @@ class PatchError(ValueError):
     pass
 
 
-def _tokens(path: str) -> list[str]:
+def path_tokens(path: str) -> list[str]:
     if path == "":
         return []
     if not path.startswith("/"):
@@ -37,7 +37,7 @@ def apply_patch(doc, ops: list[dict]):
     """Return a patched deep copy; raise PatchError (Chinese message) on any failure."""
     doc = copy.deepcopy(doc)
     for op in ops:
-        kind, tokens = op.get("op"), _tokens(op.get("path", ""))
+        kind, tokens = op.get("op"), path_tokens(op.get("path", ""))
         if not tokens:
             raise PatchError("不能替换整条记录")
         parent, last = _parent(doc, tokens), tokens[-1]

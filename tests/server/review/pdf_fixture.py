@@ -108,9 +108,9 @@ def record(refused: bool = False, checkpoints: int = 7) -> dict:
             {"item": "SCJG-SP-001", "checkpoint": "进货查验和记录制度",
              "description": "未建立进货查验记录，无法提供近三个月食用油、肉类的进货票据及供货者许可证明。",
              "legal_basis": "《中华人民共和国食品安全法》第五十三条、第一百二十六条",
-             "measures": ["onsite_record", "preserve_evidence", "urge_rectify"], "rectify_deadline": "2026-12-20"},
+             "measures": ["onsite_record", "preliminary_evidence", "urge_rectify"], "rectify_deadline": "2026-12-20"},
         ],
-        "outcome": {"codes": ["A", "E"], "followup": "order_rectify",
+        "outcome": {"codes": ["A", "E"], "followup": "rectify",
                     "followup_note": "已下达责令改正通知书，12月20日前复查", "evidence": {}},
         "signatures": signatures,
         "photos": [

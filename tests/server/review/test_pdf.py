@@ -75,7 +75,7 @@ def test_record_pdf_text_font_and_rendering(caplog):
     text, flat = "\n".join(pages), _flat("\n".join(pages))
     for expected in ("随机抽查情况记录表", "忻府区和顺餐饮店（演示）", "92140902MA0LBJ6C3Q", "餐饮服务单位食品安全与安全生产联合抽查",
                      "2026-SCJG-01-T01-0007", "合格", "不合格", "不涉及", "4.5℃", "无明显老化", "发现问题待后续处理",
-                     "发现问题经责令已改正", "责令限期改正（日常监管跟进）", "制作现场笔录、初步提取证据、督促整改", "2026-12-20",
+                     "发现问题经责令已改正", "责令整改（日常监管跟进）", "制作现场笔录、初步提取证据、督促整改", "2026-12-20",
                      "王建国", "赵志刚", "忻州市应急管理局", "北纬38.41639°", "整改期限笔误", VERIFY_URL):
         assert _flat(expected) in flat, expected
     for cert in CERT_NOS:

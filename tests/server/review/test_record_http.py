@@ -28,20 +28,26 @@ def _flat(s: str) -> str:
 
 
 def test_record_pdf_download_and_verification_page(app, client, login, dbs):
-    ctx = complete_inspection(client, login("office"))
+    ctx = complete_inspection(client, login("office"), codes=("A",), followup="rectify", findings=[
+        {"department": None, "description": "未按规定公示许可证", "measures": ["preliminary_evidence"]}])
     vid, sha = ctx["visit_id"], ctx["content_sha256"]
     # Sign the record off with an amendment first, so that the PDF shows one.
     import uuid
 
     ctx["lead"].ok("amendment.add", visit_id=vid, amendment_id=str(uuid.uuid4()), reason="补充检查方法说明",
                    patch=[{"op": "replace", "path": "/answers/0/note", "value": "查阅台账"}])
+    first = min(ctx["task"]["items"], key=lambda i: i["item_id"])
     r = client.get(f"/api/v1/reviews/{vid}/record.pdf", headers=login("scjg-reviewer"))
     assert r.status_code == 200, r.get_data(as_text=True)[:300]
     assert r.mimetype == "application/pdf" and r.data[:5] == b"%PDF-"
     assert "attachment" in r.headers["Content-Disposition"]
     text_all = _flat("".join(p.extract_text() for p in PdfReader(io.BytesIO(r.data)).pages))
     task, obj = ctx["task"], ctx["visit"]["object"]
-    for expected in ("随机抽查情况记录表", _flat(obj["name"]), task["code"], sha, "补充检查方法说明"):
+    for expected in ("随机抽查情况记录表", _flat(obj["name"]), task["code"], sha, "补充检查方法说明",
+                     # the codes the phone chose, in the words it showed (one label table for both)
+                     "责令整改（日常监管跟进）", "初步提取证据", "发现问题待后续处理",
+                     # the amendment in words, naming the checkpoint it changed
+                     _flat(f"检查要点「{first['code']} {first['checkpoints'][0]['prompt']}」的说明改为：查阅台账")):
         assert expected in text_all, expected
     for item in task["items"]:
         assert _flat(item["name"])[:8] in text_all
