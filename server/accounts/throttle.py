@@ -19,10 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 from functools import wraps
-
-from flask import current_app, request
 from typing import Callable
 
+from flask import current_app, request
 from sqlalchemy import delete, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 

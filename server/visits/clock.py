@@ -1,11 +1,10 @@
 """Times the phone supplies: parsed, and refused when they cannot be true.
 
 The phone records when things happened on site (arrival, credentials shown,
-rights informed, the moment of a signature or of the seal, when a photo was taken).
-The server cannot
-prove those times, but it refuses the impossible: a moment later than the
-server's clock by more than the skew a phone's clock may have, and a seal
-earlier than a moment it seals (the seal time is the server's).
+rights informed, when a photo was taken, the moment of a signature or of the
+seal). The server cannot prove those times, but it refuses the impossible: a
+moment later than the server's clock by more than the skew a phone's clock may
+have, and a seal earlier than a moment it seals (the seal time is the server's).
 """
 from __future__ import annotations
 

@@ -11,16 +11,11 @@ from server.accounts.models import LoginThrottle
 from server.leads.worker import Worker
 from server.types import utcnow
 from tests.conftest import DEMO_PASSWORD
+from tests.server.test_throttle import _attempt
 from tests.support.http import assert_problem
 
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
-
-
-def _attempt(client, username, password, addr):
-    return client.post("/api/v1/auth/login", json={"username": username, "password": password,
-                                                    "device_id": "attacker-dev-01", "device_name": "x"},
-                       environ_base={"REMOTE_ADDR": addr})
 
 
 def _put(dbs, *rows) -> None:
@@ -82,10 +77,10 @@ def test_a_counting_window_longer_than_a_day_is_not_cut_short(app, dbs):
 def test_login_lockout_still_works_around_a_prune(app, client, dbs):
     limit = app.config["LOGIN_ACCOUNT_MAX_FAILURES"]
     for i in range(limit):
-        assert_problem(_attempt(client, "scjg-insp2", "wrong", f"198.51.100.{i}"), 401, "invalid_credentials")
+        assert_problem(_attempt(client, "scjg-insp2", "wrong", addr=f"198.51.100.{i}"), 401, "invalid_credentials")
     with app.app_context():
         assert throttle.prune() == 0  # the lock in force (and the fresh address rows) are kept
-    assert_problem(_attempt(client, "scjg-insp2", DEMO_PASSWORD, "198.51.100.77"), 429, "login_throttled")
+    assert_problem(_attempt(client, "scjg-insp2", DEMO_PASSWORD, addr="198.51.100.77"), 429, "login_throttled")
 
     # A day and more later the lock is long over: the row goes, and counting starts afresh.
     with dbs() as s:
@@ -98,9 +93,9 @@ def test_login_lockout_still_works_around_a_prune(app, client, dbs):
         assert throttle.prune() == 1
     assert ("account", "scjg-insp2") not in _keys(dbs)
     for i in range(limit - 1):
-        assert_problem(_attempt(client, "scjg-insp2", "wrong", f"198.51.100.{i}"), 401, "invalid_credentials")
-    assert_problem(_attempt(client, "scjg-insp2", "wrong", "198.51.100.99"), 401, "invalid_credentials")
-    r = _attempt(client, "scjg-insp2", DEMO_PASSWORD, "198.51.100.78")
+        assert_problem(_attempt(client, "scjg-insp2", "wrong", addr=f"198.51.100.{i}"), 401, "invalid_credentials")
+    assert_problem(_attempt(client, "scjg-insp2", "wrong", addr="198.51.100.99"), 401, "invalid_credentials")
+    r = _attempt(client, "scjg-insp2", DEMO_PASSWORD, addr="198.51.100.78")
     body = assert_problem(r, 429, "login_throttled")
     assert body["scope"] == "account"
     with dbs() as s:
