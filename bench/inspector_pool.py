@@ -4,6 +4,8 @@
 
 For each size N: N inspectors spread over 20 departments, 2 unavailable periods and one
 conflict declaration (a third of them withdrawn) per inspector, random dates over two years.
+The declarations name objects of a small directory filled first (`inspector_conflicts.object_id`
+is a foreign key to `objects`).
 Times the pool of a 3-department task (what a joint task asks for) and of all 20 departments,
 median of `--runs` calls, in milliseconds and microseconds per pool row. PostgreSQL needs
 BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
@@ -16,14 +18,16 @@ import time
 from _setup import bench_app, median
 
 D0 = dt.date(2030, 1, 1)
+OBJECTS = 2000  # directory size the conflict declarations pick their objects from
 
 
 def fill(n: int, rnd: random.Random) -> list[int]:
-    from sqlalchemy import insert
+    from sqlalchemy import insert, text
 
     from server.accounts.models import Department
     from server.extensions import db
     from server.inspectors.models import ConflictDeclaration, Inspector, InspectorUnavailability
+    from server.registry.models import InspectionObject
     from server.types import utcnow
 
     now = utcnow()
@@ -39,17 +43,25 @@ def fill(n: int, rnd: random.Random) -> list[int]:
              "created_at": now, "updated_at": now} for i in range(n)]
     db.session.execute(insert(Inspector).execution_options(render_nulls=True), rows)
     insp = [i for (i,) in db.session.query(Inspector.id).order_by(Inspector.id)]
+    db.session.execute(insert(InspectionObject), [
+        {"object_type": "enterprise", "name": f"基准企业{i}", "credit_code": f"91{i:016d}", "match_key": f"cc:91{i:016d}",
+         "registration_status": "active", "online": False, "created_at": now, "updated_at": now,
+         "content_hash": "0" * 64, "version": 1} for i in range(OBJECTS)])
+    objects = [i for (i,) in db.session.query(InspectionObject.id)]
     periods, conflicts = [], []
     for iid in insp:
         for _ in range(2):
             start = D0 + dt.timedelta(days=rnd.randrange(730))
             periods.append({"inspector_id": iid, "start_date": start, "end_date": start + dt.timedelta(days=rnd.randrange(1, 15)),
                             "reason": "leave", "created_at": now})
-        conflicts.append({"inspector_id": iid, "object_id": rnd.randrange(1, 100000), "credit_code": None,
+        conflicts.append({"inspector_id": iid, "object_id": rnd.choice(objects), "credit_code": None,
                           "reason": "基准", "valid_from": D0, "valid_until": None, "created_at": now,
                           "withdrawn_at": now if rnd.random() < 0.33 else None})
     db.session.execute(insert(InspectorUnavailability).execution_options(render_nulls=True), periods)
     db.session.execute(insert(ConflictDeclaration).execution_options(render_nulls=True), conflicts)
+    db.session.commit()
+    # Fresh tables carry no planner statistics; a deployed database has them (autovacuum).
+    db.session.execute(text("ANALYZE"))
     db.session.commit()
     return ids
 

@@ -103,3 +103,14 @@ def list_users():
     for u in db.session.execute(select(User).order_by(User.id)).scalars():
         state = "" if u.active else " [inactive]"
         click.echo(f"{u.id:5} {u.username:20} {u.department.code:10} {','.join(u.roles)}{state}")
+
+
+@users_cli.command("prune-throttle")
+def prune_throttle():
+    """Delete login-throttle and rate-limit counters that are over (quiet past the forget period, not locked).
+
+    The delivery worker does this every THROTTLE_PRUNE_INTERVAL; run this from cron when no worker runs.
+    """
+    from .throttle import prune
+
+    click.echo(f"throttle rows deleted: {prune()}")

@@ -9,15 +9,20 @@ of their own phone; the address lock stops one source trying many accounts.
 The same counters also limit how often one address may call an expensive
 public endpoint (`limit_requests`): a fixed window per address, 429 with
 Retry-After once the window's allowance is used up.
+
+Rows whose counters would be forgotten anyway and that hold no lock are deleted by
+`prune` (the delivery worker's periodic pass, `flask users prune-throttle` from cron), so
+a crawler from many addresses does not grow the table without bound.
 """
 from __future__ import annotations
 
 import datetime as dt
 import math
 from functools import wraps
+from typing import Callable
 
 from flask import current_app, request
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import TooManyRequests
@@ -26,6 +31,9 @@ from ..types import utcnow
 from .models import LoginThrottle
 
 _FORGET_AFTER = dt.timedelta(days=1)
+# Config keys of the windows `limit_requests` counts in (filled as views are decorated).
+_REQUEST_WINDOW_KEYS: set[str] = set()
+PRUNE_BATCH = 1000
 
 
 def _row(scope: str, key: str, create: bool) -> LoginThrottle | None:
@@ -123,6 +131,8 @@ def limit_requests(scope: str, *, limit_key: str, window_key: str, code: str, wh
     one client address, counted and committed before the view runs (so answers that roll
     back, such as a 404 for a guessed id, still count)."""
 
+    _REQUEST_WINDOW_KEYS.add(window_key)
+
     def deco(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
@@ -134,3 +144,38 @@ def limit_requests(scope: str, *, limit_key: str, window_key: str, code: str, wh
         return wrapper
 
     return deco
+
+
+def forget_period() -> dt.timedelta:
+    """How long after its window started a row no longer matters (unless it is locked).
+
+    A day, or the longest configured counting window if that is longer: deleting a row is
+    then the same as the reset the next failure or request would do, never a fresh allowance.
+    """
+    cfg = current_app.config
+    return max([_FORGET_AFTER, cfg["LOGIN_WINDOW"], *(cfg[k] for k in _REQUEST_WINDOW_KEYS)])
+
+
+def prune(now: dt.datetime | None = None, *, batch: int = PRUNE_BATCH,
+          should_stop: Callable[[], bool] = lambda: False) -> int:
+    """Delete rows past the forget period that hold no active lock, `batch` rows per
+    transaction (each committed); returns how many were deleted.
+
+    The condition is checked again by the DELETE itself, so a row a login or request
+    refreshed meanwhile (its window restarted, or a new lock) is kept.
+    """
+    now = now or utcnow()
+    t = LoginThrottle
+    stale = (t.window_start < now - forget_period(), or_(t.locked_until.is_(None), t.locked_until <= now))
+    deleted = 0
+    while not should_stop():
+        keys = db.session.execute(select(t.scope, t.key).where(*stale).limit(batch)).all()
+        if not keys:
+            break
+        res = db.session.execute(delete(t).where(tuple_(t.scope, t.key).in_([tuple(k) for k in keys]), *stale)
+                                 .execution_options(synchronize_session=False))
+        db.session.commit()
+        deleted += res.rowcount or 0
+        if len(keys) < batch:
+            break
+    return deleted

@@ -63,7 +63,8 @@ def single_worker_guard(app):
                    "[config LEAD_REMINDER_INTERVAL, 60].")
 @with_appcontext
 def worker_command(once: bool, poll_interval: float | None, batch: int | None, remind_every: float | None) -> None:
-    """Deliver outbox messages to departments' webhook endpoints, at least once; send lead reminders.
+    """Deliver outbox messages to departments' webhook endpoints, at least once; send lead reminders;
+    delete throttle rows that are over (THROTTLE_PRUNE_INTERVAL).
 
     Stops gracefully on SIGTERM or SIGINT: the delivery in flight finishes,
     unstarted claims are released, exit code 0. A second signal stops at once.

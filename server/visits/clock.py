@@ -1,10 +1,10 @@
 """Times the phone supplies: parsed, and refused when they cannot be true.
 
 The phone records when things happened on site (arrival, credentials shown,
-rights informed, the moment of a signature or of the seal). The server cannot
-prove those times, but it refuses the impossible: a moment later than the
-server's clock by more than the skew a phone's clock may have, and a seal
-earlier than a moment it seals (the seal time is the server's).
+rights informed, when a photo was taken, the moment of a signature or of the
+seal). The server cannot prove those times, but it refuses the impossible: a
+moment later than the server's clock by more than the skew a phone's clock may
+have, and a seal earlier than a moment it seals (the seal time is the server's).
 """
 from __future__ import annotations
 
@@ -30,6 +30,10 @@ VIEW_MOMENTS = (
 )
 
 
+# What a media claim's `captured_at` is called, by media kind.
+CAPTURE_LABELS = {"photo": "拍摄时间", "video": "拍摄时间", "audio": "录音时间", "signature": "签名时间"}
+
+
 class TimeInFuture(Invalid):
     code, title = "time_in_future", "时间晚于服务器当前时间"
 
@@ -50,7 +54,8 @@ def parse_client_time(value: str, field: str) -> dt.datetime:
         t = None
     if t is None or t.tzinfo is None:
         message = "须为带时区的 ISO 8601 时间，例如 2026-03-02T09:14:03+08:00。"
-        raise Invalid(f"时间“{value}”格式不正确：{message}", code="validation_failed",
+        shown = str(value) if len(str(value)) <= 40 else str(value)[:40] + "…"
+        raise Invalid(f"时间“{shown}”格式不正确：{message}", code="validation_failed",
                       errors=[field_error(field, message)])
     return t
 
@@ -70,6 +75,33 @@ def refuse_future(value: str, field: str, label: str, *, code: str = "time_in_fu
     return t
 
 
+def refuse_future_capture(claim: dict, kind: str) -> None:
+    """A media claim's `captured_at`, when stated (not null), must be a time with its offset
+    and not in the future (as `refuse_future`)."""
+    value = claim.get("captured_at")
+    if value is not None:
+        refuse_future(value, "claim.captured_at", CAPTURE_LABELS.get(kind, "拍摄时间"))
+
+
+def _refuse_later(t: dt.datetime, sealed_at: dt.datetime, label: str, field: str, code: str, hint: str) -> None:
+    if t > sealed_at:
+        raise TimeAfterSeal(
+            f"记录的{label}（{_shown(t)}）晚于封存时间（{_shown(sealed_at)}）。请核对手机的日期、时间和时区设置；{hint}",
+            code=code, errors=[field_error(field, f"{label}不能晚于封存时间。")],
+            extra={"sealed_at": sealed_at.isoformat()})
+
+
+def _parsed_or_none(value, field: str) -> dt.datetime | None:
+    """A stored time, or None when it cannot be compared (stored before times were checked:
+    left to the reviewer)."""
+    if not value:
+        return None
+    try:
+        return parse_client_time(value, field)
+    except Invalid:
+        return None
+
+
 def refuse_after_seal(moments: dict[str, str | None], sealed_at: dt.datetime) -> None:
     """Refuse a seal (or an amendment of a sealed record) that some on-site moment postdates.
 
@@ -78,19 +110,24 @@ def refuse_after_seal(moments: dict[str, str | None], sealed_at: dt.datetime) ->
     left to the reviewer.
     """
     for column, label, code in RECORD_MOMENTS:
-        value = moments.get(column)
-        if not value:
-            continue
-        try:
-            t = parse_client_time(value, column)
-        except Invalid:
-            continue
-        if t > sealed_at:
-            raise TimeAfterSeal(
-                f"记录的{label}（{_shown(t)}）晚于封存时间（{_shown(sealed_at)}）。"
-                "请核对手机的日期、时间和时区设置；如记录的时间有误，改正后重新记录。",
-                code=code, errors=[field_error(column, f"{label}不能晚于封存时间。")],
-                extra={"sealed_at": sealed_at.isoformat()})
+        t = _parsed_or_none(moments.get(column), column)
+        if t is not None:
+            _refuse_later(t, sealed_at, label, column, code, "如记录的时间有误，改正后重新记录。")
+
+
+def refuse_capture_after_seal(media: list[tuple[str, str, dict | None]], sealed_at: dt.datetime) -> None:
+    """Refuse a seal that an attached media item claims to postdate.
+
+    `media` holds (media_id, kind, claim) of the record's attachments (none can be attached
+    once sealed). A claim is immutable, so the remedy for a phone clock running fast is to
+    seal again a little later.
+    """
+    for media_id, kind, claim in media:
+        field = f"media.{media_id}.captured_at"
+        t = _parsed_or_none((claim or {}).get("captured_at"), field)
+        if t is not None:
+            _refuse_later(t, sealed_at, CAPTURE_LABELS.get(kind, "拍摄时间"), field, "time_after_seal",
+                          "证据文件的时间不能更改，请稍后重新封存。")
 
 
 def view_moments(view: dict) -> dict[str, str | None]:

@@ -21,7 +21,7 @@ from ..schemas import BaseSchema
 from ..types import utcnow
 from sync.registry import Outcome, mutator
 from .access import member_of, refuse_if_sealed, team_visit, touched, writable_record
-from .clock import refuse_future
+from .clock import refuse_future, refuse_future_capture
 from .models import Answer, FieldHistory, Finding, MediaRef
 from .rules import MEASURES, check_answer_value
 
@@ -264,6 +264,7 @@ def media_attach(ctx, args):
         if existing.visit_id != visit.id or existing.sha256 != args["sha256"]:
             raise Invalid("该媒体标识已用于其他内容。", code="id_taken")
         return Outcome()
+    refuse_future_capture(args["claim"], args["kind"])
     db.session.add(MediaRef(media_id=mid, visit_id=visit.id, sha256=args["sha256"], kind=args["kind"],
                             target_type=args["target"]["type"], target_id=args["target"]["id"], claim=args["claim"],
                             attached_by=ctx.principal.user_id, attached_at=utcnow()))

@@ -1,6 +1,8 @@
 """Times the phone records: none later than the server's clock allows, none later than the seal."""
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import uuid
 
 from sqlalchemy import func, select
@@ -8,7 +10,7 @@ from sqlalchemy import func, select
 from server.audit.models import AuditEntry
 from server.draws.models import Visit
 from server.visits.clock import CLOCK_SKEW_TOLERANCE
-from server.visits.models import Amendment, Signature, VisitRecord
+from server.visits.models import Amendment, MediaRef, Signature, VisitRecord
 from tests.server.visits.team import chinese, counts, team_of
 from tests.support.field import LEGAL_REP_ID, STROKES, attach_photo, complete_inspection, content_sha256, phone_time
 
@@ -142,3 +144,85 @@ def test_an_amendment_cannot_move_a_moment_past_the_seal(client, login, dbs):
     # An earlier time is a correction like any other.
     lead.ok("amendment.add", visit_id=vid, amendment_id=str(uuid.uuid4()), reason="据执法记录仪更正到达时间",
             patch=[{"op": "replace", "path": "/arrival/at", "value": phone_time(45)}])
+
+
+def _photo(phone, visit_id: str, captured_at, **extra) -> dict:
+    """A media.attach mutation of a new photo whose claim states `captured_at` (absent: not stated)."""
+    mid = str(uuid.uuid4())
+    claim = {"device": "pwa", **extra} if captured_at is _ABSENT else {"captured_at": captured_at, "device": "pwa", **extra}
+    return phone.mutation("media.attach", visit_id=visit_id, media_id=mid, sha256=hashlib.sha256(mid.encode()).hexdigest(),
+                          kind="photo", target={"type": "visit", "id": None}, claim=claim)
+
+
+_ABSENT = object()
+
+
+def _media_stored(s, media_id: str) -> tuple[bool, bool]:
+    """(attached to a record, known to the media store)."""
+    from media.models import MediaObject
+
+    return s.get(MediaRef, media_id) is not None, s.get(MediaObject, media_id) is not None
+
+
+def test_a_photo_claiming_a_future_or_malformed_capture_time_is_refused_and_nothing_is_stored(client, login, dbs):
+    team = team_of(client, login("office"))
+    vid = team.visit_id
+    team.lead.ok("visit.arrive", visit_id=vid, at=phone_time(30), gps=None, method="onsite")
+    bad = {"future": phone_time(OUTSIDE), "naive": "2026-03-02T09:14:03", "impossible date": "2026-13-40T09:00:00+08:00",
+           "words": "昨天上午九点", "number": 1772414043, "long": "x" * 500}
+    for label, value in bad.items():
+        # Between two good photos in one push: only the refused one is rolled back (its savepoint).
+        before_m, m, after_m = _photo(team.lead, vid, phone_time(20)), _photo(team.lead, vid, value), _photo(team.lead, vid, phone_time(19))
+        with dbs() as s:
+            before = counts(s, vid)
+        results = team.lead.push(before_m, m, after_m)["results"]
+        assert [r["status"] for r in results] == ["applied", "rejected", "applied"], (label, results)
+        problem = results[1]["problem"]
+        if label == "future":
+            assert problem["code"] == "time_in_future" and problem["status"] == 422
+            assert "拍摄时间" in problem["detail"] and problem["tolerance_seconds"] == int(CLOCK_SKEW_TOLERANCE.total_seconds())
+        else:
+            assert problem["code"] == "validation_failed" and problem["status"] == 422, (label, problem)
+            assert len(problem["detail"]) < 200
+        assert chinese(problem["title"]) and chinese(problem["detail"])
+        assert [e["field"] for e in problem["errors"]] == ["claim.captured_at"], (label, problem)
+        with dbs() as s:
+            after = counts(s, vid)
+            assert after["visit_media"] == before["visit_media"] + 2 and after["sync_mutations"] == before["sync_mutations"] + 3
+            assert _media_stored(s, m["args"]["media_id"]) == (False, False), label
+            assert _media_stored(s, before_m["args"]["media_id"]) == _media_stored(s, after_m["args"]["media_id"]) == (True, True)
+            assert s.scalar(select(func.count()).select_from(AuditEntry).where(
+                AuditEntry.action == "media.claim_recorded", AuditEntry.target_id == m["args"]["media_id"])) == 0
+
+
+def test_capture_times_the_app_sends_are_accepted(client, login, dbs):
+    team = team_of(client, login("office"))
+    vid = team.visit_id
+    utc_now_z = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    accepted = {"local with offset (isoNow)": phone_time(1), "within the clock skew tolerance": phone_time(INSIDE),
+                "UTC with Z (toISOString)": utc_now_z, "not stated (null)": None, "absent": _ABSENT}
+    for label, value in accepted.items():
+        m = _photo(team.lead, vid, value)
+        res = team.lead.push(m)["results"][0]
+        assert res["status"] == "applied", (label, res)
+        with dbs() as s:
+            assert _media_stored(s, m["args"]["media_id"]) == (True, True), label
+
+
+def test_a_seal_earlier_than_a_photo_it_seals_is_refused(client, login, dbs):
+    # The phone runs a little fast: its photo is accepted (within the tolerance) but claims to
+    # be taken after the moment the server seals.
+    ctx = complete_inspection(client, login("office"), seal=False)
+    vid, lead = ctx["visit_id"], ctx["lead"]
+    m = _photo(lead, vid, phone_time(INSIDE))
+    assert lead.push(m)["results"][0]["status"] == "applied"
+    lead.pull()
+    res = lead.do("visit.seal", visit_id=vid, content_sha256=content_sha256(lead.visit(vid)))
+    assert res["status"] == "rejected" and res["problem"]["code"] == "time_after_seal", res
+    assert chinese(res["problem"]["detail"]) and "拍摄时间" in res["problem"]["detail"]
+    assert [e["field"] for e in res["problem"]["errors"]] == [f"media.{m['args']['media_id']}.captured_at"]
+    with dbs() as s:
+        rec = s.get(VisitRecord, vid)
+        assert rec.sealed_at is None and rec.sealed_content is None and s.get(Visit, vid).status != "sealed"
+        assert s.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "visit.seal", AuditEntry.target_id == vid)) == 0
