@@ -115,21 +115,6 @@ def refuse_after_seal(moments: dict[str, str | None], sealed_at: dt.datetime) ->
             _refuse_later(t, sealed_at, label, column, code, "如记录的时间有误，改正后重新记录。")
 
 
-def refuse_capture_after_seal(media: list[tuple[str, str, dict | None]], sealed_at: dt.datetime) -> None:
-    """Refuse a seal that an attached media item claims to postdate.
-
-    `media` holds (media_id, kind, claim) of the record's attachments (none can be attached
-    once sealed). A claim is immutable, so the remedy for a phone clock running fast is to
-    seal again a little later.
-    """
-    for media_id, kind, claim in media:
-        field = f"media.{media_id}.captured_at"
-        t = _parsed_or_none((claim or {}).get("captured_at"), field)
-        if t is not None:
-            _refuse_later(t, sealed_at, CAPTURE_LABELS.get(kind, "拍摄时间"), field, "time_after_seal",
-                          "证据文件的时间不能更改，请稍后重新封存。")
-
-
 def view_moments(view: dict) -> dict[str, str | None]:
     """The on-site moments of a canonical record view (as amendments see it), by column."""
     out = {}
