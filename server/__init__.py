@@ -127,6 +127,14 @@ def configure_errors(app: Flask) -> None:
 
 
 def configure_requests(app: Flask) -> None:
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        # The client address and scheme as the trusted proxies saw them (the rightmost `hops`
+        # X-Forwarded-For entries; anything a client put before them is ignored).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
+
     @app.before_request
     def _request_id():
         g.pop("principal", None)

@@ -109,6 +109,12 @@ class BaseConfig:
     ARCHIVE_RETENTION_YEARS = 2
     # The public address printed in the record PDF's QR code (None: the address of the request).
     PUBLIC_BASE_URL: str | None = None
+    # How many reverse proxies in front of gunicorn append to X-Forwarded-For / X-Forwarded-Proto.
+    # 0 (default): the headers are ignored and the client address is the TCP peer. Behind one
+    # nginx, set 1: otherwise every client shares the proxy's address, so per-address login
+    # throttling and the public verification limit would lock everyone out together. Never set it
+    # higher than the real number of proxies: a client could then choose its own address.
+    TRUSTED_PROXY_HOPS = 0
 
     # The record PDF's CJK font: None = the pinned pip package (Noto Sans SC), then Debian's
     # fonts-noto-cjk. PDF_FONT_INDEX picks the face inside a .ttc collection.
@@ -164,6 +170,7 @@ def env_overrides(environ: dict[str, str]) -> dict:
         "PDF_FONT_INDEX": "PDF_FONT_INDEX",
         "ARCHIVE_RETENTION_YEARS": "ARCHIVE_RETENTION_YEARS",
         "PUBLIC_BASE_URL": "PUBLIC_BASE_URL",
+        "TRUSTED_PROXY_HOPS": "TRUSTED_PROXY_HOPS",
     }
     for env_key, cfg_key in mapping.items():
         if environ.get(env_key):
@@ -211,6 +218,13 @@ def finalise(config: dict, instance_path: Path) -> None:
         raise ConfigError("ARCHIVE_RETENTION_YEARS must be a whole number of years (at least 2)")
     if not 2 <= config["ARCHIVE_RETENTION_YEARS"] <= 100:
         raise ConfigError("ARCHIVE_RETENTION_YEARS must be at least 2 (rules Art. 25) and at most 100")
+
+    try:
+        config["TRUSTED_PROXY_HOPS"] = int(config.get("TRUSTED_PROXY_HOPS") or 0)
+    except (TypeError, ValueError):
+        raise ConfigError("TRUSTED_PROXY_HOPS must be the number of reverse proxies in front of the app (0 to 5)")
+    if not 0 <= config["TRUSTED_PROXY_HOPS"] <= 5:
+        raise ConfigError("TRUSTED_PROXY_HOPS must be the number of reverse proxies in front of the app (0 to 5)")
 
     key = config.get("SECRET_KEY")
     if config.get("APP_ENV") == "production":

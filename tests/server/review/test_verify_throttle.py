@@ -60,3 +60,13 @@ def test_guessed_ids_count_too(client):
     assert_problem(_get(client, f"/verify/{UNKNOWN}", "198.51.100.4"), 429, "verify_throttled")
     # Other public pages are not limited by it.
     assert _get(client, "/api/v1/public/results", "198.51.100.4").status_code == 200
+
+
+def test_without_trusted_proxies_a_forwarded_for_header_is_ignored(client):
+    # TRUSTED_PROXY_HOPS is 0 by default: a client cannot pick its address with a header.
+    for n in range(LIMIT):
+        r = client.get(f"/api/v1/public/records/{UNKNOWN}/verification", environ_base={"REMOTE_ADDR": "198.51.100.9"},
+                       headers={"X-Forwarded-For": f"203.0.113.{n}"})
+        assert_problem(r, 404, "record_not_found")
+    assert_problem(client.get(f"/verify/{UNKNOWN}", environ_base={"REMOTE_ADDR": "198.51.100.9"},
+                              headers={"X-Forwarded-For": "203.0.113.99"}), 429, "verify_throttled")
