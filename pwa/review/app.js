@@ -224,10 +224,15 @@ async function openRecord(visitId) {
   for (const item of s.items) {
     const rows = item.checkpoints.map((cp) => {
       const target = `answer:${item.item_id}:${cp.key}`;
-      return h("tr", { "data-answer": `${item.item_id}:${cp.key}` },
+      const shown = (v) => (VALUE_LABELS[v] || v || "—") + (v && cp.unit && !VALUE_LABELS[v] ? ` ${cp.unit}` : "");
+      // An amendment's value in place, the signed one beside it.
+      const amended = cp.amended || {};
+      const was = (key, text) => (key in amended ? h("div", { class: "was" }, `已补正，签字确认时为：${text || "（空）"}`) : null);
+      const value = "value" in amended ? amended.value : cp.value;
+      return h("tr", { "data-answer": `${item.item_id}:${cp.key}`, class: cp.amended ? "amended" : null },
         h("td", {}, cp.prompt),
-        h("td", { class: `v-${cp.value}` }, (VALUE_LABELS[cp.value] || cp.value || "—") + (cp.unit && !VALUE_LABELS[cp.value] ? ` ${cp.unit}` : "")),
-        h("td", {}, cp.note || ""),
+        h("td", { class: `v-${value}` }, shown(value), was("value", shown(cp.value))),
+        h("td", {}, ("note" in amended ? amended.note : cp.note) || "", was("note", cp.note)),
         h("td", {}, cp.answered_by || "", h("br"), h("span", { class: "dept" }, cp.department || "")),
         h("td", {}, thumbs(s, mediaFor(s, "answer", `${item.item_id}:${cp.key}`))),
         h("td", {}, commentButton(target, `${item.code} ${cp.prompt}`)));

@@ -81,19 +81,25 @@ def desk_sheet(visit, record, task) -> dict:
                               .order_by(Signature.server_time)).scalars().all()
     for out, s in zip(sheet["signatures"], sigs):
         out["id"], out["image_media_id"] = s.id, s.image_media_id
-    from ..visits.views import current_codes
+    from ..visits.seal import task_item_versions
+    from ..visits.views import current_view
 
     def labels(codes):
         return [{"code": c, "label": RESULT_CODES.get(c, c)} for c in codes]
 
-    # The codes as they stand (what approving enters), and the signed ones when an amendment changed them.
-    sealed_codes, codes = list((record.outcome or {}).get("codes") or []), current_codes(visit, record)
+    # The record as it stands (the sealed content with every amendment applied) is what approving
+    # enters; the sheet shows it, with the signed value beside anything an amendment changed.
+    now = current_view(visit, record)
+    outcome = now.get("outcome") or {}
+    sealed_codes, codes = list((record.outcome or {}).get("codes") or []), list(outcome.get("codes") or [])
     sheet["outcome_labels"] = labels(codes)
     sheet["sealed_outcome_labels"] = labels(sealed_codes) if sealed_codes != codes else None
-    sheet["followup_label"] = FOLLOWUPS.get((record.outcome or {}).get("followup"))
+    sheet["followup_label"] = FOLLOWUPS.get(outcome.get("followup"))
+    answers = {(a.get("item_id"), a.get("checkpoint_key")): a for a in now.get("answers") or [] if isinstance(a, dict)}
     # Item ids next to codes, so comments can target "answer:<item_id>:<key>".
-    from ..visits.seal import task_item_versions
-
     for item, v in zip(sheet["items"], task_item_versions(visit)):
         item["item_id"] = v.item_id
+        for cp in item["checkpoints"]:
+            current = answers.get((v.item_id, cp["key"])) or {}
+            cp["amended"] = {k: current.get(k) for k in ("value", "note") if current.get(k) != cp[k]} or None
     return sheet

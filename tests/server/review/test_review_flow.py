@@ -149,10 +149,17 @@ def test_approval_enters_the_codes_as_amended(client, login, dbs):
         {"target": "general", "text": "现场照片显示未公示年报，请核实检查结果"}]}).status_code == 200
     lead.pull()
     lead.ok("amendment.add", visit_id=vid, amendment_id=str(uuid.uuid4()), reason="按审核意见更正检查结果",
-            patch=[{"op": "replace", "path": "/outcome/codes", "value": ["B"]}])
+            patch=[{"op": "replace", "path": "/outcome/codes", "value": ["B"]},
+                   {"op": "replace", "path": "/answers/0/value", "value": "fail"},
+                   {"op": "replace", "path": "/answers/0/note", "value": "年报未公示"}])
     sheet = client.get(f"/api/v1/reviews/{vid}", headers=rev).get_json()["sheet"]
     assert sheet["outcome_labels"] == [{"code": "B", "label": "未按规定公示应当公示的信息"}]
     assert sheet["sealed_outcome_labels"] == [{"code": "1", "label": "未发现问题"}]
+    # The amended checkpoint carries its new value and note; the signed ones stay beside them.
+    first = min(((item["item_id"], cp["key"]), cp) for item in sheet["items"] for cp in item["checkpoints"])[1]
+    assert first["amended"] == {"value": "fail", "note": "年报未公示"} and first["value"] == "pass"
+    assert [cp["amended"] for item in sheet["items"] for cp in item["checkpoints"]].count(None) == \
+        sum(len(item["checkpoints"]) for item in sheet["items"]) - 1
     r = client.post(f"/api/v1/reviews/{vid}/approve", headers=rev)
     assert r.status_code == 200 and r.get_json()["result_codes"] == ["B"], r.get_json()
     with dbs() as s:
