@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 from flask import Blueprint, Response, abort, render_template_string, request
 from sqlalchemy import select
 
 from ..accounts.models import Department
+from ..errors import Invalid, field_error
 from ..extensions import db
 from .results import public_row, search
 
@@ -53,8 +55,18 @@ def department_results(code: str):
 
 @bp.get("/api/v1/public/results.csv")
 def results_csv():
-    """Bulk file for submission to the national enterprise credit publicity system (market entities)."""
-    rows, _ = search(None, None, request.args.get("task", "")[:80] or None, True, None, 100000)
+    """Bulk file for submission to the national enterprise credit publicity system (market entities).
+
+    ``since=YYYY-MM-DD``: only rows published or revised on or after that day (Beijing time), so the
+    back office can submit what is new or changed since its last upload."""
+    since = request.args.get("since")
+    try:
+        since_day = dt.date.fromisoformat(since) if since else None
+    except ValueError:
+        raise Invalid("since 须为日期，格式 YYYY-MM-DD。", code="validation_failed",
+                      errors=[field_error("since", "须为 YYYY-MM-DD 格式的日期。")])
+    rows, _ = search(None, None, request.args.get("task", "")[:80] or None, True, None, 100000,
+                     changed_since=since_day)
     buf = io.StringIO()
     buf.write("\ufeff")
     w = csv.writer(buf)

@@ -1,9 +1,10 @@
 """Publishing approved results (Art. 20(3)), and withholding them only with a leader's approval."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..accounts.auth import Principal
 from ..accounts.models import Department, Role
@@ -133,8 +134,11 @@ def public_row(r: PublishedResult) -> dict:
 
 def search(credit_code: str | None = None, name: str | None = None, task_no: str | None = None,
            market_entity: bool | None = None, department_id: int | None = None, limit: int = 100,
-           cursor: int | None = None) -> tuple[list[PublishedResult], int | None]:
+           cursor: int | None = None, changed_since: dt.date | None = None) -> tuple[list[PublishedResult], int | None]:
     stmt = select(PublishedResult).order_by(PublishedResult.id.desc())
+    if changed_since is not None:
+        start = dt.datetime.combine(changed_since, dt.time(), SHANGHAI)
+        stmt = stmt.where(or_(PublishedResult.published_at >= start, PublishedResult.revised_at >= start))
     if credit_code:
         stmt = stmt.where(PublishedResult.credit_code == credit_code.strip().upper())
     if name:

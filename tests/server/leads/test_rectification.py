@@ -10,6 +10,7 @@ from sqlalchemy import text
 from server.types import SHANGHAI
 from server.workdays import WorkCalendar
 from tests.server.leads.lead_support import audit_actions
+from tests.support.http import assert_problem
 from tests.support.field import complete_inspection
 
 
@@ -142,6 +143,15 @@ def test_rectified_after_publication_revises_the_published_result(client, login,
     assert client.post(f"/api/v1/reviews/{vid}/publish", headers=rev).status_code == 200
     row = _public_row(client)
     assert row["result"] == "发现问题待后续处理；违反其他市场监管规定" and row["revised_on"] is None
+    today = dt.datetime.now(SHANGHAI).date()
+    csv_since = f"/api/v1/public/results.csv?since={today.isoformat()}"
+    assert row["object_name"] in client.get(csv_since).get_data(as_text=True)  # published today
+    with dbs() as s:  # published two weeks ago: not in today's upload
+        s.execute(text("UPDATE published_results SET published_at = :t WHERE visit_id = :v"),
+                  {"t": dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=14), "v": vid})
+        s.commit()
+    assert len(client.get(csv_since).get_data(as_text=True).strip().splitlines()) == 1  # header only
+    assert_problem(client.get("/api/v1/public/results.csv?since=yesterday"), 422, "validation_failed")
 
     order = client.post("/api/v1/leads/rectifications", headers=rev,
                         json={"finding_id": f1, "deadline_workdays": 5}).get_json()
@@ -152,6 +162,9 @@ def test_rectified_after_publication_revises_the_published_result(client, login,
     assert row["result"] == "违反其他市场监管规定；发现问题经责令已改正"
     assert row["revised_on"] == dt.datetime.now(SHANGHAI).date().isoformat()
     assert f"（{row['revised_on']} 更新）" in client.get("/public/results").get_data(as_text=True)
+    # The revision is in the next upload to the national system, with the new result.
+    lines = client.get(csv_since).get_data(as_text=True).strip().splitlines()
+    assert len(lines) == 2 and "违反其他市场监管规定；发现问题经责令已改正" in lines[1]
     review = next(x for x in client.get("/api/v1/reviews?status=published", headers=rev).get_json()
                   if x["visit_id"] == vid)
     assert review["result_codes"] == ["D", "E"]
