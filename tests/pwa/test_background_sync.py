@@ -1,7 +1,11 @@
 """Background Sync: the service worker's `sync` event (tag "outbox") delivers what an inspector
 recorded offline, with no page of the app open (the worker sends the mutations itself) and with
 one open (the worker asks the page to flush). The event is fired through the DevTools protocol
-(ServiceWorker.dispatchSyncEvent), as Chromium does when the network comes back."""
+(ServiceWorker.dispatchSyncEvent), as Chromium does when the network comes back.
+
+The test context grants only geolocation, so the app's own `sync.register('outbox')` is refused
+there and the browser fires nothing by itself: that isolates the dispatched event. The last test
+grants Background Sync (a phone's default) to watch the browser fire it on reconnect."""
 from __future__ import annotations
 
 import time
@@ -40,6 +44,14 @@ class Worker:
     def sync(self, page, tag: str = "outbox") -> None:
         self.cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": self.origin, "registrationId": self.registration_id(page),
                                                           "tag": tag, "lastChance": False})
+
+    def watch_background_sync(self) -> list[dict]:
+        """What the browser's own Background Sync does (registered, dispatched, completed or failed)."""
+        events: list[dict] = []
+        self.cdp.on("BackgroundService.backgroundServiceEventReceived", lambda ev: events.append(ev["backgroundServiceEvent"]))
+        self.cdp.send("BackgroundService.startObserving", {"service": "backgroundSync"})
+        self.cdp.send("BackgroundService.setRecording", {"shouldRecord": True, "service": "backgroundSync"})
+        return events
 
 
 def _applied(app) -> list[tuple[int, str]]:
@@ -165,9 +177,47 @@ def test_sync_event_with_the_app_open_asks_the_page_to_flush(app, fu, live, page
     assert [s for _, s in rows[before:]] == ["applied"] * queued, rows
     assert page.evaluate("window.swMessages") == [{"type": "flush"}]
     # The page's own flush ran and succeeded: its retry an hour away is cleared, the error gone.
-    assert page.evaluate("async () => { const { state } = await import('/js/sync.js'); return [state.retryAt, state.error]; }") == [None, None]
+    page.wait_for_function("""async () => { const { state } = await import('/js/sync.js');
+      return !state.running && state.retryAt === null && state.error === null; }""")
     assert _pushes(rec, mark) == 1
     wait_synced(page)
     page.wait_for_selector("[data-k=status]:has-text('在线')")
     shot(page, "21-background-sync-page-flushed")
     assert not [e for e in errors if "429" not in e], errors
+
+
+def test_the_browser_fires_sync_on_reconnect_and_retries_a_failed_flush(app, fu, live, page, context, errors):
+    """With Background Sync allowed (a phone's default; the test context denies what it does not
+    grant), the registration made offline waits; the network returns with no page of the app open
+    and the browser fires it. The server turns the push away: the event must fail, so that the
+    browser keeps it and fires it again later (Chromium: in 5 minutes), since the worker's own retry
+    timer dies with the worker."""
+    base, rec = live
+    context.grant_permissions(["geolocation", "background-sync"], origin=base)
+    login(page, base, fu["username"])
+    wait_controlled(page)
+    wait_synced(page)
+    before = len(_applied(app))
+    queued = _record_offline(page, context, base, fu["visits"][0])
+    page.close()
+    rec.busy_push = 3600
+    mark = len(rec.log)
+    blank = context.new_page()
+    worker = Worker(context, blank, base)
+    events = worker.watch_background_sync()
+    context.set_offline(False)
+    deadline = time.monotonic() + 20
+    while not (ended := [e for e in events if e["eventName"] in ("Sync completed", "sync event failed")]):
+        assert time.monotonic() < deadline, events
+        blank.wait_for_timeout(100)
+    assert [e["eventName"] for e in events][:1] == ["Dispatched sync event"], events
+    assert ended[0]["eventName"] == "sync event failed", ended
+    meta = {m["key"]: m["value"] for m in ended[0]["eventMetadata"]}
+    assert meta["Failure Reason"] == "waitUntil rejected" and int(meta["Next Attempt Delay (ms)"]) > 0, meta
+    assert _pushes(rec, mark) == 1 and len(_applied(app)) == before
+
+    rec.busy_push = 0
+    worker.sync(blank)  # stands in for the browser's retry
+    rows = _wait_applied(app, blank, before + queued)
+    assert [s for _, s in rows[before:]] == ["applied"] * queued, rows
+    assert not errors, errors
