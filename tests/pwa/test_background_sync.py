@@ -72,6 +72,20 @@ def _wait_applied(app, page, n: int, timeout: float = 30) -> list:
     return rows
 
 
+def _sync_delivers(app, rec, worker, page, before: int, queued: int) -> int:
+    """Nothing reaches the server until the dispatched sync event; after it, one push applies the
+    queued mutations. Returns the request log's mark from before the event."""
+    mark = len(rec.log)
+    worker.registration_id(page)
+    page.wait_for_timeout(1500)
+    assert _pushes(rec, mark) == 0 and len(_applied(app)) == before, "nothing is sent before the sync event"
+    worker.sync(page)
+    rows = _wait_applied(app, page, before + queued)
+    assert [s for _, s in rows[before:]] == ["applied"] * queued, rows
+    assert _pushes(rec, mark) == 1
+    return mark
+
+
 def _record_offline(page, context, base: str, visit_id: str) -> int:
     """Arrive at the visit with no network: the outbox holds the site steps' mutations."""
     page.goto(f"{base}/#/visit/{visit_id}")
@@ -106,20 +120,12 @@ def test_sync_event_with_no_page_open_sends_the_outbox(app, fu, live, page, cont
     assert not errors, errors
     page.close()  # every page of the app; the context (and its service worker) stays
     context.set_offline(False)
-    mark = len(rec.log)
 
     other_page = context.new_page()
     if other != "about:blank":
         other_page.goto(base + other)
-    worker = Worker(context, other_page, base)
-    worker.registration_id(other_page)
-    other_page.wait_for_timeout(1500)
-    assert _pushes(rec, mark) == 0 and len(_applied(app)) == before, "nothing is sent before the sync event"
-
-    worker.sync(other_page)
-    rows = _wait_applied(app, other_page, before + queued)
-    assert [s for _, s in rows[before:]] == ["applied"] * queued, rows
-    assert _pushes(rec, mark) == 1  # by the worker: no page of the app is open
+    # Sent by the worker itself: no page of the app is open.
+    mark = _sync_delivers(app, rec, Worker(context, other_page, base), other_page, before, queued)
     from server.extensions import db
     from server.visits.models import VisitRecord
 
@@ -166,20 +172,11 @@ def test_sync_event_with_the_app_open_asks_the_page_to_flush(app, fu, live, page
     rec.busy_push = 0
     page.evaluate("""() => { window.swMessages = [];
       navigator.serviceWorker.addEventListener('message', (e) => window.swMessages.push(e.data)); }""")
-    mark = len(rec.log)
-    worker = Worker(context, page, base)
-    worker.registration_id(page)
-    page.wait_for_timeout(1500)
-    assert _pushes(rec, mark) == 0 and len(_applied(app)) == before, "nothing is sent before the sync event"
-
-    worker.sync(page)
-    rows = _wait_applied(app, page, before + queued)
-    assert [s for _, s in rows[before:]] == ["applied"] * queued, rows
+    _sync_delivers(app, rec, Worker(context, page, base), page, before, queued)
     assert page.evaluate("window.swMessages") == [{"type": "flush"}]
     # The page's own flush ran and succeeded: its retry an hour away is cleared, the error gone.
     page.wait_for_function("""async () => { const { state } = await import('/js/sync.js');
       return !state.running && state.retryAt === null && state.error === null; }""")
-    assert _pushes(rec, mark) == 1
     wait_synced(page)
     page.wait_for_selector("[data-k=status]:has-text('在线')")
     shot(page, "21-background-sync-page-flushed")
@@ -217,7 +214,5 @@ def test_the_browser_fires_sync_on_reconnect_and_retries_a_failed_flush(app, fu,
     assert _pushes(rec, mark) == 1 and len(_applied(app)) == before
 
     rec.busy_push = 0
-    worker.sync(blank)  # stands in for the browser's retry
-    rows = _wait_applied(app, blank, before + queued)
-    assert [s for _, s in rows[before:]] == ["applied"] * queued, rows
+    _sync_delivers(app, rec, worker, blank, before, queued)  # the dispatch stands in for the browser's retry
     assert not errors, errors
