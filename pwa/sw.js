@@ -18,6 +18,9 @@ const SHELL = [
   '/js/screens/settings.js', '/js/screens/sync.js', '/js/screens/team.js', '/js/screens/visits.js',
 ];
 
+/** The app's own page (the back office and other pages of this origin are not). */
+const isAppPage = (url) => url.pathname === '/' || url.pathname === '/index.html';
+
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
@@ -48,18 +51,20 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(req.url);
   if (url.origin !== self.location.origin || url.pathname.startsWith('/api/')) return; // API: always the network
   // Only the app's own page and shell files: other pages of this origin (the back office) pass through.
-  const key = req.mode === 'navigate' ? (url.pathname === '/' || url.pathname === '/index.html' ? '/' : null) : url.pathname;
+  const key = req.mode === 'navigate' ? (isAppPage(url) ? '/' : null) : url.pathname;
   if (!key || !SHELL.includes(key)) return;
   // caches.match (not caches.open) so that a wiped device does not get an empty cache back.
   event.respondWith(caches.match(key, { cacheName: CACHE }).then((hit) => hit || fetch(req)));
 });
 
-// Background Sync: with a page open, that page flushes (it can also upload media);
-// with none open, the worker sends the queued mutations itself.
+// Background Sync: with a page of the app open, that page flushes (it can also upload media);
+// with none open, the worker sends the queued mutations itself. Other pages of this origin
+// (the back office) are windows too, but they would ignore the request.
 self.addEventListener('sync', (event) => {
   if (event.tag !== 'outbox') return;
   event.waitUntil((async () => {
-    const pages = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    const pages = windows.filter((w) => isAppPage(new URL(w.url)));
     if (pages.length) pages.forEach((p) => p.postMessage({ type: 'flush' }));
     else await flushMutations();
   })());

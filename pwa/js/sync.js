@@ -33,11 +33,14 @@ export function flush() {
   return inflight;
 }
 
-/** For Background Sync in the worker: mutations and pull only (uploads need a page). */
+/** For Background Sync in the worker: mutations and pull only (uploads need a page). A failure
+ *  worth retrying (network, server busy) is thrown, so that the sync event fails and the browser
+ *  fires it again later: the worker's own retry timer dies with the worker. */
 export async function flushMutations() {
   const s = await session();
   if (!s || s.need_password) return;
   await pass(false);
+  if (state.error && !state.needPassword && !state.revoked) throw new Error(state.error);
 }
 
 // One flush at a time across the page, other tabs and the service worker: a pull written

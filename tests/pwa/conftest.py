@@ -3,10 +3,11 @@
 The app (per-test database, demo data level "field") runs in a background thread with
 werkzeug's server on a free 127.0.0.1 port: a secure context, so service workers work.
 A small WSGI wrapper records every request path (to prove an offline reload never reached
-the server) and can delay uploads or hold a push's response (to lose it).
+the server) and can delay uploads, hold a push's response (to lose it) or turn pushes away.
 """
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -64,6 +65,7 @@ class Recorder:
         self.headers: list[dict] = []
         self.patch_delay = 0.0
         self.hold_push = False
+        self.busy_push = 0  # seconds: pushes get the server's 429 with this retry_after
         self.held = threading.Event()
         self.release = threading.Event()
 
@@ -74,6 +76,11 @@ class Recorder:
                              "mode": environ.get("HTTP_SEC_FETCH_MODE")})
         if method == "PATCH" and path.startswith("/api/v1/uploads/") and self.patch_delay:
             time.sleep(self.patch_delay)
+        if method == "POST" and path == "/api/v1/sync/push" and self.busy_push:
+            body = {"type": "/problems/too_many_requests", "title": "请求过于频繁", "status": 429, "detail": "请求过于频繁，请稍后再试。",
+                    "code": "too_many_requests", "retry_after": self.busy_push}
+            start_response("429 TOO MANY REQUESTS", [("Content-Type", "application/problem+json"), ("Retry-After", str(self.busy_push))])
+            return [json.dumps(body, ensure_ascii=False).encode()]
         if method == "POST" and path == "/api/v1/sync/push" and self.hold_push:
             body = list(self.app(environ, lambda *a, **k: None))  # processed and committed…
             self.held.set()
