@@ -4,7 +4,9 @@ The phone records when things happened on site (arrival, credentials shown,
 rights informed, when a photo was taken, the moment of a signature or of the
 seal). The server cannot prove those times, but it refuses the impossible: a
 moment later than the server's clock by more than the skew a phone's clock may
-have, and a seal earlier than a moment it seals (the seal time is the server's).
+have, and a seal earlier than an on-site moment it seals (the seal time is the
+server's). A photo's time is checked when attached, not against the seal: see
+``sign.seal``.
 """
 from __future__ import annotations
 
@@ -83,25 +85,6 @@ def refuse_future_capture(claim: dict, kind: str) -> None:
         refuse_future(value, "claim.captured_at", CAPTURE_LABELS.get(kind, "拍摄时间"))
 
 
-def _refuse_later(t: dt.datetime, sealed_at: dt.datetime, label: str, field: str, code: str, hint: str) -> None:
-    if t > sealed_at:
-        raise TimeAfterSeal(
-            f"记录的{label}（{_shown(t)}）晚于封存时间（{_shown(sealed_at)}）。请核对手机的日期、时间和时区设置；{hint}",
-            code=code, errors=[field_error(field, f"{label}不能晚于封存时间。")],
-            extra={"sealed_at": sealed_at.isoformat()})
-
-
-def _parsed_or_none(value, field: str) -> dt.datetime | None:
-    """A stored time, or None when it cannot be compared (stored before times were checked:
-    left to the reviewer)."""
-    if not value:
-        return None
-    try:
-        return parse_client_time(value, field)
-    except Invalid:
-        return None
-
-
 def refuse_after_seal(moments: dict[str, str | None], sealed_at: dt.datetime) -> None:
     """Refuse a seal (or an amendment of a sealed record) that some on-site moment postdates.
 
@@ -110,9 +93,19 @@ def refuse_after_seal(moments: dict[str, str | None], sealed_at: dt.datetime) ->
     left to the reviewer.
     """
     for column, label, code in RECORD_MOMENTS:
-        t = _parsed_or_none(moments.get(column), column)
-        if t is not None:
-            _refuse_later(t, sealed_at, label, column, code, "如记录的时间有误，改正后重新记录。")
+        value = moments.get(column)
+        if not value:
+            continue
+        try:
+            t = parse_client_time(value, column)
+        except Invalid:
+            continue
+        if t > sealed_at:
+            raise TimeAfterSeal(
+                f"记录的{label}（{_shown(t)}）晚于封存时间（{_shown(sealed_at)}）。"
+                "请核对手机的日期、时间和时区设置；如记录的时间有误，改正后重新记录。",
+                code=code, errors=[field_error(column, f"{label}不能晚于封存时间。")],
+                extra={"sealed_at": sealed_at.isoformat()})
 
 
 def view_moments(view: dict) -> dict[str, str | None]:
