@@ -44,19 +44,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _setup import PASSWORD, make_app  # noqa: E402  (the app factory every benchmark uses)
 
 TARGET_SECONDS, TARGET_ROWS = 20.0, 1_000_000
 BASE_STEPS = {"departments and accounts", "check items", "annual plans", "inspector directory"}
 SUB_LIBRARY = "bench_draw"
 BEACON = {"source": "中国福利彩票3D（基准测试）", "reference": "第2026999期"}
 STDLIB_PYTHON = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
-
-
-def _app(url: str, instance: str):
-    from server import create_app
-
-    return create_app({"APP_ENV": "testing", "INSTANCE_PATH": instance, "SQLALCHEMY_DATABASE_URI": url,
-                       "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789", "DEMO_PASSWORD": "bench-pass-1"})
 
 
 def _maxrss_mib() -> float:
@@ -95,13 +91,13 @@ def prepare(url: str, instance: str, n: int, ratio_scale: float) -> dict:
     from server.registry.models import SubLibrary
     from server.types import local_today
 
-    app = _app(url, instance)
+    app = make_app(url, instance)
     started = time.perf_counter()
     with app.app_context():
         upgrade()
         from server.demo.cli import STEPS, load_demo
 
-        load_demo("bench-pass-1", steps=[(label, fn) for label, fn in STEPS if label in BASE_STEPS])
+        load_demo(PASSWORD, steps=[(label, fn) for label, fn in STEPS if label in BASE_STEPS])
         scjg = db.session.execute(select(Department.id).where(Department.code == "scjg")).scalar_one()
         lib = SubLibrary(code=SUB_LIBRARY, name="基准测试分库", department_id=scjg)
         db.session.add(lib)
@@ -179,7 +175,7 @@ def measure(url: str, instance: str, task_id: int, out: str) -> dict:
     from server.extensions import db
     from server.types import utcnow
 
-    app = _app(url, instance)
+    app = make_app(url, instance)
     with app.app_context():
         admin = principal_for(db.session.execute(select(User).where(User.username == "scjg-admin")).scalar_one())
         db.session.commit()

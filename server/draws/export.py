@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from . import persist
 from .models import InspectionTask
-from .views import package_around, stored_rankings
+from .views import id_list, package_around, stored_rankings
 
 CHUNK = 1 << 20
 _DIGIT_LINES = re.compile(r"[0-9]+(\n[0-9]+)*")
@@ -57,7 +57,7 @@ def audit_package_chunks(task: InspectionTask, indent: int | None = None) -> Ite
         return key
 
     stored = stored_rankings(task.id)
-    strata = {s: {**r, "ranking": [], "selected": r["selected"].split("\n") if r["selected"] else []}
+    strata = {s: {**r, "ranking": [], "selected": id_list(r["selected"])}
               for s, r in stored.items()}
     package = package_around(task, [], strata)
     package["snapshot"] = mark(_snapshot_json(persist.snapshot_text(task.id)))
