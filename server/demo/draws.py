@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from ..draws import service
 from ..draws.models import Visit
@@ -11,13 +12,16 @@ from .catalog import principal_for
 
 BEACON = {"source": "中国福利彩票3D（演示）", "reference": "演示第2026318期"}
 BEACON_VALUE = "3 1 8"
+# Not secret, and marked so: the demo draw is the same on every install (and in every test
+# database), so its teams, and the demo inspectors' visits, do not change from one load to the next.
+DEMO_NONCE = hashlib.sha256(b"dsr demo draw: a published, not secret, nonce").digest()
 
 
 def load(ctx: dict) -> None:
     plan = ctx["plan"]
     admin = principal_for(ctx["users"]["scjg-admin"])
     task_t01 = next(t for t in plan.versions[-1].tasks if t.code == "T01")
-    task = service.launch(admin, task_t01.id, BEACON, [])
+    task = service.launch(admin, task_t01.id, BEACON, [], nonce=DEMO_NONCE)
     db.session.flush()
     # The public value is published after the commitment (here: a moment later).
     service.reveal(admin, task.id, BEACON_VALUE, utcnow() + dt.timedelta(seconds=1), BEACON["reference"])

@@ -105,8 +105,10 @@ def _row_ids_by_credit_code(scope: dict, department_id: int):
     return lookup
 
 
-def launch(principal: Principal, plan_task_id: int, beacon: dict, borrow: list[dict]) -> InspectionTask:
-    """T0: freeze candidates and pool, hash them and commit to a secret nonce."""
+def launch(principal: Principal, plan_task_id: int, beacon: dict, borrow: list[dict],
+           nonce: bytes | None = None) -> InspectionTask:
+    """T0: freeze candidates and pool, hash them and commit to a secret nonce (a fresh one; only the
+    demo loader passes its own, so that the demo draw comes out the same on every install)."""
     plan_task = published_task(plan_task_id)
     plan = plan_task.plan_version.plan
     if not (principal.has(Role.DEPT_ADMIN) and plan.department_id == principal.department_id):
@@ -142,7 +144,7 @@ def launch(principal: Principal, plan_task_id: int, beacon: dict, borrow: list[d
     if shortfalls:
         raise Invalid("执法检查人员不足，无法组成检查组。可增加同行业借调部门后重试。", code="draw_infeasible",
                       extra={"shortfalls": shortfalls, "strata": counts})
-    committed = algorithm.commit(plan_obj, frozen.sha256)
+    committed = algorithm.commit(plan_obj, frozen.sha256, nonce)
     task = InspectionTask(code=code, name=plan_task.name, plan_task_id=plan_task.id,
                           initiating_department_id=plan.department_id,
                           participating_department_ids=list(plan_task.participating_department_ids or []),
