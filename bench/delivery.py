@@ -71,7 +71,7 @@ def dept_ids(app):
 
 def enqueue_many(app, n: int, to: int, sender: int) -> float:
     from server.extensions import db
-    from server.leads import outbox
+    from server.delivery import outbox
 
     with app.app_context():
         start = time.perf_counter()
@@ -84,7 +84,7 @@ def enqueue_many(app, n: int, to: int, sender: int) -> float:
 
 
 def deliver(app, workers: int, batch: int = 10) -> tuple[float, int]:
-    from server.leads.worker import Worker
+    from server.delivery.worker import Worker
 
     ws = [Worker(app, batch=batch, poll_interval=0) for _ in range(workers)]
     threads = [threading.Thread(target=w.run, kwargs={"once": True}) for w in ws]
@@ -103,9 +103,9 @@ def claim_cost(app, backlog: int, dept: int) -> float:
     from sqlalchemy import insert
 
     from server.extensions import db
-    from server.leads.models import OutboxMessage
-    from server.leads.outbox import new_message_id
-    from server.leads.worker import Worker
+    from server.delivery.models import OutboxMessage
+    from server.delivery.outbox import new_message_id
+    from server.delivery.worker import Worker
     from server.types import utcnow
 
     now = utcnow()
@@ -135,7 +135,7 @@ def claim_cost(app, backlog: int, dept: int) -> float:
 def bench_backend(label: str, url: str, args, instance: str) -> None:
     app = make_app(url, instance)
     ids = dept_ids(app)
-    from server.leads import endpoints
+    from server.delivery import endpoints
     from server.extensions import db
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Quiet)

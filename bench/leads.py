@@ -46,9 +46,9 @@ def _fill(app, lead_id: int, total: int) -> None:
 
     from server.accounts.models import Department
     from server.extensions import db
-    from server.leads.lead_models import Lead
-    from server.leads.models import OutboxMessage
-    from server.leads.outbox import new_message_id
+    from server.leads.models import Lead
+    from server.delivery.models import OutboxMessage
+    from server.delivery.outbox import new_message_id
 
     rng = random.Random(7)
     with app.app_context():

@@ -86,8 +86,8 @@ def configure_blueprints(app: Flask) -> None:
     from .audit.api import blp as audit_blp
     from .catalog.api import blp as catalog_blp
     from .extensions import api
-    from .leads.api import blp as delivery_blp
-    from .leads.api_leads import blp as leads_blp, hooks_blp as lead_hooks_blp
+    from .delivery.api import blp as delivery_blp
+    from .leads.api import blp as leads_blp, hooks_blp as lead_hooks_blp
     from .plans.api import blp as plans_blp
     from .public.api import blp as public_blp
     from .registry.api import blp as registry_blp
@@ -157,8 +157,8 @@ def configure_cli(app: Flask) -> None:
     from .demo.cli import demo_data_command
     from .registry.cli import objects_cli
     from media.cli import media_cli
-    from .leads.cli import delivery_cli, worker_command
-    from .leads.lead_cli import leads_cli
+    from .delivery.cli import delivery_cli, worker_command
+    from .leads.cli import leads_cli
 
     from .draws.cli import draws_cli
 

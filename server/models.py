@@ -7,11 +7,11 @@ from .inspectors import models as inspectors_models  # noqa: F401
 from . import settings  # noqa: F401
 from .catalog import models as catalog_models  # noqa: F401
 from .plans import models as plans_models  # noqa: F401
-from .leads import models as leads_models  # noqa: F401
+from .delivery import models as leads_models  # noqa: F401
 from sync import models as sync_models  # noqa: F401,E402
 from media import models as media_models  # noqa: F401,E402
 from .review import models as review_models  # noqa: F401,E402
 from .draws import models as draws_models  # noqa: F401,E402
 from .visits import models as visits_models  # noqa: F401,E402
 from .review import workflow_models as review_workflow_models  # noqa: F401,E402
-from .leads import lead_models  # noqa: F401,E402
+from .leads import models as lead_models  # noqa: F401,E402

@@ -22,6 +22,7 @@ def connect() -> None:
     from .visits import feed, hooks, mutations, sign  # noqa: F401  (mutators register on import)
     from .visits.media_policy import may_read_media
 
+    _register_jobs()
     feed.register()
     hooks.on_sealed(open_on_seal)
     hooks.on_amended(reopen_on_amendment)
@@ -29,3 +30,16 @@ def connect() -> None:
     hooks.on_previous_results(previous_results)
     register_policy(may_read_media)
     _done = True
+
+
+def _register_jobs() -> None:
+    """Periodic jobs the delivery worker runs between its rounds (it imports no feature)."""
+    from .accounts import throttle
+    from .delivery import jobs
+    from .leads import reminders
+
+    jobs.register(jobs.PeriodicJob("throttle_prune", "THROTTLE_PRUNE_INTERVAL",
+                                   lambda now, stop: throttle.prune(now, should_stop=stop), "throttle_pruned",
+                                   "throttle rows deleted: %s"))
+    jobs.register(jobs.PeriodicJob("lead_reminders", "LEAD_REMINDER_INTERVAL", reminders.periodic_pass, "reminders",
+                                   "lead reminders sent: %s"))

@@ -13,7 +13,7 @@ from ..accounts.models import Role
 from ..draws.models import InspectionTask, Visit, VisitMember
 from ..errors import Forbidden, NotFound
 from ..extensions import db
-from .lead_models import Lead, RectificationOrder
+from .models import Lead, RectificationOrder
 
 STAFF = (Role.DEPT_ADMIN, Role.DEPT_LEADER, Role.REVIEWER)
 READERS = (*STAFF, Role.OFFICE_ADMIN, Role.AUDITOR)

@@ -1,150 +1,215 @@
-"""`/api/v1/delivery/…`: endpoints, messages with their attempts, the inbox, the dashboard, subject fetch."""
+"""`/api/v1/leads/…`: leads from findings, the receiver's steps, timeline, dashboard, rectification orders."""
 from __future__ import annotations
 
+from flask import Response, request
+
 from ..accounts.auth import current_principal, requires
-from ..accounts.models import Role
+from ..audit import service as audit
+from ..dbsetup import begin_write
 from ..extensions import db
 from ..http import Blueprint
-from . import endpoints, inbox, messages
-from .schemas import (DashboardRowSchema, EndpointCreateSchema, EndpointSchema, EndpointUpdateSchema,
-                      EndpointWithSecretSchema, InboxItemSchema, InboxListArgs, InboxPageSchema, MessageListArgs,
-                      MessagePageSchema, MessageSchema, RotateSchema, SubjectSchema)
+from . import feedback, idempotency, rectification, reminders, service, timeline
+from ..delivery import outbox
+from .access import AUTHORS, READERS, STAFF, visible_lead, visible_order
+from .schemas import (ConcludeSchema, LeadCreateSchema, LeadDashboardRowSchema, LeadListArgs, LeadPageSchema,
+                      LeadSchema, NoteSchema, ReceiveSchema, RectificationCreateSchema, RectificationDecisionSchema,
+                      RectificationListArgs, RectificationPageSchema, RectificationSchema, ReturnSchema, SuggestArgs,
+                      SuggestionSchema, TimelineEntrySchema)
 
-blp = Blueprint("delivery", __name__, url_prefix="/api/v1/delivery", description="消息投递：接收端点、收件箱与投递记录")
+blp = Blueprint("leads", __name__, url_prefix="/api/v1/leads", description="违法线索移送、签收与反馈，责令整改跟进")
 
-ADMINS_AND_READERS = (Role.DEPT_ADMIN, Role.OFFICE_ADMIN, Role.AUDITOR)
-STAFF_AND_READERS = (Role.DEPT_ADMIN, Role.DEPT_LEADER, Role.REVIEWER, Role.OFFICE_ADMIN, Role.AUDITOR)
-STAFF = (Role.DEPT_ADMIN, Role.DEPT_LEADER, Role.REVIEWER)
+# Receivers fetch a lead they were sent with their own token (`/api/v1/delivery/subjects/lead/<id>`).
+outbox.register_subject("lead", service.subject_view)
 
-
-@blp.route("/endpoints", methods=["GET"])
-@requires(*ADMINS_AND_READERS)
-@blp.response(200, EndpointSchema(many=True))
-def list_endpoints():
-    """接收端点列表（部门管理员：本部门；办公室与审计：全部）"""
-    return endpoints.visible(current_principal())
+IDEMPOTENCY_DOC = {"parameters": [{"in": "header", "name": "Idempotency-Key", "required": False,
+                                   "schema": {"type": "string", "maxLength": 200},
+                                   "description": "同一键、同一请求体重复提交时返回首次结果；同一键、不同请求体返回 409"}]}
 
 
-@blp.route("/endpoints", methods=["POST"])
-@requires(Role.DEPT_ADMIN)
-@blp.arguments(EndpointCreateSchema)
-@blp.response(201, EndpointWithSecretSchema)
-def create_endpoint(args):
-    """登记本部门的接收端点（返回签名密钥，只显示这一次）"""
+@blp.route("", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(LeadListArgs, location="query")
+@blp.response(200, LeadPageSchema)
+def list_leads(args):
+    """本部门移送或收到的线索（办公室与审计：全部）"""
+    return service.page(current_principal(), args)
+
+
+@blp.route("", methods=["POST"])
+@requires(*AUTHORS)
+@blp.arguments(LeadCreateSchema)
+@blp.response(201, LeadSchema)
+@blp.doc(**IDEMPOTENCY_DOC)
+def create_lead(args):
+    """由已封存记录中的问题移送线索（审核人员或检查组组长；证据到齐后才可移送；支持 Idempotency-Key）"""
     p = current_principal()
-    ep, secret = endpoints.create_endpoint(p.department_id, args["url"], args["enabled"], created_by=p.user_id)
-    db.session.commit()
-    return {"endpoint": ep, "secret": secret}
+    args = {**args, "finding_id": str(args["finding_id"]),
+            "media_ids": None if args["media_ids"] is None else [str(m) for m in args["media_ids"]]}
+    return idempotency.run(p.department_id, idempotency.key_from_request(), request.get_json(silent=True),
+                           lambda: LeadSchema().dump(service.create_lead(p, args)), status=201)
 
 
-@blp.route("/endpoints/<int:endpoint_id>", methods=["GET"])
-@requires(*ADMINS_AND_READERS)
-@blp.response(200, EndpointSchema)
-def get_endpoint(endpoint_id):
-    """接收端点详情（不含密钥）"""
-    return endpoints.get_for(current_principal(), endpoint_id)
-
-
-@blp.route("/endpoints/<int:endpoint_id>", methods=["PATCH"])
-@requires(Role.DEPT_ADMIN)
-@blp.arguments(EndpointUpdateSchema)
-@blp.response(200, EndpointSchema)
-def update_endpoint(args, endpoint_id):
-    """修改网址、启用或停用（停用后排队的消息只进站内收件箱）"""
-    ep = endpoints.update_for(current_principal(), endpoint_id, args)
-    db.session.commit()
-    return ep
-
-
-@blp.route("/endpoints/<int:endpoint_id>", methods=["DELETE"])
-@requires(Role.DEPT_ADMIN)
-@blp.response(204)
-def delete_endpoint(endpoint_id):
-    """删除接收端点（排队的消息只进站内收件箱）"""
-    endpoints.delete(endpoints.own(current_principal(), endpoint_id))
-    db.session.commit()
-
-
-@blp.route("/endpoints/<int:endpoint_id>/rotate", methods=["POST"])
-@requires(Role.DEPT_ADMIN)
-@blp.arguments(RotateSchema)
-@blp.response(200, EndpointWithSecretSchema)
-def rotate_endpoint(args, endpoint_id):
-    """轮换签名密钥：返回新密钥（只显示这一次），旧密钥在重叠期内继续签名"""
-    ep, secret = endpoints.rotate_for(current_principal(), endpoint_id, args["overlap_hours"])
-    db.session.commit()
-    return {"endpoint": ep, "secret": secret}
-
-
-@blp.route("/messages", methods=["GET"])
-@requires(*STAFF_AND_READERS)
-@blp.arguments(MessageListArgs, location="query")
-@blp.response(200, MessagePageSchema)
-def list_messages(args):
-    """本部门收到或发出的消息及每次投递记录（未送达的消息状态为 failed）"""
-    return messages.page(current_principal(), args)
-
-
-@blp.route("/messages/<message_id>", methods=["GET"])
-@requires(*STAFF_AND_READERS)
-@blp.response(200, MessageSchema)
-def get_message(message_id):
-    """消息详情及每次投递记录"""
-    return messages.get_for(current_principal(), message_id)
-
-
-@blp.route("/messages/<message_id>/redeliver", methods=["POST"])
-@requires(Role.DEPT_ADMIN, Role.OFFICE_ADMIN)
-@blp.response(200, MessageSchema)
-def redeliver_message(message_id):
-    """重新投递未送达的消息（发送或接收部门管理员、办公室管理员；webhook-id 不变）"""
-    msg = messages.redeliver(current_principal(), message_id)
-    db.session.commit()
-    return msg
-
-
-@blp.route("/inbox", methods=["GET"])
-@requires(*STAFF_AND_READERS)
-@blp.arguments(InboxListArgs, location="query")
-@blp.response(200, InboxPageSchema)
-def list_inbox(args):
-    """站内收件箱（本部门；办公室与审计：全部）"""
-    return inbox.page(current_principal(), args)
-
-
-@blp.route("/inbox/<int:item_id>/read", methods=["POST"])
-@requires(*STAFF)
-@blp.response(200, InboxItemSchema)
-def read_inbox_item(item_id):
-    """标记为已读"""
-    item = inbox.mark_read(current_principal(), item_id)
-    db.session.commit()
-    return item
-
-
-@blp.route("/inbox/<int:item_id>/acknowledge", methods=["POST"])
-@requires(*STAFF)
-@blp.response(200, InboxItemSchema)
-def acknowledge_inbox_item(item_id):
-    """确认收悉（同时标记为已读）"""
-    item = inbox.acknowledge(current_principal(), item_id)
-    db.session.commit()
-    return item
+@blp.route("/suggestion", methods=["GET"])
+@requires(*AUTHORS)
+@blp.arguments(SuggestArgs, location="query")
+@blp.response(200, SuggestionSchema)
+def suggest(args):
+    """移送建议：违反事项所属部门、问题描述、法律依据与证据是否到齐"""
+    return service.suggestion(current_principal(), str(args["finding_id"]))
 
 
 @blp.route("/dashboard", methods=["GET"])
-@requires(*STAFF_AND_READERS)
-@blp.response(200, DashboardRowSchema(many=True))
+@requires(*READERS)
+@blp.response(200, LeadDashboardRowSchema(many=True))
 def dashboard():
-    """各部门投递概况：待投递、未送达、未读与未确认"""
-    return inbox.dashboard(current_principal())
+    """各部门线索概况：办理中、签收超期、反馈超期、已办结"""
+    return reminders.dashboard(current_principal())
 
 
-@blp.route("/subjects/<subject_type>/<subject_id>", methods=["GET"])
-@requires(*STAFF_AND_READERS)
-@blp.response(200, SubjectSchema)
-def fetch_subject(subject_type, subject_id):
-    """接收部门凭本部门账号获取消息所指对象的内容（每次获取均记入审计日志）"""
-    result = messages.fetch_subject(current_principal(), subject_type, subject_id)
+@blp.route("/<int:lead_id>", methods=["GET"])
+@requires(*READERS)
+@blp.response(200, LeadSchema)
+def get_lead(lead_id):
+    """线索详情（含投递状态与是否超期）；发送部门以外的获取均记入审计日志"""
+    return service.read_lead(current_principal(), lead_id)
+
+
+@blp.route("/<int:lead_id>/timeline", methods=["GET"])
+@requires(*READERS)
+@blp.response(200, TimelineEntrySchema(many=True))
+def get_timeline(lead_id):
+    """线索全过程：每次状态变化、投递尝试、获取、签收、反馈与提醒"""
+    return timeline.timeline(visible_lead(current_principal(), lead_id))
+
+
+@blp.route("/<int:lead_id>/record.pdf", methods=["GET"])
+@requires(*READERS)
+@blp.doc(responses={"200": {"description": "检查记录表 PDF", "content": {"application/pdf": {
+    "schema": {"type": "string", "format": "binary"}}}}})
+@blp.response(200, description="检查记录表 PDF")
+def record_pdf(lead_id):
+    """线索所附检查记录表（PDF）；每次获取均记入审计日志"""
+    from ..draws.models import InspectionTask, Visit
+    from ..review import record
+    from ..visits.models import VisitRecord
+
+    p = current_principal()
+    lead = visible_lead(p, lead_id)
+    visit = db.session.get(Visit, lead.visit_id)
+    data = record.render(visit, db.session.get(VisitRecord, visit.id), db.session.get(InspectionTask, visit.task_id))
+    begin_write()
+    audit.record(db.session, "lead.record_pdf", "lead", lead_id, {"visit_id": visit.id,
+                                                                  "department_id": p.department_id})
     db.session.commit()
-    return result
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename=lead-{lead_id}-record.pdf"})
+
+
+def _step(fn, lead_id: int, args: dict) -> Response:
+    p = current_principal()
+    body = request.get_json(silent=True)
+    return idempotency.run(p.department_id, idempotency.key_from_request(), body,
+                           lambda: LeadSchema().dump(fn(p, lead_id, args)))
+
+
+@blp.route("/<int:lead_id>/receipt", methods=["POST"])
+@requires(*STAFF)
+@blp.arguments(ReceiveSchema)
+@blp.response(200, LeadSchema)
+@blp.doc(**IDEMPOTENCY_DOC)
+def receive(args, lead_id):
+    """签收（仅接收部门；支持 Idempotency-Key）"""
+    return _step(feedback.receive, lead_id, args)
+
+
+@blp.route("/<int:lead_id>/progress", methods=["POST"])
+@requires(*STAFF)
+@blp.arguments(NoteSchema)
+@blp.response(200, LeadSchema)
+@blp.doc(**IDEMPOTENCY_DOC)
+def start(args, lead_id):
+    """标记为办理中（仅接收部门；支持 Idempotency-Key）"""
+    return _step(feedback.start, lead_id, args)
+
+
+@blp.route("/<int:lead_id>/conclusion", methods=["POST"])
+@requires(*STAFF)
+@blp.arguments(ConcludeSchema)
+@blp.response(200, LeadSchema)
+@blp.doc(**IDEMPOTENCY_DOC)
+def conclude(args, lead_id):
+    """办结反馈：结果、决定书文号与文书（仅接收部门；支持 Idempotency-Key）"""
+    return _step(feedback.conclude, lead_id, args)
+
+
+@blp.route("/<int:lead_id>/return", methods=["POST"])
+@requires(*STAFF)
+@blp.arguments(ReturnSchema)
+@blp.response(200, LeadSchema)
+@blp.doc(**IDEMPOTENCY_DOC)
+def give_back(args, lead_id):
+    """退回线索并说明理由（仅接收部门；支持 Idempotency-Key）"""
+    return _step(feedback.give_back, lead_id, args)
+
+
+@blp.route("/rectifications", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(RectificationListArgs, location="query")
+@blp.response(200, RectificationPageSchema)
+def list_orders(args):
+    """责令整改（本部门任务或本部门下达的；办公室与审计：全部）"""
+    return rectification.page(current_principal(), args)
+
+
+@blp.route("/rectifications", methods=["POST"])
+@requires(*AUTHORS)
+@blp.arguments(RectificationCreateSchema)
+@blp.response(201, RectificationSchema)
+def create_order(args):
+    """下达责令限期改正（期限为日期或工作日数；到期后自动生成复查任务）"""
+    order = rectification.create_order(current_principal(), {**args, "finding_id": str(args["finding_id"])})
+    db.session.commit()
+    return order
+
+
+@blp.route("/rectifications/<int:order_id>", methods=["GET"])
+@requires(*READERS)
+@blp.response(200, RectificationSchema)
+def get_order(order_id):
+    """整改令详情"""
+    return visible_order(current_principal(), order_id)[0]
+
+
+@blp.route("/rectifications/<int:order_id>/decision", methods=["POST"])
+@requires(*AUTHORS)
+@blp.arguments(RectificationDecisionSchema)
+@blp.response(200, RectificationSchema)
+def decide_order(args, order_id):
+    """复查结论：已改正（记录结果追加 E）或逾期未改正（移送线索或立案）"""
+    if args.get("lead") and args["lead"].get("media_ids") is not None:
+        args["lead"]["media_ids"] = [str(m) for m in args["lead"]["media_ids"]]
+    order = rectification.decide(current_principal(), order_id, args)
+    db.session.commit()
+    return order
+
+
+hooks_blp = Blueprint("lead_hooks", __name__, url_prefix="/hooks/v1/leads",
+                      description="部门业务系统以签名 webhook 回传签收、办理与办结（Standard Webhooks 签名）")
+_SIGNED = {"parameters": [{"in": "header", "name": n, "required": True, "schema": {"type": "string"}}
+                          for n in ("webhook-id", "webhook-timestamp", "webhook-signature")],
+           "security": [],
+           "requestBody": {"required": True, "content": {"application/json": {"schema": {
+               "type": "object", "required": ["type", "lead_id"],
+               "properties": {"type": {"type": "string", "enum": ["lead.received", "lead.in_progress", "lead.concluded",
+                                                                  "lead.returned"]},
+                              "lead_id": {"type": "integer"}, "data": {"type": "object"}}}}}}}
+
+
+@hooks_blp.route("/<dept_code>", methods=["POST"])
+@hooks_blp.doc(**_SIGNED)
+@hooks_blp.response(200, LeadSchema)
+def inbound(dept_code):
+    """接收部门以签名 webhook 回传一步（webhook-id 即幂等键；签名密钥与该部门接收端点相同）"""
+    from . import inbound as inbound_hooks
+
+    return inbound_hooks.handle(dept_code)

@@ -18,7 +18,7 @@ from ..registry.models import ObjectCredit
 from ..registry.state import content_hash, state_of
 from ..types import utcnow
 from ..visits.models import VisitRecord
-from .lead_models import Lead, ObjectViolation
+from .models import Lead, ObjectViolation
 
 
 def apply_result(lead: Lead) -> dict:

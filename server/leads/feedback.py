@@ -11,8 +11,9 @@ from ..accounts.auth import Principal
 from ..errors import Conflict, Invalid, field_error
 from ..extensions import db
 from ..types import local_today, utcnow
-from . import access, credit, outbox, timeline
-from .lead_models import CONCLUDED, IN_PROGRESS, RECEIVED, RESULTS, RETURNED, SENT, STATUSES, Lead
+from . import access, credit, timeline
+from ..delivery import outbox
+from .models import CONCLUDED, IN_PROGRESS, RECEIVED, RESULTS, RETURNED, SENT, STATUSES, Lead
 from .service import cfg, due_after
 
 NEXT = {

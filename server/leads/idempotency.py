@@ -20,7 +20,7 @@ from ..canonical import jcs_sha256
 from ..errors import BadRequest, Conflict
 from ..extensions import db
 from ..types import utcnow
-from .lead_models import IdempotentReply
+from .models import IdempotentReply
 
 HEADER = "Idempotency-Key"
 KEY = re.compile(r"^[\x21-\x7e]{1,200}$")

@@ -27,9 +27,9 @@ from ..extensions import db
 from ..http import _check_text
 from ..types import utcnow
 from . import feedback, idempotency
-from .endpoints import active_secrets, endpoint_of
-from .lead_schemas import ConcludeSchema, LeadSchema, NoteSchema, ReceiveSchema, ReturnSchema
-from .webhooks import sign
+from ..delivery.endpoints import active_secrets, endpoint_of
+from .schemas import ConcludeSchema, LeadSchema, NoteSchema, ReceiveSchema, ReturnSchema
+from ..delivery.webhooks import sign
 
 TOLERANCE_SECONDS = 5 * 60
 DEPT_CODE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")

@@ -28,7 +28,7 @@ from ..public.results import revise_entered_result
 from ..types import local_today, utcnow
 from ..visits.jsonpatch import apply_patch
 from ..visits.models import Amendment, VisitRecord
-from .lead_models import RectificationOrder
+from .models import RectificationOrder
 from .service import authored_finding, cfg, create_lead, due_after
 
 OPEN, FOLLOW_UP, RECTIFIED, NOT_RECTIFIED = "open", "follow_up", "rectified", "not_rectified"

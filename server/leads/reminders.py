@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Callable
 
 from sqlalchemy import and_, func, or_, select
 
 from ..accounts.auth import Principal
 from ..accounts.models import Department
+from ..delivery import outbox
+from ..delivery.models import FAILED, OutboxMessage
 from ..extensions import db
-from ..types import local_today, utcnow
-from . import outbox, timeline
-from .models import FAILED, OutboxMessage
-from .lead_models import CONCLUDED, IN_PROGRESS, OPEN_STATUSES, RECEIVED, RETURNED, SENT, Lead
+from ..types import SHANGHAI, local_today, utcnow
+from . import timeline
+from .models import CONCLUDED, IN_PROGRESS, OPEN_STATUSES, RECEIVED, RETURNED, SENT, Lead
+
+log = logging.getLogger(__name__)
 
 
 def _overdue_receipt(today: dt.date):
@@ -70,6 +74,14 @@ def remind_in_batches(today: dt.date | None = None, batch: int = 100,
         total = {k: total[k] + counts[k] for k in total}
         if sum(counts.values()) < batch or should_stop():
             return total
+
+
+def periodic_pass(now: dt.datetime, should_stop: Callable[[], bool]) -> int:
+    """The delivery worker's job (registered in `server/wiring.py`): today's reminders, in batches."""
+    counts = remind_in_batches(now.astimezone(SHANGHAI).date(), should_stop=should_stop)
+    if counts["receipt"] or counts["feedback"]:
+        log.info("lead reminders sent: %s overdue receipt, %s overdue feedback", counts["receipt"], counts["feedback"])
+    return counts["receipt"] + counts["feedback"]
 
 
 def dashboard(principal: Principal, today: dt.date | None = None) -> list[dict]:

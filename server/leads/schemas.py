@@ -1,168 +1,228 @@
-"""Request and response schemas of the delivery API."""
+"""Request and response schemas of the lead API."""
 from __future__ import annotations
-
-import json
 
 from marshmallow import fields, validate
 
 from ..schemas import BaseSchema, PageArgsSchema, page_schema
-from .endpoints import MAX_OVERLAP_HOURS
-from .models import MESSAGE_STATUSES
-from .outbox import SUBJECT_ID, SUBJECT_TYPE
+from .models import CATEGORIES, RESULTS, STATUSES
 
-URL = fields.String(required=True, validate=validate.Length(min=8, max=2000),
-                    metadata={"description": "接收端点网址（生产环境须为 HTTPS）"})
+TEXT = validate.Length(min=1, max=4000)
 
 
-class EndpointCreateSchema(BaseSchema):
-    url = URL
-    enabled = fields.Boolean(load_default=True)
+class LeadCreateSchema(BaseSchema):
+    finding_id = fields.UUID(required=True)
+    category = fields.String(required=True, validate=validate.OneOf(list(CATEGORIES)),
+                             metadata={"description": "case_unit 本部门办案机构；department 其他有管辖权部门；"
+                                                      "judicial 司法机关；discipline 纪检监察机关"})
+    department_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1),
+                                   metadata={"description": "接收部门；不填时按违反事项所属部门建议"})
+    summary = fields.String(load_default=None, allow_none=True, validate=TEXT)
+    legal_basis = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    media_ids = fields.List(fields.UUID(), load_default=None, allow_none=True, validate=validate.Length(max=50),
+                            metadata={"description": "随线索移送的照片或视频；不填时为该问题所附的全部证据"})
 
 
-class EndpointUpdateSchema(BaseSchema):
-    url = fields.String(validate=validate.Length(min=8, max=2000))
-    enabled = fields.Boolean()
-    reason = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "停用原因（停用时填写）"})
+class LeadSpecSchema(BaseSchema):
+    """A lead made from a rectification order that was not complied with."""
+    category = fields.String(required=True, validate=validate.OneOf(list(CATEGORIES)))
+    department_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    summary = fields.String(load_default=None, allow_none=True, validate=TEXT)
+    legal_basis = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    media_ids = fields.List(fields.UUID(), load_default=None, allow_none=True, validate=validate.Length(max=50))
 
 
-class RotateSchema(BaseSchema):
-    overlap_hours = fields.Float(load_default=None, allow_none=True, allow_nan=False,
-                                 validate=validate.Range(min=0, max=MAX_OVERLAP_HOURS),
-                                 metadata={"description": "旧密钥继续有效的小时数，默认 24"})
+class LeadListArgs(PageArgsSchema):
+    direction = fields.String(load_default="all", validate=validate.OneOf(["all", "sent", "received"]))
+    status = fields.String(load_default=None, validate=validate.OneOf(list(STATUSES)))
+    open = fields.Boolean(load_default=False)
+    department_id = fields.Integer(load_default=None, validate=validate.Range(min=1),
+                                   metadata={"description": "办公室与审计：只看某部门"})
+    visit_id = fields.UUID(load_default=None)
 
 
-class EndpointSchema(BaseSchema):
+class SuggestArgs(BaseSchema):
+    finding_id = fields.UUID(required=True)
+
+
+class ReceiveSchema(BaseSchema):
+    handler_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class NoteSchema(BaseSchema):
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class ConcludeSchema(BaseSchema):
+    result = fields.String(required=True, validate=validate.OneOf(list(RESULTS)),
+                           metadata={"description": "case_filed 已立案查处；punished 已处罚；not_filed 不予立案；"
+                                                    "transferred 已移送；no_violation 不构成违法；other 其他"})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    decision_no = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    decided_on = fields.Date(load_default=None, allow_none=True)
+    serious = fields.Boolean(load_default=False, metadata={"description": "处罚属严重违法失信情形"})
+    documents = fields.List(fields.String(validate=validate.Length(min=1, max=500)), load_default=list,
+                            validate=validate.Length(max=20), metadata={"description": "文书名称或链接"})
+
+
+class ReturnSchema(BaseSchema):
+    reason = fields.String(required=True, validate=TEXT)
+
+
+class DeliveryStateSchema(BaseSchema):
+    message_id = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    undelivered = fields.Boolean()
+    delivered_at = fields.DateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
+
+
+class LeadSchema(BaseSchema):
     id = fields.Integer()
-    department_id = fields.Integer()
-    url = fields.String()
-    enabled = fields.Boolean()
-    disabled_code = fields.String(allow_none=True, metadata={"description": "gone：接收端返回 410；admin：管理员停用"})
-    disabled_reason = fields.String(allow_none=True)
-    disabled_at = fields.DateTime(allow_none=True)
-    rotating = fields.Method("_rotating", metadata={"description": "是否处于密钥轮换重叠期（新旧密钥同时签名）"})
-    previous_secret_expires_at = fields.DateTime(allow_none=True)
-    rotated_at = fields.DateTime(allow_none=True)
+    visit_id = fields.String()
+    finding_id = fields.String()
+    object_id = fields.Integer()
+    category = fields.String()
+    category_label = fields.Function(lambda o: CATEGORIES.get(o.category))
+    sender_department_id = fields.Integer()
+    receiver_department_id = fields.Integer()
+    suggested_department_id = fields.Integer(allow_none=True)
+    summary = fields.String()
+    legal_basis = fields.String(allow_none=True)
+    evidence = fields.Dict()
+    origin = fields.String()
+    rectification_id = fields.Integer(allow_none=True)
+    status = fields.String()
+    status_label = fields.Function(lambda o: STATUSES.get(o.status))
+    receipt_due_on = fields.Date(allow_none=True)
+    feedback_due_on = fields.Date(allow_none=True)
+    received_at = fields.DateTime(allow_none=True)
+    handler_name = fields.String(allow_none=True)
+    result = fields.String(allow_none=True)
+    result_label = fields.Function(lambda o: RESULTS.get(o.result) if o.result else None)
+    result_note = fields.String(allow_none=True)
+    decision_no = fields.String(allow_none=True)
+    decided_on = fields.Date(allow_none=True)
+    serious = fields.Boolean()
+    documents = fields.List(fields.String())
+    return_reason = fields.String(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    overdue = fields.Method("_overdue")
+    delivery = fields.Method("_delivery")
+    created_by = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    version = fields.Integer()
 
-    def _rotating(self, obj) -> bool:
-        from ..types import utcnow
+    def _overdue(self, obj):
+        from .service import overdue
 
-        return bool(obj.previous_secret and obj.previous_secret_expires_at and
-                    obj.previous_secret_expires_at > utcnow())
+        return overdue(obj)
 
+    def _delivery(self, obj):
+        from .service import delivery_state
 
-class EndpointWithSecretSchema(BaseSchema):
-    endpoint = fields.Nested(EndpointSchema)
-    secret = fields.String(metadata={"description": "签名密钥（whsec_…），只显示这一次，请妥善保存"})
-
-
-class AttemptSchema(BaseSchema):
-    attempt_no = fields.Integer()
-    url = fields.String()
-    signatures = fields.Integer(metadata={"description": "签名个数（轮换重叠期为 2）"})
-    started_at = fields.DateTime()
-    finished_at = fields.DateTime(allow_none=True)
-    outcome = fields.String(allow_none=True, metadata={"description": "delivered | retry | failed | gone | interrupted"})
-    status_code = fields.Integer(allow_none=True)
-    error = fields.String(allow_none=True)
-    response_snippet = fields.String(allow_none=True)
-    duration_ms = fields.Integer(allow_none=True)
-    retry_after_seconds = fields.Integer(allow_none=True)
-    retry_after_honoured = fields.Boolean()
-    next_attempt_at = fields.DateTime(allow_none=True)
+        state = delivery_state(obj)
+        return DeliveryStateSchema().dump(state) if state else None
 
 
-class MessageBriefSchema(BaseSchema):
-    id = fields.String(metadata={"description": "消息标识，即 webhook-id"})
-    department_id = fields.Integer(metadata={"description": "接收部门"})
-    sender_department_id = fields.Integer(allow_none=True)
-    event_type = fields.String()
-    subject_type = fields.String()
-    subject_id = fields.String()
-    payload = fields.Method("_payload", metadata={"description": "发送的消息体（精简载荷）"})
-    status = fields.String(metadata={"description": "pending | delivering | delivered | failed（未送达）| inbox_only"})
-    status_label = fields.Method("_label")
-    attempts = fields.Integer()
-    next_attempt_at = fields.DateTime(allow_none=True)
-    last_status_code = fields.Integer(allow_none=True)
-    last_error = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    delivered_at = fields.DateTime(allow_none=True)
-    failed_at = fields.DateTime(allow_none=True)
-
-    def _payload(self, obj) -> dict:
-        return json.loads(obj.body)
-
-    def _label(self, obj) -> str:
-        return MESSAGE_STATUSES.get(obj.status, obj.status)
+LeadPageSchema = page_schema(LeadSchema, "LeadPage")
 
 
-class MessageSchema(MessageBriefSchema):
-    attempt_log = fields.List(fields.Nested(AttemptSchema), attribute="attempt_rows",
-                              metadata={"description": "每次投递尝试（含中断的）"})
-
-
-MessagePageSchema = page_schema(MessageSchema, "MessagePageSchema")
-
-
-class MessageListArgs(PageArgsSchema):
-    direction = fields.String(load_default="received", validate=validate.OneOf(["received", "sent"]),
-                              metadata={"description": "received：本部门收到的；sent：本部门发出的"})
-    status = fields.String(load_default=None, validate=validate.OneOf(list(MESSAGE_STATUSES)))
-    department_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1),
-                                   metadata={"description": "办公室与审计人员按部门筛选"})
-    subject_type = fields.String(load_default=None, validate=validate.Regexp(SUBJECT_TYPE))
-    subject_id = fields.String(load_default=None, validate=validate.Regexp(SUBJECT_ID))
-
-
-class InboxItemSchema(BaseSchema):
-    id = fields.Integer()
+class SuggestionSchema(BaseSchema):
+    finding_id = fields.String()
+    category = fields.String()
     department_id = fields.Integer()
-    created_at = fields.DateTime()
-    read_at = fields.DateTime(allow_none=True)
-    read_by = fields.Integer(allow_none=True)
-    acknowledged_at = fields.DateTime(allow_none=True)
-    acknowledged_by = fields.Integer(allow_none=True)
-    message = fields.Nested(MessageBriefSchema)
+    department_name = fields.String()
+    summary = fields.String()
+    legal_basis = fields.String(allow_none=True)
+    media_ids = fields.List(fields.String())
+    evidence = fields.Dict()
 
 
-InboxPageSchema = page_schema(InboxItemSchema, "InboxPageSchema")
+class TimelineEntrySchema(BaseSchema):
+    at = fields.DateTime()
+    kind = fields.String()
+    label = fields.String()
+    status = fields.String(allow_none=True)
+    user_id = fields.Integer(allow_none=True)
+    department_id = fields.Integer(allow_none=True)
+    data = fields.Dict()
 
 
-class InboxListArgs(PageArgsSchema):
-    unread = fields.Boolean(load_default=False)
-    unacknowledged = fields.Boolean(load_default=False)
-    department_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
+class LeadCountsSchema(BaseSchema):
+    open = fields.Integer()
+    awaiting_receipt = fields.Integer()
+    in_progress = fields.Integer()
+    overdue_receipt = fields.Integer()
+    overdue_feedback = fields.Integer()
+    closed = fields.Integer()
+    concluded = fields.Integer()
+    returned = fields.Integer()
+    undelivered = fields.Integer(metadata={"description": "投递失败、待人工跟进的（仅发送方）"})
 
 
-class CountsReceivedSchema(BaseSchema):
-    pending = fields.Integer(metadata={"description": "等待或正在投递"})
-    delivered = fields.Integer()
-    failed = fields.Integer(metadata={"description": "未送达"})
-    inbox_only = fields.Integer()
-
-
-class CountsSentSchema(BaseSchema):
-    pending = fields.Integer()
-    failed = fields.Integer()
-
-
-class CountsInboxSchema(BaseSchema):
-    unread = fields.Integer()
-    unacknowledged = fields.Integer()
-
-
-class DashboardRowSchema(BaseSchema):
+class LeadDashboardRowSchema(BaseSchema):
     department_id = fields.Integer()
     department_code = fields.String()
     department_name = fields.String()
-    received = fields.Nested(CountsReceivedSchema)
-    sent = fields.Nested(CountsSentSchema)
-    inbox = fields.Nested(CountsInboxSchema)
+    received = fields.Nested(LeadCountsSchema)
+    sent = fields.Nested(LeadCountsSchema)
 
 
-class SubjectSchema(BaseSchema):
-    subject_type = fields.String()
-    subject_id = fields.String()
-    data = fields.Dict(metadata={"description": "对象内容（由对象类型的提供方定义）"})
+class RectificationCreateSchema(BaseSchema):
+    finding_id = fields.UUID(required=True)
+    deadline_on = fields.Date(load_default=None, allow_none=True, metadata={"description": "整改期限（日期）"})
+    deadline_workdays = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=250),
+                                       metadata={"description": "整改期限（检查结束次日起的工作日数）"})
+
+
+class RectificationDecisionSchema(BaseSchema):
+    rectified = fields.Boolean(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    lead = fields.Nested(LeadSpecSchema, load_default=None, allow_none=True,
+                         metadata={"description": "逾期未改正时：移送本部门办案机构（立案）或其他部门"})
+
+
+class RectificationListArgs(PageArgsSchema):
+    status = fields.String(load_default=None, validate=validate.OneOf(["open", "follow_up", "rectified",
+                                                                        "not_rectified"]))
+
+
+class RectificationSchema(BaseSchema):
+    id = fields.Integer()
+    visit_id = fields.String()
+    finding_id = fields.String()
+    object_id = fields.Integer()
+    department_id = fields.Integer()
+    deadline_workdays = fields.Integer(allow_none=True)
+    deadline_on = fields.Date()
+    status = fields.String()
+    followup_task_id = fields.Integer(allow_none=True)
+    followup_visit_id = fields.String(allow_none=True)
+    followup = fields.Method("_followup", metadata={"description": "复查记录的状态与检查结果（供作出复查结论）"})
+    lead_id = fields.Integer(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+    decided_by = fields.Integer(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    created_by = fields.Integer()
+    created_at = fields.DateTime()
+
+
+    def _followup(self, obj):
+        if not obj.followup_visit_id:
+            return None
+        from ..draws.models import Visit
+        from ..extensions import db
+        from ..visits.models import VisitRecord
+
+        visit = db.session.get(Visit, obj.followup_visit_id)
+        record = db.session.get(VisitRecord, obj.followup_visit_id)
+        return {"visit_id": obj.followup_visit_id, "status": visit.status if visit else None,
+                "scheduled_date": visit.scheduled_date.isoformat() if visit and visit.scheduled_date else None,
+                "sealed": bool(record and record.sealed_at),
+                "result_codes": list(((record.outcome or {}) if record else {}).get("codes") or [])}
+
+
+RectificationPageSchema = page_schema(RectificationSchema, "RectificationPage")

@@ -25,9 +25,10 @@ from ..review.calendar import work_calendar
 from ..types import local_today, utcnow
 from ..visits.hooks import media_arrived
 from ..visits.models import Finding, MediaRef, VisitRecord
-from . import access, outbox, timeline
-from .lead_models import CATEGORIES, OPEN_STATUSES, SENT, Lead
-from .models import OutboxMessage
+from . import access, timeline
+from ..delivery import outbox
+from .models import CATEGORIES, OPEN_STATUSES, SENT, Lead
+from ..delivery.models import OutboxMessage
 
 EVENT_CREATED = "lead.created"
 
@@ -215,7 +216,7 @@ def overdue(lead: Lead, today: dt.date | None = None) -> dict:
 
 def subject_view(principal, subject_id: str) -> dict:
     """What a receiver fetches with its own token (`/api/v1/delivery/subjects/lead/<id>`, logged there)."""
-    from .lead_schemas import LeadSchema
+    from .schemas import LeadSchema
 
     lead = db.session.get(Lead, int(subject_id)) if subject_id.isdigit() else None
     if lead is None:

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from ..audit import service as audit
 from ..extensions import db
 from ..types import utcnow
-from .lead_models import Lead, LeadEvent
-from .models import DeliveryAttempt, OutboxMessage
+from .models import Lead, LeadEvent
+from ..delivery.models import DeliveryAttempt, OutboxMessage
 
 LABELS = {
     "created": "创建并移送线索", "delivered": "已送达接收端点", "attempt": "投递尝试", "undelivered": "未送达",

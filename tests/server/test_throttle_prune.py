@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from server.accounts import throttle
 from server.accounts.models import LoginThrottle
-from server.leads.worker import Worker
+from server.delivery.worker import Worker
 from server.types import utcnow
 from tests.conftest import DEMO_PASSWORD
 from tests.server.test_throttle import _attempt
@@ -107,7 +107,8 @@ def test_worker_prunes_at_start_then_once_per_interval_even_without_reminders(ap
     now = [utcnow()]
     stale, keep = _mixed_rows(now[0])
     _put(dbs, *stale, *keep)
-    worker = Worker(app, poll_interval=0, clock=lambda: now[0], remind_every=dt.timedelta(0), prune_every=HOUR)
+    worker = Worker(app, poll_interval=0, clock=lambda: now[0],
+                    every={"lead_reminders": dt.timedelta(0), "throttle_prune": HOUR})
     assert worker.run(once=True)["throttle_pruned"] == 3
     assert _keys(dbs) == {(scope, key) for scope, key, *_ in keep}
 
@@ -121,6 +122,6 @@ def test_worker_prunes_at_start_then_once_per_interval_even_without_reminders(ap
 
     # A zero interval: no pass at all.
     _put(dbs, ("address", "192.0.2.2", now[0] - 2 * DAY, None, 0))
-    assert Worker(app, poll_interval=0, remind_every=dt.timedelta(0),
-                  prune_every=dt.timedelta(0)).run(once=True)["throttle_pruned"] == 0
+    never = {"lead_reminders": dt.timedelta(0), "throttle_prune": dt.timedelta(0)}
+    assert Worker(app, poll_interval=0, every=never).run(once=True)["throttle_pruned"] == 0
     assert ("address", "192.0.2.2") in _keys(dbs)

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import event, select, text, update
 
 from server.extensions import db
-from server.leads.lead_models import Lead
-from server.leads.models import OutboxMessage
+from server.leads.models import Lead
+from server.delivery.models import OutboxMessage
 from server.types import local_today
 from tests.server.leads.lead_support import make_leads
 

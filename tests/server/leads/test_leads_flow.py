@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.server.leads.lead_support import audit_actions, dept_codes, sealed_with_finding, upload_all
-from tests.server.leads.receiver import Receiver
+from tests.server.delivery.receiver import Receiver
 
 
 @pytest.fixture

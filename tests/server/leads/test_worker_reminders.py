@@ -9,9 +9,9 @@ from sqlalchemy import func, select, text, update
 
 from server.extensions import db
 from server.leads import reminders
-from server.leads.lead_models import Lead, LeadEvent
-from server.leads.models import OutboxMessage
-from server.leads.worker import Worker
+from server.leads.models import Lead, LeadEvent
+from server.delivery.models import OutboxMessage
+from server.delivery.worker import Worker
 from server.types import local_today, utcnow
 from tests.server.leads.lead_support import make_leads
 
@@ -59,7 +59,7 @@ def test_worker_sends_due_reminders_once_per_interval_and_never_twice(app, clien
     first, second = make_leads(client, login, 2)
     make_overdue(dbs, first)
     now = [utcnow()]
-    worker = Worker(app, poll_interval=0, clock=lambda: now[0], remind_every=HOUR)
+    worker = Worker(app, poll_interval=0, clock=lambda: now[0], every={"lead_reminders": HOUR})
 
     stats = worker.run(once=True)
     assert stats["reminders"] == 1
@@ -77,7 +77,7 @@ def test_worker_sends_due_reminders_once_per_interval_and_never_twice(app, clien
     assert reminders_sent(dbs, first) == ONCE and reminders_sent(dbs, second) == ONCE
 
     # Another worker (its own interval starts now) and the cron command find nothing left to send.
-    assert Worker(app, poll_interval=0, remind_every=HOUR).run(once=True)["reminders"] == 0
+    assert Worker(app, poll_interval=0, every={"lead_reminders": HOUR}).run(once=True)["reminders"] == 0
     res = runner.invoke(args=["leads", "tick"])
     assert res.exit_code == 0 and "reminders: 0 overdue receipt, 0 overdue feedback" in res.output, res.output
     assert reminders_sent(dbs, first) == ONCE and reminders_sent(dbs, second) == ONCE

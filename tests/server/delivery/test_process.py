@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import update
 
 from server.extensions import db
-from server.leads.models import OutboxMessage
+from server.delivery.models import OutboxMessage
 from server.types import utcnow
 from tests.conftest import base_config
-from tests.server.leads.receiver import Receiver
+from tests.server.delivery.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -9,10 +9,10 @@ from sqlalchemy import select, update
 
 from server.audit.models import AuditEntry
 from server.extensions import db
-from server.leads.models import DeliveryEndpoint, OutboxMessage
-from server.leads.outbox import MAX_ATTEMPTS
+from server.delivery.models import DeliveryEndpoint, OutboxMessage
+from server.delivery.outbox import MAX_ATTEMPTS
 from server.types import utcnow
-from tests.server.leads.receiver import Receiver
+from tests.server.delivery.receiver import Receiver
 
 
 def test_fails_then_arrives_exactly_once_with_verified_signatures(delivery, client, login):
@@ -208,7 +208,7 @@ def test_two_workers_never_send_one_message_twice(delivery):
     """Concurrent claims (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: BEGIN IMMEDIATE) split the work."""
     import threading
 
-    from server.leads.worker import Worker
+    from server.delivery.worker import Worker
 
     with Receiver() as rx:
         rx.secrets = [delivery.endpoint("sthj", rx.url)[1]]

@@ -13,8 +13,8 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from server.audit.models import AuditEntry
 from server.errors import Invalid
 from server.extensions import db
-from server.leads import outbox, webhooks
-from server.leads.models import InboxItem, OutboxMessage
+from server.delivery import outbox, webhooks
+from server.delivery.models import InboxItem, OutboxMessage
 from server.settings import AppSetting
 
 

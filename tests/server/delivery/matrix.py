@@ -13,8 +13,8 @@ def prepare(ctx):
 
     from server.accounts.models import Department
     from server.extensions import db
-    from server.leads import outbox
-    from server.leads.models import InboxItem
+    from server.delivery import outbox
+    from server.delivery.models import InboxItem
 
     outbox.register_subject("matrix", lambda principal, subject_id: {"id": subject_id})
     client, admin = ctx["client"], ctx["sessions"]["scjg-admin"].headers

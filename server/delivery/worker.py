@@ -14,11 +14,12 @@ receiver may see a message twice but never loses one. On SIGTERM/SIGINT the
 in-flight delivery finishes, claims not yet started are released, and the
 worker exits 0.
 
-Between rounds the worker also runs the lead reminder pass (`reminders.remind`), at start
-and then at most once per `LEAD_REMINDER_INTERVAL`: reminders are de-duplicated on the
-lead rows, so several workers (and a cron `leads tick`) never send one twice. The same way,
-once per `THROTTLE_PRUNE_INTERVAL`, it deletes login-throttle and rate-limit rows that are
-over (`accounts.throttle.prune`; harmless when several workers do it).
+Between rounds the worker also runs the periodic jobs that features registered
+(`jobs.register`, done in `server/wiring.py`): each at start and then at most once per its
+configured interval. The lead reminder pass (`LEAD_REMINDER_INTERVAL`) de-duplicates on the
+lead rows, so several workers (and a cron `leads tick`) never send one twice; pruning
+login-throttle rows that are over (`THROTTLE_PRUNE_INTERVAL`) is harmless when several
+workers do it.
 """
 from __future__ import annotations
 
@@ -34,11 +35,10 @@ from typing import Callable
 from flask import Flask
 from sqlalchemy import and_, or_, select, update
 
-from ..accounts import throttle
 from ..audit import service as audit
 from ..extensions import db
-from ..types import SHANGHAI, utcnow
-from . import reminders, webhooks
+from ..types import utcnow
+from . import jobs, webhooks
 from .endpoints import active_secrets, disable_gone, endpoint_of
 from .models import (DELIVERED, DELIVERING, DISABLED_GONE, FAILED, INBOX_ONLY, PENDING, DeliveryAttempt,
                      DeliveryEndpoint, OutboxMessage)
@@ -56,8 +56,7 @@ class Worker:
 
     def __init__(self, app: Flask, *, worker_id: str | None = None, batch: int | None = None,
                  poll_interval: float | None = None, clock: Callable[[], dt.datetime] = utcnow,
-                 rng: random.Random | None = None, remind_every: dt.timedelta | None = None,
-                 prune_every: dt.timedelta | None = None) -> None:
+                 rng: random.Random | None = None, every: dict[str, dt.timedelta | None] | None = None) -> None:
         cfg = app.config
         self.app = app
         self.id = worker_id or new_worker_id()
@@ -69,13 +68,14 @@ class Worker:
         self.proxy = cfg.get("DELIVERY_PROXY")
         self.clock = clock
         self.rng = rng or random.Random()
-        # None: the configured interval; a zero interval (or a configured None): no such passes.
-        self.remind_every = cfg.get("LEAD_REMINDER_INTERVAL") if remind_every is None else remind_every
-        self.prune_every = cfg.get("THROTTLE_PRUNE_INTERVAL") if prune_every is None else prune_every
-        self.next_pass_at: dict[str, dt.datetime] = {}  # pass name → not before; absent: due now
+        # `every`: {job name: interval} overriding the configured ones; a zero interval (or a
+        # configured None): that job never runs.
+        self.jobs = jobs.registered()
+        self.every = {j.name: (every or {}).get(j.name, cfg.get(j.interval_setting)) for j in self.jobs}
+        self.next_pass_at: dict[str, dt.datetime] = {}  # job name → not before; absent: due now
         self.stop_event = threading.Event()
         self.stats = {"attempts": 0, "delivered": 0, "retry": 0, "failed": 0, "gone": 0, "inbox_only": 0,
-                      "interrupted": 0, "released": 0, "reminders": 0, "throttle_pruned": 0}
+                      "interrupted": 0, "released": 0, **{j.stat: 0 for j in self.jobs}}
 
     # --- control ---------------------------------------------------------------
 
@@ -87,8 +87,7 @@ class Worker:
         with self.app.app_context():
             audit.set_system_actor(f"worker:{self.id}")
             try:
-                self.maybe_prune()
-                self.maybe_remind()  # before `started`: `--once` also delivers the reminders it queued
+                self.run_due_jobs()  # before `started`: `--once` also delivers the messages they queued
                 started = self.clock()
                 while not self.stop_event.is_set():
                     ids = self.claim(due_before=started if once else None)
@@ -102,49 +101,35 @@ class Worker:
                             break
                         self.deliver(message_id)
                     if not once:
-                        self.maybe_prune()
-                        self.maybe_remind()
+                        self.run_due_jobs()
             finally:
                 db.session.remove()
         return self.stats
 
-    # --- periodic passes -----------------------------------------------------------
+    # --- periodic jobs -------------------------------------------------------------
 
-    def _periodic(self, name: str, every: dt.timedelta | None, run: Callable[[dt.datetime], object]):
-        """Run `run(now)` if pass `name` is due (at start, then at most once per `every`; a falsy
-        `every`: never); returns its result, or None when not due or when it failed."""
-        now = self.clock()
-        nxt = self.next_pass_at.get(name)
-        if not every or self.stop_event.is_set() or (nxt is not None and now < nxt):
-            return None
-        self.next_pass_at[name] = now + every
-        try:
-            return run(now)
-        except Exception:
-            # Deliveries go on; what this pass left undone is picked up by the next one.
-            db.session.rollback()
-            log.exception("the %s pass failed; it runs again in %s", name, every)
-            return None
-
-    def maybe_prune(self) -> int | None:
-        """Delete throttle rows that are over, if that pass is due; returns how many."""
-        deleted = self._periodic("throttle prune", self.prune_every,
-                                 lambda now: throttle.prune(now, should_stop=self.stop_event.is_set))
-        if deleted:
-            self.stats["throttle_pruned"] += deleted
-            log.info("throttle rows deleted: %s", deleted)
-        return deleted
-
-    def maybe_remind(self) -> dict | None:
-        """Run the lead reminder pass if it is due (at start, then once per interval); returns its counts."""
-        counts = self._periodic("lead reminder", self.remind_every, lambda now: reminders.remind_in_batches(
-            now.astimezone(SHANGHAI).date(), should_stop=self.stop_event.is_set))
-        if counts is None:
-            return None
-        self.stats["reminders"] += counts["receipt"] + counts["feedback"]
-        if counts["receipt"] or counts["feedback"]:
-            log.info("lead reminders sent: %s overdue receipt, %s overdue feedback", counts["receipt"], counts["feedback"])
-        return counts
+    def run_due_jobs(self) -> dict[str, int]:
+        """Run every registered job that is due (at start, then at most once per its interval);
+        returns {job name: count} of those that ran. A failing job is logged and rolled back:
+        deliveries go on, and what it left undone is picked up by its next pass."""
+        done = {}
+        for job in self.jobs:
+            now = self.clock()
+            every, nxt = self.every[job.name], self.next_pass_at.get(job.name)
+            if not every or self.stop_event.is_set() or (nxt is not None and now < nxt):
+                continue
+            self.next_pass_at[job.name] = now + every
+            try:
+                count = job.run(now, self.stop_event.is_set)
+            except Exception:
+                db.session.rollback()
+                log.exception("the %s job failed; it runs again in %s", job.name, every)
+                continue
+            done[job.name] = count
+            self.stats[job.stat] += count
+            if count:
+                log.info(job.log_message, count)
+        return done
 
     # --- claiming ----------------------------------------------------------------
 
