@@ -91,7 +91,7 @@ def configure_blueprints(app: Flask) -> None:
     from .plans.api import blp as plans_blp
     from .public.api import blp as public_blp
     from .registry.api import blp as registry_blp
-    from .review.calendar_api import blp as calendar_blp
+    from .calendar.api import blp as calendar_blp
     from sync.api import blp as sync_blp
     from media.api import blp as uploads_blp, init_app as init_media, media_blp
 

@@ -10,8 +10,8 @@ from .plans import models as plans_models  # noqa: F401
 from .delivery import models as leads_models  # noqa: F401
 from sync import models as sync_models  # noqa: F401,E402
 from media import models as media_models  # noqa: F401,E402
-from .review import models as review_models  # noqa: F401,E402
+from .calendar import models as review_models  # noqa: F401,E402
 from .draws import models as draws_models  # noqa: F401,E402
 from .visits import models as visits_models  # noqa: F401,E402
-from .review import workflow_models as review_workflow_models  # noqa: F401,E402
+from .review import models as review_workflow_models  # noqa: F401,E402
 from .leads import models as lead_models  # noqa: F401,E402

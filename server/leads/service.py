@@ -21,7 +21,7 @@ from ..draws.models import InspectionTask, Visit
 from ..errors import ApiError, Conflict, Invalid, NotFound, field_error
 from ..extensions import db
 from ..pagination import keyset_page
-from ..review.calendar import work_calendar
+from ..calendar.service import work_calendar
 from ..types import local_today, utcnow
 from ..visits.hooks import media_arrived
 from ..visits.models import Finding, MediaRef, VisitRecord

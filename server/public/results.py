@@ -15,7 +15,7 @@ from ..extensions import db
 from ..identifiers import mask_name
 from ..plans.models import PlanTask
 from ..registry.models import InspectionObject
-from ..review.workflow_models import Disclosure, PublishedResult, Review
+from ..review.models import Disclosure, PublishedResult, Review
 from ..review.service import sealed_visit
 from ..types import SHANGHAI, utcnow
 from ..visits.rules import RESULT_CODES

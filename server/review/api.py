@@ -10,7 +10,7 @@ from ..http import Blueprint
 from ..public import results
 from ..schemas import BaseSchema
 from . import service
-from .workflow_models import REVIEW_STATUSES
+from .models import REVIEW_STATUSES
 
 blp = Blueprint("review", __name__, url_prefix="/api/v1/reviews", description="后台审核、结果录入与公示")
 REVIEWERS = (Role.REVIEWER, Role.DEPT_ADMIN)
@@ -202,7 +202,7 @@ def record_pdf(visit_id):
 def _row(visit_id: str) -> dict:
     from ..draws.models import InspectionTask, Visit
     from ..visits.models import VisitRecord
-    from .workflow_models import Review
+    from .models import Review
 
     visit = db.session.get(Visit, visit_id)
     return service.queue_row(visit, db.session.get(VisitRecord, visit_id), db.session.get(InspectionTask, visit.task_id),

@@ -19,7 +19,7 @@ from ..errors import ApiError, NotFound
 from ..extensions import db
 from ..types import utcnow
 from ..visits.models import Amendment, Answer, FieldHistory, Finding, MediaRef, Signature, VisitRecord
-from .workflow_models import ArchivePolicy, Disclosure, PublishedResult, Review, ReviewComment
+from .models import ArchivePolicy, Disclosure, PublishedResult, Review, ReviewComment
 
 MIN_YEARS = 2
 

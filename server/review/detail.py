@@ -10,7 +10,7 @@ from ..extensions import db
 from ..visits.content import content_sha256
 from ..visits.models import Signature
 from ..visits.views import visit_entity
-from .workflow_models import Review
+from .models import Review
 from .service import OPEN, amended_since_sent_back, comments_for, sealed_visit
 
 

@@ -187,7 +187,7 @@ def verification(visit_id: str) -> dict | None:
     """What anyone holding the paper may see: the record's identity, its content hash and
     whether the record as stored still matches it. None when there is no sealed record."""
     from ..public.results import public_name
-    from .workflow_models import REVIEW_STATUSES, Review
+    from .models import REVIEW_STATUSES, Review
 
     visit = db.session.get(Visit, visit_id)
     record = db.session.get(VisitRecord, visit_id) if visit else None

@@ -16,8 +16,8 @@ from ..types import local_today, utcnow
 from ..visits.hooks import media_arrived
 from ..visits.models import MediaRef, VisitRecord
 from ..visits.views import current_codes
-from .calendar import result_deadline
-from .workflow_models import REVIEW_STATUSES, Review, ReviewComment
+from ..calendar.service import result_deadline
+from .models import REVIEW_STATUSES, Review, ReviewComment
 
 OPEN = ("pending", "returned", "evidence_requested")
 SENT_BACK = ("returned", "evidence_requested")
@@ -176,7 +176,7 @@ def queue(principal: Principal, status: str | None = None, deadline: str | None 
 
 def queue_row(visit, record, task, review) -> dict:
     from ..registry.models import InspectionObject
-    from .calendar import deadline_state, missing_message
+    from ..calendar.service import deadline_state, missing_message
 
     obj = db.session.get(InspectionObject, visit.object_id)
     due = current_due(review)

@@ -26,8 +26,8 @@ from ..extensions import db
 from ..types import local_today
 from ..visits.models import Answer, VisitRecord
 from ..visits.rules import RESULT_CODES
-from .calendar import deadline_state
-from .workflow_models import Review, ReviewComment
+from ..calendar.service import deadline_state
+from .models import Review, ReviewComment
 
 ENTERED = ("approved", "published", "withheld")
 OPEN = ("pending", "returned", "evidence_requested")

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from server.types import SHANGHAI
-from server.workdays import WorkCalendar
+from server.calendar.workdays import WorkCalendar
 from tests.server.leads.lead_support import audit_actions
 from tests.support.http import assert_problem
 from tests.support.field import complete_inspection

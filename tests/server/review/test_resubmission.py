@@ -10,7 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from server.review.workflow_models import Review
+from server.review.models import Review
 from tests.support.field import complete_inspection
 
 

@@ -147,7 +147,7 @@ def test_bad_input_is_refused_with_problems(client, login):
 
 
 def test_deadline_state_and_configuration(app):
-    from server.review import calendar
+    from server.calendar import service as calendar
 
     with app.app_context():
         due = calendar.result_deadline(D(2025, 9, 26)).due
@@ -171,7 +171,7 @@ def test_deadline_state_and_configuration(app):
 
 
 def test_warning_from_november_when_next_year_is_missing(client, login, app):
-    from server.review import calendar
+    from server.calendar import service as calendar
 
     with app.app_context():
         assert calendar.calendar_warning(D(2026, 10, 31)) is None

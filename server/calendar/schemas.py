@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from ..schemas import BaseSchema
-from .calendar import MAX_YEAR, MIN_YEAR
+from .service import MAX_YEAR, MIN_YEAR
 
 YEAR = validate.Range(min=MIN_YEAR, max=MAX_YEAR, error=f"年份须在 {MIN_YEAR}–{MAX_YEAR} 之间。")
 COVERAGE = {"package": "日历组件已含该年", "overrides": "管理员已完整录入", "missing": "缺失"}

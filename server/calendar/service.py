@@ -1,7 +1,7 @@
 """Working-day calendar from the database, result-entry deadlines and their state.
 
 The calendar is chinesecalendar plus the administrator's override table (which wins), plus
-the years the administrator declared complete (server/workdays.py has the arithmetic). It is
+the years the administrator declared complete (`workdays` has the arithmetic). It is
 built once per request (or app context) and rebuilt after a change.
 
 Deadlines never raise for a missing calendar year: they come back ``known=False`` with the
@@ -21,13 +21,13 @@ from ..audit import service as audit
 from ..errors import Conflict, Invalid, NotFound, field_error
 from ..extensions import db
 from ..types import utcnow
-from ..workdays import DeadlineResult, WorkCalendar
+from .workdays import DeadlineResult, WorkCalendar
 from .models import CalendarYear, HolidayOverride
 
 DeadlineState = Literal["ok", "due_soon", "overdue", "unknown"]
 MIN_YEAR, MAX_YEAR = 2000, 2099
 MAX_RANGE_DAYS = 31
-_CACHE_KEY = "review_work_calendar"
+_CACHE_KEY = "work_calendar"
 
 
 # --- the calendar -----------------------------------------------------------------------

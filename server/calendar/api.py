@@ -6,7 +6,7 @@ from ..accounts.models import Role
 from ..extensions import db
 from ..http import Blueprint
 from ..types import local_today
-from . import calendar as service
+from . import service as service
 from .schemas import (CalendarStatusSchema, DeadlineArgs, DeadlineSchema, OverrideInSchema, OverrideListArgs,
                       OverrideSchema, YearDeclareSchema, YearStatusSchema)
 

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from server.workdays import RESULT_ENTRY_WORKDAYS, WorkCalendar
+from server.calendar.workdays import RESULT_ENTRY_WORKDAYS, WorkCalendar
 
 D = date
 PACKAGE = WorkCalendar()
