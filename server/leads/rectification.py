@@ -24,7 +24,7 @@ from ..draws.service import VISIT_NAMESPACE, announce
 from ..errors import Conflict, Invalid, NotFound, field_error
 from ..extensions import db
 from ..pagination import keyset_page
-from ..public.results import revise_entered_result
+from ..review.publication import revise_entered_result
 from ..types import local_today, utcnow
 from ..visits.jsonpatch import apply_patch
 from ..visits.models import Amendment, VisitRecord

@@ -14,7 +14,9 @@ from ..http import Blueprint
 from ..plans.models import Plan
 from ..plans.views import public_plan_view
 from ..draws.schemas import DrawPublicSchema
+from ..review.publication import public_row
 from ..schemas import BaseSchema
+from .results import search
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="公开信息（无需登录）")
 
@@ -103,8 +105,6 @@ class PublicResultPage(BaseSchema):
 @blp.response(200, PublicResultPage)
 def public_results(args):
     """已公示的抽查结果（按统一社会信用代码、名称或任务查询）"""
-    from .results import public_row, search
-
     rows, nxt = search(args["credit_code"], args["name"], args["task"], None, None, args["limit"], args["cursor"])
     return {"items": [public_row(r) for r in rows], "next_cursor": nxt}
 
@@ -129,7 +129,7 @@ class RecordVerificationSchema(BaseSchema):
 def record_verification(visit_id):
     """检查记录核验（记录表二维码指向的页面的数据）：内容哈希与记录是否完好，不含任何检查内容或个人信息"""
     from ..errors import NotFound
-    from ..review.record import verification
+    from .verification import verification
 
     v = verification(str(visit_id))
     if v is None:

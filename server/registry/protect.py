@@ -10,12 +10,17 @@ The number is stored three ways, each for one purpose:
 * masked (``3604**********0071``) for every view.
 
 No API returns anything but the masked form.
+
+Also here: the public name of an object (`public_name`): an individual business registered
+under its operator's own personal name is a person's name, shown masked (王**) wherever the
+public reads it (published results, the public draw page).
 """
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 
 from cryptography.fernet import Fernet
@@ -23,8 +28,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
-from ..identifiers import mask_id_number, normalize_code
+from ..identifiers import mask_id_number, mask_name, normalize_code
 
+_PERSON_NAME = re.compile(r"^[\u4e00-\u9fa5·]{2,4}$")
 _ENC_INFO = b"dsr/registry/legal-rep-id/fernet/v1"
 _MAC_INFO = b"dsr/registry/legal-rep-id/hmac/v1"
 
@@ -69,3 +75,11 @@ def reveal_id_number(protected: str) -> str:
     """Decrypt a stored ID number (for server-side use only; never put it in a response)."""
     fernet, _ = _keys()
     return fernet.decrypt(protected.encode("ascii")).decode("ascii")
+
+
+def public_name(obj) -> str:
+    """The name the public sees: individual businesses named after their operator show a masked
+    name (王**); every other object its registered name."""
+    if obj.object_type == "individual" and _PERSON_NAME.match(obj.name or ""):
+        return mask_name(obj.name)
+    return obj.name

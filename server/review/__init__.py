@@ -1,4 +1,9 @@
-"""Back office: result-entry deadlines on China's working-day calendar, and the record PDF.
+"""Back office: review of sealed records and result entry, publication (the write side), the
+record PDF, archive retention and statistics.
 
-The review workflow itself (queue, approval, publication) builds on the visits feature.
+- `service`: the queue, approve (= result entered), return, request evidence; `detail`: the desk's view;
+- `publication`: publish, withhold with a leader's decision, revise after a later decision;
+- `record`, `pdf*`, `labels`, `amendment_text`: the record PDF (随机抽查情况记录表);
+- `archive`, `archive_ddl`: retention (Art. 25); `statistics`, `stats_api`: the dashboard's figures;
+- `api` (`/api/v1/reviews`), `pages` (the desk at `/review`).
 """

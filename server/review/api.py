@@ -7,9 +7,8 @@ from ..accounts.auth import current_principal, requires
 from ..accounts.models import Role
 from ..extensions import db
 from ..http import Blueprint
-from ..public import results
 from ..schemas import BaseSchema
-from . import service
+from . import publication, service
 from .models import REVIEW_STATUSES
 
 blp = Blueprint("review", __name__, url_prefix="/api/v1/reviews", description="后台审核、结果录入与公示")
@@ -154,9 +153,9 @@ def request_evidence(args, visit_id):
 @blp.response(200, PublishedSchema)
 def publish(visit_id):
     """公示检查结果"""
-    row = results.publish(current_principal(), str(visit_id))
+    row = publication.publish(current_principal(), str(visit_id))
     db.session.commit()
-    return results.public_row(row)
+    return publication.public_row(row)
 
 
 @blp.route("/<uuid:visit_id>/withhold", methods=["POST"])
@@ -165,7 +164,7 @@ def publish(visit_id):
 @blp.response(201, DisclosureSchema)
 def withhold(args, visit_id):
     """申请不予公示（须部门领导批准）"""
-    d = results.request_withholding(current_principal(), str(visit_id), args["reason"])
+    d = publication.request_withholding(current_principal(), str(visit_id), args["reason"])
     db.session.commit()
     return d
 
@@ -176,7 +175,7 @@ def withhold(args, visit_id):
 @blp.response(200, DisclosureSchema)
 def decide_withholding(args, request_id):
     """部门领导审批不予公示申请"""
-    d = results.decide_withholding(current_principal(), request_id, args["approve"], args["note"])
+    d = publication.decide_withholding(current_principal(), request_id, args["approve"], args["note"])
     db.session.commit()
     return d
 
