@@ -171,7 +171,7 @@ def measure(url: str, instance: str, task_id: int, out: str) -> dict:
     from server.accounts.models import User
     from server.demo.catalog import principal_for
     from server.draws import export, service
-    from server.draws.models import Visit
+    from server.visits.models import Visit
     from server.extensions import db
     from server.types import utcnow
 

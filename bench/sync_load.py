@@ -59,7 +59,7 @@ def seed(app, phones: int) -> list[dict]:
     from sqlalchemy import insert, select
 
     from server.accounts.models import User, UserRole
-    from server.draws.models import Visit, VisitMember
+    from server.visits.models import Visit, VisitMember
     from server.extensions import db
     from server.inspectors.models import Inspector
     from server.registry.models import InspectionObject
@@ -365,7 +365,7 @@ def reconcile(app, phones: list[Phone], pulled: dict) -> dict:
     from sqlalchemy import select
 
     from server.audit.models import AuditEntry
-    from server.draws.models import Visit
+    from server.visits.models import Visit
     from server.extensions import db
     from server.visits.models import Answer, Finding, MediaRef, VisitRecord
     from sync.models import SyncClient, SyncMutation

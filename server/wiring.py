@@ -1,8 +1,9 @@
 """Connects features through the seams of the layers below them (done once, at app creation).
 
 Lower layers never import higher ones: sync learns the field mutators and
-entities, media learns who may see which evidence, visits learns what review
-and publication add, and the audit verifier learns to check draws.
+entities, media learns who may see which evidence, draws learn where their
+visits go, visits learn what review and publication add, the delivery worker
+learns its periodic jobs, and the audit verifier learns to check draws.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ def connect() -> None:
     if _done:
         return
     from media.access import register_policy
+    from .draws import assignments as draw_assignments
+    from .visits import assignments
     from .draws import verification  # noqa: F401  (registers the draw check with audit verify)
     from .visits import verification as visit_verification  # noqa: F401  (sealed records, too)
     from .review import archive  # noqa: F401  (and that no sealed record vanished unlogged)
@@ -22,6 +25,7 @@ def connect() -> None:
     from .visits import feed, hooks, mutations, sign  # noqa: F401  (mutators register on import)
     from .visits.media_policy import may_read_media
 
+    draw_assignments.register(assignments)
     _register_jobs()
     feed.register()
     hooks.on_sealed(open_on_seal)

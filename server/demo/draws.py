@@ -5,7 +5,7 @@ import datetime as dt
 import hashlib
 
 from ..draws import service
-from ..draws.models import Visit
+from ..visits.models import Visit
 from ..extensions import db
 from ..types import utcnow
 from .catalog import principal_for

@@ -9,7 +9,7 @@ from ..accounts.models import Role
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..http import Blueprint
-from . import events, export, service, views
+from . import access, events, export, service, views
 from .models import DrawEvent, InspectionTask
 from .schemas import (AuditPackageSchema, DecisionSchema, DrawPublicSchema, EventSchema, LaunchSchema, ReplacementSchema,
                       RevealSchema, SubstitutionSchema, TaskSchema)
@@ -19,10 +19,8 @@ STAFF = (Role.DEPT_ADMIN, Role.DEPT_LEADER, Role.REVIEWER, Role.OFFICE_ADMIN, Ro
 
 
 def _visible_task(task_id: int) -> InspectionTask:
-    p = current_principal()
     task = service.get_task(task_id)
-    if not (p.sees_everything or task.initiating_department_id == p.department_id
-            or p.department_id in (task.participating_department_ids or [])):
+    if not access.may_read_task(current_principal(), task):
         raise NotFound("抽查任务不存在。", code="task_not_found")
     return task
 
@@ -32,10 +30,8 @@ def _visible_task(task_id: int) -> InspectionTask:
 @blp.response(200, TaskSchema(many=True))
 def list_tasks():
     """抽查任务（本部门发起或参与的；办公室与审计可见全部）"""
-    p = current_principal()
-    tasks = db.session.execute(select(InspectionTask).order_by(InspectionTask.id.desc()).limit(500)).scalars()
-    return [t for t in tasks if p.sees_everything or t.initiating_department_id == p.department_id
-            or p.department_id in (t.participating_department_ids or [])]
+    stmt = select(InspectionTask).where(access.readable_tasks(current_principal())).order_by(InspectionTask.id.desc())
+    return list(db.session.execute(stmt.limit(500)).scalars())
 
 
 @blp.route("", methods=["POST"])

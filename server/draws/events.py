@@ -16,12 +16,11 @@ from ..accounts.models import Department, Role
 from ..audit import service as audit
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
-from ..inspectors.models import Inspector as InspectorRow
 from ..types import utcnow
+from . import assignments, snapshot, teams
 from . import package as pkg
-from . import snapshot, teams
-from .models import Draw, DrawEvent, DrawRanking, InspectionTask, Visit, VisitMember
-from .service import _members_for, announce, get_task, visit_uuid
+from .models import Draw, DrawEvent, DrawRanking, InspectionTask
+from .service import get_task, member_rows
 from .views import approved_events
 
 REPLACEMENT_REASONS = {"conflict_of_interest": "与检查对象有利害关系", "post_change": "岗位调整",
@@ -52,16 +51,16 @@ def _context(task: InspectionTask) -> dict:
 def request_replacement(principal: Principal, task_id: int, object_id: int, inspector_id: int, reason_code: str,
                         reason: str, evidence: dict | None) -> DrawEvent:
     task = get_task(task_id)
-    visit = db.session.execute(select(Visit).where(Visit.task_id == task.id, Visit.object_id == object_id)).scalar_one_or_none()
-    member = next((m for m in (visit.members if visit else []) if m.inspector_id == inspector_id and m.active), None)
-    if visit is None or member is None:
+    team = assignments.sink().team(task.id, object_id)
+    member = next((m for m in (team.members if team else ()) if m.inspector_id == inspector_id and m.active), None)
+    if member is None:
         raise NotFound("该检查对象的检查组中没有这名执法人员。", code="member_not_found")
     # The inspector's own department asks (its admin, or the inspector themself).
     own = principal.department_id == member.department_id and (
         principal.has(Role.DEPT_ADMIN) or member.user_id == principal.user_id)
     if not own:
         raise NotFound("该检查对象的检查组中没有这名执法人员。", code="member_not_found")
-    if visit.status == "sealed":
+    if team.status == "sealed":
         raise Conflict("检查记录已封存，不能再调换执法人员。", code="record_sealed")
     if reason_code not in REPLACEMENT_REASONS:
         raise Invalid("调换理由须为第十七条允许的情形之一。", code="reason_not_allowed")
@@ -86,12 +85,11 @@ def request_substitution(principal: Principal, task_id: int, object_id: int, rea
     task = get_task(task_id)
     if not (principal.has(Role.DEPT_ADMIN) and principal.department_id == task.initiating_department_id):
         raise NotFound("抽查任务不存在。", code="task_not_found")
-    visit = db.session.execute(select(Visit).where(Visit.task_id == task.id, Visit.object_id == object_id,
-                                                   Visit.status == "not_started")).scalar_one_or_none()
-    if visit is None:
+    team = assignments.sink().team(task.id, object_id)
+    if team is None or team.status != "not_started":
         raise Conflict("只有尚未开始检查的抽中对象可以因超出任务范围而递补。", code="substitution_not_allowed")
     ev = DrawEvent(task_id=task.id, kind="substitution", status="requested", department_id=task.initiating_department_id,
-                   object_id=object_id, stratum=visit.stratum, outgoing=snapshot.row_id(object_id),
+                   object_id=object_id, stratum=team.stratum, outgoing=snapshot.row_id(object_id),
                    reason_code="out_of_scope", reason=reason, evidence=evidence, requested_by=principal.user_id,
                    requested_at=utcnow())
     db.session.add(ev)
@@ -132,7 +130,8 @@ def decide(principal: Principal, task_id: int, event_id: int, approve: bool, not
                                         row, ev.outgoing)
         except teams.TeamMatchingError as err:
             raise Conflict("没有可递补的合格执法人员。", code="no_eligible_replacement", extra={"shortfalls": err.shortfalls})
-        incoming = next(m for m in team["members"] if m not in _current_members(task.id, ev.object_id))
+        current = assignments.sink().team(task.id, ev.object_id).active_inspectors()
+        incoming = next(m for m in team["members"] if m not in current)
         ev.incoming = incoming
         ev.payload = {"type": "replacement", "object_id": row, "outgoing": ev.outgoing, "incoming": incoming,
                       "reason": f"{ev.reason_code}: {ev.reason}", "approved_by": approver, "approved_at": at}
@@ -154,42 +153,14 @@ def decide(principal: Principal, task_id: int, event_id: int, approve: bool, not
     return ev
 
 
-def _current_members(task_id: int, object_id: int) -> set[str]:
-    visit = db.session.execute(select(Visit).where(Visit.task_id == task_id, Visit.object_id == object_id)).scalar_one()
-    return {str(m.inspector_id) for m in visit.members if m.active}
-
-
 def _apply_replacement(task, object_id: int, outgoing: int, incoming: int, team: dict) -> None:
-    visit = db.session.execute(select(Visit).where(Visit.task_id == task.id, Visit.object_id == object_id)).scalar_one()
-    old = next(m for m in visit.members if m.inspector_id == outgoing and m.active)
-    gone_user = old.user_id
-    old.active = False
-    row = db.session.get(InspectorRow, incoming)
-    visit.members.append(VisitMember(position=len(visit.members), inspector_id=incoming, user_id=row.user_id,
-                                     department_id=row.department_id, role=team["roles"][str(incoming)], active=True))
-    visit.version += 1
-    db.session.flush()
-    # The replaced inspector's phone drops the visit; the others and the newcomer get it.
-    from sync.changes import emit
-
-    if gone_user is not None:
-        emit(db.session, "visit", visit.id, [gone_user], op="del")
-    announce(visit)
+    row = next(m for m in member_rows(team) if m["inspector_id"] == incoming)
+    assignments.sink().replace_member(task, object_id, outgoing, row)
 
 
 def _apply_substitution(task, ev: DrawEvent, nxt: dict) -> None:
-    from sync.changes import emit
-
-    old = db.session.execute(select(Visit).where(Visit.task_id == task.id, Visit.object_id == ev.object_id)).scalar_one()
-    old.status = "withdrawn"
-    old.version += 1
-    gone = {m.user_id for m in old.members if m.user_id is not None}
-    emit(db.session, "visit", old.id, gone, op="del")
-    new_oid = snapshot.object_id_of(ev.incoming)
-    rank = old.rank
-    v = Visit(id=visit_uuid(task.code, new_oid), task_id=task.id, object_id=new_oid, stratum=ev.stratum, rank=rank,
-              status="not_started", version=1)
-    v.members = _members_for(nxt["team"])
-    db.session.add(v)
-    db.session.flush()
-    announce(v)
+    # The incoming object takes the outgoing one's place: its stratum and rank.
+    old = assignments.sink().team(task.id, ev.object_id)
+    new = assignments.Assignment(object_id=snapshot.object_id_of(ev.incoming), stratum=ev.stratum, rank=old.rank,
+                                 members=member_rows(nxt["team"]))
+    assignments.sink().substitute(task, ev.object_id, new)

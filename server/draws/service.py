@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import uuid
 
 from sqlalchemy import select
 
-from .. import bulk
 from ..accounts.auth import Principal
 from ..accounts.models import Department, Role
 from ..audit import service as audit
@@ -21,23 +18,10 @@ from ..plans.service import published_task
 from ..registry import service as registry
 from ..registry.models import InspectionObject
 from ..types import local_today, utcnow
-from sync.changes import emit
-from . import algorithm, persist, snapshot, teams
-from .models import Draw, DrawRanking, InspectionTask, Visit, VisitMember
+from . import access, algorithm, assignments, persist, snapshot, teams
+from .models import Draw, DrawRanking, InspectionTask
 
 CLOCK_SKEW = dt.timedelta(minutes=5)  # tolerated difference between the operator's clock and ours
-VISIT_NAMESPACE = uuid.UUID("6f1d8a52-7c3e-4c55-9a41-1f0e2b9d7a10")
-_VISIT_NS_BYTES = VISIT_NAMESPACE.bytes
-
-
-def visit_uuid(task_code: str, object_id: int) -> str:
-    """Deterministic, so a retried draw creates the very same visits: ``uuid5(VISIT_NAMESPACE,
-    "<task code>:<object id>")``, formed directly (a draw makes tens of thousands at once)."""
-    digest = bytearray(hashlib.sha1(_VISIT_NS_BYTES + f"{task_code}:{object_id}".encode("utf-8")).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _dept_codes() -> dict[int, str]:
@@ -152,6 +136,7 @@ def launch(principal: Principal, plan_task_id: int, beacon: dict, borrow: list[d
                           status="committed", launched_by=principal.user_id, launched_at=utcnow())
     db.session.add(task)
     db.session.flush()
+    access.set_departments(task)
     draw = Draw(task_id=task.id, algorithm=algorithm.ALGORITHM, plan_json=algorithm.jcs_text(plan_obj),
                 pool_json=json.dumps(teams.pool_rows(pool), ensure_ascii=False, separators=(",", ":")),
                 plan_hash=committed["plan_hash"], snapshot_hash=committed["snapshot_hash"],
@@ -249,43 +234,16 @@ def _member_rows(team: dict, rows: dict[int, InspectorRow]) -> list[dict]:
             for pos, iid in enumerate(int(i) for i in team["members"])]
 
 
-def _members_for(team: dict) -> list[VisitMember]:
-    rows = _inspector_rows(int(i) for i in team["members"])
-    return [VisitMember(**m) for m in _member_rows(team, rows)]
-
-
-def recipients(visit: Visit) -> set[int]:
-    """Users who see this visit on their phones: its active team members with accounts."""
-    return {m.user_id for m in visit.members if m.active and m.user_id is not None}
-
-
-def announce(visit: Visit, extra_recipients: set[int] | None = None) -> None:
-    """Queue the visit (and its task) for the team's next pull."""
-    users = recipients(visit) | (extra_recipients or set())
-    emit(db.session, "task", visit.task_id, users)
-    emit(db.session, "visit", visit.id, users)
+def member_rows(team: dict) -> list[dict]:
+    """A matched team (``{"members": [...], "roles": {...}}``) as visit_members column values."""
+    return _member_rows(team, _inspector_rows(int(i) for i in team["members"]))
 
 
 def create_visits(task: InspectionTask, result: dict) -> int:
-    """Insert the drawn visits and their teams in two bulk writes (a draw can select tens of
-    thousands of objects: ORM objects and a flush per visit cost ~3 ms each), and queue each
-    visit for its team's phones. Returns the number of visits."""
+    """Hand the drawn objects and their teams to the visits feature (a draw can select tens of
+    thousands at once: the inspector rows are read in one query). Returns the number of visits."""
     rows = _inspector_rows({int(i) for team in result["teams"].values() for i in team["members"]})
-    now = utcnow()
-    visits, members = [], []
-    # The task first, so a phone paging through its feed meets the task before its visits.
-    emit(db.session, "task", task.id, {r.user_id for r in rows.values()})
-    for s in sorted(result["strata"]):
-        for rank, row in enumerate(result["strata"][s]["selected"], 1):
-            oid = snapshot.object_id_of(row)
-            vid = visit_uuid(task.code, oid)
-            visits.append({"id": vid, "task_id": task.id, "object_id": oid, "stratum": s, "rank": rank,
-                           "status": "not_started", "version": 1, "created_at": now})
-            team = _member_rows(result["teams"][row], rows)
-            members.extend({"visit_id": vid, **m} for m in team)
-            users = {m["user_id"] for m in team if m["user_id"] is not None}
-            emit(db.session, "visit", vid, users)
-    db.session.flush()
-    bulk.insert_rows(db.session, Visit.__table__, visits)
-    bulk.insert_rows(db.session, VisitMember.__table__, members)
-    return len(visits)
+    out = [assignments.Assignment(object_id=snapshot.object_id_of(row), stratum=s, rank=rank,
+                                  members=_member_rows(result["teams"][row], rows))
+           for s in sorted(result["strata"]) for rank, row in enumerate(result["strata"][s]["selected"], 1)]
+    return assignments.sink().create(task, out)

@@ -1,6 +1,6 @@
-"""`audit verify` re-runs the standalone draw verifier on every draw, and checks
-that the visits in the database are exactly what the draw and its approved
-events produced (a team member swapped in the database is caught here)."""
+"""`audit verify` re-runs the standalone draw verifier on every draw, and checks (through the
+visits' side of `assignments`) that the visits in the database are exactly what the draw and
+its approved events produced (a team member swapped in the database is caught here)."""
 from __future__ import annotations
 
 import importlib.util
@@ -8,10 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ..audit.service import Finding
-from ..extensions import db
-from . import snapshot
-from .models import InspectionTask, Visit
+from ..audit.service import Finding, register_verifier
+from . import assignments
+from .models import InspectionTask
 from .views import audit_package
 
 VERIFIER = Path(__file__).resolve().parents[2] / "tools" / "verify_draw.py"
@@ -37,26 +36,11 @@ def verify_draws(session) -> list[Finding]:
         if failed:
             findings.append(Finding(name, False, f"verifier check {failed[0][0]} failed: {failed[0][1]}"))
             continue
-        visits = db.session.execute(select(Visit).where(Visit.task_id == task.id)).scalars().all()
-        live = {snapshot.row_id(v.object_id): v for v in visits if v.status != "withdrawn"}
-        expected = {o for objs in pkg["final_selection"].values() for o in objs}
-        if set(live) != expected:
-            findings.append(Finding(name, False, "the visits differ from the draw's selection"))
-            continue
-        final = pkg["teams"]["final_teams"]
-        bad = next((row for row, v in sorted(live.items())
-                    if sorted(str(m.inspector_id) for m in v.members if m.active) != sorted(final[row]["members"])), None)
-        if bad:
-            findings.append(Finding(name, False, f"team of object {bad} differs from the draw and its approved replacements"))
-            continue
-        findings.append(Finding(name, True, f"{len(live)} visits match the verified draw"))
+        selection = {o for objs in pkg["final_selection"].values() for o in objs}
+        final = {row: team["members"] for row, team in pkg["teams"]["final_teams"].items()}
+        ok, message = assignments.sink().check(task, selection, final)
+        findings.append(Finding(name, ok, message))
     return findings
 
 
-def _register() -> None:
-    from ..audit.service import register_verifier
-
-    register_verifier("draws", verify_draws)
-
-
-_register()
+register_verifier("draws", verify_draws)

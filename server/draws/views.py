@@ -10,7 +10,7 @@ from ..extensions import db
 from ..registry.models import InspectionObject
 from . import package as pkg
 from . import persist, snapshot, teams
-from .models import Draw, DrawEvent, DrawRanking, InspectionTask, Visit
+from .models import Draw, DrawEvent, DrawRanking, InspectionTask
 
 
 def _iso(ts):
@@ -44,14 +44,32 @@ def public_view(task: InspectionTask) -> dict:
     if draw.seed_hex:
         # Selected objects, identified publicly; the stratum (credit class) is omitted, and so is any
         # order by stratum: with the public per-stratum counts it would give each object's class away.
-        rows = db.session.execute(
-            select(Visit.object_id, Visit.status, InspectionObject.name, InspectionObject.credit_code)
-            .join(InspectionObject, InspectionObject.id == Visit.object_id)
-            .where(Visit.task_id == task.id)
-            .order_by(InspectionObject.credit_code.is_(None), InspectionObject.credit_code, Visit.object_id)).all()
-        body["selected"] = [{"name": r.name, "credit_code": r.credit_code, "withdrawn": r.status == "withdrawn"}
-                            for r in rows]
+        drawn = drawn_objects(task.id)
+        rows = sorted(_objects(drawn), key=lambda r: (r.credit_code is None, r.credit_code or "", r.id))
+        body["selected"] = [{"name": r.name, "credit_code": r.credit_code, "withdrawn": drawn[r.id]} for r in rows]
     return body
+
+
+def _objects(ids, chunk: int = 10_000) -> list:
+    """Id, name and credit code of the given objects (in chunks: a draw selects tens of
+    thousands, beyond the bind parameters one statement may carry)."""
+    ids = sorted(ids)
+    out = []
+    for i in range(0, len(ids), chunk):
+        out += db.session.execute(select(InspectionObject.id, InspectionObject.name, InspectionObject.credit_code)
+                                  .where(InspectionObject.id.in_(ids[i:i + chunk]))).all()
+    return out
+
+
+def drawn_objects(task_id: int) -> dict[int, bool]:
+    """{object id: withdrawn} of every object the draw selected: the selection, plus objects
+    substituted in by approved events (the objects they replaced marked withdrawn)."""
+    out = {snapshot.object_id_of(row): False for r in stored_rankings(task_id).values() for row in id_list(r["selected"])}
+    for e in approved_events(task_id):
+        if e["type"] == "substitution":
+            out[snapshot.object_id_of(e["outgoing_object"])] = True
+            out[snapshot.object_id_of(e["incoming_object"])] = False
+    return out
 
 
 def approved_events(task_id: int) -> list[dict]:
@@ -103,7 +121,6 @@ def package_around(task: InspectionTask, rows: list, strata: dict) -> dict:
                                       draw=stored, pool=pool, rule=rule, teams=initial,
                                       events=approved_events(task.id))
     package["task"] = {"id": task.id, "code": task.code, "name": task.name}
-    package["objects"] = {snapshot.row_id(oid): {"name": name, "credit_code": code} for oid, name, code in db.session.execute(
-        select(InspectionObject.id, InspectionObject.name, InspectionObject.credit_code)
-        .join(Visit, Visit.object_id == InspectionObject.id).where(Visit.task_id == task.id))}
+    package["objects"] = {snapshot.row_id(r.id): {"name": r.name, "credit_code": r.credit_code}
+                          for r in _objects(drawn_objects(task.id))}
     return package

@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from ..accounts.auth import Principal
 from ..accounts.models import Role
-from ..draws.models import InspectionTask, Visit, VisitMember
+from ..draws.access import may_read_task
+from ..draws.models import InspectionTask
+from ..visits.models import Visit, VisitMember
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from .models import Lead, RectificationOrder
@@ -64,10 +66,10 @@ def may_author(principal: Principal, visit: Visit, task: InspectionTask, finding
 
 
 def can_see_order(principal: Principal, order: RectificationOrder, task: InspectionTask) -> bool:
-    if principal.sees_everything:
+    """Whoever may read the order's task, and the staff of the department that issued it."""
+    if may_read_task(principal, task):
         return True
-    depts = {order.department_id, task.initiating_department_id, *(task.participating_department_ids or [])}
-    return principal.has(*STAFF) and principal.department_id in depts
+    return principal.has(*STAFF) and principal.department_id == order.department_id
 
 
 def visible_order(principal: Principal, order_id: int) -> tuple[RectificationOrder, InspectionTask]:

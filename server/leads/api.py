@@ -89,7 +89,8 @@ def get_timeline(lead_id):
 @blp.response(200, description="检查记录表 PDF")
 def record_pdf(lead_id):
     """线索所附检查记录表（PDF）；每次获取均记入审计日志"""
-    from ..draws.models import InspectionTask, Visit
+    from ..draws.models import InspectionTask
+    from ..visits.models import Visit
     from ..review import record
     from ..visits.models import VisitRecord
 

@@ -19,8 +19,11 @@ from sqlalchemy import select
 from ..accounts.auth import Principal
 from ..audit import service as audit
 from ..canonical import jcs_sha256
-from ..draws.models import InspectionTask, Visit, VisitMember
-from ..draws.service import VISIT_NAMESPACE, announce
+from ..draws.access import set_departments
+from ..draws.models import InspectionTask
+from ..visits.models import Visit, VisitMember
+from ..visits.assignments import VISIT_NAMESPACE
+from ..visits.announce import announce
 from ..errors import Conflict, Invalid, NotFound, field_error
 from ..extensions import db
 from ..pagination import keyset_page
@@ -107,6 +110,7 @@ def create_followup(order: RectificationOrder, today: dt.date) -> Visit:
                             launched_by=order.created_by, launched_at=utcnow())
     db.session.add(follow)
     db.session.flush()
+    set_departments(follow)
     visit = Visit(id=followup_visit_id(order.id), task_id=follow.id, object_id=original.object_id,
                   stratum=original.stratum, rank=1, status="not_started", version=1, created_at=utcnow())
     visit.members = [VisitMember(position=m.position, inspector_id=m.inspector_id, user_id=m.user_id,

@@ -213,7 +213,7 @@ class RectificationSchema(BaseSchema):
     def _followup(self, obj):
         if not obj.followup_visit_id:
             return None
-        from ..draws.models import Visit
+        from ..visits.models import Visit
         from ..extensions import db
         from ..visits.models import VisitRecord
 

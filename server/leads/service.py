@@ -17,7 +17,8 @@ from sqlalchemy.orm import selectinload
 from ..accounts.auth import Principal
 from ..accounts.models import Department
 from ..catalog.models import CheckItem
-from ..draws.models import InspectionTask, Visit
+from ..draws.models import InspectionTask
+from ..visits.models import Visit
 from ..errors import ApiError, Conflict, Invalid, NotFound, field_error
 from ..extensions import db
 from ..pagination import keyset_page

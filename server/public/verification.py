@@ -2,7 +2,8 @@
 content hash and whether the stored record still matches it, and nothing private."""
 from __future__ import annotations
 
-from ..draws.models import InspectionTask, Visit
+from ..draws.models import InspectionTask
+from ..visits.models import Visit
 from ..extensions import db
 from ..registry.models import InspectionObject
 from ..registry.protect import public_name

@@ -199,7 +199,8 @@ def record_pdf(visit_id):
 
 
 def _row(visit_id: str) -> dict:
-    from ..draws.models import InspectionTask, Visit
+    from ..draws.models import InspectionTask
+    from ..visits.models import Visit
     from ..visits.models import VisitRecord
     from .models import Review
 

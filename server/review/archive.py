@@ -14,7 +14,8 @@ from flask.cli import AppGroup
 from sqlalchemy import delete, select
 
 from ..audit import service as audit
-from ..draws.models import InspectionTask, Visit
+from ..draws.models import InspectionTask
+from ..visits.models import Visit
 from ..errors import ApiError, NotFound
 from ..extensions import db
 from ..types import utcnow

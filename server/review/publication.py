@@ -8,7 +8,8 @@ from sqlalchemy import select
 from ..accounts.auth import Principal
 from ..accounts.models import Department, Role
 from ..audit import service as audit
-from ..draws.models import InspectionTask, Visit
+from ..draws.models import InspectionTask
+from ..visits.models import Visit
 from ..errors import Conflict, Forbidden, NotFound
 from ..extensions import db
 from ..plans.models import PlanTask

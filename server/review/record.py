@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from ..accounts.models import Department, User
 from ..catalog.models import CheckItem
-from ..draws.models import InspectionTask, Visit
+from ..draws.models import InspectionTask
+from ..visits.models import Visit
 from ..extensions import db
 from ..plans.models import PlanTask
 from ..registry.models import InspectionObject

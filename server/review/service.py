@@ -8,8 +8,10 @@ from sqlalchemy import select
 from ..accounts.auth import Principal
 from ..accounts.models import Role
 from ..audit import service as audit
-from ..draws.models import InspectionTask, Visit
-from ..draws.service import announce
+from ..draws.access import may_read_task
+from ..draws.models import InspectionTask
+from ..visits.models import Visit
+from ..visits.announce import announce
 from ..errors import ApiError, Conflict, NotFound
 from ..extensions import db
 from ..types import local_today, utcnow
@@ -27,18 +29,11 @@ def _may_review(principal: Principal, task: InspectionTask) -> bool:
     return principal.department_id == task.initiating_department_id and principal.has(Role.REVIEWER, Role.DEPT_ADMIN)
 
 
-def _may_read(principal: Principal, task: InspectionTask) -> bool:
-    if principal.sees_everything:
-        return True
-    depts = {task.initiating_department_id, *(task.participating_department_ids or [])}
-    return principal.department_id in depts and principal.has(Role.REVIEWER, Role.DEPT_ADMIN, Role.DEPT_LEADER)
-
-
 def sealed_visit(principal: Principal, visit_id: str, write: bool = False) -> tuple[Visit, VisitRecord, InspectionTask]:
     visit = db.session.get(Visit, visit_id)
     record = db.session.get(VisitRecord, visit_id) if visit else None
     task = db.session.get(InspectionTask, visit.task_id) if visit else None
-    allowed = task is not None and (_may_review(principal, task) if write else _may_read(principal, task))
+    allowed = task is not None and (_may_review(principal, task) if write else may_read_task(principal, task))
     if visit is None or record is None or record.sealed_at is None or not allowed:
         raise NotFound("待审核的检查记录不存在。", code="review_not_found")
     return visit, record, task

@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 from ..accounts.auth import Principal
 from ..accounts.models import Department
 from ..catalog.models import CheckItem, CheckItemVersion
-from ..draws.models import InspectionTask, Visit
+from ..draws.models import InspectionTask
+from ..visits.models import Visit
 from ..extensions import db
 from ..types import local_today
 from ..visits.models import Answer, VisitRecord

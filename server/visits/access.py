@@ -1,10 +1,11 @@
 """Who may touch a visit: its active team members; a sealed record refuses changes."""
 from __future__ import annotations
 
-from ..draws.models import Visit
+from .models import Visit
 from ..errors import ApiError, Conflict, Forbidden, NotFound
 from ..extensions import db
 from ..types import utcnow
+from .announce import announce
 from .models import VisitRecord
 
 
@@ -51,8 +52,6 @@ def writable_record(principal, visit_id: str) -> tuple[Visit, VisitRecord]:
 
 def touched(visit: Visit, record: VisitRecord) -> None:
     """Bump versions and queue the visit for the team's next pull."""
-    from ..draws.service import announce
-
     record.version += 1
     record.updated_at = utcnow()
     visit.version += 1

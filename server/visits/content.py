@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..canonical import jcs, sha256_hex
-from ..draws.models import Visit
+from .models import Visit
 from ..extensions import db
 from ..registry.models import InspectionObject
 from .models import Answer, Finding, MediaRef, VisitRecord

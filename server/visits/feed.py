@@ -3,31 +3,24 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..draws.models import InspectionTask, Visit, VisitMember
+from ..draws.models import InspectionTask
 from ..extensions import db
 from sync.registry import entity
+from . import service
 from .views import me_entity, task_entity, visit_entity
 
 
-def _my_visits(principal, ids: list[str] | None = None):
-    stmt = (select(Visit).join(VisitMember, VisitMember.visit_id == Visit.id)
-            .where(VisitMember.user_id == principal.user_id, VisitMember.active.is_(True), Visit.status != "withdrawn"))
-    if ids is not None:
-        stmt = stmt.where(Visit.id.in_(ids))
-    return list(db.session.execute(stmt.order_by(Visit.scheduled_date, Visit.id)).scalars().unique())
-
-
 def load_visits(ids, principal):
-    return {v.id: visit_entity(v, principal) for v in _my_visits(principal, ids)}
+    return {v.id: visit_entity(v, principal) for v in service.my_visits(principal, ids)}
 
 
 def snapshot_visits(principal):
-    for v in _my_visits(principal):
+    for v in service.my_visits(principal):
         yield v.id, visit_entity(v, principal)
 
 
 def _my_task_ids(principal) -> set[int]:
-    return {v.task_id for v in _my_visits(principal)}
+    return {v.task_id for v in service.my_visits(principal)}
 
 
 def load_tasks(ids, principal):

@@ -1,14 +1,59 @@
-"""Record tables. Sealed records are never updated; corrections are amendments."""
+"""Visits (one drawn object of one task, with its joint team and schedule) and their record.
+Sealed records are never updated; corrections are amendments."""
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..types import BigIntPK, JSONType, UTCDateTime, utcnow
+
+
+VISIT_STATUSES = {"not_started": "未开始", "in_progress": "检查中", "sealed": "已封存", "withdrawn": "已撤回"}
+
+
+class Visit(db.Model):
+    """One drawn object of one task, with its joint team and schedule."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("objects.id"), index=True)
+    stratum: Mapped[str] = mapped_column(String(8))
+    rank: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="not_started")
+    scheduled_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    time_from: Mapped[Optional[dt.time]] = mapped_column(Time)
+    time_to: Mapped[Optional[dt.time]] = mapped_column(Time)
+    scheduled_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list["VisitMember"]] = relationship(
+        back_populates="visit", order_by="VisitMember.position", lazy="selectin", cascade="all, delete-orphan")
+
+    __table_args__ = (UniqueConstraint("task_id", "object_id"), Index("ix_visits_schedule", "scheduled_date"))
+
+
+class VisitMember(db.Model):
+    """A team member; a replaced member stays (inactive) for the record."""
+
+    __tablename__ = "visit_members"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    role: Mapped[str] = mapped_column(String(32))  # leader | <department code> | member
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    visit: Mapped[Visit] = relationship(back_populates="members")
 
 
 class VisitRecord(db.Model):

@@ -5,7 +5,9 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from ..draws.models import InspectionTask, Visit, VisitMember
+from ..draws.models import InspectionTask
+from .announce import announce
+from .models import Visit, VisitMember
 from ..extensions import db
 
 
@@ -37,8 +39,6 @@ def schedule_warnings(visit: Visit) -> list[dict]:
 
 
 def apply_schedule(visit: Visit, date: dt.date, time_from, time_to, by: int) -> list[dict]:
-    from ..draws.service import announce
-
     if time_from and time_to and time_to <= time_from:
         from ..errors import Invalid
 

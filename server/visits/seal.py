@@ -4,7 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..catalog.models import CheckItemVersion
-from ..draws.models import InspectionTask, Visit
+from ..draws.models import InspectionTask
+from .models import Visit
 from ..extensions import db
 from ..plans.models import PlanTask
 from .models import Answer, MediaRef, Signature, VisitRecord

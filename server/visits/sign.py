@@ -20,6 +20,7 @@ from .jsonpatch import PatchError, apply_patch
 from .models import Amendment, Finding, MediaRef, Signature, VisitRecord
 from .mutations import GpsSchema, VisitArgs
 from .rules import FOLLOWUPS, OUTCOMES, RESULT_CODES, SIGNER_ROLES, missing_evidence
+from .announce import announce
 from .seal import seal_problems
 
 SHA = validate.Regexp(r"^[0-9a-f]{64}$", error="须为 64 位小写十六进制。")
@@ -241,7 +242,5 @@ def amendment_add(ctx, args):
     hooks.amended(visit, record, amendment)
     record.version += 1
     visit.version += 1
-    from ..draws.service import announce
-
     announce(visit)
 

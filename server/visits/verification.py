@@ -7,7 +7,7 @@ from sqlalchemy import select
 from .. import keys
 from ..audit.service import Finding
 from ..canonical import jcs, sha256_hex
-from ..draws.models import Visit
+from .models import Visit
 from ..extensions import db
 from .content import canonical_record
 from .models import Signature, VisitRecord

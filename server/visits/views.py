@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from ..accounts.models import Department, Role, User
 from ..catalog.models import CheckItem
-from ..draws.models import InspectionTask, Visit
+from ..draws.models import InspectionTask
+from .models import Visit
 from ..extensions import db
 from ..identifiers import XINZHOU_DIVISIONS
 from ..inspectors.models import Inspector

@@ -103,7 +103,7 @@ def field_user(app) -> dict:
     from sqlalchemy import func, select
 
     from server.accounts.models import Department, User
-    from server.draws.models import Visit, VisitMember
+    from server.visits.models import Visit, VisitMember
     from server.extensions import db
     from server.registry.models import InspectionObject
 

@@ -56,7 +56,7 @@ def test_whole_inspection_offline(app, fu, live, page, context, shot, errors):
 
 def _assert_server_record(app, visit_id, own_keys, photo_shas):
     from media.models import MediaObject
-    from server.draws.models import Visit
+    from server.visits.models import Visit
     from server.extensions import db
     from server.visits.content import content_sha256
     from server.visits.models import Answer, Finding, MediaRef, Signature, VisitRecord

@@ -106,7 +106,7 @@ def principal(username: str):
 
 def teams_in_db(dbs, task_id: int) -> dict[int, list[int]]:
     """{object_id: sorted active inspector ids} of a task's live visits, read from the database."""
-    from server.draws.models import Visit
+    from server.visits.models import Visit
 
     with dbs() as s:
         visits = s.execute(select(Visit).where(Visit.task_id == task_id, Visit.status != "withdrawn")).scalars()

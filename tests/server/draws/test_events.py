@@ -17,7 +17,7 @@ from tests.support.http import assert_problem
 def _member(dbs, task_id, dept_code, role=None):
     """(object_id, inspector_id) of the first live visit's member of that department."""
     from server.accounts.models import Department
-    from server.draws.models import Visit, VisitMember
+    from server.visits.models import Visit, VisitMember
 
     with dbs() as s:
         dept = s.execute(select(Department.id).where(Department.code == dept_code)).scalar_one()

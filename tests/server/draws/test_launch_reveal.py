@@ -129,7 +129,8 @@ def test_a_second_reveal_is_refused_with_a_stable_code(client, login, dbs):
 
 
 def _result(task_id):
-    from server.draws.models import DrawRanking, Visit
+    from server.draws.models import DrawRanking
+    from server.visits.models import Visit
     from server.extensions import db
 
     rankings = {r.stratum: (r.ranking, r.selected) for r in db.session.execute(

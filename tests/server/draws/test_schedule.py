@@ -12,7 +12,7 @@ from tests.support.http import assert_problem
 def _visits(dbs, task_id):
     """[(visit_id, leader username, {active inspector ids})] of the task's live visits."""
     from server.accounts.models import User
-    from server.draws.models import Visit
+    from server.visits.models import Visit
 
     with dbs() as s:
         names = dict(s.execute(select(User.id, User.username)).all())
@@ -67,7 +67,7 @@ def test_leader_schedules_and_overlaps_and_window_are_flagged(client, login, dbs
 
 def test_only_the_leader_schedules_and_times_must_be_ordered(client, login, dbs):
     from server.accounts.models import User
-    from server.draws.models import VisitMember
+    from server.visits.models import VisitMember
 
     tid = demo_task_id(client, login)
     visit_id, leader, _ = _visits(dbs, tid)[0]

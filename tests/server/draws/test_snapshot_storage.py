@@ -102,7 +102,7 @@ def test_teams_hash_is_the_canonical_lines_hash(members_by_object):
 
 
 def test_visit_ids_are_uuid5_of_task_and_object():
-    from server.draws.service import VISIT_NAMESPACE, visit_uuid
+    from server.visits.assignments import VISIT_NAMESPACE, visit_uuid
 
     for code, oid in (("2026-XZ-T01", 1), ("计划-T02", 9_999_999_999), ("x", 42)):
         assert visit_uuid(code, oid) == str(uuid.uuid5(VISIT_NAMESPACE, f"{code}:{oid}"))

@@ -72,7 +72,7 @@ def finding_args(team: Team, **extra) -> dict:
 def counts(session, visit_id: str) -> dict:
     """Row counts of everything a visit's mutations can create."""
     from server.audit.models import AuditEntry
-    from server.draws.models import Visit
+    from server.visits.models import Visit
     from server.visits.models import Amendment, Answer, FieldHistory, Finding, MediaRef, Signature, VisitRecord
     from sync.models import SyncFeed, SyncMutation
 

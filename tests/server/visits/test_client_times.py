@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import func, select
 
 from server.audit.models import AuditEntry
-from server.draws.models import Visit
+from server.visits.models import Visit
 from server.visits.clock import CLOCK_SKEW_TOLERANCE
 from server.visits.models import Amendment, MediaRef, Signature, VisitRecord
 from tests.server.visits.team import chinese, counts, team_of

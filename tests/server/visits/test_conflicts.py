@@ -11,7 +11,7 @@ import threading
 
 from sqlalchemy import select
 
-from server.draws.models import VisitMember
+from server.visits.models import VisitMember
 from server.inspectors.models import Inspector
 from server.visits.models import Answer, FieldHistory
 from tests.support.field import Phone
