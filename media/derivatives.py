@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from PIL import Image, ImageFile
+from pillow_heif import register_heif_opener
 
 from media.colour import flatten_alpha, resizable, to_srgb
 from media.errors import MediaError
@@ -125,10 +126,6 @@ def register_heif() -> None:
     with _heif_lock:
         if _heif_ready:
             return
-        try:
-            from pillow_heif import register_heif_opener
-        except ImportError as exc:  # pragma: no cover - pillow-heif is a pinned dependency
-            raise MediaError("unsupported_type", "服务器未安装 HEIC 解码组件，暂不能处理该图片。") from exc
         # Thumbnails, depth maps and auxiliary images are not needed for derivatives.
         register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
         _heif_ready = True

@@ -6,7 +6,9 @@ import re
 import uuid
 from pathlib import Path
 
+from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_mod
 
@@ -49,16 +51,16 @@ def configure(app: Flask, config) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
+    # cycle: every module of sync, media and the features imports this package's plumbing, so this
+    # package imports them only while building an app (never at its own import).
+    from sync.changes import install_session_hooks as install_sync_hooks
+
     from . import dbsetup, models  # noqa: F401  (models: every table in the metadata)
     from .audit.service import install_session_hooks
-    from apispec.ext.marshmallow import MarshmallowPlugin
-
     from .extensions import api, db, migrate
 
     dbsetup.install()
     install_session_hooks()
-    from sync.changes import install_session_hooks as install_sync_hooks
-
     install_sync_hooks()  # after the audit hook: locks are always taken in the same order
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), compare_type=True, render_as_batch=True)
@@ -81,47 +83,41 @@ def schema_name(schema) -> str | None:
 
 
 def configure_blueprints(app: Flask) -> None:
-    from . import health, web
+    # cycle: see configure_extensions.
+    from media.api import blp as uploads_blp, init_app as init_media, media_blp
+    from sync.api import blp as sync_blp
+
+    from . import health, web, wiring
     from .accounts.api import blp as accounts_blp
     from .audit.api import blp as audit_blp
+    from .calendar.api import blp as calendar_blp
     from .catalog.api import blp as catalog_blp
-    from .extensions import api
     from .delivery.api import blp as delivery_blp
+    from .draws.api import blp as draws_blp
+    from .extensions import api
+    from .inspectors.api import blp as inspectors_blp
     from .leads.api import blp as leads_blp, hooks_blp as lead_hooks_blp
     from .plans.api import blp as plans_blp
+    from .public import pages as public_pages
     from .public.api import blp as public_blp
     from .registry.api import blp as registry_blp
-    from .calendar.api import blp as calendar_blp
-    from sync.api import blp as sync_blp
-    from media.api import blp as uploads_blp, init_app as init_media, media_blp
-
-    from .inspectors.api import blp as inspectors_blp
-    from .draws.api import blp as draws_blp
+    from .review import pages as review_pages
     from .review.api import blp as review_blp
+    from .review.stats_api import blp as statistics_blp
     from .visits.api import blp as visits_blp
-    from .public import pages as public_pages
-    from . import wiring
 
     wiring.connect()
-
     for blp in (accounts_blp, audit_blp, catalog_blp, inspectors_blp, plans_blp, public_blp, registry_blp, sync_blp,
                 uploads_blp, media_blp, delivery_blp, calendar_blp, draws_blp, visits_blp, review_blp, leads_blp,
-                lead_hooks_blp):
+                lead_hooks_blp, statistics_blp):
         api.register_blueprint(blp)
-    from .review.stats_api import blp as statistics_blp
-
-    api.register_blueprint(statistics_blp)
     init_media(app)
-    app.register_blueprint(public_pages.bp)
-    from .review import pages as review_pages
-
-    app.register_blueprint(review_pages.bp)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(web.bp)
+    for bp in (public_pages.bp, review_pages.bp, health.bp, web.bp):
+        app.register_blueprint(bp)
 
 
 def configure_errors(app: Flask) -> None:
-    from . import errors
+    from . import errors  # cycle: see configure_extensions.
 
     errors.init_app(app)
 
@@ -131,8 +127,6 @@ def configure_requests(app: Flask) -> None:
     if hops:
         # The client address and scheme as the trusted proxies saw them (the rightmost `hops`
         # X-Forwarded-For entries; anything a client put before them is ignored).
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
 
     @app.before_request
@@ -152,26 +146,18 @@ def configure_requests(app: Flask) -> None:
 
 
 def configure_cli(app: Flask) -> None:
+    # cycle: see configure_extensions.
+    from media.cli import media_cli
+
     from .accounts.cli import departments_cli, users_cli
     from .audit.cli import audit_cli
-    from .demo.cli import demo_data_command
-    from .registry.cli import objects_cli
-    from media.cli import media_cli
     from .delivery.cli import delivery_cli, worker_command
-    from .leads.cli import leads_cli
-
+    from .demo.cli import demo_data_command
     from .draws.cli import draws_cli
-
-    app.cli.add_command(draws_cli)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(departments_cli)
-    app.cli.add_command(audit_cli)
-    app.cli.add_command(demo_data_command)
-    app.cli.add_command(objects_cli)
-    app.cli.add_command(media_cli)
-    app.cli.add_command(worker_command)
-    app.cli.add_command(delivery_cli)
-    app.cli.add_command(leads_cli)
+    from .leads.cli import leads_cli
+    from .registry.cli import objects_cli
     from .review.archive import archive_cli
 
-    app.cli.add_command(archive_cli)
+    for command in (draws_cli, users_cli, departments_cli, audit_cli, demo_data_command, objects_cli, media_cli,
+                    worker_command, delivery_cli, leads_cli, archive_cli):
+        app.cli.add_command(command)

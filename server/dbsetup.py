@@ -14,6 +14,8 @@ from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from .extensions import db
+
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 _WRITE_INTENT = "dsr.db_write_intent"
 
@@ -47,8 +49,6 @@ def begin_write() -> None:
     writer committed before its first write. On PostgreSQL it only ends the
     read transaction.
     """
-    from .extensions import db
-
     session = db.session
     if session.new or session.dirty or session.deleted or session.info.get("audit_pending"):
         raise RuntimeError("begin_write() called with pending changes")

@@ -14,6 +14,10 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
+from flask import has_app_context
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from .extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -217,8 +221,6 @@ def problem_response(
 
 
 def _has_g() -> bool:
-    from flask import has_app_context
-
     return has_app_context()
 
 
@@ -308,8 +310,6 @@ def handle_unexpected(err: Exception) -> Response:
 
 
 def _transient_db_error(err: Exception) -> bool:
-    from sqlalchemy.exc import DBAPIError, OperationalError
-
     if isinstance(err, OperationalError):
         return True
     if isinstance(err, DBAPIError) and err.connection_invalidated:
@@ -326,8 +326,6 @@ def _current_limit() -> int | None:
 
 def _rollback() -> None:
     try:
-        from .extensions import db
-
         db.session.rollback()
     except Exception:  # the session may be unusable; never mask the original error
         log.debug("rollback failed", exc_info=True)

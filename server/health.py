@@ -6,6 +6,9 @@ from pathlib import Path
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
 from .errors import problem_response
 from .extensions import db
 
@@ -18,9 +21,6 @@ def expected_schema_version() -> str | None:
     """The newest migration revision shipped with this code."""
     cache = current_app.extensions.setdefault("dsr_schema_head", {})
     if "head" not in cache:
-        from alembic.config import Config
-        from alembic.script import ScriptDirectory
-
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         cache["head"] = ScriptDirectory.from_config(cfg).get_current_head()

@@ -14,6 +14,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app
+import hmac
 
 
 def _path() -> Path:
@@ -64,7 +65,5 @@ def verify(public_b64: str, message: bytes, signature_b64: str) -> bool:
 
 def keyed_hash(purpose: str, value: str) -> str:
     """HMAC-SHA256 with a key derived from SECRET_KEY: matches equal values, reveals none."""
-    import hmac
-
     key = hashlib.sha256(f"dsr-keyed-hash|{purpose}|".encode() + current_app.config["SECRET_KEY"].encode()).digest()
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -6,6 +6,17 @@ visits go, visits learn what review and publication add, the delivery worker
 learns its periodic jobs, and the audit verifier learns to check draws.
 """
 from __future__ import annotations
+from media.access import register_policy
+
+from .accounts import throttle
+from .delivery import jobs
+from .draws import assignments as draw_assignments, verification
+from .leads import reminders
+from .public.results import previous_results
+from .review import archive
+from .review.service import comments_for, open_on_seal, reopen_on_amendment
+from .visits import assignments, verification as visit_verification, feed, hooks, mutations, sign
+from .visits.media_policy import may_read_media
 
 _done = False
 
@@ -14,16 +25,6 @@ def connect() -> None:
     global _done
     if _done:
         return
-    from media.access import register_policy
-    from .draws import assignments as draw_assignments
-    from .visits import assignments
-    from .draws import verification  # noqa: F401  (registers the draw check with audit verify)
-    from .visits import verification as visit_verification  # noqa: F401  (sealed records, too)
-    from .review import archive  # noqa: F401  (and that no sealed record vanished unlogged)
-    from .public.results import previous_results
-    from .review.service import comments_for, open_on_seal, reopen_on_amendment
-    from .visits import feed, hooks, mutations, sign  # noqa: F401  (mutators register on import)
-    from .visits.media_policy import may_read_media
 
     draw_assignments.register(assignments)
     _register_jobs()
@@ -38,10 +39,6 @@ def connect() -> None:
 
 def _register_jobs() -> None:
     """Periodic jobs the delivery worker runs between its rounds (it imports no feature)."""
-    from .accounts import throttle
-    from .delivery import jobs
-    from .leads import reminders
-
     jobs.register(jobs.PeriodicJob("throttle_prune", "THROTTLE_PRUNE_INTERVAL",
                                    lambda now, stop: throttle.prune(now, should_stop=stop), "throttle_pruned",
                                    "throttle rows deleted: %s"))

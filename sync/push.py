@@ -22,9 +22,11 @@ from server.errors import ApiError, BadRequest, flatten_messages
 from server.extensions import db
 from server.types import utcnow
 
+import sys
+
 from . import changes
 from .clients import claim
-from .models import SyncMutation
+from .models import SyncMutation, SyncClient
 from .registry import MUTATORS, MutationContext
 
 log = logging.getLogger(__name__)
@@ -63,8 +65,6 @@ def _apply_one(ctx: MutationContext, name: str, raw_args: dict) -> tuple[str, di
 
 def _failure(name: str):
     """Classify the exception being handled into a rejection, or re-raise it."""
-    import sys
-
     err = sys.exc_info()[1]
     if isinstance(err, ApiError):
         return "rejected", None, err.to_problem(), None
@@ -135,8 +135,6 @@ def _jsonable(value):
 
 def rejections(principal, client_id: str | None) -> list[SyncMutation]:
     """The caller's rejected mutations (what the phone lists as needing attention)."""
-    from .models import SyncClient
-
     stmt = (select(SyncMutation).join(SyncClient, SyncClient.client_id == SyncMutation.client_id)
             .where(SyncClient.user_id == principal.user_id, SyncMutation.status == "rejected")
             .order_by(SyncMutation.processed_at.desc()).limit(500))

@@ -59,6 +59,23 @@ def test_an_upward_import_breaks_the_contract(tmp_path, module, upward):
     assert r.returncode != 0 and "BROKEN" in r.stdout, r.stdout + r.stderr
 
 
+def _explained(lines: list[str], fn: ast.AST, node: ast.AST) -> bool:
+    """`# cycle:` on the import's own lines, on the comment line just above it, or (for the imports
+    a function starts with) anywhere from the `def` line to the end of that leading block."""
+    own = range(node.lineno - 1, node.end_lineno)
+    if any("# cycle:" in lines[i] for i in own) or "# cycle:" in lines[node.lineno - 2]:
+        return True
+    body = [b for b in fn.body if not (isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant))]
+    leading = []
+    for b in body:
+        if not isinstance(b, (ast.Import, ast.ImportFrom)):
+            break
+        leading.append(b)
+    if node in leading:
+        return any("# cycle:" in lines[i] for i in range(fn.lineno - 1, leading[-1].end_lineno))
+    return False
+
+
 def _inner_imports_without_reason() -> list[str]:
     out = []
     for pkg in PACKAGES:
@@ -70,15 +87,8 @@ def _inner_imports_without_reason() -> list[str]:
                 if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     continue
                 for node in ast.walk(fn):
-                    if not isinstance(node, (ast.Import, ast.ImportFrom)):
-                        continue
-                    line = node.lineno - 1
-                    # its own line, or the comment lines / imports just above it, say why
-                    above = line
-                    while above > 0 and (lines[above - 1].strip().startswith(("#", "from ", "import "))):
-                        above -= 1
-                    if not any("# cycle:" in lines[i] for i in range(above, node.end_lineno)):
-                        out.append(f"{path.relative_to(ROOT)}:{node.lineno}: {lines[line].strip()}")
+                    if isinstance(node, (ast.Import, ast.ImportFrom)) and not _explained(lines, fn, node):
+                        out.append(f"{path.relative_to(ROOT)}:{node.lineno}: {lines[node.lineno - 1].strip()}")
     return out
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from ..audit import service as audit
 from ..errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from ..extensions import db
+from ..types import utcnow
 from .auth import Principal, hash_password
 from .models import Department, Role, User, UserRole
 from .service import can_manage_user, normalise_username
@@ -167,8 +168,6 @@ def set_roles(user: User, roles: list[str], granter: Principal | None = None) ->
 
 
 def set_password(user: User, password: str) -> None:
-    from ..types import utcnow
-
     _check_password(password)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()

@@ -6,10 +6,14 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from sqlalchemy import select
+
 from ..audit.service import set_system_actor
 from ..errors import ApiError
 from ..extensions import db
 from . import admin
+from .models import User
+from .throttle import prune
 
 users_cli = AppGroup("users", help="User accounts.")
 departments_cli = AppGroup("departments", help="Departments.")
@@ -96,10 +100,6 @@ def roles(username, new_roles, clear):
 @users_cli.command("list")
 def list_users():
     """List users."""
-    from sqlalchemy import select
-
-    from .models import User
-
     for u in db.session.execute(select(User).order_by(User.id)).scalars():
         state = "" if u.active else " [inactive]"
         click.echo(f"{u.id:5} {u.username:20} {u.department.code:10} {','.join(u.roles)}{state}")
@@ -111,6 +111,4 @@ def prune_throttle():
 
     The delivery worker does this every THROTTLE_PRUNE_INTERVAL; run this from cron when no worker runs.
     """
-    from .throttle import prune
-
     click.echo(f"throttle rows deleted: {prune()}")

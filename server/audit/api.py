@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import json
 
-from ..http import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 
+from .. import keys
 from ..accounts.auth import current_principal, requires
 from ..accounts.models import Role
+from ..extensions import db
+from ..http import Blueprint
 from ..pagination import keyset_page
 from ..schemas import BaseSchema, PageArgsSchema, page_schema
+from .checkpoints import AuditCheckpoint, create
 from .models import AuditEntry
 from .service import verify
 
@@ -68,8 +71,6 @@ def list_entries(args):
 @blp.response(200, VerifySchema)
 def verify_now():
     """重新计算整条哈希链并运行各项校验"""
-    from ..extensions import db
-
     report = verify(db.session)
     return {"ok": report.ok, "entries": report.entries,
             "findings": [f.__dict__ for f in report.findings]}
@@ -97,9 +98,6 @@ class PublicKeySchema(BaseSchema):
 @blp.response(200, AuditCheckpointSchema(many=True))
 def list_checkpoints():
     """已签名的审计日志检查点（新的在前）"""
-    from .checkpoints import AuditCheckpoint
-    from ..extensions import db
-
     return list(db.session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(200)).scalars())
 
 
@@ -108,9 +106,6 @@ def list_checkpoints():
 @blp.response(201, AuditCheckpointSchema)
 def create_checkpoint():
     """立即生成一个签名检查点（请另行保存导出文本）"""
-    from .checkpoints import create
-    from ..extensions import db
-
     cp = create(created_by=f"user:{current_principal().user_id}")
     db.session.commit()
     return cp
@@ -121,6 +116,4 @@ def create_checkpoint():
 @blp.response(200, PublicKeySchema)
 def public_key():
     """本系统的 Ed25519 公钥（用于核验检查点与签名事件）"""
-    from .. import keys
-
     return {"algorithm": "Ed25519", "key_id": keys.key_id(), "public_key": keys.public_key_b64()}

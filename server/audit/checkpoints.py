@@ -18,7 +18,7 @@ from .. import keys
 from ..extensions import db
 from ..types import BigIntPK, UTCDateTime, utcnow
 from .models import AuditChainHead, AuditEntry
-from .service import Finding, HEAD_ID
+from .service import Finding, HEAD_ID, register_verifier
 
 FORMAT = "dsr-audit-checkpoint-v1"
 
@@ -89,10 +89,4 @@ def verify_stored(session) -> list[Finding]:
     return out
 
 
-def _register() -> None:
-    from .service import register_verifier
-
-    register_verifier("checkpoints", verify_stored)
-
-
-_register()
+register_verifier("checkpoints", verify_stored)

@@ -6,8 +6,10 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from .. import keys
 from ..extensions import db
-from .service import verify
+from .checkpoints import check_exported, create
+from .service import verify, set_system_actor
 
 audit_cli = AppGroup("audit", help="Audit log: verify the hash chain.")
 
@@ -17,9 +19,6 @@ audit_cli = AppGroup("audit", help="Audit log: verify the hash chain.")
               help="An exported checkpoint file the log must still contain (repeatable).")
 def verify_command(checkpoint_files) -> None:
     """Recompute the chain and run every registered check; exit 1 on the first failure."""
-    from .. import keys
-    from .checkpoints import check_exported
-
     report = verify(db.session)
     for path in checkpoint_files:
         with open(path, encoding="utf-8") as fh:
@@ -41,9 +40,6 @@ def verify_command(checkpoint_files) -> None:
               help="Also write the checkpoint to this file (keep it outside the application).")
 def checkpoint_command(out_path) -> None:
     """Sign the current chain head with the deployment key and print the checkpoint."""
-    from .checkpoints import create
-    from .service import set_system_actor
-
     set_system_actor("cli:audit checkpoint")
     cp = create()
     db.session.commit()

@@ -14,10 +14,12 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from ..accounts import admin
+from ..accounts.models import Department
 from ..audit.service import set_system_actor
 from ..errors import ApiError
 from ..extensions import db
 from . import endpoints
+from .models import DeliveryEndpoint
 from .worker import Worker
 
 delivery_cli = AppGroup("delivery", help="Delivery of messages to departments (webhook endpoints).")
@@ -112,9 +114,6 @@ def _endpoint(dept_code: str):
 @endpoints_cli.command("list")
 def list_endpoints():
     """List endpoints (secrets are never shown)."""
-    from .models import DeliveryEndpoint
-    from ..accounts.models import Department
-
     rows = db.session.execute(db.select(DeliveryEndpoint, Department).join(
         Department, Department.id == DeliveryEndpoint.department_id).order_by(Department.code)).all()
     for ep, dept in rows:

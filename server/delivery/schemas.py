@@ -6,6 +6,7 @@ import json
 from marshmallow import fields, validate
 
 from ..schemas import BaseSchema, PageArgsSchema, page_schema
+from ..types import utcnow
 from .endpoints import MAX_OVERLAP_HOURS
 from .models import MESSAGE_STATUSES
 from .outbox import SUBJECT_ID, SUBJECT_TYPE
@@ -46,8 +47,6 @@ class EndpointSchema(BaseSchema):
     updated_at = fields.DateTime()
 
     def _rotating(self, obj) -> bool:
-        from ..types import utcnow
-
         return bool(obj.previous_secret and obj.previous_secret_expires_at and
                     obj.previous_secret_expires_at > utcnow())
 

@@ -9,6 +9,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from pathlib import Path
+
 from ..accounts.models import Department, User
 from ..audit.service import set_system_actor
 from ..config import instance_secret
@@ -34,7 +36,6 @@ def demo_password() -> str:
     configured = current_app.config.get("DEMO_PASSWORD") or os.environ.get("DEMO_PASSWORD")
     if configured:
         return configured
-    from pathlib import Path
 
     return instance_secret(Path(current_app.instance_path), "demo_password", nbytes=9)
 

@@ -5,9 +5,10 @@ import datetime as dt
 import hashlib
 
 from ..draws import service
-from ..visits.models import Visit
 from ..extensions import db
 from ..types import utcnow
+from ..visits.models import Visit
+from ..visits.schedule import apply_schedule
 from .catalog import principal_for
 
 BEACON = {"source": "中国福利彩票3D（演示）", "reference": "演示第2026318期"}
@@ -29,7 +30,6 @@ def load(ctx: dict) -> None:
     # Leaders schedule their visits over working days, morning or afternoon, and never book an
     # inspector twice in one slot: each visit takes the first slot where its whole team is free.
     visits = db.session.execute(db.select(Visit).where(Visit.task_id == task.id).order_by(Visit.stratum, Visit.rank)).scalars().all()
-    from ..visits.schedule import apply_schedule
 
     slots = [(dt.time(9, 0), dt.time(11, 30)), (dt.time(14, 30), dt.time(17, 0))]
     booked: dict[tuple[dt.date, int], set[int]] = {}

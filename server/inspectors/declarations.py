@@ -16,8 +16,10 @@ from ..audit import service as audit
 from ..errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from ..extensions import db
 from ..identifiers import check_credit_code
+from ..registry.models import InspectionObject
 from ..types import local_today, utcnow
-from .access import existing_inspector, get_row, manages_department, reads_conflicts, self_service_inspector, visible_inspector
+from .access import (existing_inspector, get_row, manages_department, reads_conflicts, self_service_inspector,
+                     visible_inspector)
 from .models import UNAVAILABILITY_REASONS, ConflictDeclaration, Inspector, InspectorUnavailability
 
 MAX_PERIOD_DAYS = 3 * 366
@@ -123,8 +125,6 @@ def declare_conflict(p: Principal | None, inspector_id: int, data: dict) -> Conf
                           extra={"position": check.position} if check.position else None)
         credit_code = check.normalized
     if object_id is not None:
-        from ..registry.models import InspectionObject
-
         if db.session.get(InspectionObject, object_id) is None:
             msg = "检查对象不存在。"
             raise Invalid(msg, code="object_not_found", errors=[field_error("object_id", msg)])

@@ -6,10 +6,13 @@ from flask import Response, request
 from ..accounts.auth import current_principal, requires
 from ..audit import service as audit
 from ..dbsetup import begin_write
+from ..delivery import outbox
+from ..draws.models import InspectionTask
 from ..extensions import db
 from ..http import Blueprint
-from . import feedback, idempotency, rectification, reminders, service, timeline
-from ..delivery import outbox
+from ..review import record
+from ..visits.models import Visit, VisitRecord
+from . import feedback, idempotency, rectification, reminders, service, timeline, inbound as inbound_hooks
 from .access import AUTHORS, READERS, STAFF, visible_lead, visible_order
 from .schemas import (ConcludeSchema, LeadCreateSchema, LeadDashboardRowSchema, LeadListArgs, LeadPageSchema,
                       LeadSchema, NoteSchema, ReceiveSchema, RectificationCreateSchema, RectificationDecisionSchema,
@@ -89,11 +92,6 @@ def get_timeline(lead_id):
 @blp.response(200, description="检查记录表 PDF")
 def record_pdf(lead_id):
     """线索所附检查记录表（PDF）；每次获取均记入审计日志"""
-    from ..draws.models import InspectionTask
-    from ..visits.models import Visit
-    from ..review import record
-    from ..visits.models import VisitRecord
-
     p = current_principal()
     lead = visible_lead(p, lead_id)
     visit = db.session.get(Visit, lead.visit_id)
@@ -211,6 +209,4 @@ _SIGNED = {"parameters": [{"in": "header", "name": n, "required": True, "schema"
 @hooks_blp.response(200, LeadSchema)
 def inbound(dept_code):
     """接收部门以签名 webhook 回传一步（webhook-id 即幂等键；签名密钥与该部门接收端点相同）"""
-    from . import inbound as inbound_hooks
-
     return inbound_hooks.handle(dept_code)

@@ -21,16 +21,16 @@ from ..audit import service as audit
 from ..canonical import jcs_sha256
 from ..draws.access import set_departments
 from ..draws.models import InspectionTask
-from ..visits.models import Visit, VisitMember
-from ..visits.assignments import VISIT_NAMESPACE
-from ..visits.announce import announce
 from ..errors import Conflict, Invalid, NotFound, field_error
 from ..extensions import db
 from ..pagination import keyset_page
 from ..review.publication import revise_entered_result
 from ..types import local_today, utcnow
+from ..visits.announce import announce
+from ..visits.assignments import VISIT_NAMESPACE
 from ..visits.jsonpatch import apply_patch
-from ..visits.models import Amendment, VisitRecord
+from ..visits.models import Visit, VisitMember, Amendment, VisitRecord
+from ..visits.views import current_view
 from .models import RectificationOrder
 from .service import authored_finding, cfg, create_lead, due_after
 
@@ -158,8 +158,6 @@ def decide(principal: Principal, order_id: int, args: dict) -> RectificationOrde
 
 def _mark_rectified(principal: Principal, order: RectificationOrder) -> None:
     """Result code E on the original record, as an amendment (A, "follow-up pending", gives way to E)."""
-    from ..visits.views import current_view
-
     visit = db.session.get(Visit, order.visit_id)
     record = db.session.get(VisitRecord, visit.id)
     view = current_view(visit, record)

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from ..extensions import db
 from ..schemas import BaseSchema, PageArgsSchema, page_schema
+from ..visits.models import Visit, VisitRecord
 from .models import CATEGORIES, RESULTS, STATUSES
+from .state import delivery_state, overdue
 
 TEXT = validate.Length(min=1, max=4000)
 
@@ -116,13 +119,9 @@ class LeadSchema(BaseSchema):
     version = fields.Integer()
 
     def _overdue(self, obj):
-        from .service import overdue
-
         return overdue(obj)
 
     def _delivery(self, obj):
-        from .service import delivery_state
-
         state = delivery_state(obj)
         return DeliveryStateSchema().dump(state) if state else None
 
@@ -213,9 +212,6 @@ class RectificationSchema(BaseSchema):
     def _followup(self, obj):
         if not obj.followup_visit_id:
             return None
-        from ..visits.models import Visit
-        from ..extensions import db
-        from ..visits.models import VisitRecord
 
         visit = db.session.get(Visit, obj.followup_visit_id)
         record = db.session.get(VisitRecord, obj.followup_visit_id)

@@ -16,20 +16,21 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.auth import Principal
 from ..accounts.models import Department
+from ..calendar.service import work_calendar
 from ..catalog.models import CheckItem
+from ..dbsetup import begin_write
+from ..delivery import outbox
+from ..delivery.models import OutboxMessage
 from ..draws.models import InspectionTask
-from ..visits.models import Visit
 from ..errors import ApiError, Conflict, Invalid, NotFound, field_error
 from ..extensions import db
 from ..pagination import keyset_page
-from ..calendar.service import work_calendar
 from ..types import local_today, utcnow
 from ..visits.hooks import media_arrived
-from ..visits.models import Finding, MediaRef, VisitRecord
+from ..visits.models import Visit, Finding, MediaRef, VisitRecord
 from . import access, timeline
-from ..delivery import outbox
 from .models import CATEGORIES, OPEN_STATUSES, SENT, Lead
-from ..delivery.models import OutboxMessage
+from .schemas import LeadSchema
 
 EVENT_CREATED = "lead.created"
 
@@ -187,8 +188,6 @@ def read_lead(principal: Principal, lead_id: int) -> Lead:
     """A lead for its detail view. Reads by anyone but the sending department (the receiver,
     the office, auditors) are fetches of another department's evidence: logged, like the
     thin-payload fetch through `/api/v1/delivery/subjects/lead/<id>`."""
-    from ..dbsetup import begin_write
-
     lead = access.visible_lead(principal, lead_id)
     if principal.department_id != lead.sender_department_id:
         begin_write()
@@ -199,26 +198,8 @@ def read_lead(principal: Principal, lead_id: int) -> Lead:
     return lead
 
 
-def delivery_state(lead: Lead) -> dict | None:
-    """The first message's transport state: the sender sees `failed` as undelivered."""
-    msg = lead.message
-    if msg is None:
-        return None
-    return {"message_id": msg.id, "status": msg.status, "attempts": msg.attempts,
-            "undelivered": msg.status == "failed", "delivered_at": msg.delivered_at, "last_error": msg.last_error}
-
-
-def overdue(lead: Lead, today: dt.date | None = None) -> dict:
-    today = today or local_today()
-    return {"receipt": lead.status == SENT and lead.receipt_due_on is not None and today > lead.receipt_due_on,
-            "feedback": lead.status in OPEN_STATUSES[1:] and lead.feedback_due_on is not None
-            and today > lead.feedback_due_on}
-
-
 def subject_view(principal, subject_id: str) -> dict:
     """What a receiver fetches with its own token (`/api/v1/delivery/subjects/lead/<id>`, logged there)."""
-    from .schemas import LeadSchema
-
     lead = db.session.get(Lead, int(subject_id)) if subject_id.isdigit() else None
     if lead is None:
         raise access.lead_not_found()

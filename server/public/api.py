@@ -9,14 +9,18 @@ from ..accounts.throttle import limit_requests
 from ..catalog import service as catalog
 from ..catalog.models import CheckItem
 from ..catalog.schemas import ItemSchema
+from ..draws.schemas import DrawPublicSchema
+from ..draws.service import get_task
+from ..draws.views import public_view
+from ..errors import NotFound
 from ..extensions import db
 from ..http import Blueprint
 from ..plans.models import Plan
 from ..plans.views import public_plan_view
-from ..draws.schemas import DrawPublicSchema
 from ..review.publication import public_row
 from ..schemas import BaseSchema
 from .results import search
+from .verification import verification
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="公开信息（无需登录）")
 
@@ -128,9 +132,6 @@ class RecordVerificationSchema(BaseSchema):
 @verify_rate_limit
 def record_verification(visit_id):
     """检查记录核验（记录表二维码指向的页面的数据）：内容哈希与记录是否完好，不含任何检查内容或个人信息"""
-    from ..errors import NotFound
-    from .verification import verification
-
     v = verification(str(visit_id))
     if v is None:
         raise NotFound("封存的检查记录不存在。", code="record_not_found")
@@ -141,7 +142,4 @@ def record_verification(visit_id):
 @blp.response(200, DrawPublicSchema)
 def public_draw(task_id):
     """抽取的公开信息：哈希、承诺值、随机数、种子、各层数量与抽中对象（不含信用风险分类）"""
-    from ..draws.service import get_task
-    from ..draws.views import public_view
-
     return public_view(get_task(task_id))

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from sqlalchemy import bindparam, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..audit import service as audit
 from ..extensions import db
@@ -156,10 +158,8 @@ def _classify(it: Item, st: State | None, editor: Editor, lookup: Lookup) -> Non
 def dialect_insert(table):
     """INSERT with the dialect's ON CONFLICT support (PostgreSQL or SQLite)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+        return pg_insert(table)
+    return sqlite_insert(table)
 
 
 def _write(items: list[Item], editor: Editor) -> None:

@@ -3,13 +3,18 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from flask import Response
+
 from ..accounts.auth import current_principal, requires
 from ..accounts.models import Role
+from ..draws.models import InspectionTask
 from ..extensions import db
 from ..http import Blueprint
 from ..schemas import BaseSchema
-from . import publication, service
-from .models import REVIEW_STATUSES
+from ..visits.models import Visit, VisitRecord
+from . import publication, service, record
+from .detail import review_detail
+from .models import REVIEW_STATUSES, Review
 
 blp = Blueprint("review", __name__, url_prefix="/api/v1/reviews", description="后台审核、结果录入与公示")
 REVIEWERS = (Role.REVIEWER, Role.DEPT_ADMIN)
@@ -111,8 +116,6 @@ def queue(args):
 @blp.response(200, DetailSchema)
 def detail(visit_id):
     """审核详情：答案、发现问题、结果、照片、签名（服务器重新核验绑定）、补正与审计轨迹"""
-    from .detail import review_detail
-
     return review_detail(current_principal(), str(visit_id))
 
 
@@ -187,10 +190,6 @@ def decide_withholding(args, request_id):
 @blp.response(200, description="记录表 PDF")
 def record_pdf(visit_id):
     """随机抽查情况记录表（PDF，中文字体内嵌，含内容哈希与核验二维码）"""
-    from flask import Response
-
-    from . import record
-
     visit, rec, task = service.sealed_visit(current_principal(), str(visit_id))
     data = record.render(visit, rec, task)
     name = record.record_no(task, visit)
@@ -199,11 +198,6 @@ def record_pdf(visit_id):
 
 
 def _row(visit_id: str) -> dict:
-    from ..draws.models import InspectionTask
-    from ..visits.models import Visit
-    from ..visits.models import VisitRecord
-    from .models import Review
-
     visit = db.session.get(Visit, visit_id)
     return service.queue_row(visit, db.session.get(VisitRecord, visit_id), db.session.get(InspectionTask, visit.task_id),
                              db.session.get(Review, visit_id))

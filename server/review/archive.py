@@ -13,13 +13,17 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import delete, select
 
+from media.models import MediaObject, Upload
+from media.store import derivatives, originals
+
 from ..audit import service as audit
+from ..audit.models import AuditEntry
+from ..audit.service import set_system_actor, Finding, register_verifier
 from ..draws.models import InspectionTask
-from ..visits.models import Visit
 from ..errors import ApiError, NotFound
 from ..extensions import db
 from ..types import utcnow
-from ..visits.models import Amendment, Answer, FieldHistory, Finding, MediaRef, Signature, VisitRecord
+from ..visits.models import Visit, Amendment, Answer, FieldHistory, Finding, MediaRef, Signature, VisitRecord
 from .models import ArchivePolicy, Disclosure, PublishedResult, Review, ReviewComment
 
 MIN_YEARS = 2
@@ -86,7 +90,6 @@ def delete_record(visit_id: str, reason: str, now: dt.datetime | None = None) ->
                   FieldHistory, MediaRef):
         db.session.execute(delete(model).where(model.visit_id == visit_id))
     # The evidence files' records go too; their bytes are removed after the commit (files_to_remove).
-    from media.models import MediaObject, Upload
 
     ids = [m.media_id for m in media]
     objs = list(db.session.execute(select(MediaObject).where(MediaObject.media_id.in_(ids or [""]))).scalars())
@@ -104,9 +107,6 @@ def delete_record(visit_id: str, reason: str, now: dt.datetime | None = None) ->
 
 def remove_files() -> int:
     """After the commit: delete the stored bytes of purged evidence no other media still uses."""
-    from media.models import MediaObject
-    from media.store import derivatives, originals
-
     files = db.session.info.pop("archive_files", set())
     stores = {"originals": originals(), "derivatives": derivatives()}
     removed = 0
@@ -147,8 +147,6 @@ def status_command() -> None:
 @click.option("--dry-run", is_flag=True, help="List what would be deleted, change nothing.")
 def purge_command(reason: str, dry_run: bool) -> None:
     """Delete every sealed record past the retention period; each deletion is logged."""
-    from ..audit.service import set_system_actor
-
     set_system_actor("cli:archive purge")
     sync_policy()
     ids = expired()
@@ -173,8 +171,6 @@ def purge_command(reason: str, dry_run: bool) -> None:
 @click.option("--reason", required=True)
 def delete_command(visit_id: str, reason: str) -> None:
     """Delete one sealed record (refused within the retention period)."""
-    from ..audit.service import set_system_actor
-
     set_system_actor("cli:archive delete")
     try:
         delete_record(visit_id, reason)
@@ -190,9 +186,6 @@ def delete_command(visit_id: str, reason: str) -> None:
 def verify_no_silent_deletion(session) -> list:
     """Every record the log says was sealed is still here, unless the log also says it was
     deleted after its retention period: a sealed record that vanished is tampering."""
-    from ..audit.models import AuditEntry
-    from ..audit.service import Finding
-
     sealed, deleted = set(), set()
     for action, target in session.execute(select(AuditEntry.action, AuditEntry.target_id).where(
             AuditEntry.action.in_(("visit.seal", "archive.delete")))).all():
@@ -205,10 +198,4 @@ def verify_no_silent_deletion(session) -> list:
     return [Finding("archive", True, f"{len(sealed)} sealed, {len(deleted & sealed)} deleted after retention, none missing")]
 
 
-def _register() -> None:
-    from ..audit.service import register_verifier
-
-    register_verifier("archive", verify_no_silent_deletion)
-
-
-_register()
+register_verifier("archive", verify_no_silent_deletion)

@@ -1,26 +1,22 @@
 """What a reviewer sees for one record, with the signature binding recomputed."""
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import or_, select
 
+from media import service as media_service
+
+from ..accounts.models import User
 from ..audit.models import AuditEntry
 from ..extensions import db
 from ..visits.content import content_sha256
-from ..visits.models import Signature
-from ..visits.views import visit_entity
+from ..visits.models import Signature, MediaRef
+from ..visits.rules import FOLLOWUPS, RESULT_CODES
+from ..visits.seal import task_item_versions
+from ..visits.verification import binding_verified
+from ..visits.views import visit_entity, current_view
 from .models import Review
+from .record import pdf_record
 from .service import OPEN, amended_since_sent_back, comments_for, sealed_visit
-
-
-def binding_verified(visit, record) -> bool:
-    """Recompute the content hash from what the server holds; every signature must bind it."""
-    current = content_sha256(visit, record)
-    if current != record.content_sha256 or json.loads(record.sealed_content) is None:
-        return False
-    sigs = db.session.execute(select(Signature).where(Signature.visit_id == visit.id)).scalars().all()
-    return bool(sigs) and all(s.content_sha256 == current for s in sigs)
 
 
 def review_detail(principal, visit_id: str) -> dict:
@@ -43,8 +39,6 @@ def review_detail(principal, visit_id: str) -> dict:
 
 
 def _name(user_id):
-    from ..accounts.models import User
-
     u = db.session.get(User, user_id) if user_id else None
     return u.display_name if u else None
 
@@ -53,12 +47,6 @@ def desk_sheet(visit, record, task) -> dict:
     """The record laid out for the reviewer's screen: items with their department and
     checkpoint prompts, findings, outcome labels, media with EXIF beside the app's claims,
     signatures, amendments with names (the same facts the record PDF prints)."""
-    from media import service as media_service
-
-    from ..visits.models import MediaRef
-    from ..visits.rules import FOLLOWUPS, RESULT_CODES
-    from .record import pdf_record
-
     sheet = pdf_record(visit, record, task)
     for s in sheet["signatures"]:
         s.pop("image_png", None)
@@ -81,8 +69,6 @@ def desk_sheet(visit, record, task) -> dict:
                               .order_by(Signature.server_time)).scalars().all()
     for out, s in zip(sheet["signatures"], sigs):
         out["id"], out["image_media_id"] = s.id, s.image_media_id
-    from ..visits.seal import task_item_versions
-    from ..visits.views import current_view
 
     def labels(codes):
         return [{"code": c, "label": RESULT_CODES.get(c, c)} for c in codes]

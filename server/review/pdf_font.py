@@ -28,6 +28,7 @@ from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont, TTLibError, newTable
 
 from ..errors import ApiError
+from . import labels
 
 DEBIAN_NOTO_CJK = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 DEBIAN_NOTO_CJK_SC = 2  # the collection holds JP, KR, SC, TC, HK
@@ -91,8 +92,6 @@ def texts(value: Any) -> Iterable[str]:
 def form_characters() -> frozenset[str]:
     """The fixed text of the form: every character in the PDF modules' source and in the
     label tables, plus printable ASCII."""
-    from . import labels
-
     here = Path(__file__).parent
     chars = set(chr(c) for c in range(0x20, 0x7F))
     for name in ("pdf.py", "pdf_layout.py", "pdf_sections.py", "labels.py"):

@@ -5,17 +5,24 @@ from __future__ import annotations
 from flask import current_app, request
 from sqlalchemy import select
 
+from media.store import originals
+from media import service as media_service
+
+from .. import keys
 from ..accounts.models import Department, User
+from ..canonical import jcs, sha256_hex
 from ..catalog.models import CheckItem
 from ..draws.models import InspectionTask
-from ..visits.models import Visit
 from ..extensions import db
 from ..plans.models import PlanTask
 from ..registry.models import InspectionObject
-from ..visits.models import Amendment, Answer, Finding, MediaRef, Signature, VisitRecord
+from ..visits.content import canonical_record
+from ..visits.models import Visit, Amendment, Answer, Finding, MediaRef, Signature, VisitRecord
 from ..visits.seal import task_item_versions
+from ..visits.verification import binding_verified
 from ..visits.views import team
 from .amendment_text import describe_amendments
+from .pdf import font_from_config, render_record_pdf
 
 SIGNATURE_KINDS = ("signature",)
 
@@ -51,7 +58,6 @@ def _dept_name(dept_id, cache: dict) -> str | None:
 def _media_bytes(sha256: str | None) -> bytes | None:
     if not sha256:
         return None
-    from media.store import originals
 
     try:
         with originals().open(sha256) as fh:
@@ -62,8 +68,6 @@ def _media_bytes(sha256: str | None) -> bytes | None:
 
 def pdf_record(visit: Visit, record: VisitRecord, task: InspectionTask) -> dict:
     """The dict render_record_pdf() prints, from what the server holds for a sealed record."""
-    from .detail import binding_verified
-
     names: dict = {}
     pt = db.session.get(PlanTask, task.plan_task_id)
     plan = pt.plan_version.plan
@@ -148,8 +152,6 @@ def pdf_record(visit: Visit, record: VisitRecord, task: InspectionTask) -> dict:
 
 
 def render(visit: Visit, record: VisitRecord, task: InspectionTask) -> bytes:
-    from .pdf import font_from_config, render_record_pdf
-
     return render_record_pdf(pdf_record(visit, record, task), font_from_config(current_app.config))
 
 
@@ -157,12 +159,6 @@ def public_check(visit: Visit, record: VisitRecord) -> str | None:
     """`audit verify`'s check of one sealed record, except that stored files are compared by
     their recorded SHA-256 instead of being read and hashed again: an anonymous page must not
     make the server hash videos on every request (the daily `audit verify` re-hashes the bytes)."""
-    from media import service as media_service
-
-    from .. import keys
-    from ..canonical import jcs, sha256_hex
-    from ..visits.content import canonical_record
-
     current = canonical_record(visit, record)
     if jcs(current).decode() != record.sealed_content:
         return "content"

@@ -5,20 +5,23 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from sqlalchemy import func
+import datetime as _dt
+
 from ..accounts.auth import Principal
 from ..accounts.models import Role
 from ..audit import service as audit
+from ..calendar.service import result_deadline, deadline_state, missing_message
 from ..draws.access import may_read_task
 from ..draws.models import InspectionTask
-from ..visits.models import Visit
-from ..visits.announce import announce
 from ..errors import ApiError, Conflict, NotFound
 from ..extensions import db
+from ..registry.models import InspectionObject
 from ..types import local_today, utcnow
+from ..visits.announce import announce
 from ..visits.hooks import media_arrived
-from ..visits.models import MediaRef, VisitRecord
+from ..visits.models import Visit, MediaRef, VisitRecord, Amendment
 from ..visits.views import current_codes
-from ..calendar.service import result_deadline
 from .models import REVIEW_STATUSES, Review, ReviewComment
 
 OPEN = ("pending", "returned", "evidence_requested")
@@ -170,9 +173,6 @@ def queue(principal: Principal, status: str | None = None, deadline: str | None 
 
 
 def queue_row(visit, record, task, review) -> dict:
-    from ..registry.models import InspectionObject
-    from ..calendar.service import deadline_state, missing_message
-
     obj = db.session.get(InspectionObject, visit.object_id)
     due = current_due(review)
     message = None if due is not None else missing_message(result_deadline(review.check_ended_on).missing_years)
@@ -187,10 +187,6 @@ def queue_row(visit, record, task, review) -> dict:
 
 def amended_since_sent_back(visit_id: str) -> bool:
     """The team answered the last return or evidence request with an amendment."""
-    from sqlalchemy import func
-
-    from ..visits.models import Amendment
-
     last_sent = db.session.execute(select(func.max(ReviewComment.created_at))
                                    .where(ReviewComment.visit_id == visit_id)).scalar()
     if last_sent is None:
@@ -202,6 +198,4 @@ def amended_since_sent_back(visit_id: str) -> bool:
 
 
 def _aware(ts):
-    import datetime as _dt
-
     return ts if ts.tzinfo else ts.replace(tzinfo=_dt.timezone.utc)

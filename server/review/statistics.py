@@ -18,17 +18,20 @@ from xml.sax.saxutils import escape
 
 from sqlalchemy import func, select
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
 from ..accounts.auth import Principal
 from ..accounts.models import Department
+from ..calendar.service import deadline_state
 from ..catalog.models import CheckItem, CheckItemVersion
 from ..draws.models import InspectionTask
-from ..visits.models import Visit
 from ..extensions import db
 from ..types import local_today
-from ..visits.models import Answer, VisitRecord
+from ..visits.models import Visit, Answer, VisitRecord
 from ..visits.rules import RESULT_CODES
-from ..calendar.service import deadline_state
 from .models import Review, ReviewComment
+from .service import current_due
 
 ENTERED = ("approved", "published", "withheld")
 OPEN = ("pending", "returned", "evidence_requested")
@@ -61,8 +64,6 @@ def visible_tasks(principal: Principal, department_id: int | None = None, task_i
 
 
 def compute(principal: Principal, department_id: int | None = None, task_id: int | None = None) -> dict:
-    from .service import current_due
-
     tasks = visible_tasks(principal, department_id, task_id)
     task_ids = [t.id for t in tasks]
     today = local_today()
@@ -231,9 +232,6 @@ PROBLEM_COLUMNS = [("task_id", "任务"), ("item_code", "事项编号"), ("item_
 
 
 def xlsx(stats: dict) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     wb = Workbook()
     sheets = [("部门", DEPT_COLUMNS, stats["departments"]), ("任务", TASK_COLUMNS, stats["tasks"]),
               ("检查要点问题率", PROBLEM_COLUMNS, stats["problems"])]

@@ -5,6 +5,7 @@ visits must not import review or public; those register here instead.
 from __future__ import annotations
 
 from typing import Callable
+from media import service as media_service
 
 _previous: list[Callable[[int], list[dict]]] = []
 _comments: list[Callable[[str], list[dict]]] = []
@@ -57,7 +58,6 @@ def media_arrived(media_ids: list[str]) -> dict[str, bool]:
     """Which media's bytes have arrived (tus upload completed and verified)."""
     if not media_ids:
         return {}
-    from media import service as media_service
 
     status = media_service.evidence_status(media_ids)
     return {m: status.get(m) == "arrived" for m in media_ids}

@@ -11,6 +11,9 @@ import datetime as dt
 from marshmallow import fields, validate
 from sqlalchemy import select
 
+from sync.registry import Outcome, mutator
+from media import service as media_service
+
 from ..audit import service as audit
 from ..catalog.models import CheckItemVersion
 from ..draws.models import InspectionTask
@@ -19,11 +22,11 @@ from ..extensions import db
 from ..plans.models import PlanTask
 from ..schemas import BaseSchema
 from ..types import utcnow
-from sync.registry import Outcome, mutator
 from .access import member_of, refuse_if_sealed, team_visit, touched, writable_record
 from .clock import refuse_future, refuse_future_capture
 from .models import Answer, FieldHistory, Finding, MediaRef
 from .rules import MEASURES, check_answer_value
+from .schedule import apply_schedule
 
 ISO = validate.Length(min=10, max=40)
 
@@ -268,7 +271,6 @@ def media_attach(ctx, args):
     db.session.add(MediaRef(media_id=mid, visit_id=visit.id, sha256=args["sha256"], kind=args["kind"],
                             target_type=args["target"]["type"], target_id=args["target"]["id"], claim=args["claim"],
                             attached_by=ctx.principal.user_id, attached_at=utcnow()))
-    from media import service as media_service
 
     # The media record keeps the app's claim (with the phone's hash) beside what EXIF says;
     # a hash contradicting bytes already received is refused there.
@@ -284,7 +286,6 @@ def schedule_set(ctx, args):
     if me.role != "leader":
         raise Forbidden("只有检查组组长可以安排检查日程。", code="not_team_leader")
     refuse_if_sealed(visit)
-    from .schedule import apply_schedule
 
     conflicts = apply_schedule(visit, args["date"], args["time_from"], args["time_to"], ctx.principal.user_id)
     audit.record(db.session, "visit.schedule", "visit", visit.id,

@@ -1,5 +1,6 @@
 """Result codes, Art. 21 outcomes and what each needs before a record can be sealed."""
 from __future__ import annotations
+from decimal import Decimal, InvalidOperation
 
 RESULT_CODES = {
     "1": "未发现问题", "A": "发现问题待后续处理", "B": "未按规定公示应当公示的信息",
@@ -59,8 +60,6 @@ def check_answer_value(answer_type: str, value, choices: list[str]) -> str | Non
         return None if value in ("pass", "fail", "na") else "须为“合格”“不合格”或“不涉及”。"
     if answer_type == "number":
         try:
-            from decimal import Decimal, InvalidOperation
-
             d = Decimal(value)
             if not d.is_finite():
                 raise InvalidOperation

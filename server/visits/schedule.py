@@ -6,9 +6,10 @@ import datetime as dt
 from sqlalchemy import select
 
 from ..draws.models import InspectionTask
+from ..errors import Invalid
+from ..extensions import db
 from .announce import announce
 from .models import Visit, VisitMember
-from ..extensions import db
 
 
 def _overlap(a_from, a_to, b_from, b_to) -> bool:
@@ -40,8 +41,6 @@ def schedule_warnings(visit: Visit) -> list[dict]:
 
 def apply_schedule(visit: Visit, date: dt.date, time_from, time_to, by: int) -> list[dict]:
     if time_from and time_to and time_to <= time_from:
-        from ..errors import Invalid
-
         raise Invalid("结束时间须晚于开始时间。", code="validation_failed",
                       errors=[{"field": "time_to", "pointer": "/time_to", "message": "结束时间须晚于开始时间。"}])
     visit.scheduled_date, visit.time_from, visit.time_to, visit.scheduled_by = date, time_from, time_to, by

@@ -4,6 +4,8 @@ from __future__ import annotations
 from marshmallow import fields, validate, validates_schema, ValidationError
 from sqlalchemy import select
 
+from sync.registry import mutator
+
 from .. import keys
 from ..audit import service as audit
 from ..canonical import jcs, jcs_sha256, sha256_hex
@@ -12,16 +14,17 @@ from ..extensions import db
 from ..identifiers import check_id_number, mask_id_number
 from ..schemas import BaseSchema
 from ..types import local_today, utcnow
-from sync.registry import mutator
+from . import hooks
 from .access import team_visit, touched, writable_record
+from .announce import announce
 from .clock import RECORD_MOMENTS, parse_client_time, refuse_after_seal, refuse_future, view_moments
 from .content import canonical_record, content_sha256
 from .jsonpatch import PatchError, apply_patch
 from .models import Amendment, Finding, MediaRef, Signature, VisitRecord
 from .mutations import GpsSchema, VisitArgs
 from .rules import FOLLOWUPS, OUTCOMES, RESULT_CODES, SIGNER_ROLES, missing_evidence
-from .announce import announce
 from .seal import seal_problems
+from .views import current_view
 
 SHA = validate.Regexp(r"^[0-9a-f]{64}$", error="须为 64 位小写十六进制。")
 
@@ -203,7 +206,6 @@ def seal(ctx, args):
     record.sealed_at, record.sealed_by = sealed_at, ctx.principal.user_id
     record.check_ended_on = local_today()
     visit.status = "sealed"
-    from . import hooks
 
     hooks.sealed(visit, record)
     audit.record(db.session, "visit.seal", "visit", visit.id, {**statement, "seal_signature": record.seal_signature})
@@ -219,7 +221,6 @@ def amendment_add(ctx, args):
     aid = str(args["amendment_id"])
     if db.session.get(Amendment, aid) is not None:
         return None
-    from .views import current_view
 
     view = current_view(visit, record)
     try:
@@ -237,7 +238,6 @@ def amendment_add(ctx, args):
     db.session.add(amendment)
     audit.record(db.session, "visit.amendment", "visit", visit.id,
                  {"amendment": aid, "reason": args["reason"], "patch_sha256": jcs_sha256(args["patch"])})
-    from . import hooks
 
     hooks.amended(visit, record, amendment)
     record.version += 1

@@ -2,21 +2,22 @@
 signature event, and the stored bytes of every photo it names."""
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
+from media import service as media_service
+from media.store import originals
+
 from .. import keys
-from ..audit.service import Finding
+from ..audit.service import Finding, register_verifier
 from ..canonical import jcs, sha256_hex
-from .models import Visit
 from ..extensions import db
-from .content import canonical_record
-from .models import Signature, VisitRecord
+from .content import content_sha256, canonical_record
+from .models import Visit, Signature, VisitRecord
 
 
 def _media_intact(record_body: dict) -> str | None:
-    from media import service as media_service
-    from media.store import originals
-
     store = originals()
     for m in record_body["media"]:
         obj = media_service.get_object(m["media_id"])
@@ -30,6 +31,15 @@ def _media_intact(record_body: dict) -> str | None:
         except (OSError, ValueError):
             return f"the stored file of media {m['media_id']} is missing"
     return None
+
+
+def binding_verified(visit, record) -> bool:
+    """Recompute the content hash from what the server holds; every signature must bind it."""
+    current = content_sha256(visit, record)
+    if current != record.content_sha256 or json.loads(record.sealed_content) is None:
+        return False
+    sigs = db.session.execute(select(Signature).where(Signature.visit_id == visit.id)).scalars().all()
+    return bool(sigs) and all(s.content_sha256 == current for s in sigs)
 
 
 def check_record(visit: Visit, record: VisitRecord) -> str | None:
@@ -66,10 +76,4 @@ def verify_sealed(session) -> list[Finding]:
     return [Finding("sealed records", True, f"{len(rows)} sealed records, their signatures and photos intact")]
 
 
-def _register() -> None:
-    from ..audit.service import register_verifier
-
-    register_verifier("sealed records", verify_sealed)
-
-
-_register()
+register_verifier("sealed records", verify_sealed)

@@ -8,14 +8,16 @@ from sqlalchemy import select
 from ..accounts.models import Department, Role, User
 from ..catalog.models import CheckItem
 from ..draws.models import InspectionTask
-from .models import Visit
 from ..extensions import db
 from ..identifiers import XINZHOU_DIVISIONS
 from ..inspectors.models import Inspector
 from ..plans.models import PlanTask
 from ..registry.models import InspectionObject, ObjectCredit
+from ..settings import get_setting
+from . import hooks
 from .jsonpatch import apply_patch
-from .models import Amendment, Answer, Finding, MediaRef, Signature, VisitRecord
+from .models import Visit, Amendment, Answer, Finding, MediaRef, Signature, VisitRecord
+from .rules import FOLLOWUPS, OUTCOMES, RESULT_CODES, SIGNER_ROLES
 from .schedule import schedule_warnings
 from .seal import task_items
 
@@ -69,8 +71,6 @@ def object_brief(object_id: int, principal) -> dict:
 
 def previous_results(object_id: int) -> list[dict]:
     """Published results of earlier checks of this object (filled by publication)."""
-    from . import hooks
-
     return hooks.previous_results(object_id)
 
 
@@ -96,7 +96,6 @@ def record_view(visit: Visit, record: VisitRecord | None) -> dict:
                                                      "department_id": a.department_id, "version": a.version,
                                                      "item_version": a.item_version}
     media = list(db.session.execute(select(MediaRef).where(MediaRef.visit_id == visit.id).order_by(MediaRef.attached_at)).scalars())
-    from . import hooks
 
     arrived = hooks.media_arrived([m.media_id for m in media])
     return {
@@ -153,9 +152,6 @@ def current_codes(visit: Visit, record: VisitRecord) -> list[str]:
 
 
 def me_entity(principal) -> dict:
-    from .rules import FOLLOWUPS, OUTCOMES, RESULT_CODES, SIGNER_ROLES
-    from ..settings import get_setting
-
     user = db.session.get(User, principal.user_id)
     insp = db.session.execute(select(Inspector).where(Inspector.user_id == user.id)).scalar_one_or_none()
     return {"user_id": user.id, "username": user.username, "display_name": user.display_name,
