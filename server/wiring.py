@@ -6,16 +6,19 @@ visits go, visits learn what review and publication add, the delivery worker
 learns its periodic jobs, and the audit verifier learns to check draws.
 """
 from __future__ import annotations
+
 from media.access import register_policy
 
+# Modules imported for what they register when imported: the audit verifier's checks of draws,
+# sealed records and the archive, and the visits' sync mutators.
 from .accounts import throttle
 from .delivery import jobs
-from .draws import assignments as draw_assignments, verification
+from .draws import assignments as draw_assignments, verification as draw_verification  # noqa: F401
 from .leads import reminders
 from .public.results import previous_results
-from .review import archive
+from .review import archive  # noqa: F401
 from .review.service import comments_for, open_on_seal, reopen_on_amendment
-from .visits import assignments, verification as visit_verification, feed, hooks, mutations, sign
+from .visits import assignments, feed, hooks, mutations, sign, verification as visit_verification  # noqa: F401
 from .visits.media_policy import may_read_media
 
 _done = False
@@ -25,7 +28,6 @@ def connect() -> None:
     global _done
     if _done:
         return
-
     draw_assignments.register(assignments)
     _register_jobs()
     feed.register()

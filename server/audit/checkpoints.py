@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import ForeignKey, Integer, String, Text, select
+from sqlalchemy import Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .. import keys

@@ -12,7 +12,7 @@ import json
 from sqlalchemy import func, select
 
 from ..accounts.auth import Principal
-from ..accounts.models import Department, Role
+from ..accounts.models import Role
 from ..audit import service as audit
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db

@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, LargeBina
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..types import BigIntPK, JSONType, UTCDateTime, utcnow
+from ..types import JSONType, UTCDateTime, utcnow
 
 TASK_STATUSES = {"committed": "已固定候选名单，待公开随机数", "drawn": "已抽取", "cancelled": "已撤销"}
 

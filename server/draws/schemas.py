@@ -78,40 +78,127 @@ class TaskSchema(BaseSchema):
     launched_at = fields.DateTime()
 
 
-class DrawPublicSchema(BaseSchema):
-    task = fields.Dict()
+class DepartmentRefSchema(BaseSchema):
+    code = fields.String()
+    name = fields.String()
+
+
+class PublicTaskSchema(BaseSchema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    status = fields.String(metadata={"description": "committed（已固定候选名单）、drawn（已抽取）"})
+    initiating_department = fields.Nested(DepartmentRefSchema, allow_none=True)
+    participating_departments = fields.List(fields.Nested(DepartmentRefSchema, allow_none=True))
+    window_start = fields.String(metadata={"description": "检查时间安排起（YYYY-MM-DD）"})
+    window_end = fields.String()
+
+
+class BeaconRefSchema(BaseSchema):
+    source = fields.String()
+    reference = fields.String()
+
+
+class PublicTeamRuleSchema(BaseSchema):
     algorithm = fields.String()
-    plan = fields.Dict()
+    pool_hash = fields.String(metadata={"description": "冻结的执法人员库的哈希"})
+    min_size = fields.Integer()
+    cap = fields.Integer(allow_none=True)
+
+
+class BorrowedSchema(BaseSchema):
+    borrower = fields.String()
+    lender = fields.String()
+
+
+class PublicPlanSchema(BaseSchema):
+    """The draw plan exactly as hashed (plan_hash), with the team section reduced to its public part."""
+
+    algorithm = fields.String()
+    task = fields.String()
+    strata = fields.Dict(keys=fields.String(), values=fields.String(),
+                         metadata={"description": "各层（信用风险分类）的抽取比例，十进制字符串"})
+    rounding = fields.String()
+    weight_rule = fields.String()
+    exclusion_rule = fields.String()
+    beacon = fields.Nested(BeaconRefSchema)
+    teams = fields.Nested(PublicTeamRuleSchema)
+    borrowed = fields.List(fields.Nested(BorrowedSchema))
+
+
+class StratumCountSchema(BaseSchema):
+    N = fields.Integer(metadata={"description": "该层可抽取的对象数"})
+    n = fields.Integer(metadata={"description": "该层抽取的对象数"})
+
+
+class SelectedObjectSchema(BaseSchema):
+    name = fields.String()
+    credit_code = fields.String(allow_none=True)
+    withdrawn = fields.Boolean(metadata={"description": "因超出任务范围已被递补替换"})
+
+
+class DrawPublicSchema(BaseSchema):
+    task = fields.Nested(PublicTaskSchema)
+    algorithm = fields.String()
+    plan = fields.Nested(PublicPlanSchema)
     plan_hash = fields.String()
     snapshot_hash = fields.String()
     snapshot_size = fields.Integer()
     commitment = fields.String()
     committed_at = fields.String()
-    beacon = fields.Dict()
+    beacon = fields.Nested(BeaconRefSchema)
     beacon_value = fields.String(allow_none=True)
     beacon_published_at = fields.String(allow_none=True)
     nonce = fields.String(allow_none=True)
     seed = fields.String(allow_none=True)
     drawn_at = fields.String(allow_none=True)
-    counts = fields.Dict()
-    selected = fields.List(fields.Dict())
+    counts = fields.Dict(keys=fields.String(), values=fields.Nested(StratumCountSchema))
+    selected = fields.List(fields.Nested(SelectedObjectSchema))
+
+
+class SnapshotRowSchema(BaseSchema):
+    id = fields.String(metadata={"description": "对象行号（10 位数字）"})
+    stratum = fields.String()
+    weight = fields.Integer()
+    excluded = fields.String(allow_none=True, metadata={"description": "不参与抽取的原因；参与时为 null"})
+
+
+class StratumResultSchema(BaseSchema):
+    N = fields.Integer()
+    n = fields.Integer()
+    ranking = fields.List(fields.String(), metadata={"description": "该层全部对象按随机键的排序（递补顺序）"})
+    selected = fields.List(fields.String())
+
+
+class PackageTaskSchema(BaseSchema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+
+
+class ObjectNameSchema(BaseSchema):
+    name = fields.String()
+    credit_code = fields.String(allow_none=True)
 
 
 class AuditPackageSchema(BaseSchema):
+    """The audit package `tools/verify_draw.py` checks (format dsr-audit-v1; every field is described
+    in tools/README-verify-draw.md). Streamed as text by draws/export.py."""
+
     format = fields.String()
     algorithm = fields.String()
-    task = fields.Dict()
-    plan = fields.Dict()
+    task = fields.Nested(PackageTaskSchema)
+    plan = fields.Dict(metadata={"description": "抽取方案，与 plan_hash 对应的规范 JSON（含完整的 teams 规则）"})
     plan_hash = fields.String()
-    snapshot = fields.List(fields.Dict())
+    snapshot = fields.List(fields.Nested(SnapshotRowSchema))
     snapshot_hash = fields.String()
     commitment = fields.String()
     committed_at = fields.String()
     beacon_value = fields.String()
     nonce = fields.String()
     seed = fields.String()
-    results = fields.Dict()
-    substitutions = fields.List(fields.Dict())
-    final_selection = fields.Dict()
-    teams = fields.Dict()
-    objects = fields.Dict()
+    results = fields.Dict(keys=fields.String(), values=fields.Nested(StratumResultSchema))
+    substitutions = fields.List(fields.Dict(), metadata={"description": "经批准的递补（顺序、层、换出与换入的对象）"})
+    final_selection = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    teams = fields.Dict(metadata={"description": "执法人员库、匹配规则、初始与最终检查组、调换记录"})
+    objects = fields.Dict(keys=fields.String(), values=fields.Nested(ObjectNameSchema))

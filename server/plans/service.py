@@ -7,7 +7,7 @@ from ..accounts.auth import Principal
 from ..accounts.models import Department, Role
 from ..audit import service as audit
 from ..canonical import jcs_sha256
-from ..errors import Conflict, Invalid, NotFound, field_error
+from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..types import local_today, utcnow
 from .models import STATUSES, Plan, PlanTask, PlanTaskItem, PlanVersion

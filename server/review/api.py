@@ -1,8 +1,6 @@
 """Back-office endpoints: the review queue and its actions, publication and withholding."""
 from __future__ import annotations
 
-from marshmallow import fields, validate
-
 from flask import Response
 
 from ..accounts.auth import current_principal, requires
@@ -10,96 +8,16 @@ from ..accounts.models import Role
 from ..draws.models import InspectionTask
 from ..extensions import db
 from ..http import Blueprint
-from ..schemas import BaseSchema
 from ..visits.models import Visit, VisitRecord
-from . import publication, service, record
+from . import publication, record, service
 from .detail import review_detail
-from .models import REVIEW_STATUSES, Review
+from .models import Review
+from .schemas import (DecisionSchema, DetailSchema, DisclosureSchema, PublishedSchema, QueueArgs, QueueRowSchema,
+                      ReasonSchema, SendBackSchema)
 
 blp = Blueprint("review", __name__, url_prefix="/api/v1/reviews", description="后台审核、结果录入与公示")
 REVIEWERS = (Role.REVIEWER, Role.DEPT_ADMIN)
 READERS = (Role.REVIEWER, Role.DEPT_ADMIN, Role.DEPT_LEADER, Role.OFFICE_ADMIN, Role.AUDITOR)
-
-
-class QueueArgs(BaseSchema):
-    status = fields.String(load_default=None, validate=validate.OneOf(list(REVIEW_STATUSES)))
-    deadline = fields.String(load_default=None, validate=validate.OneOf(["ok", "due_soon", "overdue", "unknown", "done"]),
-                             metadata={"description": "截止状态：ok、due_soon、overdue、unknown（日历缺失）、done"})
-    task_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
-    sort = fields.String(load_default="due", validate=validate.OneOf(list(service.SORTS)),
-                         metadata={"description": "due（截止日期由近到远）、-due、ended、-ended"})
-
-
-class QueueRowSchema(BaseSchema):
-    visit_id = fields.String()
-    task_id = fields.Integer()
-    task_name = fields.String()
-    object_name = fields.String()
-    credit_code = fields.String(allow_none=True)
-    status = fields.String()
-    status_label = fields.String()
-    check_ended_on = fields.Date()
-    due_on = fields.Date(allow_none=True)
-    deadline_message = fields.String(allow_none=True)
-    deadline_state = fields.String()
-    entered_on_time = fields.Boolean(allow_none=True)
-    result_codes = fields.List(fields.String())
-    returned_count = fields.Integer()
-    evidence_pending = fields.Boolean()
-    amended_since_sent_back = fields.Boolean(metadata={"description": "退回或要求补证后，检查组已提交补正"})
-
-
-class CommentIn(BaseSchema):
-    target = fields.String(required=True, validate=validate.Regexp(
-        r"^(general|answer:\d+:[a-z0-9_-]+|finding:[0-9a-f-]{36}|media:[0-9a-f-]{36})$",
-        error="意见对象须为 general、answer:事项:要点、finding:编号 或 media:编号。"))
-    text = fields.String(required=True, validate=validate.Length(min=2, max=2000))
-
-
-class SendBackSchema(BaseSchema):
-    comments = fields.List(fields.Nested(CommentIn), required=True, validate=validate.Length(min=1, max=50))
-
-
-class ReasonSchema(BaseSchema):
-    reason = fields.String(required=True, validate=validate.Length(min=2, max=2000))
-
-
-class DecisionSchema(BaseSchema):
-    approve = fields.Boolean(required=True)
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
-
-
-class DisclosureSchema(BaseSchema):
-    id = fields.Integer()
-    visit_id = fields.String()
-    reason = fields.String()
-    status = fields.String()
-    requested_at = fields.DateTime()
-    decided_at = fields.DateTime(allow_none=True)
-    decision_note = fields.String(allow_none=True)
-
-
-class DetailSchema(BaseSchema):
-    visit = fields.Dict()
-    review = fields.Dict()
-    comments = fields.List(fields.Dict())
-    binding_verified = fields.Boolean()
-    sheet = fields.Dict(metadata={"description": "按事项排列的记录（含部门、检查要点、照片 EXIF 与应用声明并列、签名、补正）"})
-    audit_trail = fields.List(fields.Dict())
-
-
-class PublishedSchema(BaseSchema):
-    plan_no = fields.String()
-    plan_name = fields.String()
-    task_no = fields.String()
-    task_name = fields.String()
-    check_type = fields.String()
-    authority = fields.String()
-    completed_on = fields.String()
-    result = fields.String()
-    object_name = fields.String()
-    credit_code = fields.String(allow_none=True)
-    market_entity = fields.Boolean()
 
 
 @blp.route("", methods=["GET"])

@@ -18,12 +18,12 @@ from media.store import derivatives, originals
 
 from ..audit import service as audit
 from ..audit.models import AuditEntry
-from ..audit.service import set_system_actor, Finding, register_verifier
+from ..audit.service import register_verifier, set_system_actor
 from ..draws.models import InspectionTask
 from ..errors import ApiError, NotFound
 from ..extensions import db
 from ..types import utcnow
-from ..visits.models import Visit, Amendment, Answer, FieldHistory, Finding, MediaRef, Signature, VisitRecord
+from ..visits.models import Amendment, Answer, FieldHistory, Finding, MediaRef, Signature, Visit, VisitRecord
 from .models import ArchivePolicy, Disclosure, PublishedResult, Review, ReviewComment
 
 MIN_YEARS = 2
@@ -193,9 +193,9 @@ def verify_no_silent_deletion(session) -> list:
     present = set(session.execute(select(VisitRecord.visit_id).where(VisitRecord.sealed_at.is_not(None))).scalars())
     missing = sorted(sealed - deleted - present)
     if missing:
-        return [Finding("archive", False, f"sealed record {missing[0]} is gone without a logged deletion"
+        return [audit.Finding("archive", False, f"sealed record {missing[0]} is gone without a logged deletion"
                         + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))]
-    return [Finding("archive", True, f"{len(sealed)} sealed, {len(deleted & sealed)} deleted after retention, none missing")]
+    return [audit.Finding("archive", True, f"{len(sealed)} sealed, {len(deleted & sealed)} deleted after retention, none missing")]
 
 
 register_verifier("archive", verify_no_silent_deletion)

@@ -8,7 +8,6 @@ from media import service as media_service
 from ..accounts.models import User
 from ..audit.models import AuditEntry
 from ..extensions import db
-from ..visits.content import content_sha256
 from ..visits.models import Signature, MediaRef
 from ..visits.rules import FOLLOWUPS, RESULT_CODES
 from ..visits.seal import task_item_versions

@@ -6,15 +6,185 @@ from marshmallow import fields, validate
 from ..schemas import BaseSchema
 
 
+class PreviousResultSchema(BaseSchema):
+    task = fields.String()
+    date = fields.String()
+    result = fields.String()
+    authority = fields.String()
+
+
+class ObjectBriefSchema(BaseSchema):
+    """The business brief (Art. 19: read its registration and credit information before the visit)."""
+
+    id = fields.Integer()
+    name = fields.String()
+    credit_code = fields.String(allow_none=True)
+    object_type = fields.String()
+    legal_rep_name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    registered_address = fields.String(allow_none=True)
+    business_address = fields.String(allow_none=True)
+    region_code = fields.String(allow_none=True)
+    region_name = fields.String(allow_none=True)
+    industry = fields.String(allow_none=True)
+    registration_status = fields.String(allow_none=True)
+    online = fields.Boolean(allow_none=True)
+    shop_url = fields.String(allow_none=True)
+    risk_class = fields.String(allow_none=True, metadata={"description": "信用风险分类（仅后台人员可见；检查人员为 null）"})
+    previous_results = fields.List(fields.Nested(PreviousResultSchema))
+
+
+class TeamMemberSchema(BaseSchema):
+    inspector_id = fields.Integer()
+    user_id = fields.Integer(allow_none=True)
+    name = fields.String(allow_none=True)
+    department_id = fields.Integer()
+    department_code = fields.String()
+    role = fields.String(metadata={"description": "leader（组长）或 member"})
+    slot = fields.String(metadata={"description": "抽取时的席位：leader 或所代表部门的代码"})
+    cert_no = fields.String(allow_none=True)
+
+
+class ScheduleWarningSchema(BaseSchema):
+    code = fields.String(metadata={"description": "outside_window、inspector_double_booked"})
+    message = fields.String()
+    inspector_id = fields.Integer()
+    visit_id = fields.String()
+
+
+class VisitScheduleSchema(BaseSchema):
+    date = fields.String(allow_none=True)
+    time_from = fields.String(allow_none=True)
+    time_to = fields.String(allow_none=True)
+    conflicts = fields.List(fields.Nested(ScheduleWarningSchema))
+
+
+class GpsOutSchema(BaseSchema):
+    lat = fields.Float()
+    lon = fields.Float()
+    accuracy = fields.Float(allow_none=True)
+
+
+class ArrivalSchema(BaseSchema):
+    at = fields.String()
+    gps = fields.Nested(GpsOutSchema, allow_none=True)
+
+
+class AnswerOutSchema(BaseSchema):
+    value = fields.Raw(allow_none=True)
+    note = fields.String(allow_none=True)
+    by = fields.Integer(allow_none=True)
+    department_id = fields.Integer(allow_none=True)
+    version = fields.Integer()
+    item_version = fields.Integer(allow_none=True)
+
+
+class FindingOutSchema(BaseSchema):
+    id = fields.String()
+    item_id = fields.Integer(allow_none=True)
+    checkpoint_key = fields.String(allow_none=True)
+    description = fields.String()
+    legal_basis = fields.String(allow_none=True)
+    measures = fields.List(fields.String())
+    rectify_deadline = fields.String(allow_none=True)
+    media_ids = fields.List(fields.String())
+    by = fields.Integer(allow_none=True)
+    version = fields.Integer()
+    unlicensed = fields.Boolean()
+
+
+class MediaTargetOutSchema(BaseSchema):
+    type = fields.String(allow_none=True)
+    id = fields.String(allow_none=True)
+
+
+class RecordMediaSchema(BaseSchema):
+    media_id = fields.String()
+    sha256 = fields.String()
+    kind = fields.String()
+    target = fields.Nested(MediaTargetOutSchema)
+    arrived = fields.Boolean(metadata={"description": "原件已上传到服务器并核验"})
+
+
+class OutcomeEvidenceSchema(BaseSchema):
+    description = fields.String(allow_none=True)
+    phone_attempt = fields.String(allow_none=True)
+    refused_what = fields.String(allow_none=True)
+    refused_how = fields.String(allow_none=True)
+    witness = fields.String(allow_none=True)
+    media_ids = fields.List(fields.String())
+
+
+class OutcomeOutSchema(BaseSchema):
+    codes = fields.List(fields.String(), metadata={"description": "检查结果代码"})
+    followup = fields.String(allow_none=True)
+    followup_note = fields.String(allow_none=True)
+    case = fields.String(allow_none=True, metadata={"description": "第二十一条情形（如 unreachable、refused）"})
+    evidence = fields.Nested(OutcomeEvidenceSchema)
+
+
+class SignatureOutSchema(BaseSchema):
+    id = fields.String()
+    role = fields.String()
+    signer_name = fields.String()
+    inspector_id = fields.Integer(allow_none=True)
+    content_sha256 = fields.String()
+    image_media_id = fields.String(allow_none=True)
+    refused = fields.Boolean()
+    refusal_reason = fields.String(allow_none=True)
+    server_verified = fields.Boolean()
+    server_time = fields.String(allow_none=True)
+
+
+class SealedSchema(BaseSchema):
+    at = fields.String()
+    content_sha256 = fields.String()
+
+
+class AmendmentOutSchema(BaseSchema):
+    id = fields.String()
+    reason = fields.String()
+    by = fields.Integer(allow_none=True)
+    at = fields.String(allow_none=True)
+    patch = fields.List(fields.Dict(), metadata={"description": "RFC 6902 JSON Patch over the sealed content"})
+
+
+class ReviewCommentOutSchema(BaseSchema):
+    id = fields.Integer()
+    round = fields.Integer()
+    kind = fields.String(metadata={"description": "return（退回）或 evidence（要求补充证据）"})
+    target = fields.String()
+    text = fields.String()
+    at = fields.String()
+
+
+class RecordViewSchema(BaseSchema):
+    arrival = fields.Nested(ArrivalSchema, allow_none=True)
+    present = fields.List(fields.Integer(), metadata={"description": "到场执法人员的编号"})
+    credentials_shown_at = fields.String(allow_none=True)
+    rights_informed_at = fields.String(allow_none=True)
+    method = fields.String(allow_none=True)
+    answers = fields.Dict(keys=fields.String(), values=fields.Nested(AnswerOutSchema),
+                          metadata={"description": "键为“事项编号:要点”"})
+    findings = fields.List(fields.Nested(FindingOutSchema))
+    media = fields.List(fields.Nested(RecordMediaSchema))
+    outcome = fields.Nested(OutcomeOutSchema, allow_none=True)
+    signatures = fields.List(fields.Nested(SignatureOutSchema))
+    sealed = fields.Nested(SealedSchema, allow_none=True)
+    amendments = fields.List(fields.Nested(AmendmentOutSchema))
+    review_comments = fields.List(fields.Nested(ReviewCommentOutSchema))
+    version = fields.Integer()
+
+
 class VisitOutSchema(BaseSchema):
     id = fields.String()
     task_id = fields.String()
-    status = fields.String()
+    status = fields.String(metadata={"description": "not_started、in_progress、sealed、withdrawn"})
     evidence_pending = fields.Boolean()
-    object = fields.Dict()
-    team = fields.List(fields.Dict())
-    schedule = fields.Dict()
-    record = fields.Dict()
+    object = fields.Nested(ObjectBriefSchema)
+    team = fields.List(fields.Nested(TeamMemberSchema))
+    schedule = fields.Nested(VisitScheduleSchema)
+    record = fields.Nested(RecordViewSchema)
     version = fields.Integer()
 
 
@@ -25,9 +195,9 @@ class ProgressSchema(BaseSchema):
     object_name = fields.String()
     status = fields.String()
     evidence_pending = fields.Boolean()
-    schedule = fields.Dict()
+    schedule = fields.Nested(VisitScheduleSchema)
     conflicts = fields.Integer()
-    schedule_warnings = fields.List(fields.Dict())
+    schedule_warnings = fields.List(fields.Nested(ScheduleWarningSchema))
 
 
 class ScheduleSchema(BaseSchema):

@@ -1,0 +1,236 @@
+"""Request and response schemas of the back office's review endpoints."""
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from ..schemas import BaseSchema
+from ..visits.schemas import (ArrivalSchema, MediaTargetOutSchema, OutcomeOutSchema, ReviewCommentOutSchema,
+                              VisitOutSchema)
+from .models import REVIEW_STATUSES
+from .service import SORTS
+
+
+class QueueArgs(BaseSchema):
+    status = fields.String(load_default=None, validate=validate.OneOf(list(REVIEW_STATUSES)))
+    deadline = fields.String(load_default=None, validate=validate.OneOf(["ok", "due_soon", "overdue", "unknown", "done"]),
+                             metadata={"description": "截止状态：ok、due_soon、overdue、unknown（日历缺失）、done"})
+    task_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    sort = fields.String(load_default="due", validate=validate.OneOf(list(SORTS)),
+                         metadata={"description": "due（截止日期由近到远）、-due、ended、-ended"})
+
+
+class QueueRowSchema(BaseSchema):
+    visit_id = fields.String()
+    task_id = fields.Integer()
+    task_name = fields.String()
+    object_name = fields.String()
+    credit_code = fields.String(allow_none=True)
+    status = fields.String()
+    status_label = fields.String()
+    check_ended_on = fields.Date()
+    due_on = fields.Date(allow_none=True)
+    deadline_message = fields.String(allow_none=True)
+    deadline_state = fields.String()
+    entered_on_time = fields.Boolean(allow_none=True)
+    result_codes = fields.List(fields.String())
+    returned_count = fields.Integer()
+    evidence_pending = fields.Boolean()
+    amended_since_sent_back = fields.Boolean(metadata={"description": "退回或要求补证后，检查组已提交补正"})
+
+
+class CommentIn(BaseSchema):
+    target = fields.String(required=True, validate=validate.Regexp(
+        r"^(general|answer:\d+:[a-z0-9_-]+|finding:[0-9a-f-]{36}|media:[0-9a-f-]{36})$",
+        error="意见对象须为 general、answer:事项:要点、finding:编号 或 media:编号。"))
+    text = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+
+
+class SendBackSchema(BaseSchema):
+    comments = fields.List(fields.Nested(CommentIn), required=True, validate=validate.Length(min=1, max=50))
+
+
+class ReasonSchema(BaseSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+
+
+class DecisionSchema(BaseSchema):
+    approve = fields.Boolean(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class DisclosureSchema(BaseSchema):
+    id = fields.Integer()
+    visit_id = fields.String()
+    reason = fields.String()
+    status = fields.String()
+    requested_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+
+
+class ReviewStateSchema(BaseSchema):
+    status = fields.String()
+    due_on = fields.String(allow_none=True)
+    check_ended_on = fields.String()
+    entered_on_time = fields.Boolean(allow_none=True)
+    returned_count = fields.Integer()
+    amended_since_sent_back = fields.Boolean()
+
+
+class AuditTrailEntrySchema(BaseSchema):
+    seq = fields.Integer()
+    at = fields.String()
+    action = fields.String()
+    actor_user_id = fields.Integer(allow_none=True)
+    actor = fields.String(allow_none=True)
+    entry_hash = fields.String()
+
+
+class CodeLabelSchema(BaseSchema):
+    code = fields.String()
+    label = fields.String()
+
+
+class NameCodeSchema(BaseSchema):
+    code = fields.String()
+    name = fields.String()
+
+
+class SheetTaskSchema(NameCodeSchema):
+    check_type = fields.String()
+
+
+class SheetBusinessSchema(BaseSchema):
+    name = fields.String()
+    credit_code = fields.String(allow_none=True)
+    object_type = fields.String()
+    address = fields.String(allow_none=True)
+    registered_address = fields.String(allow_none=True)
+    legal_rep_name = fields.String(allow_none=True)
+    legal_rep_id_number = fields.String(allow_none=True, metadata={"description": "脱敏后的证件号码"})
+
+
+class SheetMemberSchema(BaseSchema):
+    name = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+    cert_no = fields.String(allow_none=True)
+    role = fields.String()
+    present = fields.Boolean()
+
+
+class SheetCheckpointSchema(BaseSchema):
+    key = fields.String()
+    prompt = fields.String()
+    answer_type = fields.String()
+    value = fields.Raw(allow_none=True)
+    unit = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    answered_by = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+    amended = fields.Dict(allow_none=True, metadata={"description": "补正后的值（value、note）；未补正为 null"})
+
+
+class SheetItemSchema(BaseSchema):
+    item_id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    department = fields.String(allow_none=True)
+    checkpoints = fields.List(fields.Nested(SheetCheckpointSchema))
+
+
+class SheetFindingSchema(BaseSchema):
+    item = fields.String()
+    checkpoint = fields.String(allow_none=True)
+    description = fields.String()
+    legal_basis = fields.String(allow_none=True)
+    measures = fields.List(fields.String())
+    rectify_deadline = fields.String(allow_none=True)
+
+
+class SheetSignatureSchema(BaseSchema):
+    id = fields.String()
+    role = fields.String()
+    signer_name = fields.String()
+    signed_at = fields.String(allow_none=True)
+    refused = fields.Boolean()
+    refusal_reason = fields.String(allow_none=True)
+    server_verified = fields.Boolean()
+    image_media_id = fields.String(allow_none=True)
+
+
+class SheetPhotoSchema(BaseSchema):
+    kind = fields.String()
+    sha256 = fields.String()
+    captured_at = fields.String(allow_none=True)
+    caption = fields.String()
+
+
+class SheetAmendmentSchema(BaseSchema):
+    at = fields.String(allow_none=True)
+    by = fields.String(allow_none=True)
+    reason = fields.String()
+    summary = fields.String(metadata={"description": "补正内容的文字说明"})
+
+
+class SheetMediaSchema(BaseSchema):
+    media_id = fields.String()
+    kind = fields.String()
+    sha256 = fields.String()
+    target = fields.Nested(MediaTargetOutSchema)
+    arrived = fields.Boolean()
+    claim = fields.Dict(metadata={"description": "应用声明的拍摄时间、位置、设备"})
+    exif = fields.Dict(metadata={"description": "原件 EXIF 中的时间、位置、设备"})
+    width = fields.Integer(allow_none=True)
+    height = fields.Integer(allow_none=True)
+
+
+class SheetSchema(BaseSchema):
+    """The record laid out as the record PDF prints it, plus what only the desk shows."""
+
+    record_no = fields.String()
+    content_sha256 = fields.String()
+    verify_url = fields.String()
+    sealed_at = fields.String()
+    plan = fields.Nested(NameCodeSchema)
+    task = fields.Nested(SheetTaskSchema)
+    authority = fields.String()
+    business = fields.Nested(SheetBusinessSchema)
+    team = fields.List(fields.Nested(SheetMemberSchema))
+    arrival = fields.Nested(ArrivalSchema, allow_none=True)
+    method = fields.String(allow_none=True)
+    credentials_shown_at = fields.String(allow_none=True)
+    rights_informed_at = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(SheetItemSchema))
+    findings = fields.List(fields.Nested(SheetFindingSchema))
+    outcome = fields.Nested(OutcomeOutSchema, allow_none=True)
+    signatures = fields.List(fields.Nested(SheetSignatureSchema))
+    photos = fields.List(fields.Nested(SheetPhotoSchema))
+    amendments = fields.List(fields.Nested(SheetAmendmentSchema))
+    media = fields.List(fields.Nested(SheetMediaSchema))
+    outcome_labels = fields.List(fields.Nested(CodeLabelSchema))
+    sealed_outcome_labels = fields.List(fields.Nested(CodeLabelSchema), allow_none=True)
+    followup_label = fields.String(allow_none=True)
+
+
+class DetailSchema(BaseSchema):
+    visit = fields.Nested(VisitOutSchema)
+    review = fields.Nested(ReviewStateSchema, allow_none=True)
+    comments = fields.List(fields.Nested(ReviewCommentOutSchema))
+    binding_verified = fields.Boolean()
+    sheet = fields.Nested(SheetSchema, metadata={
+        "description": "按事项排列的记录（含部门、检查要点、照片 EXIF 与应用声明并列、签名、补正）"})
+    audit_trail = fields.List(fields.Nested(AuditTrailEntrySchema))
+
+
+class PublishedSchema(BaseSchema):
+    plan_no = fields.String()
+    plan_name = fields.String()
+    task_no = fields.String()
+    task_name = fields.String()
+    check_type = fields.String()
+    authority = fields.String()
+    completed_on = fields.String()
+    result = fields.String()
+    object_name = fields.String()
+    credit_code = fields.String(allow_none=True)
+    market_entity = fields.Boolean()
