@@ -1,4 +1,4 @@
-# The README's two commands: `make run` and `make test`.
+# The README's two commands: `make run` and `make test` (and `make test-fast` for the inner loop).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -11,7 +11,7 @@ THREADS ?= 8
 TEST_WORKERS ?= 2
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test deps dev-deps npm-deps migrate demo serve bench clean-venv
+.PHONY: run test test-fast deps dev-deps npm-deps migrate demo serve bench clean-venv
 
 run: deps npm-deps migrate demo serve
 
@@ -50,6 +50,12 @@ serve:
 
 test: dev-deps npm-deps
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# The inner loop: SQLite only (TEST_DATABASE_URL is ignored), no browser tests, nothing marked
+# slow. Not a substitute for `make test`, which stays the whole suite and what .ci/run runs.
+test-fast: dev-deps npm-deps
+	env -u TEST_DATABASE_URL -u REQUIRE_POSTGRES -u REQUIRE_BROWSER \
+		$(BIN)/pytest -n $(TEST_WORKERS) -m "not browser and not slow" $(PYTEST_ARGS)
 
 bench: dev-deps
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -5,7 +5,7 @@ Usage:  .venv/bin/python bench/media.py [--runs 7] [--images 4] [--keep DIR]
 Generates 12-megapixel phone-like JPEGs (4000x3000, gradients, shapes and
 sensor-like noise so they compress like photos, 3-5 MB, with EXIF
 orientation, GPS and capture time) into a temporary directory, adds the
-real large camera/phone files from shared/data/photos when present, and
+real large camera/phone files from tests/data/photos, and
 times, interleaved, per image and run:
 
   floor    Pillow's floor: open + draft("RGB", target box) + load + one
@@ -122,7 +122,7 @@ def main() -> int:
             path = workdir / f"phone_{i}.jpg"
             phone_like_jpeg(path, seed=i, orientation=(1, 6, 3, 8)[i % 4])
             images.append(path)
-        photos = ROOT.parent / "shared" / "data" / "photos"
+        photos = ROOT / "tests" / "data" / "photos"
         real = [photos / name for name in REAL if (photos / name).is_file()]
 
         everything = images + real

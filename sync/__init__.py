@@ -1,4 +1,4 @@
-"""Field sync protocol core (see shared/design/sync-protocol.md).
+"""Field sync protocol core (see docs/design/sync-protocol.md).
 
 Push applies each client's mutations exactly once, in order, in the same
 transaction as its counter; pull serves a per-recipient change feed whose

@@ -35,9 +35,15 @@ def pytest_report_header(config):
     return msg
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     if os.environ.get("REQUIRE_POSTGRES") and not PG_URL:
         raise pytest.UsageError("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not")
+    # Whatever drives a browser page is a browser test, marked or not: `make test-fast`
+    # (-m "not browser") must never start Chromium. tryfirst: before -m deselects.
+    for item in items:
+        if "page" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
 
 
 def base_config(instance: Path) -> dict:

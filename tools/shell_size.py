@@ -7,30 +7,18 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from server import web  # noqa: E402  (the vendored files exactly as the server serves them)
-
-PWA = ROOT / "pwa"
-VENDOR = {"/vendor/" + url: web.NODE_MODULES / target for url, target in web.VENDOR.items()}
+from server import web  # noqa: E402  (the shell files exactly as the server serves and precaches them)
 
 
-def shell_urls() -> list[str]:
-    text = (PWA / "sw.js").read_text(encoding="utf-8")
-    block = re.search(r"const SHELL = \[(.*?)\];", text, re.S).group(1)
-    return ["/sw.js"] + re.findall(r"'([^']+)'", block)
-
-
-def path_of(url: str) -> Path:
-    if url == "/":
-        return PWA / "index.html"
-    if url in VENDOR:
-        return VENDOR[url]
-    return PWA / url.lstrip("/")
+def shell() -> list[tuple[str, Path]]:
+    """(URL, file) of what the service worker precaches (server/web.py stamps that list into
+    sw.js), and sw.js itself."""
+    return [("/sw.js", web.PWA_DIR / "sw.js")] + [(web.shell_url(f), f) for f in web.shell_files()]
 
 
 def main() -> int:
@@ -39,8 +27,7 @@ def main() -> int:
     args = ap.parse_args()
     own = vendor = own_raw = vendor_raw = 0
     rows = []
-    for url in shell_urls():
-        p = path_of(url)
+    for url, p in shell():
         if p.suffix not in (".html", ".js", ".css"):
             continue  # icons and the manifest are not part of the HTML+JS+CSS weight
         data = p.read_bytes()

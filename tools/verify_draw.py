@@ -4,7 +4,7 @@
     python verify_draw.py AUDIT_PACKAGE.json [--expect NAME=HEX ...]
 
 Python 3.9+ standard library only. It deliberately does not import the server's code: it
-re-implements the published algorithm (shared/design/draw.md) as plainly as possible, with
+re-implements the published algorithm (docs/design/draw.md) as plainly as possible, with
 every key computed in `decimal` at precision 50, so that anyone can read and rerun it.
 
 The audit package is one JSON object (format "dsr-audit-v1"):

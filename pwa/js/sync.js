@@ -1,4 +1,4 @@
-// Flushing the outbox and pulling changes (shared/design/sync-protocol.md).
+// Flushing the outbox and pulling changes (docs/design/sync-protocol.md).
 // One flush at a time; failures back off exponentially. DOM-free: the service
 // worker runs flushMutations() for Background Sync when no page is open.
 import * as store from './store.js';

@@ -1,20 +1,8 @@
-// A tiny DOM toolkit: h() builds elements, confirmDialog() asks before anything is lost.
-export function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v == null || v === false) continue;
-    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k === 'class') el.className = v;
-    else if (k === 'html') el.innerHTML = v;
-    else if (k in el && typeof v !== 'string') el[k] = v;
-    else el.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children.flat(Infinity)) {
-    if (c == null || c === false) continue;
-    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return el;
-}
+// A tiny DOM toolkit: h() builds elements (shared with the review desk), confirmDialog() asks
+// before anything is lost.
+import { h } from '/shared/dom.js';
+
+export { h };
 
 export function mount(...nodes) {
   const main = document.getElementById('main');

@@ -1,4 +1,5 @@
-// Small helpers: local times with offset, sizes, Chinese labels.
+// Small helpers: local times with offset, sizes, Chinese labels of the phone's own codes
+// (those the review desk shows too are in /shared/labels.js).
 export function isoNow() {
   const d = new Date();
   const off = -d.getTimezoneOffset();
@@ -32,7 +33,6 @@ export function today() {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
-export const VALUE_LABELS = { pass: '合格', fail: '不合格', na: '不涉及' };
 export const STATUS_LABELS = { not_started: '未开始', in_progress: '进行中', sealed: '已封存', withdrawn: '已撤回' };
 export const MEASURE_LABELS = {
   onsite_record: '制作现场笔录', preliminary_evidence: '初步提取证据', order_stop: '责令停止违法活动', urge_rectify: '督促整改',

@@ -1,10 +1,17 @@
 // The reviewer's desktop screen: queue, record detail, approve / return / request evidence,
 // and the statistics dashboard. Talks only to /api/v1 on our own origin.
-import { ACTION_LABELS, DEADLINE_LABELS, ROLE_LABELS, VALUE_LABELS, distanceM, fmtTime, gpsText, h, mapUrl } from "./format.js";
+import { h } from "/shared/dom.js";
+import { ApiError, AuthNeeded, send, tokenSession } from "/shared/http.js";
+import { SIGNER_ROLE_LABELS, VALUE_LABELS } from "/shared/labels.js";
+import { ACTION_LABELS, DEADLINE_LABELS, REVIEW_STATUS_LABELS, distanceM, fmtTime, gpsText, mapUrl } from "./format.js";
 const $ = (sel) => document.querySelector(sel);
 
-const state = { token: sessionStorage.getItem("review.token"), refresh: sessionStorage.getItem("review.refresh"),
-  me: null, detail: null, comments: [], urls: [] };
+const state = { me: null, detail: null, comments: [], urls: [] };
+
+// Tokens live for this browser tab only (sessionStorage); the device id stays (localStorage),
+// so logging in again reuses this desk's device row instead of registering a new one.
+const SESSION = "review.session";
+const stored = () => JSON.parse(sessionStorage.getItem(SESSION) || "{}");
 
 function deviceId() {
   let id = localStorage.getItem("review.device");
@@ -15,50 +22,29 @@ function deviceId() {
   return id;
 }
 
-async function api(path, opts = {}, retry = true) {
-  const headers = { ...(opts.headers || {}) };
-  if (state.token) headers.Authorization = `Bearer ${state.token}`;
-  if (opts.json !== undefined) {
-    headers["Content-Type"] = "application/json";
-    opts.body = JSON.stringify(opts.json);
+const auth = tokenSession({
+  load: async () => ({ ...stored(), device_uid: deviceId() }),
+  save: async (s) => sessionStorage.setItem(SESSION, JSON.stringify(s)),
+});
+
+/** An authenticated call returning the Response; a session that cannot be renewed logs out. */
+async function api(path, opts = {}) {
+  try {
+    return await auth.call(path, { ...opts, raw: true });
+  } catch (e) {
+    if (e instanceof AuthNeeded || (e instanceof ApiError && e.status === 401)) {
+      logout();
+      throw new Error("登录已过期，请重新登录。");
+    }
+    throw e;
   }
-  const resp = await fetch(path, { ...opts, headers });
-  if (resp.status === 401 && retry && state.refresh) {
-    if (await refresh()) return api(path, opts, false);
-  }
-  if (resp.status === 401) { logout(); throw new Error("登录已过期，请重新登录。"); }
-  if (!resp.ok) {
-    let problem = {};
-    try { problem = await resp.json(); } catch { /* not JSON */ }
-    const err = new Error(problem.detail || problem.title || `请求失败（${resp.status}）`);
-    err.problem = problem;
-    throw err;
-  }
-  return resp;
 }
 const getJSON = async (path) => (await api(path)).json();
 
-async function refresh() {
-  const r = await fetch("/api/v1/auth/refresh", { method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ refresh_token: state.refresh, device_id: deviceId() }) });
-  if (!r.ok) return false;
-  const body = await r.json();
-  saveTokens(body);
-  return true;
-}
-
-function saveTokens(body) {
-  state.token = body.access_token;
-  state.refresh = body.refresh_token;
-  sessionStorage.setItem("review.token", state.token);
-  sessionStorage.setItem("review.refresh", state.refresh);
-}
-
 function logout() {
-  if (state.token) fetch("/api/v1/auth/logout", { method: "POST", headers: { Authorization: `Bearer ${state.token}` } }).catch(() => {});
-  state.token = state.refresh = null;
-  sessionStorage.removeItem("review.token");
-  sessionStorage.removeItem("review.refresh");
+  const { access_token: token } = stored();
+  if (token) send("/api/v1/auth/logout", { method: "POST", token }).catch(() => {});
+  sessionStorage.removeItem(SESSION);
   show("login");
 }
 
@@ -73,12 +59,12 @@ function show(view) {
 $("#login-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   $("#login-error").textContent = "";
-  const r = await fetch("/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username: $("#username").value.trim(), password: $("#password").value,
-      device_id: deviceId(), device_name: "后台审核工作台" }) });
-  const body = await r.json().catch(() => ({}));
-  if (!r.ok) { $("#login-error").textContent = body.detail || "登录失败"; return; }
-  saveTokens(body);
+  try {
+    await auth.login($("#username").value.trim(), $("#password").value, { deviceName: "后台审核工作台" });
+  } catch (e) {
+    $("#login-error").textContent = e instanceof ApiError ? e.problem.detail || "登录失败" : e.message;
+    return;
+  }
   $("#password").value = "";
   await start();
 });
@@ -103,7 +89,7 @@ async function start() {
 // --- routing -----------------------------------------------------------------------------
 
 function route() {
-  if (!state.token) { show("login"); return; }
+  if (!stored().refresh_token) { show("login"); return; }
   const hash = location.hash || (location.pathname.startsWith("/office") ? "#dashboard" : "#queue");
   if (hash.startsWith("#record/")) openRecord(hash.slice(8));
   else if (hash === "#dashboard") loadDashboard();
@@ -195,8 +181,7 @@ async function openRecord(visitId) {
   const s = d.sheet;
   const v = d.visit;
   $("#d-title").textContent = `${s.business.name} · ${s.task.name}`;
-  $("#d-status").textContent = { pending: "待审核", returned: "已退回检查组", evidence_requested: "待补充证据", approved: "已录入结果",
-    published: "已公示", withheld: "经批准不予公示" }[d.review.status] || d.review.status;
+  $("#d-status").textContent = REVIEW_STATUS_LABELS[d.review.status] || d.review.status;
   const b = $("#d-binding");
   b.className = `pill ${d.binding_verified ? "good" : "bad"}`;
   b.id = "d-binding";
@@ -260,7 +245,7 @@ async function openRecord(visitId) {
   main.push(h("div", { class: "card", id: "d-signatures" }, h("h2", {}, "签名"), h("div", { class: "sigs" }, s.signatures.map((sig) => {
     const img = h("img", { alt: `${sig.signer_name} 的签名` });
     if (sig.image_media_id) blobUrl(`/api/v1/media/${sig.image_media_id}/view`).then((u) => { img.src = u; }).catch(() => {});
-    return h("div", { class: "sig" }, h("div", {}, `${ROLE_LABELS[sig.role] || sig.role}：${sig.signer_name}`),
+    return h("div", { class: "sig" }, h("div", {}, `${SIGNER_ROLE_LABELS[sig.role] || sig.role}：${sig.signer_name}`),
       sig.refused ? h("div", { class: "mismatch" }, `拒绝签名：${sig.refusal_reason}`) : img,
       h("div", { class: sig.server_verified ? "verified" : "mismatch" }, sig.server_verified ? "✔ 绑定已核验（服务器重新计算）" : "✘ 绑定未通过核验"),
       h("div", { class: "dept" }, fmtTime(sig.signed_at)));
@@ -297,7 +282,7 @@ async function act(kind) {
       $("#act-ok").textContent = "已审核通过并录入结果。";
     } else {
       if (!comments.length) { $("#act-error").textContent = "请至少填写一条意见。"; return; }
-      await api(`/api/v1/reviews/${id}/${kind === "return" ? "return" : "request-evidence"}`, { method: "POST", json: { comments } });
+      await api(`/api/v1/reviews/${id}/${kind === "return" ? "return" : "request-evidence"}`, { method: "POST", body: { comments } });
       $("#act-ok").textContent = kind === "return" ? "已退回检查组，检查组下次同步时可见。" : "已要求补充证据。";
       $("#d-general").value = "";
     }
@@ -384,4 +369,4 @@ $("#xlsx").addEventListener("click", async () => {
 
 // --- boot --------------------------------------------------------------------------------
 
-if (state.token) start(); else show("login");
+if (stored().refresh_token) start(); else show("login");

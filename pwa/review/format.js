@@ -1,6 +1,7 @@
-// Pure helpers of the reviewer screen: labels, DOM building, time and GPS formatting.
-export const VALUE_LABELS = { pass: "合格", fail: "不合格", na: "不涉及" };
-export const ROLE_LABELS = { legal_rep: "法定代表人", person_in_charge: "负责人", witness: "见证人", inspector: "执法检查人员" };
+// Pure helpers of the reviewer screen: its own labels, time and GPS formatting (the element
+// builder and the labels the phone shows too are in /shared/).
+export const REVIEW_STATUS_LABELS = { pending: "待审核", returned: "已退回检查组", evidence_requested: "待补充证据",
+  approved: "已录入结果", published: "已公示", withheld: "经批准不予公示" };
 export const DEADLINE_LABELS = { ok: "未到期", due_soon: "临近截止", overdue: "已逾期", unknown: "日历缺失", done: "已录入" };
 export const ACTION_LABELS = {
   "visit.seal": "封存记录", "visit.amendment": "补正", "review.approve": "审核通过", "review.return": "退回检查组",
@@ -8,21 +9,6 @@ export const ACTION_LABELS = {
   "result.withhold_approve": "批准不予公示", "result.withhold_reject": "驳回不予公示", "visit.signature": "签名",
   "draw.commit": "抽取承诺", "draw.reveal": "公布随机数、完成抽取", "visit.arrive": "到达现场", "visit.outcome": "填写检查结果",
 };
-
-export function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === "class") el.className = v;
-    else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children.flat()) {
-    if (c === null || c === undefined || c === false) continue;
-    el.append(c instanceof Node ? c : String(c));
-  }
-  return el;
-}
 
 export function fmtTime(iso) {
   if (!iso) return "—";

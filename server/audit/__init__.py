@@ -1,1 +1,1 @@
-"""Append-only, hash-chained audit log (see shared/design/trust.md)."""
+"""Append-only, hash-chained audit log (see docs/design/trust.md)."""

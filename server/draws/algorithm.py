@@ -1,4 +1,4 @@
-"""dsr-wrs-v1: the verifiable weighted object draw (shared/design/draw.md).
+"""dsr-wrs-v1: the verifiable weighted object draw (docs/design/draw.md).
 
 Pure functions, standard library only. The flow:
 

@@ -1,4 +1,4 @@
-"""dsr-team-v1: deterministic, verifiable inspector matching (shared/design/draw.md).
+"""dsr-team-v1: deterministic, verifiable inspector matching (docs/design/draw.md).
 
 Pure functions, standard library only. For each drawn object, in selection order, inspectors
 are ordered by ``HMAC-SHA256(seed, "insp|" + object_id + "|" + inspector_id)`` (ascending

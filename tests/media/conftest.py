@@ -5,7 +5,6 @@ so the repository root is added here to make ``media`` importable.
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -16,17 +15,9 @@ if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
 
-def _photos_dir() -> Path:
-    # shared/ sits beside the repository (developer machines and CI alike).
-    candidates = [os.environ.get("MEDIA_TEST_PHOTOS"), _ROOT.parent / "shared" / "data" / "photos",
-                  "/work/shared/data/photos"]
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "orientation_landscape_1.jpg").is_file():
-            return Path(candidate)
-    raise RuntimeError("real test photos not found: expected ../shared/data/photos (or set MEDIA_TEST_PHOTOS)")
-
-
-PHOTOS = _photos_dir()
+# The real camera and phone photos live in the repository, with their licence and what each
+# exercises (tests/data/photos/README.md).
+PHOTOS = _ROOT / "tests" / "data" / "photos"
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.conftest import DEMO_PASSWORD
 
-PHOTOS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "photos"
+PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"  # real photos, with their licence (README.md)
 PHOTO_A = PHOTOS / "gps_DSCN0010.jpg"
 PHOTO_B = PHOTOS / "gps_DSCN0021.jpg"
 BIG_PHOTO = PHOTOS / "hdr_iphone_hdr_NO.jpg"

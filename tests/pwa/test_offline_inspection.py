@@ -10,7 +10,7 @@ from tests.pwa import flows
 from tests.pwa.helpers import PHOTO_A, PHOTO_B, login, sha256_file, wait_controlled, wait_synced
 
 pytestmark = pytest.mark.browser
-SHELL_PREFIXES = ("/js/", "/css/", "/icons/", "/vendor/", "/manifest.webmanifest", "/sw.js")
+SHELL_PREFIXES = ("/js/", "/shared/", "/css/", "/icons/", "/vendor/", "/manifest.webmanifest", "/sw.js")
 
 
 def test_whole_inspection_offline(app, fu, live, page, context, shot, errors):

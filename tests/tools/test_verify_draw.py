@@ -113,11 +113,8 @@ def test_objects_only_package_passes(tmp_path):
     assert "PASS substitution:1" in result.stdout
 
 
-def test_shared_vector_as_package_passes(tmp_path):
-    path = Path("/work/shared/data/draw/dsr-wrs-v1-vector.json")
-    if not path.exists():
-        pytest.skip("shared test vector not present")
-    v = json.loads(path.read_text(encoding="utf-8"))
+def test_published_vector_as_package_passes(tmp_path):
+    v = json.loads((ROOT / "tests" / "data" / "draw" / "dsr-wrs-v1-vector.json").read_text(encoding="utf-8"))
     pkg = P.build_audit_package(plan=v["plan"], snapshot=v["snapshot"],
                                 nonce=bytes.fromhex(v["nonce"]), beacon_value=v["beacon_value"],
                                 committed_at="2026-11-27T00:00:00Z")

@@ -3,7 +3,7 @@
 import { h, mount, setTitle } from '../ui.js';
 import { load, stepNav, sealedBanner, sealed, mine, deptName, progressOf, photosFor } from '../model.js';
 import { enqueue } from '../outbox.js';
-import { VALUE_LABELS } from '../util.js';
+import { VALUE_LABELS } from '/shared/labels.js';
 import { photoBlock } from './photos.js';
 
 export async function render({ id }) {

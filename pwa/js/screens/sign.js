@@ -7,7 +7,8 @@ import { load, stepNav, sealedBanner, sealed, contentProblems, signatureProblems
 import { contentSha256 } from '../local.js';
 import { enqueue, enqueueMany } from '../outbox.js';
 import { idNumberProblem, sha256Hex, uuid } from '../ids.js';
-import { VALUE_LABELS, MEASURE_LABELS, APP_VERSION, isoNow, hhmm } from '../util.js';
+import { MEASURE_LABELS, APP_VERSION, isoNow, hhmm } from '../util.js';
+import { VALUE_LABELS, SIGNER_ROLE_LABELS } from '/shared/labels.js';
 
 /** Sync does not re-render this screen: it holds unsaved input. */
 export const noAutoRefresh = true;
@@ -24,8 +25,6 @@ async function guarded(err, fn, redo) {
     setTimeout(redo, 2500);
   }
 }
-
-const ROLE_LABELS = { legal_rep: '法定代表人', person_in_charge: '负责人', witness: '见证人', inspector: '执法检查人员' };
 
 function makePad() {
   const canvas = h('canvas', { class: 'pad', 'aria-label': '签名区：请用手指在此书写' });
@@ -110,7 +109,7 @@ export async function render({ id }) {
   const ro = sealed(visit);
   const bound = r.signatures.filter((s) => s.content_sha256 === hash);
   const signed = h('ul', { class: 'plain' }, r.signatures.map((s) => h('li', {},
-    `${ROLE_LABELS[s.role]}：${s.signer_name}${s.refused ? `（拒绝签名：${s.refusal_reason}）` : ''}${s.content_sha256 === hash ? ' ✔' : ' ⚠ 记录已变化，须重签'}`)));
+    `${SIGNER_ROLE_LABELS[s.role]}：${s.signer_name}${s.refused ? `（拒绝签名：${s.refusal_reason}）` : ''}${s.content_sha256 === hash ? ' ✔' : ' ⚠ 记录已变化，须重签'}`)));
   const parts = [stepNav(visit, '/sign'), sealedBanner(visit), summary(ctx),
     h('p', { class: 'hash' }, `内容指纹 SHA-256：${hash.slice(0, 16)}…`)];
 

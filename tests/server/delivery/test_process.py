@@ -18,6 +18,7 @@ from tests.conftest import base_config
 from tests.server.delivery.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[3]
+pytestmark = pytest.mark.slow  # real worker processes, started, killed and waited for
 
 
 def start_worker(app, tmp_path, *args) -> subprocess.Popen:

@@ -259,3 +259,41 @@ def test_reviewer_screen(app, client, login, live, page, shot, monkeypatch):
     expect(page.locator("#charts svg")).to_have_count(4)
     shot(page, "08-office-dashboard")
     assert errors == [], errors
+
+
+SESSION_JS = "() => JSON.parse(sessionStorage.getItem('review.session'))"
+SPOIL_JS = """(tokens) => {
+  const s = JSON.parse(sessionStorage.getItem('review.session'));
+  sessionStorage.setItem('review.session', JSON.stringify({ ...s, ...tokens }));
+}"""
+
+
+def test_desk_renews_a_rejected_token_and_logs_out_when_it_cannot(live, page):
+    """The desk keeps its tokens with the phone's code (/shared/http.js): an access token the server
+    rejects is renewed once with the refresh token and the call repeated, unseen by the reviewer; a
+    refresh token that no longer works sends the reviewer back to the login form, tokens gone."""
+    from playwright.sync_api import expect
+
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{live}/review")
+    page.fill("#username", "scjg-reviewer")
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#queue-view")).to_be_visible()
+    before = page.evaluate(SESSION_JS)
+    assert before["device_uid"].startswith("desk-") and before["refresh_token"]
+
+    page.evaluate(SPOIL_JS, {"access_token": "not-a-token"})
+    page.click('#nav a[data-view="dashboard"]')
+    expect(page.locator("#charts svg")).to_have_count(4)
+    after = page.evaluate(SESSION_JS)
+    assert after["access_token"] not in ("not-a-token", before["access_token"])
+    assert after["refresh_token"] != before["refresh_token"], "the refresh token rotates"
+    assert after["device_uid"] == before["device_uid"]
+    assert errors == [], errors
+
+    page.evaluate(SPOIL_JS, {"access_token": "not-a-token", "refresh_token": "not-a-refresh-token"})
+    page.click('#nav a[data-view="queue"]')
+    expect(page.locator("#login-view")).to_be_visible()
+    assert page.evaluate(SESSION_JS) is None
