@@ -24,12 +24,13 @@ from ..draws.models import InspectionTask
 from ..errors import Conflict, Invalid, NotFound, field_error
 from ..extensions import db
 from ..pagination import keyset_page
+from ..review.entries import responsible_department
 from ..review.publication import revise_entered_result
 from ..types import local_today, utcnow
 from ..visits.announce import announce
 from ..visits.assignments import VISIT_NAMESPACE
 from ..visits.jsonpatch import apply_patch
-from ..visits.models import Visit, VisitMember, Amendment, VisitRecord
+from ..visits.models import Visit, VisitMember, Amendment, Finding, VisitRecord
 from ..visits.views import current_view
 from .models import RectificationOrder
 from .service import authored_finding, cfg, create_lead, due_after
@@ -175,5 +176,8 @@ def _mark_rectified(principal: Principal, order: RectificationOrder) -> None:
                  {"amendment": aid, "reason": reason, "patch_sha256": jcs_sha256(patch), "rectification": order.id})
     record.version += 1
     visit.version += 1
-    revise_entered_result(visit, new, {"rectification": order.id})
+    finding = db.session.get(Finding, order.finding_id)
+    task = db.session.get(InspectionTask, visit.task_id)
+    revise_entered_result(visit, responsible_department(task, finding.item_id, order.department_id),
+                          {"rectification": order.id})
     announce(visit)

@@ -95,6 +95,9 @@ class PublicResultSchema(BaseSchema):
     object_name = fields.String()
     credit_code = fields.String(allow_none=True)
     market_entity = fields.Boolean()
+    kind = fields.String(metadata={"description": "department：检查部门各自公示的本部门结果（检查机关即该部门）；"
+                                                  "joint：发起部门公示的联合检查汇总"})
+    kind_label = fields.String()
     revised_on = fields.String(allow_none=True, metadata={
         "description": "公示后结果变更的日期（如整改复查后由 A 变为 E），未变更为 null"})
 
@@ -108,7 +111,7 @@ class PublicResultPage(BaseSchema):
 @blp.arguments(ResultArgs, location="query")
 @blp.response(200, PublicResultPage)
 def public_results(args):
-    """已公示的抽查结果（按统一社会信用代码、名称或任务查询）"""
+    """已公示的抽查结果（按统一社会信用代码、名称或任务查询）：联合检查每个检查部门一行，另有发起部门的汇总一行"""
     rows, nxt = search(args["credit_code"], args["name"], args["task"], None, None, args["limit"], args["cursor"])
     return {"items": [public_row(r) for r in rows], "next_cursor": nxt}
 

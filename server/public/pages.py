@@ -19,7 +19,7 @@ from .results import search
 bp = Blueprint("public_pages", __name__)
 
 CSV_HEADERS = ["计划编号", "计划名称", "任务编号", "任务名称", "抽查类型", "检查机关", "完成日期", "检查结果",
-               "统一社会信用代码", "名称"]
+               "统一社会信用代码", "名称", "结果类型"]
 
 PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>{{ title }}</title>
@@ -31,10 +31,10 @@ th{background:#eef}form{margin:1rem 0}input{font-size:16px;padding:.3rem}.hash{f
 RESULTS = """<form method="get"><label>统一社会信用代码 <input name="credit_code" value="{{ q.credit_code or '' }}"></label>
 <label>名称 <input name="name" value="{{ q.name or '' }}"></label> <button>查询</button>
 <a href="/api/v1/public/results.csv">下载 CSV</a></form>
-<table><tr><th>计划编号</th><th>计划名称</th><th>任务编号</th><th>任务名称</th><th>抽查类型</th><th>检查机关</th><th>完成日期</th><th>检查结果</th><th>检查对象</th></tr>
+<table><tr><th>计划编号</th><th>计划名称</th><th>任务编号</th><th>任务名称</th><th>抽查类型</th><th>检查机关</th><th>完成日期</th><th>检查结果</th><th>检查对象</th><th>结果类型</th></tr>
 {% for r in rows %}<tr><td>{{ r.plan_no }}</td><td>{{ r.plan_name }}</td><td>{{ r.task_no }}</td><td>{{ r.task_name }}</td>
 <td>{{ r.check_type }}</td><td>{{ r.authority }}</td><td>{{ r.completed_on }}</td><td>{{ r.result }}{% if r.revised_on %}<br><small>（{{ r.revised_on }} 更新）</small>{% endif %}</td>
-<td>{{ r.object_name }}{% if r.credit_code %}<br>{{ r.credit_code }}{% endif %}</td></tr>{% else %}<tr><td colspan="9">暂无公示结果</td></tr>{% endfor %}</table>"""
+<td>{{ r.object_name }}{% if r.credit_code %}<br>{{ r.credit_code }}{% endif %}</td><td>{{ r.kind_label }}</td></tr>{% else %}<tr><td colspan="10">暂无公示结果</td></tr>{% endfor %}</table>"""
 
 
 @bp.get("/public/results")
@@ -47,7 +47,8 @@ def results_page():
 
 @bp.get("/public/departments/<code>/results")
 def department_results(code: str):
-    """Non-market objects (products, projects, behaviours, other organisations): the initiating department's page."""
+    """Non-market objects (products, projects, behaviours, other organisations): the department's page
+    (its own results, and the summaries of joint checks it initiated)."""
     dept = db.session.execute(select(Department).where(Department.code == code[:32])).scalar_one_or_none()
     if dept is None:
         abort(404)
@@ -77,7 +78,7 @@ def results_csv():
     for r in rows:
         p = public_row(r)
         w.writerow([p["plan_no"], p["plan_name"], p["task_no"], p["task_name"], p["check_type"], p["authority"],
-                    p["completed_on"], p["result"], p["credit_code"] or "", p["object_name"]])
+                    p["completed_on"], p["result"], p["credit_code"] or "", p["object_name"], p["kind_label"]])
     return Response(buf.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=dsr-results.csv"})
 

@@ -26,7 +26,7 @@ def search(credit_code: str | None = None, name: str | None = None, task_no: str
     if market_entity is not None:
         stmt = stmt.where(PublishedResult.market_entity.is_(market_entity))
     if department_id is not None:
-        stmt = stmt.where(PublishedResult.initiating_department_id == department_id)
+        stmt = stmt.where(PublishedResult.department_id == department_id)
     if cursor:
         stmt = stmt.where(PublishedResult.id < cursor)
     rows = list(db.session.execute(stmt.limit(limit + 1)).scalars())

@@ -25,7 +25,7 @@ def verification(visit_id: str) -> dict | None:
         problem = public_check(visit, record)
     except Exception as exc:  # a broken record is "not intact", never a crash of the public page
         problem = f"{type(exc).__name__}"
-    review = db.session.get(Review, visit_id)
+    review = db.session.get(Review, (visit_id, task.initiating_department_id))
     return {"visit_id": visit.id, "record_no": record_no(task, visit), "task_no": task.code, "task_name": task.name,
             "object_name": public_name(obj), "sealed_at": record.sealed_at.isoformat(),
             "content_sha256": record.content_sha256, "intact": problem is None,

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Optional
 
 from sqlalchemy import (
-    BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text,
+    BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -116,6 +116,28 @@ class ObjectDeptCheck(db.Model):
     object_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"), primary_key=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True)
     last_checked_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class ObjectCheck(db.Model):
+    """Check history: one row per entered result, per object, department and check item.
+
+    Written when a department enters its result of a sealed record (review approval); the day
+    is the day the check ended on site. `object_dept_checks` keeps the latest day per department
+    for the draw; this keeps every check with its result codes."""
+
+    __tablename__ = "object_checks"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    object_id: Mapped[int] = mapped_column(ForeignKey("objects.id", ondelete="CASCADE"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    item_code: Mapped[str] = mapped_column(String(32))
+    checked_on: Mapped[dt.date] = mapped_column(Date)
+    result_codes: Mapped[list] = mapped_column(JSONType, default=list)
+    visit_id: Mapped[str] = mapped_column(String(36), index=True)  # the sealed record (visits sit above registry)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("visit_id", "department_id", "item_code"),
+                      Index("ix_object_checks_object", "object_id", "department_id", "item_code", "checked_on"))
 
 
 class ObjectSubLibrary(db.Model):

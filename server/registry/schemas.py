@@ -131,8 +131,16 @@ class LastCheckSchema(BaseSchema):
     last_checked_on = fields.Date()
 
 
+class CheckHistorySchema(BaseSchema):
+    department = fields.String(metadata={"description": "检查部门代码"})
+    item_code = fields.String(metadata={"description": "抽查事项编号"})
+    last_checked_on = fields.Date(metadata={"description": "该部门最近一次检查该事项的日期（现场检查结束之日）"})
+    result_codes = fields.List(fields.String(), metadata={"description": "该部门录入的检查结果代码"})
+    visit_id = fields.String()
+
+
 class ObjectSchema(BaseSchema):
-    """An object. `credit` and `last_checks` are present only for staff (never for inspectors)."""
+    """An object. `credit`, `last_checks` and `checks` are present only for staff (never for inspectors)."""
 
     id = fields.Integer()
     object_type = fields.String()
@@ -158,6 +166,8 @@ class ObjectSchema(BaseSchema):
     version = fields.Integer()
     credit = fields.Nested(CreditSchema)
     last_checks = fields.List(fields.Nested(LastCheckSchema))
+    checks = fields.List(fields.Nested(CheckHistorySchema), metadata={
+        "description": "检查历史：各部门各事项最近一次检查的日期与结果代码"})
     outcome = fields.String(metadata={"description": "新增/合并接口：created、updated 或 unchanged"})
 
 

@@ -12,7 +12,7 @@ from ..visits.models import Visit, VisitRecord
 from . import publication, record, service
 from .detail import review_detail
 from .models import Review
-from .schemas import (DecisionSchema, DetailSchema, DisclosureSchema, PublishedSchema, QueueArgs, QueueRowSchema,
+from .schemas import (ApproveSchema, DecisionSchema, DetailSchema, DisclosureSchema, PublishedSchema, QueueArgs, QueueRowSchema,
                       ReasonSchema, SendBackSchema)
 
 blp = Blueprint("review", __name__, url_prefix="/api/v1/reviews", description="后台审核、结果录入与公示")
@@ -25,8 +25,9 @@ READERS = (Role.REVIEWER, Role.DEPT_ADMIN, Role.DEPT_LEADER, Role.OFFICE_ADMIN, 
 @blp.arguments(QueueArgs, location="query")
 @blp.response(200, QueueRowSchema(many=True))
 def queue(args):
-    """审核队列：本部门任务的已封存记录，按录入截止日期排序"""
-    return service.queue(current_principal(), args["status"], args["deadline"], args["task_id"], args["sort"])
+    """审核队列：本部门检查过的已封存记录（联合检查各部门各自录入本部门事项的结果），按录入截止日期排序"""
+    return service.queue(current_principal(), args["status"], args["deadline"], args["task_id"], args["sort"],
+                         args["department"])
 
 
 @blp.route("/<uuid:visit_id>", methods=["GET"])
@@ -39,12 +40,13 @@ def detail(visit_id):
 
 @blp.route("/<uuid:visit_id>/approve", methods=["POST"])
 @requires(*REVIEWERS)
+@blp.arguments(ApproveSchema(), required=False)
 @blp.response(200, QueueRowSchema)
-def approve(visit_id):
-    """审核通过并录入结果（证据未到齐时拒绝）"""
-    review = service.approve(current_principal(), str(visit_id))
+def approve(args, visit_id):
+    """审核通过并录入本部门事项的结果（证据未到齐时拒绝；结果代码与本部门事项的检查情况不一致时拒绝）"""
+    review = service.approve(current_principal(), str(visit_id), (args or {}).get("result_codes"))
     db.session.commit()
-    return _row(review.visit_id)
+    return _row(review)
 
 
 @blp.route("/<uuid:visit_id>/return", methods=["POST"])
@@ -55,7 +57,7 @@ def send_back(args, visit_id):
     """退回检查组（按事项、要点或照片逐条提出意见；检查组以补正答复）"""
     review = service.send_back(current_principal(), str(visit_id), args["comments"], "return")
     db.session.commit()
-    return _row(review.visit_id)
+    return _row(review)
 
 
 @blp.route("/<uuid:visit_id>/request-evidence", methods=["POST"])
@@ -66,15 +68,25 @@ def request_evidence(args, visit_id):
     """要求补充证据"""
     review = service.send_back(current_principal(), str(visit_id), args["comments"], "evidence")
     db.session.commit()
-    return _row(review.visit_id)
+    return _row(review)
 
 
 @blp.route("/<uuid:visit_id>/publish", methods=["POST"])
 @requires(*REVIEWERS)
 @blp.response(200, PublishedSchema)
 def publish(visit_id):
-    """公示检查结果"""
+    """公示本部门录入的检查结果（一行，写明本部门）"""
     row = publication.publish(current_principal(), str(visit_id))
+    db.session.commit()
+    return publication.public_row(row)
+
+
+@blp.route("/<uuid:visit_id>/publish-summary", methods=["POST"])
+@requires(*REVIEWERS)
+@blp.response(200, PublishedSchema)
+def publish_summary(visit_id):
+    """公示联合检查的汇总结果（发起部门；各部门均已录入后）"""
+    row = publication.publish_summary(current_principal(), str(visit_id))
     db.session.commit()
     return publication.public_row(row)
 
@@ -84,7 +96,7 @@ def publish(visit_id):
 @blp.arguments(ReasonSchema)
 @blp.response(201, DisclosureSchema)
 def withhold(args, visit_id):
-    """申请不予公示（须部门领导批准）"""
+    """申请本部门的结果不予公示（须本部门领导批准）"""
     d = publication.request_withholding(current_principal(), str(visit_id), args["reason"])
     db.session.commit()
     return d
@@ -95,7 +107,7 @@ def withhold(args, visit_id):
 @blp.arguments(DecisionSchema)
 @blp.response(200, DisclosureSchema)
 def decide_withholding(args, request_id):
-    """部门领导审批不予公示申请"""
+    """部门领导审批本部门的不予公示申请"""
     d = publication.decide_withholding(current_principal(), request_id, args["approve"], args["note"])
     db.session.commit()
     return d
@@ -115,9 +127,9 @@ def record_pdf(visit_id):
         "Content-Disposition": f"attachment; filename=record-{visit.id}.pdf; filename*=UTF-8''{name}.pdf"})
 
 
-def _row(visit_id: str) -> dict:
-    visit = db.session.get(Visit, visit_id)
-    return service.queue_row(visit, db.session.get(VisitRecord, visit_id), db.session.get(InspectionTask, visit.task_id),
-                             db.session.get(Review, visit_id))
+def _row(review: Review) -> dict:
+    visit = db.session.get(Visit, review.visit_id)
+    return service.queue_row(visit, db.session.get(VisitRecord, visit.id), db.session.get(InspectionTask, visit.task_id),
+                             review)
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import or_, select
 
 from media import service as media_service
 
-from ..accounts.models import User
+from ..accounts.models import Department, User
 from ..audit.models import AuditEntry
 from ..extensions import db
 from ..visits.models import Signature, MediaRef
@@ -13,28 +13,65 @@ from ..visits.rules import FOLLOWUPS, RESULT_CODES
 from ..visits.seal import task_item_versions
 from ..visits.verification import binding_verified
 from ..visits.views import visit_entity, current_view
-from .models import Review
+from .entries import is_joint, items_of
+from .models import REVIEW_STATUSES, PublishedResult, Review
 from .record import pdf_record
-from .service import OPEN, amended_since_sent_back, comments_for, sealed_visit
+from .service import ENTERED, OPEN, amended_since_sent_back, comments_for, entering_department, sealed_visit
 
 
 def review_detail(principal, visit_id: str) -> dict:
+    """The whole record for anyone who may read the task; `review` is the reader's department's own
+    entry (the initiating department's for readers without one), `entries` every department's."""
     visit, record, task = sealed_visit(principal, visit_id)
-    review = db.session.get(Review, visit.id)
+    entries = list(db.session.execute(select(Review).where(Review.visit_id == visit.id)).scalars())
+    own = entering_department(principal, task)
+    mine = next((e for e in entries if own and e.department_id == own.department_id), None)
+    review = mine or next((e for e in entries if e.department_id == task.initiating_department_id), None)
     trail = db.session.execute(select(AuditEntry).where(
         or_(AuditEntry.target_id == visit.id, AuditEntry.target_id == str(visit.task_id))).order_by(AuditEntry.seq)).scalars()
     return {"visit": visit_entity(visit, principal),
-            "review": {"status": review.status, "due_on": review.due_on.isoformat() if review.due_on else None,
-                       "check_ended_on": review.check_ended_on.isoformat(), "entered_on_time": review.entered_on_time,
-                       "returned_count": review.returned_count,
-                       "amended_since_sent_back": review.status in OPEN and amended_since_sent_back(visit.id)}
-            if review else None,
+            "review": {**entry_view(review, task), "writable": mine is not None} if review else None,
+            "entries": [entry_view(e, task) for e in sorted(entries, key=lambda e: (
+                e.department_id != task.initiating_department_id, e.department_id))],
+            "summary": summary_state(visit.id, task, entries),
             "comments": comments_for(visit.id), "binding_verified": binding_verified(visit, record),
             "sheet": desk_sheet(visit, record, task),
             "audit_trail": [{"seq": e.seq, "at": e.created_at.isoformat(), "action": e.action,
                              "actor_user_id": e.actor_user_id, "actor": _name(e.actor_user_id),
                              "entry_hash": e.entry_hash} for e in trail
                             if e.target_type in ("visit", "task")]}
+
+
+def entry_view(review: Review, task) -> dict:
+    """One department's entry: its state, deadline, codes and its own items."""
+    dept = db.session.get(Department, review.department_id)
+    items = items_of(task, review.department_id)
+    published = db.session.execute(select(PublishedResult.id).where(
+        PublishedResult.visit_id == review.visit_id, PublishedResult.department_id == review.department_id,
+        PublishedResult.kind == "department")).first() is not None
+    return {"department": dept.code, "department_name": dept.name,
+            "initiating": review.department_id == task.initiating_department_id,
+            "items": list(items.item_codes) if items else [], "status": review.status,
+            "status_label": REVIEW_STATUSES[review.status],
+            "due_on": review.due_on.isoformat() if review.due_on else None,
+            "check_ended_on": review.check_ended_on.isoformat(), "entered_on_time": review.entered_on_time,
+            "entered_at": review.entered_at.isoformat() if review.entered_at else None,
+            "result_codes": list(review.result_codes or []),
+            "result_labels": [{"code": c, "label": RESULT_CODES.get(c, c)} for c in review.result_codes or []],
+            "returned_count": review.returned_count, "published": published,
+            "amended_since_sent_back": review.status in OPEN and amended_since_sent_back(review.visit_id,
+                                                                                        review.department_id)}
+
+
+def summary_state(visit_id: str, task, entries: list[Review]) -> dict | None:
+    """For a joint check: whether the initiating department's summary is published or may be."""
+    if not is_joint(task):
+        return None
+    row = db.session.execute(select(PublishedResult).where(PublishedResult.visit_id == visit_id,
+                                                           PublishedResult.kind == "joint")).scalar_one_or_none()
+    waiting = [db.session.get(Department, e.department_id).code for e in entries if e.status not in ENTERED]
+    return {"published": row is not None, "result": row.result if row else None, "pending_departments": waiting,
+            "publishable": row is None and not waiting}
 
 
 def _name(user_id):

@@ -17,13 +17,16 @@ REVIEW_STATUSES = {
 
 
 class Review(db.Model):
-    """One sealed record's way through the back office (the initiating department reviews)."""
+    """One department's entry of a sealed record's result ("谁检查、谁录入、谁负责", Art. 20(3)).
+
+    Every department whose items the record covers reviews and enters the result of its own
+    items, with its own deadline; a single-department check has one entry."""
 
     __tablename__ = "reviews"
 
     visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True, index=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
-    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     status: Mapped[str] = mapped_column(String(24), default="pending")
     check_ended_on: Mapped[dt.date] = mapped_column(Date)
     due_on: Mapped[Optional[dt.date]] = mapped_column(Date)  # None: calendar missing for a year
@@ -45,6 +48,7 @@ class ReviewComment(db.Model):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))  # the commenting department's entry
     round: Mapped[int] = mapped_column(Integer, default=1)
     kind: Mapped[str] = mapped_column(String(16))  # return | evidence
     target: Mapped[str] = mapped_column(String(80))  # general | answer:<item>:<key> | finding:<id> | media:<id>
@@ -60,6 +64,7 @@ class Disclosure(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))  # whose entry; its leader decides
     reason: Mapped[str] = mapped_column(Text)
     requested_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -69,13 +74,21 @@ class Disclosure(db.Model):
     decision_note: Mapped[Optional[str]] = mapped_column(Text)
 
 
+PUBLISHED_KINDS = {"department": "部门检查结果", "joint": "联合检查汇总"}
+
+
 class PublishedResult(db.Model):
-    """What the public sees, in the national publicity system's fields; nothing internal."""
+    """What the public sees, in the national publicity system's fields; nothing internal.
+
+    One row per department that checked (kind "department", naming that department), and for a
+    joint check the initiating department's summary of the whole record (kind "joint")."""
 
     __tablename__ = "published_results"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), unique=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="department")
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))  # the publishing department
     object_id: Mapped[int] = mapped_column(Integer, index=True)
     market_entity: Mapped[bool] = mapped_column(Boolean)
     object_name: Mapped[str] = mapped_column(String(200))
@@ -93,6 +106,8 @@ class PublishedResult(db.Model):
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     revised_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)  # result changed after publication
+
+    __table_args__ = (db.UniqueConstraint("visit_id", "department_id", "kind"),)
 
 
 class ArchivePolicy(db.Model):

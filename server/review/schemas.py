@@ -17,6 +17,8 @@ class QueueArgs(BaseSchema):
     task_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
     sort = fields.String(load_default="due", validate=validate.OneOf(list(SORTS)),
                          metadata={"description": "due（截止日期由近到远）、-due、ended、-ended"})
+    department = fields.String(load_default=None, validate=validate.Length(min=1, max=32),
+                               metadata={"description": "部门代码（办公室按部门筛选；其他人员只看本部门的录入）"})
 
 
 class QueueRowSchema(BaseSchema):
@@ -25,6 +27,10 @@ class QueueRowSchema(BaseSchema):
     task_name = fields.String()
     object_name = fields.String()
     credit_code = fields.String(allow_none=True)
+    department = fields.String(metadata={"description": "录入该结果的部门代码（谁检查、谁录入）"})
+    department_name = fields.String()
+    joint = fields.Boolean(metadata={"description": "联合检查（多个部门各自录入）"})
+    initiating = fields.Boolean(metadata={"description": "该部门是发起部门"})
     status = fields.String()
     status_label = fields.String()
     check_ended_on = fields.Date()
@@ -49,6 +55,12 @@ class SendBackSchema(BaseSchema):
     comments = fields.List(fields.Nested(CommentIn), required=True, validate=validate.Length(min=1, max=50))
 
 
+class ApproveSchema(BaseSchema):
+    result_codes = fields.List(fields.String(validate=validate.Length(min=1, max=4)), load_default=None,
+                               validate=validate.Length(min=1, max=10), metadata={
+                                   "description": "本部门录入的结果代码（省略时按本部门事项的检查情况取检查组的结果）"})
+
+
 class ReasonSchema(BaseSchema):
     reason = fields.String(required=True, validate=validate.Length(min=2, max=2000))
 
@@ -61,6 +73,7 @@ class DecisionSchema(BaseSchema):
 class DisclosureSchema(BaseSchema):
     id = fields.Integer()
     visit_id = fields.String()
+    department_id = fields.Integer()
     reason = fields.String()
     status = fields.String()
     requested_at = fields.DateTime()
@@ -68,13 +81,35 @@ class DisclosureSchema(BaseSchema):
     decision_note = fields.String(allow_none=True)
 
 
-class ReviewStateSchema(BaseSchema):
+class EntrySchema(BaseSchema):
+    """One department's entry of the record's result."""
+
+    department = fields.String()
+    department_name = fields.String()
+    initiating = fields.Boolean()
+    items = fields.List(fields.String(), metadata={"description": "该部门负责的抽查事项编号"})
     status = fields.String()
+    status_label = fields.String()
     due_on = fields.String(allow_none=True)
     check_ended_on = fields.String()
     entered_on_time = fields.Boolean(allow_none=True)
+    entered_at = fields.String(allow_none=True)
+    result_codes = fields.List(fields.String())
+    result_labels = fields.List(fields.Nested(lambda: CodeLabelSchema()))
     returned_count = fields.Integer()
+    published = fields.Boolean()
     amended_since_sent_back = fields.Boolean()
+
+
+class ReviewStateSchema(EntrySchema):
+    writable = fields.Boolean(metadata={"description": "当前用户所在部门可录入此结果"})
+
+
+class SummaryStateSchema(BaseSchema):
+    published = fields.Boolean()
+    result = fields.String(allow_none=True)
+    pending_departments = fields.List(fields.String())
+    publishable = fields.Boolean()
 
 
 class AuditTrailEntrySchema(BaseSchema):
@@ -214,7 +249,11 @@ class SheetSchema(BaseSchema):
 
 class DetailSchema(BaseSchema):
     visit = fields.Nested(VisitOutSchema)
-    review = fields.Nested(ReviewStateSchema, allow_none=True)
+    review = fields.Nested(ReviewStateSchema, allow_none=True, metadata={
+        "description": "当前用户所在部门的录入（无本部门录入时为发起部门的）"})
+    entries = fields.List(fields.Nested(EntrySchema), metadata={"description": "各检查部门的录入"})
+    summary = fields.Nested(SummaryStateSchema, allow_none=True, metadata={
+        "description": "联合检查汇总结果的公示状态（单部门检查为 null）"})
     comments = fields.List(fields.Nested(ReviewCommentOutSchema))
     binding_verified = fields.Boolean()
     sheet = fields.Nested(SheetSchema, metadata={
@@ -234,3 +273,6 @@ class PublishedSchema(BaseSchema):
     object_name = fields.String()
     credit_code = fields.String(allow_none=True)
     market_entity = fields.Boolean()
+    kind = fields.String(metadata={"description": "department：部门检查结果；joint：联合检查汇总"})
+    kind_label = fields.String()
+    revised_on = fields.String(allow_none=True)

@@ -1,58 +1,77 @@
-"""The review workflow: queue, approve (= result entered), return, request evidence."""
+"""The review workflow: queue, approve (= result entered), return, request evidence, each per
+department that checked (its entry of the record)."""
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
-
-from sqlalchemy import func
-import datetime as _dt
+from sqlalchemy import func, select
 
 from ..accounts.auth import Principal
-from ..accounts.models import Role
+from ..accounts.models import Department, Role
 from ..audit import service as audit
 from ..calendar.service import result_deadline, deadline_state, missing_message
 from ..draws.access import may_read_task
 from ..draws.models import InspectionTask
 from ..errors import ApiError, Conflict, NotFound
 from ..extensions import db
+from ..registry.checks import record_entry
 from ..registry.models import InspectionObject
 from ..types import local_today, utcnow
 from ..visits.announce import announce
 from ..visits.hooks import media_arrived
 from ..visits.models import Visit, MediaRef, VisitRecord, Amendment
-from ..visits.views import current_codes
+from .entries import DeptItems, check_codes, default_codes, departments_that_checked, is_joint, items_of
 from .models import REVIEW_STATUSES, Review, ReviewComment
 
 OPEN = ("pending", "returned", "evidence_requested")
 SENT_BACK = ("returned", "evidence_requested")
+ENTERED = ("approved", "published", "withheld")
 
 
-def _may_review(principal: Principal, task: InspectionTask) -> bool:
-    return principal.department_id == task.initiating_department_id and principal.has(Role.REVIEWER, Role.DEPT_ADMIN)
+def entering_department(principal: Principal, task: InspectionTask) -> DeptItems | None:
+    """The principal's department's share of the record when the principal may enter it: a
+    reviewer (or department administrator) of a department whose items the task covers."""
+    if not principal.has(Role.REVIEWER, Role.DEPT_ADMIN):
+        return None
+    return items_of(task, principal.department_id)
 
 
 def sealed_visit(principal: Principal, visit_id: str, write: bool = False) -> tuple[Visit, VisitRecord, InspectionTask]:
     visit = db.session.get(Visit, visit_id)
     record = db.session.get(VisitRecord, visit_id) if visit else None
     task = db.session.get(InspectionTask, visit.task_id) if visit else None
-    allowed = task is not None and (_may_review(principal, task) if write else may_read_task(principal, task))
+    allowed = task is not None and (entering_department(principal, task) is not None if write
+                                    else may_read_task(principal, task))
     if visit is None or record is None or record.sealed_at is None or not allowed:
         raise NotFound("待审核的检查记录不存在。", code="review_not_found")
     return visit, record, task
 
 
-def ensure_review(visit: Visit, record: VisitRecord, task: InspectionTask) -> Review:
-    review = db.session.get(Review, visit.id)
-    if review is None:
+def ensure_entries(visit: Visit, record: VisitRecord, task: InspectionTask) -> dict[int, Review]:
+    """Every department that checked has its entry, each with its own deadline: 20 working days
+    from the day the check ended on site (the record's `check_ended_on`)."""
+    have = {r.department_id: r for r in db.session.execute(select(Review).where(Review.visit_id == visit.id)).scalars()}
+    missing = [d for d in departments_that_checked(task) if d.department_id not in have]
+    if missing:
         due = result_deadline(record.check_ended_on)
-        review = Review(visit_id=visit.id, task_id=task.id, department_id=task.initiating_department_id,
-                        status="pending", check_ended_on=record.check_ended_on, due_on=due.due,
-                        result_codes=current_codes(visit, record), created_at=utcnow(),
-                        updated_at=utcnow())
-        db.session.add(review)
+        for d in missing:
+            review = Review(visit_id=visit.id, task_id=task.id, department_id=d.department_id, status="pending",
+                            check_ended_on=record.check_ended_on, due_on=due.due,
+                            result_codes=default_codes(visit, record, task, d), created_at=utcnow(), updated_at=utcnow())
+            db.session.add(review)
+            have[d.department_id] = review
         db.session.flush()
-    return review
+    return have
+
+
+def own_entry(principal: Principal, visit_id: str) -> tuple[Visit, VisitRecord, InspectionTask, Review, DeptItems]:
+    """The record and the principal's department's entry of it (404 when it has none to enter)."""
+    visit, record, task = sealed_visit(principal, visit_id, write=True)
+    items = entering_department(principal, task)
+    review = ensure_entries(visit, record, task).get(items.department_id)
+    if review is None:  # a department that joined the task's items after its entries were written
+        raise NotFound("待审核的检查记录不存在。", code="review_not_found")
+    return visit, record, task, review, items
 
 
 def missing_evidence(visit: Visit) -> list[str]:
@@ -62,55 +81,63 @@ def missing_evidence(visit: Visit) -> list[str]:
     return sorted(m for m in ids if not arrived.get(m))
 
 
-def approve(principal: Principal, visit_id: str) -> Review:
-    visit, record, task = sealed_visit(principal, visit_id, write=True)
-    review = ensure_review(visit, record, task)
+def approve(principal: Principal, visit_id: str, result_codes: list[str] | None = None) -> Review:
+    """The department enters the result of its own items (optionally with the codes it decided on)."""
+    visit, record, task, review, items = own_entry(principal, visit_id)
     if review.status not in OPEN:
         raise Conflict(f"该记录当前为“{REVIEW_STATUSES[review.status]}”，不能再审核通过。", code="review_wrong_state")
     pending = missing_evidence(visit)
     if pending:
         raise ApiError(f"还有 {len(pending)} 个照片或视频尚未上传到服务器，证据齐全后才能审核通过。",
                        code="evidence_pending", status=409, title="证据尚未到齐", extra={"media_ids": pending})
+    # Amendments included (a team's correction); given codes are checked against the department's own items.
+    codes = default_codes(visit, record, task, items) if result_codes is None else \
+        check_codes(result_codes, visit, record, items)
     now = utcnow()
     review.due_on = current_due(review)
     review.status, review.entered_at, review.entered_by, review.updated_at = "approved", now, principal.user_id, now
     review.entered_on_time = None if review.due_on is None else local_today() <= review.due_on
-    review.result_codes = current_codes(visit, record)  # amendments included (a team's correction)
+    review.result_codes = codes
     audit.record(db.session, "review.approve", "visit", visit.id,
-                 {"content_sha256": record.content_sha256, "due_on": review.due_on.isoformat() if review.due_on else None,
-                  "on_time": review.entered_on_time, "result_codes": review.result_codes})
+                 {"department_id": review.department_id, "content_sha256": record.content_sha256,
+                  "due_on": review.due_on.isoformat() if review.due_on else None,
+                  "on_time": review.entered_on_time, "result_codes": review.result_codes,
+                  "items": list(items.item_codes)})
+    record_entry(visit.object_id, review.department_id, visit.id, review.check_ended_on, list(items.item_codes), codes)
     announce(visit)
     return review
 
 
 def send_back(principal: Principal, visit_id: str, comments: list[dict], kind: str) -> Review:
-    """Return to the team (kind "return") or ask for more evidence (kind "evidence")."""
-    visit, record, task = sealed_visit(principal, visit_id, write=True)
-    review = ensure_review(visit, record, task)
+    """Return to the team (kind "return") or ask for more evidence (kind "evidence"), for the
+    principal's department's entry."""
+    visit, record, task, review, _ = own_entry(principal, visit_id)
     if review.status not in OPEN:
         raise Conflict(f"该记录当前为“{REVIEW_STATUSES[review.status]}”，不能退回。", code="review_wrong_state")
     review.returned_count += 1
     review.status = "returned" if kind == "return" else "evidence_requested"
     review.updated_at = utcnow()
     for c in comments:
-        db.session.add(ReviewComment(visit_id=visit.id, round=review.returned_count, kind=kind, target=c["target"],
-                                     text=c["text"], author_id=principal.user_id, created_at=utcnow()))
+        db.session.add(ReviewComment(visit_id=visit.id, department_id=review.department_id, round=review.returned_count,
+                                     kind=kind, target=c["target"], text=c["text"], author_id=principal.user_id,
+                                     created_at=utcnow()))
     audit.record(db.session, f"review.{kind}", "visit", visit.id,
-                 {"round": review.returned_count, "comments": comments})
+                 {"department_id": review.department_id, "round": review.returned_count, "comments": comments})
     announce(visit)  # the team sees the comments on its next pull
     return review
 
 
 def comments_for(visit_id: str) -> list[dict]:
+    codes = dict(db.session.execute(select(Department.id, Department.code)).all())
     rows = db.session.execute(select(ReviewComment).where(ReviewComment.visit_id == visit_id)
                               .order_by(ReviewComment.id)).scalars()
     return [{"id": c.id, "round": c.round, "kind": c.kind, "target": c.target, "text": c.text,
-             "at": c.created_at.isoformat()} for c in rows]
+             "at": c.created_at.isoformat(), "department": codes.get(c.department_id)} for c in rows]
 
 
 def open_on_seal(visit: Visit, record: VisitRecord) -> None:
-    """Registered with visits: sealing a record puts it in the back office's queue."""
-    ensure_review(visit, record, db.session.get(InspectionTask, visit.task_id))
+    """Registered with visits: sealing a record puts it in the queue of every department that checked."""
+    ensure_entries(visit, record, db.session.get(InspectionTask, visit.task_id))
 
 
 def reopen_on_amendment(visit: Visit, record: VisitRecord, amendment) -> None:
@@ -122,13 +149,15 @@ def reopen_on_amendment(visit: Visit, record: VisitRecord, amendment) -> None:
     comments and the audit log; the resubmission is logged next to it.
     """
     # Locked, so an amendment racing a send-back sees the send-back once it is committed.
-    review = db.session.execute(select(Review).where(Review.visit_id == visit.id).with_for_update()
-                                .execution_options(populate_existing=True)).scalar_one_or_none()
-    if review is None or review.status not in SENT_BACK:
-        return
-    previous, review.status, review.updated_at = review.status, "pending", utcnow()
-    audit.record(db.session, "review.resubmit", "visit", visit.id,
-                 {"round": review.returned_count, "from_status": previous, "amendment": amendment.id})
+    reviews = db.session.execute(select(Review).where(Review.visit_id == visit.id).order_by(Review.department_id)
+                                 .with_for_update().execution_options(populate_existing=True)).scalars().all()
+    for review in reviews:
+        if review.status not in SENT_BACK:
+            continue
+        previous, review.status, review.updated_at = review.status, "pending", utcnow()
+        audit.record(db.session, "review.resubmit", "visit", visit.id,
+                     {"department_id": review.department_id, "round": review.returned_count,
+                      "from_status": previous, "amendment": amendment.id})
 
 
 def current_due(review: Review):
@@ -143,8 +172,9 @@ SORTS = ("due", "-due", "ended", "-ended")
 
 
 def queue(principal: Principal, status: str | None = None, deadline: str | None = None, task_id: int | None = None,
-          sort: str = "due") -> list[dict]:
-    """Sealed records of the department's tasks, soonest deadline first (unknown last).
+          sort: str = "due", department: str | None = None) -> list[dict]:
+    """The department's entries of sealed records (each department that checked enters its own),
+    soonest deadline first (unknown last). The office sees every department's, or one's (``department``).
 
     Filters: review status, deadline state (ok / due_soon / overdue / unknown / done), task.
     ``sort``: "due" (open records first, soonest deadline first), "-due" (latest first),
@@ -154,7 +184,10 @@ def queue(principal: Principal, status: str | None = None, deadline: str | None 
             .join(InspectionTask, InspectionTask.id == Visit.task_id)
             .join(Review, Review.visit_id == Visit.id))
     if not principal.sees_everything:
-        stmt = stmt.where(InspectionTask.initiating_department_id == principal.department_id)
+        stmt = stmt.where(Review.department_id == principal.department_id)
+    elif department:
+        stmt = stmt.where(Review.department_id == select(Department.id).where(Department.code == department)
+                          .scalar_subquery())
     if status:
         stmt = stmt.where(Review.status == status)
     if task_id is not None:
@@ -163,6 +196,7 @@ def queue(principal: Principal, status: str | None = None, deadline: str | None 
     if deadline:
         rows = [r for r in rows if r["deadline_state"] == deadline]
     far = dt.date.max
+    rows.sort(key=lambda r: r["department"])
     if sort in ("due", "-due"):
         rows.sort(key=lambda r: (r["due_on"] or far, r["visit_id"]), reverse=sort == "-due")
         # Stable: open records first, unknown deadlines last, each group in the order above.
@@ -174,21 +208,25 @@ def queue(principal: Principal, status: str | None = None, deadline: str | None 
 
 def queue_row(visit, record, task, review) -> dict:
     obj = db.session.get(InspectionObject, visit.object_id)
+    dept = db.session.get(Department, review.department_id)
     due = current_due(review)
     message = None if due is not None else missing_message(result_deadline(review.check_ended_on).missing_years)
     return {"visit_id": visit.id, "task_id": task.id, "task_name": task.name, "object_name": obj.name,
-            "credit_code": obj.credit_code, "status": review.status, "status_label": REVIEW_STATUSES[review.status],
+            "credit_code": obj.credit_code, "department": dept.code, "department_name": dept.name,
+            "joint": is_joint(task), "initiating": review.department_id == task.initiating_department_id,
+            "status": review.status, "status_label": REVIEW_STATUSES[review.status],
             "check_ended_on": review.check_ended_on, "due_on": due, "deadline_message": message,
             "deadline_state": deadline_state(due, local_today()) if review.status in OPEN else "done",
             "entered_on_time": review.entered_on_time, "result_codes": review.result_codes,
             "returned_count": review.returned_count, "evidence_pending": bool(missing_evidence(visit)),
-            "amended_since_sent_back": amended_since_sent_back(visit.id) if review.status in OPEN else False}
+            "amended_since_sent_back": amended_since_sent_back(visit.id, review.department_id)
+            if review.status in OPEN else False}
 
 
-def amended_since_sent_back(visit_id: str) -> bool:
-    """The team answered the last return or evidence request with an amendment."""
-    last_sent = db.session.execute(select(func.max(ReviewComment.created_at))
-                                   .where(ReviewComment.visit_id == visit_id)).scalar()
+def amended_since_sent_back(visit_id: str, department_id: int) -> bool:
+    """The team answered the department's last return or evidence request with an amendment."""
+    last_sent = db.session.execute(select(func.max(ReviewComment.created_at)).where(
+        ReviewComment.visit_id == visit_id, ReviewComment.department_id == department_id)).scalar()
     if last_sent is None:
         return False
     last_amend = db.session.execute(select(func.max(Amendment.created_at)).where(Amendment.visit_id == visit_id)).scalar()
@@ -198,4 +236,4 @@ def amended_since_sent_back(visit_id: str) -> bool:
 
 
 def _aware(ts):
-    return ts if ts.tzinfo else ts.replace(tzinfo=_dt.timezone.utc)
+    return ts if ts.tzinfo else ts.replace(tzinfo=dt.timezone.utc)

@@ -1,4 +1,5 @@
-"""Statistics of the checks, per department (the initiating one) and per task.
+"""Statistics of the checks, per department and per task; each department counts its own entries
+(a joint record is entered once by every department that checked it).
 
 - completion: a visit counts as completed only when its result was entered within the
   20-working-day deadline (rules Art. 20: not entered in time = not completed);
@@ -25,16 +26,15 @@ from ..accounts.auth import Principal
 from ..accounts.models import Department
 from ..calendar.service import deadline_state
 from ..catalog.models import CheckItem, CheckItemVersion
+from ..draws.access import of_department
 from ..draws.models import InspectionTask
 from ..extensions import db
 from ..types import local_today
 from ..visits.models import Visit, Answer, VisitRecord
 from ..visits.rules import RESULT_CODES
+from .entries import departments_that_checked
 from .models import Review, ReviewComment
-from .service import current_due
-
-ENTERED = ("approved", "published", "withheld")
-OPEN = ("pending", "returned", "evidence_requested")
+from .service import ENTERED, OPEN, current_due
 
 
 def _rate(n: int, d: int) -> float | None:
@@ -53,55 +53,87 @@ def _finish(c: dict) -> dict:
 
 
 def visible_tasks(principal: Principal, department_id: int | None = None, task_id: int | None = None):
+    """Tasks of the principal's department (initiated or taken part in); the office's: all, or one department's."""
     stmt = select(InspectionTask).order_by(InspectionTask.id)
     if not principal.sees_everything:
-        stmt = stmt.where(InspectionTask.initiating_department_id == principal.department_id)
+        stmt = stmt.where(of_department(principal.department_id))
     if department_id is not None:
-        stmt = stmt.where(InspectionTask.initiating_department_id == department_id)
+        stmt = stmt.where(of_department(department_id))
     if task_id is not None:
         stmt = stmt.where(InspectionTask.id == task_id)
     return list(db.session.execute(stmt).scalars())
 
 
+def counted_departments(principal: Principal, task: InspectionTask, department_id: int | None) -> list[int]:
+    """The departments whose own entries of the task's records count here: each department counts
+    its own (谁检查、谁录入); the office every department's, or the one it asked for."""
+    wanted = {principal.department_id} if not principal.sees_everything else \
+        ({department_id} if department_id is not None else None)
+    return [d.department_id for d in departments_that_checked(task) if wanted is None or d.department_id in wanted]
+
+
 def compute(principal: Principal, department_id: int | None = None, task_id: int | None = None) -> dict:
-    tasks = visible_tasks(principal, department_id, task_id)
+    """Each department's own entries: a joint record counts once for every department that checked
+    it (one entry each), in that department's row and in the task's."""
+    visible = visible_tasks(principal, department_id, task_id)
+    depts_of = {t.id: counted_departments(principal, t, department_id) for t in visible}
+    tasks = [t for t in visible if depts_of[t.id]]
     task_ids = [t.id for t in tasks]
     today = local_today()
     per_task: dict[int, dict] = {t.id: _blank() for t in tasks}
     outcomes_task: dict[int, Counter] = {t.id: Counter() for t in tasks}
+    names = {d.id: d for d in db.session.execute(select(Department)).scalars()}
+    dept_rows: dict[int, dict] = {}
+    dept_outcomes: dict[int, Counter] = defaultdict(Counter)
+
+    def dept_row(did: int) -> dict:
+        return dept_rows.setdefault(did, {"department_id": did, "department": names[did].name,
+                                          "department_code": names[did].code, "tasks": 0, **_blank()})
+
+    for t in tasks:
+        for did in depts_of[t.id]:
+            dept_row(did)["tasks"] += 1
     problems: dict[tuple, dict] = {}
     if task_ids:
         for tid, n in db.session.execute(select(Visit.task_id, func.count()).where(Visit.task_id.in_(task_ids))
                                          .group_by(Visit.task_id)).all():
-            per_task[tid]["visits"] = n
+            per_task[tid]["visits"] = n * len(depts_of[tid])
+            for did in depts_of[tid]:
+                dept_row(did)["visits"] += n
         sealed = db.session.execute(select(Visit.id, Visit.task_id, VisitRecord.outcome)
                                     .join(VisitRecord, VisitRecord.visit_id == Visit.id)
                                     .where(Visit.task_id.in_(task_ids), VisitRecord.sealed_at.is_not(None))).all()
         sealed_ids = {vid: tid for vid, tid, _ in sealed}
         for vid, tid, outcome in sealed:
-            per_task[tid]["sealed"] += 1
+            per_task[tid]["sealed"] += len(depts_of[tid])
             codes = (outcome or {}).get("codes") or []
-            outcomes_task[tid].update(codes if isinstance(codes, list) else [codes])
-        returns = Counter(dict(db.session.execute(
-            select(ReviewComment.visit_id, func.count(func.distinct(ReviewComment.round)))
+            codes = codes if isinstance(codes, list) else [codes]
+            outcomes_task[tid].update(codes)
+            for did in depts_of[tid]:
+                dept_row(did)["sealed"] += 1
+                dept_outcomes[did].update(codes)
+        returns = Counter({(vid, did): n for vid, did, n in db.session.execute(
+            select(ReviewComment.visit_id, ReviewComment.department_id, func.count(func.distinct(ReviewComment.round)))
             .where(ReviewComment.kind == "return", ReviewComment.visit_id.in_(list(sealed_ids) or [""]))
-            .group_by(ReviewComment.visit_id)).all()))
+            .group_by(ReviewComment.visit_id, ReviewComment.department_id)).all()})
         for r in db.session.execute(select(Review).where(Review.task_id.in_(task_ids))).scalars():
-            c = per_task[r.task_id]
-            if r.status in ENTERED:
-                c["entered"] += 1
-                if r.entered_on_time:
-                    c["entered_on_time"] += 1
-                    c["completed"] += 1
-            elif r.status in OPEN:
-                c["open"] += 1
-                state = deadline_state(current_due(r), today)
-                key = {"due_soon": "due_soon", "overdue": "overdue", "unknown": "deadline_unknown"}.get(state)
-                if key:
-                    c[key] += 1
-            if returns.get(r.visit_id):
-                c["returned_records"] += 1
-                c["returns"] += returns[r.visit_id]
+            if r.department_id not in depts_of[r.task_id]:
+                continue
+            for c in (per_task[r.task_id], dept_row(r.department_id)):
+                if r.status in ENTERED:
+                    c["entered"] += 1
+                    if r.entered_on_time:
+                        c["entered_on_time"] += 1
+                        c["completed"] += 1
+                elif r.status in OPEN:
+                    c["open"] += 1
+                    state = deadline_state(current_due(r), today)
+                    key = {"due_soon": "due_soon", "overdue": "overdue", "unknown": "deadline_unknown"}.get(state)
+                    if key:
+                        c[key] += 1
+                if returns.get((r.visit_id, r.department_id)):
+                    c["returned_records"] += 1
+                    c["returns"] += returns[(r.visit_id, r.department_id)]
         # Problem rate per item and checkpoint, over sealed records' pass/fail answers.
         rows = db.session.execute(select(Answer.visit_id, Answer.item_id, Answer.item_version, Answer.checkpoint_key,
                                          Answer.value).where(Answer.visit_id.in_(list(sealed_ids) or [""]))).all()
@@ -111,7 +143,6 @@ def compute(principal: Principal, department_id: int | None = None, task_id: int
             p = problems.setdefault((sealed_ids[vid], item_id, key), {"answered": 0, "fail": 0, "version": version})
             p["answered"] += 1
             p["fail"] += value == "fail"
-    names = {d.id: d for d in db.session.execute(select(Department)).scalars()}
     task_rows = []
     for t in tasks:
         c = _finish(per_task[t.id])
@@ -119,17 +150,6 @@ def compute(principal: Principal, department_id: int | None = None, task_id: int
                           "department_id": t.initiating_department_id,
                           "department": names[t.initiating_department_id].name, **c,
                           "outcomes": dict(sorted(outcomes_task[t.id].items()))})
-    dept_rows: dict[int, dict] = {}
-    dept_outcomes: dict[int, Counter] = defaultdict(Counter)
-    for row in task_rows:
-        d = dept_rows.setdefault(row["department_id"], {"department_id": row["department_id"],
-                                                         "department": row["department"],
-                                                         "department_code": names[row["department_id"]].code,
-                                                         "tasks": 0, **_blank()})
-        d["tasks"] += 1
-        for k in _blank():
-            d[k] += row[k]
-        dept_outcomes[row["department_id"]].update(row["outcomes"])
     departments = []
     for did, d in sorted(dept_rows.items()):
         departments.append({**_finish(d), "outcomes": dict(sorted(dept_outcomes[did].items()))})

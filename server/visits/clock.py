@@ -117,3 +117,27 @@ def view_moments(view: dict) -> dict[str, str | None]:
             node = node.get(key) if isinstance(node, dict) else None
         out[column] = node if isinstance(node, str) or node is None else str(node)
     return out
+
+
+def check_ended_on_site(sealed_at: dt.datetime, client_time: str | None = None,
+                        moments: dict[str, str | None] | None = None) -> dt.date:
+    """The day the check ended on site (Beijing time): the one day every deadline of a check
+    counts from (result entry, Art. 20(3)) and the day the object's check history records.
+
+    A record sealed on site but synced later still ended on the day the team sealed it: the
+    phone's seal time (``client_time``) counts, never later than the server's seal time and never
+    earlier than the latest on-site moment recorded (``moments``: RECORD_MOMENTS columns). Without
+    a usable phone time it is the day of the server's seal."""
+    ended = sealed_at
+    if client_time:
+        try:
+            ended = min(parse_client_time(client_time, "client_time"), sealed_at)
+        except Invalid:
+            ended = sealed_at
+        for value in (moments or {}).values():
+            try:
+                ended = max(ended, parse_client_time(value, "moment")) if value else ended
+            except Invalid:
+                continue
+        ended = min(ended, sealed_at)
+    return ended.astimezone(SHANGHAI).date()

@@ -156,6 +156,7 @@ class ReviewCommentOutSchema(BaseSchema):
     target = fields.String()
     text = fields.String()
     at = fields.String()
+    department = fields.String(allow_none=True, metadata={"description": "提出意见的部门代码（联合检查各部门分别审核）"})
 
 
 class RecordViewSchema(BaseSchema):

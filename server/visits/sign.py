@@ -13,11 +13,12 @@ from ..errors import ApiError, Conflict, Invalid
 from ..extensions import db
 from ..identifiers import check_id_number, mask_id_number
 from ..schemas import BaseSchema
-from ..types import local_today, utcnow
+from ..types import utcnow
 from . import hooks
 from .access import team_visit, touched, writable_record
 from .announce import announce
-from .clock import RECORD_MOMENTS, parse_client_time, refuse_after_seal, refuse_future, view_moments
+from .clock import (RECORD_MOMENTS, check_ended_on_site, parse_client_time, refuse_after_seal, refuse_future,
+                    view_moments)
 from .content import canonical_record, content_sha256
 from .jsonpatch import PatchError, apply_patch
 from .models import Amendment, Finding, MediaRef, Signature, VisitRecord
@@ -204,7 +205,8 @@ def seal(ctx, args):
     record.content_sha256 = current
     record.seal_signature = keys.sign(jcs(statement))
     record.sealed_at, record.sealed_by = sealed_at, ctx.principal.user_id
-    record.check_ended_on = local_today()
+    record.check_ended_on = check_ended_on_site(sealed_at, ctx.client_time,
+                                                {column: getattr(record, column) for column, _, _ in RECORD_MOMENTS})
     visit.status = "sealed"
 
     hooks.sealed(visit, record)

@@ -21,9 +21,9 @@ def seed_level():
 
 def _two_findings(client, office):
     ctx = complete_inspection(client, office, codes=("A", "D"), followup="rectify", findings=[
-        {"department": None, "description": "从业人员未持健康证明", "measures": ["urge_rectify"],
+        {"department": "scjg", "description": "从业人员未持健康证明", "measures": ["urge_rectify"],
          "legal_basis": "《食品安全法》第四十五条"},
-        {"department": None, "description": "未按规定公示", "measures": ["urge_rectify"],
+        {"department": "scjg", "description": "未按规定公示", "measures": ["urge_rectify"],
          "rectify_deadline": "2027-01-15"}])
     return ctx
 

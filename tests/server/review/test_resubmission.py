@@ -31,6 +31,11 @@ def _amend(lead, vid: str, reason: str) -> str:
     return aid
 
 
+def _scjg(dbs) -> int:
+    with dbs() as s:
+        return s.execute(text("SELECT id FROM departments WHERE code = 'scjg'")).scalar_one()
+
+
 def _entries(dbs, vid: str) -> list[tuple[str, dict, int | None]]:
     with dbs() as s:
         rows = s.execute(text("SELECT action, payload, actor_user_id FROM audit_entries WHERE target_id = :v ORDER BY seq"),
@@ -71,7 +76,8 @@ def test_amendment_after_a_send_back_puts_the_record_back_in_the_pending_queue(c
     assert trail.index("review.return") < trail.index("visit.amendment") < trail.index("review.resubmit")
     lead_uid = next(i for i, u in ctx["names"].items() if u == lead.username)
     resubmits = [(data, actor) for action, data, actor in _entries(dbs, vid) if action == "review.resubmit"]
-    assert resubmits == [({"round": 1, "from_status": "returned", "amendment": first}, lead_uid)]
+    assert resubmits == [({"department_id": _scjg(dbs), "round": 1, "from_status": "returned", "amendment": first},
+                          lead_uid)]
 
     # Second round: more evidence is asked for; the earlier amendment does not answer it.
     r = client.post(f"/api/v1/reviews/{vid}/request-evidence", headers=rev,
@@ -88,7 +94,7 @@ def test_amendment_after_a_send_back_puts_the_record_back_in_the_pending_queue(c
     r = client.post(f"/api/v1/reviews/{vid}/approve", headers=rev)
     assert r.status_code == 200 and r.get_json()["status"] == "approved"
     with dbs() as s:
-        assert s.get(Review, vid).entered_on_time is False
+        assert s.get(Review, (vid, _scjg(dbs))).entered_on_time is False
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
 

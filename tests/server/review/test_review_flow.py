@@ -66,16 +66,21 @@ def test_queue_is_the_initiating_departments_sorted_and_filtered_by_deadline(cli
     assert_problem(client.get("/api/v1/reviews?deadline=someday", headers=rev), 422, "validation_failed")
     assert_problem(client.get("/api/v1/reviews?sort=name", headers=rev), 422, "validation_failed")
 
-    # Department scoping: another department's reviewer sees an empty queue and no record;
-    # a participating department's reviewer may read but not decide.
+    # Department scoping: a department that took no part sees an empty queue and no record; a
+    # participating department whose items the records cover sees its own entries of them (谁检查、谁录入).
     assert client.get("/api/v1/reviews", headers=login("sthj-reviewer")).get_json() == []
     assert_problem(client.get(f"/api/v1/reviews/{late}", headers=login("sthj-reviewer")), 404, "review_not_found")
     yjgl = login("yjgl-reviewer")
-    assert client.get("/api/v1/reviews", headers=yjgl).get_json() == []
+    mine = client.get("/api/v1/reviews", headers=yjgl).get_json()
+    assert [r["visit_id"] for r in mine] == [late, soon, unknown]
+    assert {(r["department"], r["joint"], r["initiating"]) for r in mine} == {("yjgl", True, False)}
     assert client.get(f"/api/v1/reviews/{late}", headers=yjgl).status_code == 200
-    assert_problem(client.post(f"/api/v1/reviews/{late}/approve", headers=yjgl), 404, "review_not_found")
-    # The office sees every department's queue.
-    assert {r["visit_id"] for r in client.get("/api/v1/reviews", headers=office).get_json()} == set(ids)
+    # The office sees every department's entries, and filters them by department.
+    everyone = client.get("/api/v1/reviews", headers=office).get_json()
+    assert {(r["visit_id"], r["department"]) for r in everyone} == {(v, d) for v in ids for d in ("scjg", "yjgl", "wsjk")}
+    only = client.get("/api/v1/reviews?department=wsjk", headers=office).get_json()
+    assert {r["visit_id"] for r in only} == set(ids) and {r["department"] for r in only} == {"wsjk"}
+    assert client.get("/api/v1/reviews?department=nosuch", headers=office).get_json() == []
 
 
 def test_return_amend_approve_publish(client, login, dbs):
@@ -172,7 +177,9 @@ def test_approval_enters_the_codes_as_amended(client, login, dbs):
 
 
 PUBLIC_FIELDS = {"plan_no", "plan_name", "task_no", "task_name", "check_type", "authority", "completed_on", "result",
-                 "object_name", "credit_code", "market_entity", "revised_on"}
+                 "object_name", "credit_code", "market_entity", "revised_on", "kind", "kind_label"}
+# The initiating department's (scjg) entry of a record; every department that checked has its own.
+SCJG_ENTRY = " AND department_id = (SELECT id FROM departments WHERE code = 'scjg')"
 
 
 def test_public_results_show_published_fields_only(client, login, dbs):
@@ -196,7 +203,7 @@ def test_public_results_show_published_fields_only(client, login, dbs):
     assert row["object_name"] == "王**" and row["market_entity"] is True
     assert row["check_type"] in ("不定向抽查", "定向抽查") and "市场监督管理局" in row["authority"]
     with dbs() as s:
-        ended = s.execute(text("SELECT check_ended_on FROM reviews WHERE visit_id = :v"), {"v": vid}).scalar_one()
+        ended = s.execute(text("SELECT check_ended_on FROM reviews WHERE visit_id = :v" + SCJG_ENTRY), {"v": vid}).scalar_one()
     assert row["completed_on"] == str(ended)[:10]
     everything = json.dumps(body, ensure_ascii=False) + client.get("/public/results").get_data(as_text=True) \
         + client.get("/api/v1/public/results.csv").get_data(as_text=True)
@@ -268,7 +275,7 @@ def test_approval_is_refused_while_evidence_is_pending(client, login, dbs):
     r = client.post(f"/api/v1/reviews/{vid}/approve", headers=rev)
     assert r.status_code == 200 and r.get_json()["status"] == "approved"
     with dbs() as s:
-        assert s.execute(text("SELECT returned_count FROM reviews WHERE visit_id = :v"), {"v": vid}).scalar_one() == 1
+        assert s.execute(text("SELECT returned_count FROM reviews WHERE visit_id = :v" + SCJG_ENTRY), {"v": vid}).scalar_one() == 1
 
 
 def test_bad_ids_and_other_departments_records_are_problems(client, login):
@@ -313,7 +320,7 @@ def test_unknown_deadline_becomes_known_once_the_office_enters_the_year(client, 
     assert row["due_on"] == "2027-01-18" and row["deadline_message"] is None
     assert client.post(f"/api/v1/reviews/{vid}/approve", headers=rev).status_code == 200
     with dbs() as s:
-        assert str(s.execute(text("SELECT due_on FROM reviews WHERE visit_id = :v"), {"v": vid}).scalar_one())[:10] == "2027-01-18"
+        assert str(s.execute(text("SELECT due_on FROM reviews WHERE visit_id = :v" + SCJG_ENTRY), {"v": vid}).scalar_one())[:10] == "2027-01-18"
 
 
 def test_non_market_objects_go_to_the_departments_page_not_the_national_file(client, login, dbs):
