@@ -232,15 +232,46 @@ def _complete(upload: Upload, part: tus.PartFile) -> None:
         if stored.created:
             _discard_unreferenced(stored.sha256)
         _reject(upload, part, Conflict("该证据文件标识（media_id）已对应另一份文件。", code="media_id_conflict"))
+    record_arrival(obj, examined, stored, user_id=upload.user_id, device_id=upload.device_id,
+                   filename=upload.filename, content_type=upload.content_type)
+    _finish(upload, obj, duplicate=False)
+
+
+def record_arrival(obj: MediaObject, examined: ingest.Examined, stored: ingest.Stored, *, user_id: int,
+                   device_id: int | None, filename: str | None, content_type: str) -> None:
+    """The media object's bytes arrived and were kept: what they are, who sent them, their previews."""
     obj.sha256, obj.kind, obj.mime, obj.size = stored.sha256, examined.kind, examined.mime, examined.size
-    obj.uploader_id, obj.device_id, obj.uploaded_at = upload.user_id, upload.device_id, utcnow()
-    obj.filename, obj.content_type = upload.filename, upload.content_type
+    obj.uploader_id, obj.device_id, obj.uploaded_at = user_id, device_id, utcnow()
+    obj.filename, obj.content_type = filename, content_type
     obj.exif, obj.details = _exif_summary(examined.exif), examined.details
     obj.width, obj.height, obj.duration = examined.width, examined.height, examined.duration
     obj.preview = examined.preview
     obj.preview_reason_code, obj.preview_reason = examined.reason_code, examined.reason
     obj.view_sha256, obj.thumb_sha256 = stored.view_sha256, stored.thumb_sha256
-    _finish(upload, obj, duplicate=False)
+
+
+def arrive_bytes(media_id: str, data: bytes, kind: str, content_type: str, *, user_id: int,
+                 filename: str | None = None) -> MediaObject:
+    """Bytes the server itself holds (the demo data set's photos), checked and kept as an upload's
+    are: examined, stored under their SHA-256 (which must match the app's claim) and recorded."""
+    sha = hashlib.sha256(data).hexdigest()
+    path = store.part_path(f"server-{uuid.uuid4().hex}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    try:
+        examined = ingest.examine(path, kind, content_type)
+        stored = ingest.keep(path, examined, sha)
+    except MediaError as err:
+        raise api_error(err) from err
+    finally:
+        _unlink(path)
+    obj = service.lock_object(media_id)
+    if obj.arrived or (obj.claim or {}).get("sha256", sha) != sha:
+        raise Conflict("该证据文件标识（media_id）已对应另一份文件。", code="media_id_conflict")
+    record_arrival(obj, examined, stored, user_id=user_id, device_id=None, filename=filename, content_type=content_type)
+    audit.record(db.session, "media.stored", "media", media_id, {
+        "sha256": obj.sha256, "size": obj.size, "kind": obj.kind, "mime": obj.mime, "preview": obj.preview})
+    return obj
 
 
 def _complete_duplicate(upload: Upload, part: tus.PartFile, existing: MediaObject) -> None:

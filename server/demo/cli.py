@@ -17,7 +17,7 @@ from ..config import instance_secret
 from ..extensions import db
 from ..settings import get_setting, set_setting
 from ..types import utcnow
-from . import accounts, catalog, draws, inspectors, plans, registry
+from . import accounts, catalog, draws, inspectors, plans, records, registry
 from .names import NameMaker
 
 # Steps run in order; later features append theirs.
@@ -28,6 +28,7 @@ STEPS = [
     ("annual plans", plans.load),
     ("inspector directory", inspectors.load),
     ("joint draw", draws.load),
+    ("sealed joint record entered per department", records.load),
 ]
 
 

@@ -13,7 +13,7 @@ from ..visits.rules import FOLLOWUPS, RESULT_CODES
 from ..visits.seal import task_item_versions
 from ..visits.verification import binding_verified
 from ..visits.views import visit_entity, current_view
-from .entries import is_joint, items_of
+from .entries import departments_that_checked, is_joint, items_of
 from .models import REVIEW_STATUSES, PublishedResult, Review
 from .record import pdf_record
 from .service import ENTERED, OPEN, amended_since_sent_back, comments_for, entering_department, sealed_visit
@@ -27,12 +27,13 @@ def review_detail(principal, visit_id: str) -> dict:
     own = entering_department(principal, task)
     mine = next((e for e in entries if own and e.department_id == own.department_id), None)
     review = mine or next((e for e in entries if e.department_id == task.initiating_department_id), None)
+    order = {d.department_id: i for i, d in enumerate(departments_that_checked(task))}
+    entries.sort(key=lambda e: order.get(e.department_id, len(order)))
     trail = db.session.execute(select(AuditEntry).where(
         or_(AuditEntry.target_id == visit.id, AuditEntry.target_id == str(visit.task_id))).order_by(AuditEntry.seq)).scalars()
     return {"visit": visit_entity(visit, principal),
             "review": {**entry_view(review, task), "writable": mine is not None} if review else None,
-            "entries": [entry_view(e, task) for e in sorted(entries, key=lambda e: (
-                e.department_id != task.initiating_department_id, e.department_id))],
+            "entries": [entry_view(e, task) for e in entries],
             "summary": summary_state(visit.id, task, entries),
             "comments": comments_for(visit.id), "binding_verified": binding_verified(visit, record),
             "sheet": desk_sheet(visit, record, task),

@@ -96,8 +96,10 @@ def publish_summary(principal: Principal, visit_id: str) -> PublishedResult:
     if db.session.execute(select(PublishedResult.id).where(PublishedResult.visit_id == visit.id,
                                                            PublishedResult.kind == "joint")).first():
         raise Conflict("联合检查汇总结果已经公示。", code="summary_published")
-    entries = list(db.session.execute(select(Review).where(Review.visit_id == visit.id)).scalars())
-    waiting = sorted(db.session.get(Department, e.department_id).code for e in entries if e.status not in ENTERED)
+    order = [d.department_id for d in departments_that_checked(task)]
+    entries = sorted(db.session.execute(select(Review).where(Review.visit_id == visit.id)).scalars(),
+                     key=lambda e: order.index(e.department_id) if e.department_id in order else len(order))
+    waiting = [db.session.get(Department, e.department_id).code for e in entries if e.status not in ENTERED]
     if waiting:
         names = "、".join(db.session.get(Department, e.department_id).name for e in entries if e.status not in ENTERED)
         raise ApiError(f"还有部门尚未录入本部门的检查结果：{names}。各部门录入后才能公示汇总结果。",
