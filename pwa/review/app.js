@@ -4,6 +4,7 @@ import { h } from "/shared/dom.js";
 import { ApiError, AuthNeeded, send, tokenSession } from "/shared/http.js";
 import { SIGNER_ROLE_LABELS, VALUE_LABELS } from "/shared/labels.js";
 import { ACTION_LABELS, DEADLINE_LABELS, REVIEW_STATUS_LABELS, distanceM, fmtTime, gpsText, mapUrl } from "./format.js";
+import { entriesCard, mayDecide, queueDepartment } from "./entries.js";
 const $ = (sel) => document.querySelector(sel);
 
 const state = { me: null, detail: null, comments: [], urls: [] };
@@ -111,7 +112,7 @@ async function loadQueue() {
   const tbody = $("#queue-table tbody");
   tbody.replaceChildren(...rows.map((r) => h("tr", { "data-visit": r.visit_id, onclick: () => { location.hash = `#record/${r.visit_id}`; } },
     h("td", {}, h("strong", {}, r.object_name), h("br"), h("span", { class: "hash" }, r.credit_code || "")),
-    h("td", {}, r.task_name),
+    h("td", {}, r.task_name, queueDepartment(r)),
     h("td", {}, r.check_ended_on),
     h("td", {}, r.due_on || h("span", { title: r.deadline_message || "" }, "未知"), " ",
       h("span", { class: `pill ${r.deadline_state}` }, DEADLINE_LABELS[r.deadline_state] || r.deadline_state)),
@@ -238,6 +239,7 @@ async function openRecord(visitId) {
       s.followup_label ? `后续处置：${s.followup_label}` : ""),
     s.sealed_outcome_labels ? h("p", { class: "dept", id: "d-outcome-sealed" }, "已补正，签字确认时为：",
       s.sealed_outcome_labels.map((o) => `${o.code} ${o.label}`).join("；")) : null));
+  main.push(entriesCard(d, () => act("summary")));
   // Other photos (not tied to an answer or a finding).
   const loose = s.media.filter((m) => m.kind !== "signature" && !["answer", "finding"].includes(m.target.type));
   if (loose.length) main.push(h("div", { class: "card" }, h("h2", {}, "其他照片及视听资料"), thumbs(s, loose)));
@@ -265,8 +267,7 @@ async function openRecord(visitId) {
   $("#d-history").replaceChildren(...(d.comments.length ? d.comments.map((c) => h("li", {},
     h("div", { class: "target" }, `第 ${c.round} 轮 · ${c.kind === "return" ? "退回" : "补充证据"} · ${c.target} · ${fmtTime(c.at)}`), c.text))
     : [h("li", {}, "无")]));
-  const open = ["pending", "returned", "evidence_requested"].includes(d.review.status);
-  for (const id of ["#act-approve", "#act-return", "#act-evidence"]) $(id).disabled = !open;
+  for (const id of ["#act-approve", "#act-return", "#act-evidence"]) $(id).disabled = !mayDecide(d);
 }
 
 async function act(kind) {
@@ -280,6 +281,9 @@ async function act(kind) {
     if (kind === "approve") {
       await api(`/api/v1/reviews/${id}/approve`, { method: "POST" });
       $("#act-ok").textContent = "已审核通过并录入结果。";
+    } else if (kind === "summary") {
+      await api(`/api/v1/reviews/${id}/publish-summary`, { method: "POST" });
+      $("#act-ok").textContent = "已公示联合检查汇总结果。";
     } else {
       if (!comments.length) { $("#act-error").textContent = "请至少填写一条意见。"; return; }
       await api(`/api/v1/reviews/${id}/${kind === "return" ? "return" : "request-evidence"}`, { method: "POST", body: { comments } });

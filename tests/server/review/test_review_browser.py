@@ -297,3 +297,35 @@ def test_desk_renews_a_rejected_token_and_logs_out_when_it_cannot(live, page):
     page.click('#nav a[data-view="queue"]')
     expect(page.locator("#login-view")).to_be_visible()
     assert page.evaluate(SESSION_JS) is None
+
+
+def test_participating_department_enters_its_own_items_on_the_desk(client, login, live, page, shot):
+    """yjgl's reviewer finds the joint record in yjgl's queue, sees every department's entry
+    (its own marked), and enters yjgl's result; the other entries stay with their departments."""
+    from playwright.sync_api import expect
+
+    ctx = field.complete_inspection(client, login("office"), codes=("A",), followup="rectify", findings=[
+        {"department": "yjgl", "description": "隐患排查治理台账未及时更新"}])
+    vid = ctx["visit_id"]
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{live}/review")
+    page.fill("#username", "yjgl-reviewer")
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#queue-table tbody tr")).to_have_count(1)
+    expect(page.locator(f'#queue-table tr[data-visit="{vid}"] .dept')).to_contain_text("应急管理局录入")
+    page.click(f'#queue-table tr[data-visit="{vid}"]')
+    rows = page.locator("#d-entries tbody tr")
+    expect(rows).to_have_count(3)
+    expect(page.locator("#d-entries tr.mine")).to_have_attribute("data-dept", "yjgl")
+    expect(page.locator("#d-summary")).to_contain_text("尚待")
+    expect(page.locator("#act-summary")).to_have_count(0)
+    page.click("#act-approve")
+    expect(page.locator("#act-ok")).to_contain_text("已审核通过")
+    expect(page.locator('#d-entries tr[data-dept="yjgl"]')).to_contain_text("A 发现问题待后续处理")
+    expect(page.locator('#d-entries tr[data-dept="scjg"]')).to_contain_text("待审核")
+    expect(page.locator("#act-approve")).to_be_disabled()
+    page.locator("#d-entries").scroll_into_view_if_needed()
+    shot(page, "10-joint-entries")
+    assert errors == [], errors
