@@ -29,8 +29,9 @@ export function entriesCard(detail, onSummary) {
     h("td", {}, e.due_on || "未知"),
     h("td", {}, OPEN.includes(e.status) ? "—" : e.result_labels.map((l) => `${l.code} ${l.label}`).join("；"))));
   const s = detail.summary;
+  const name = (code) => (entries.find((e) => e.department === code) || {}).department_name || code;
   const summary = s.published ? `联合检查汇总已公示：${s.result}`
-    : s.pending_departments.length ? `各部门录入后，由发起部门公示联合检查汇总（尚待：${s.pending_departments.join("、")}）`
+    : s.pending_departments.length ? `各部门录入后，由发起部门公示联合检查汇总（尚待：${s.pending_departments.map(name).join("、")}）`
       : "各部门均已录入，发起部门可公示联合检查汇总。";
   const initiating = entries.find((e) => e.initiating);
   const button = mine && initiating && initiating.department === mine && s.publishable

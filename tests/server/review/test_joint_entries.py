@@ -264,3 +264,24 @@ def test_the_demo_has_a_joint_record_entered_per_department(empty_app):
     assert r.status_code == 200 and r.get_json()["result"] == "发现问题待后续处理"
     result = empty_app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_check_of_one_department_has_one_entry_and_no_summary(client, login, dbs):
+    """The departments that check are those whose items the task covers: with the X items gone,
+    only scjg checks, enters and publishes; there is no joint summary to publish."""
+    with dbs() as s:
+        s.execute(text("DELETE FROM plan_task_items WHERE role = 'x'"))
+        s.commit()
+    vid = complete_inspection(client, login("office"))["visit_id"]
+    scjg, yjgl = login("scjg-reviewer"), login("yjgl-reviewer")
+    row = _row(client, scjg, vid)
+    assert row["joint"] is False and row["department"] == "scjg"
+    assert client.get("/api/v1/reviews", headers=yjgl).get_json() == []
+    assert_problem(client.post(f"/api/v1/reviews/{vid}/approve", headers=yjgl), 404, "review_not_found")
+    detail = client.get(f"/api/v1/reviews/{vid}", headers=yjgl).get_json()  # a task department still reads it
+    assert detail["review"]["writable"] is False and detail["summary"] is None and len(detail["entries"]) == 1
+    assert client.post(f"/api/v1/reviews/{vid}/approve", headers=scjg).status_code == 200
+    assert_problem(client.post(f"/api/v1/reviews/{vid}/publish-summary", headers=scjg), 409, "summary_not_joint")
+    assert client.post(f"/api/v1/reviews/{vid}/publish", headers=scjg).status_code == 200
+    (public,) = client.get("/api/v1/public/results").get_json()["items"]
+    assert public["kind"] == "department" and public["kind_label"] == "部门检查结果"
