@@ -33,14 +33,20 @@ class DeptItems:
 
 def departments_that_checked(task: InspectionTask) -> list[DeptItems]:
     """The departments owning the task's items in the plan's item order, the initiating one first
-    (it alone when no item is any department's, so that every record has an entry)."""
-    by_dept: dict[int, list[CheckItem]] = {}
-    for v in task_items(task.id):
-        item = db.session.get(CheckItem, v.item_id)
-        by_dept.setdefault(item.department_id or task.initiating_department_id, []).append(item)
-    order = sorted(by_dept, key=lambda d: d != task.initiating_department_id)  # stable: item order
-    out = [DeptItems(d, tuple(i.id for i in by_dept[d]), tuple(i.code for i in by_dept[d])) for d in order]
-    return out or [DeptItems(task.initiating_department_id, (), ())]
+    (it alone when no item is any department's, so that every record has an entry).
+
+    A task's items are pinned when its plan is published, so the answer is kept for the session
+    (a queue asks once per row)."""
+    cache = db.session.info.setdefault("review.departments_that_checked", {})
+    if task.id not in cache:
+        by_dept: dict[int, list[CheckItem]] = {}
+        for v in task_items(task.id):
+            item = db.session.get(CheckItem, v.item_id)
+            by_dept.setdefault(item.department_id or task.initiating_department_id, []).append(item)
+        order = sorted(by_dept, key=lambda d: d != task.initiating_department_id)  # stable: item order
+        out = [DeptItems(d, tuple(i.id for i in by_dept[d]), tuple(i.code for i in by_dept[d])) for d in order]
+        cache[task.id] = out or [DeptItems(task.initiating_department_id, (), ())]
+    return cache[task.id]
 
 
 def items_of(task: InspectionTask, department_id: int) -> DeptItems | None:

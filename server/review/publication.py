@@ -105,6 +105,8 @@ def publish_summary(principal: Principal, visit_id: str) -> PublishedResult:
         raise ApiError(f"还有部门尚未录入本部门的检查结果：{names}。各部门录入后才能公示汇总结果。",
                        code="entries_incomplete", status=409, title="各部门结果尚未录入齐全",
                        extra={"pending_departments": waiting})
+    if any(_withholding_pending(visit.id, e.department_id) for e in entries):
+        raise Conflict("有部门的不予公示申请尚在审批中，审批后才能公示汇总结果。", code="disclosure_pending")
     codes = summary_codes(entries)
     if not codes:
         raise Conflict("各部门的结果均经批准不予公示，没有可公示的汇总结果。", code="nothing_to_publish")
