@@ -133,7 +133,9 @@ class ObjectCheck(db.Model):
     item_code: Mapped[str] = mapped_column(String(32))
     checked_on: Mapped[dt.date] = mapped_column(Date)
     result_codes: Mapped[list] = mapped_column(JSONType, default=list)
-    visit_id: Mapped[str] = mapped_column(String(36), index=True)  # the sealed record (visits sit above registry)
+    # The sealed record; no foreign key: visits sit above the registry, and the history outlives
+    # a record purged after the retention period (Art. 16 looks back 3 years and more).
+    visit_id: Mapped[str] = mapped_column(String(36), index=True)
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("visit_id", "department_id", "item_code"),

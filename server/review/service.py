@@ -90,9 +90,9 @@ def approve(principal: Principal, visit_id: str, result_codes: list[str] | None 
     if pending:
         raise ApiError(f"还有 {len(pending)} 个照片或视频尚未上传到服务器，证据齐全后才能审核通过。",
                        code="evidence_pending", status=409, title="证据尚未到齐", extra={"media_ids": pending})
-    # Amendments included (a team's correction); given codes are checked against the department's own items.
-    codes = default_codes(visit, record, task, items) if result_codes is None else \
-        check_codes(result_codes, visit, record, items)
+    # The codes given, or the team's as amended, always checked against the department's own items.
+    codes = check_codes(default_codes(visit, record, task, items) if result_codes is None else result_codes,
+                        visit, record, items)
     now = utcnow()
     review.due_on = current_due(review)
     review.status, review.entered_at, review.entered_by, review.updated_at = "approved", now, principal.user_id, now

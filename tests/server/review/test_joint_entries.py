@@ -272,7 +272,9 @@ def test_a_check_of_one_department_has_one_entry_and_no_summary(client, login, d
     with dbs() as s:
         s.execute(text("DELETE FROM plan_task_items WHERE role = 'x'"))
         s.commit()
-    vid = complete_inspection(client, login("office"))["visit_id"]
+    # The team wrote "未发现问题" although scjg's inspector recorded a problem.
+    vid = complete_inspection(client, login("office"), codes=("1",), findings=[
+        {"department": "scjg", "description": "健康证明过期"}])["visit_id"]
     scjg, yjgl = login("scjg-reviewer"), login("yjgl-reviewer")
     row = _row(client, scjg, vid)
     assert row["joint"] is False and row["department"] == "scjg"
@@ -280,8 +282,12 @@ def test_a_check_of_one_department_has_one_entry_and_no_summary(client, login, d
     assert_problem(client.post(f"/api/v1/reviews/{vid}/approve", headers=yjgl), 404, "review_not_found")
     detail = client.get(f"/api/v1/reviews/{vid}", headers=yjgl).get_json()  # a task department still reads it
     assert detail["review"]["writable"] is False and detail["summary"] is None and len(detail["entries"]) == 1
-    assert client.post(f"/api/v1/reviews/{vid}/approve", headers=scjg).status_code == 200
+    # Approving the team's codes as they stand is refused: they contradict the record.
+    assert_problem(client.post(f"/api/v1/reviews/{vid}/approve", headers=scjg), 422, "result_inconsistent")
+    r = client.post(f"/api/v1/reviews/{vid}/approve", headers=scjg, json={"result_codes": ["A"]})
+    assert r.status_code == 200 and r.get_json()["result_codes"] == ["A"]
     assert_problem(client.post(f"/api/v1/reviews/{vid}/publish-summary", headers=scjg), 409, "summary_not_joint")
     assert client.post(f"/api/v1/reviews/{vid}/publish", headers=scjg).status_code == 200
     (public,) = client.get("/api/v1/public/results").get_json()["items"]
     assert public["kind"] == "department" and public["kind_label"] == "部门检查结果"
+    assert public["result"] == "发现问题待后续处理"
