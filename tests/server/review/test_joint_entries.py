@@ -291,3 +291,26 @@ def test_a_check_of_one_department_has_one_entry_and_no_summary(client, login, d
     (public,) = client.get("/api/v1/public/results").get_json()["items"]
     assert public["kind"] == "department" and public["kind_label"] == "部门检查结果"
     assert public["result"] == "发现问题待后续处理"
+
+
+def test_rectification_revises_the_entry_of_the_department_whose_finding_it_was(client, login, dbs):
+    office = login("office")
+    ctx = _yjgl_problem(client, office)
+    vid, oid = ctx["visit_id"], ctx["visit"]["object"]["id"]
+    scjg, yjgl = login("scjg-reviewer"), login("yjgl-reviewer")
+    for who in (scjg, yjgl, login("wsjk-reviewer")):
+        assert client.post(f"/api/v1/reviews/{vid}/approve", headers=who).status_code == 200
+    for who in (scjg, yjgl):
+        assert client.post(f"/api/v1/reviews/{vid}/publish", headers=who).status_code == 200
+    assert client.post(f"/api/v1/reviews/{vid}/publish-summary", headers=scjg).status_code == 200
+    order = client.post("/api/v1/leads/rectifications", headers=yjgl,
+                        json={"finding_id": ctx["findings"][0], "deadline_workdays": 5}).get_json()
+    r = client.post(f"/api/v1/leads/rectifications/{order['id']}/decision", headers=yjgl, json={"rectified": True})
+    assert r.status_code == 200, r.get_json()
+    assert _row(client, yjgl, vid)["result_codes"] == ["E"]
+    assert _row(client, scjg, vid)["result_codes"] == ["1"]  # scjg's entry is scjg's
+    rows = {(i["kind"], i["result"], bool(i["revised_on"])) for i in client.get("/api/v1/public/results").get_json()["items"]}
+    assert rows == {("department", "未发现问题", False), ("department", "发现问题经责令已改正", True),
+                    ("joint", "发现问题经责令已改正", True)}
+    checks = client.get(f"/api/v1/registry/objects/{oid}", headers=login("yjgl-admin")).get_json()["checks"]
+    assert {c["department"]: c["result_codes"] for c in checks} == {"scjg": ["1"], "yjgl": ["E"], "wsjk": ["1"]}
