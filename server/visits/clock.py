@@ -23,12 +23,14 @@ RECORD_MOMENTS = (
     ("arrival_at", "到达时间", "arrival_after_seal"),
     ("credentials_shown_at", "出示执法证件时间", "time_after_seal"),
     ("rights_informed_at", "告知权利义务时间", "time_after_seal"),
+    ("check_ended_at", "检查结束时间", "time_after_seal"),
 )
 # The same moments in the canonical record view that amendments patch.
 VIEW_MOMENTS = (
     (("arrival", "at"), "arrival_at"),
     (("credentials_shown_at",), "credentials_shown_at"),
     (("rights_informed_at",), "rights_informed_at"),
+    (("check_ended_at",), "check_ended_at"),
 )
 
 

@@ -1,0 +1,43 @@
+"""check methods, stamps, identity documents, the on-site end of the check
+
+Art. 19/20(1): a record states its method's own evidence (``method_details``); the day the
+check ended on site comes from the phone (``check_ended_at``, bound into the content).
+Art. 20(3): the party confirms by signature or by the company stamp (``kind``), with an
+identity document of its own type (``id_type``); a refusal without a witness states why
+none was necessary (``no_witness_reason``).
+
+Revision ID: 0021_check_methods
+Revises: 0016_task_departments
+Create Date: 2026-12-06 14:30:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy import Text
+from sqlalchemy.dialects import postgresql
+
+# revision identifiers, used by Alembic.
+revision = '0021_check_methods'
+down_revision = '0016_task_departments'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # Plain ADD COLUMN on both databases: no table is rebuilt, so the archive's triggers stay.
+    op.add_column('visit_records', sa.Column('check_ended_at', sa.String(length=40), nullable=True))
+    op.add_column('visit_records', sa.Column(
+        'method_details', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True))
+    op.add_column('visit_signatures', sa.Column('kind', sa.String(length=16), nullable=False, server_default='signature'))
+    op.add_column('visit_signatures', sa.Column('id_type', sa.String(length=24), nullable=True))
+    op.add_column('visit_signatures', sa.Column('no_witness_reason', sa.Text(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('visit_signatures') as batch:
+        batch.drop_column('no_witness_reason')
+        batch.drop_column('id_type')
+        batch.drop_column('kind')
+    with op.batch_alter_table('visit_records') as batch:
+        batch.drop_column('method_details')
+        batch.drop_column('check_ended_at')
