@@ -7,6 +7,7 @@ from media import service as media_service
 
 from ..accounts.models import User
 from ..audit.models import AuditEntry
+from ..calendar.service import provisional_message, result_deadline
 from ..extensions import db
 from ..visits.models import Signature, MediaRef
 from ..visits.rules import FOLLOWUPS, RESULT_CODES
@@ -15,7 +16,7 @@ from ..visits.verification import binding_verified
 from ..visits.views import visit_entity, current_view
 from .models import Review
 from .record import pdf_record
-from .service import OPEN, amended_since_sent_back, comments_for, sealed_visit
+from .service import OPEN, amended_since_sent_back, comments_for, due_of, entered_on_time, sealed_visit
 
 
 def review_detail(principal, visit_id: str) -> dict:
@@ -24,8 +25,8 @@ def review_detail(principal, visit_id: str) -> dict:
     trail = db.session.execute(select(AuditEntry).where(
         or_(AuditEntry.target_id == visit.id, AuditEntry.target_id == str(visit.task_id))).order_by(AuditEntry.seq)).scalars()
     return {"visit": visit_entity(visit, principal),
-            "review": {"status": review.status, "due_on": review.due_on.isoformat() if review.due_on else None,
-                       "check_ended_on": review.check_ended_on.isoformat(), "entered_on_time": review.entered_on_time,
+            "review": {"status": review.status, **_deadline(review),
+                       "check_ended_on": review.check_ended_on.isoformat(), "entered_on_time": entered_on_time(review),
                        "returned_count": review.returned_count,
                        "amended_since_sent_back": review.status in OPEN and amended_since_sent_back(visit.id)}
             if review else None,
@@ -35,6 +36,13 @@ def review_detail(principal, visit_id: str) -> dict:
                              "actor_user_id": e.actor_user_id, "actor": _name(e.actor_user_id),
                              "entry_hash": e.entry_hash} for e in trail
                             if e.target_type in ("visit", "task")]}
+
+
+def _deadline(review) -> dict:
+    due, provisional = due_of(review)
+    return {"due_on": due.isoformat(), "deadline_provisional": provisional,
+            "deadline_message": provisional_message(result_deadline(review.check_ended_on).missing_years)
+            if provisional else None}
 
 
 def _name(user_id):

@@ -29,7 +29,8 @@ class QueueRowSchema(BaseSchema):
     status_label = fields.String()
     check_ended_on = fields.Date()
     due_on = fields.Date(allow_none=True)
-    deadline_message = fields.String(allow_none=True)
+    deadline_provisional = fields.Boolean(metadata={"description": "日历缺失时为 true：due_on 为暂定截止日期（界面标“暂定”）"})
+    deadline_message = fields.String(allow_none=True, metadata={"description": "暂定截止日期的说明"})
     deadline_state = fields.String()
     entered_on_time = fields.Boolean(allow_none=True)
     result_codes = fields.List(fields.String())
@@ -71,6 +72,8 @@ class DisclosureSchema(BaseSchema):
 class ReviewStateSchema(BaseSchema):
     status = fields.String()
     due_on = fields.String(allow_none=True)
+    deadline_provisional = fields.Boolean()
+    deadline_message = fields.String(allow_none=True)
     check_ended_on = fields.String()
     entered_on_time = fields.Boolean(allow_none=True)
     returned_count = fields.Integer()

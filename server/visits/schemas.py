@@ -236,3 +236,24 @@ class ConflictSchema(BaseSchema):
 
 class MineArgs(BaseSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(["not_started", "in_progress", "sealed"]))
+
+
+class UnsealedArgs(BaseSchema):
+    min_workdays = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=200),
+                                  metadata={"description": "至少已过多少个工作日（默认 UNSEALED_ALERT_WORKDAYS）"})
+
+
+class UnsealedRowSchema(BaseSchema):
+    visit_id = fields.String()
+    task_id = fields.Integer()
+    task_name = fields.String()
+    object_name = fields.String()
+    method = fields.String()
+    method_label = fields.String()
+    checked_on = fields.Date(metadata={"description": "检查日期（手机记录的检查结束日；未记录结束时为到达日）"})
+    check_ended = fields.Boolean(metadata={"description": "已记录检查结束"})
+    workdays_since = fields.Integer(metadata={"description": "检查后已过的工作日数"})
+    days_since = fields.Integer(metadata={"description": "检查后已过的自然日数"})
+    due_on = fields.Date(metadata={"description": "结果录入截止日期（自检查日起 20 个工作日）"})
+    deadline_provisional = fields.Boolean(metadata={"description": "日历缺失时为 true：截止日期为暂定"})
+    leader_user_id = fields.Integer(allow_none=True)
