@@ -113,7 +113,7 @@ async function loadQueue() {
     h("td", {}, h("strong", {}, r.object_name), h("br"), h("span", { class: "hash" }, r.credit_code || "")),
     h("td", {}, r.task_name),
     h("td", {}, r.check_ended_on),
-    h("td", {}, r.due_on || h("span", { title: r.deadline_message || "" }, "未知"), " ",
+    h("td", {}, r.due_on || "未知", r.deadline_provisional ? [" ", h("span", { class: "pill warn provisional", title: r.deadline_message || "" }, "暂定")] : null, " ",
       h("span", { class: `pill ${r.deadline_state}` }, DEADLINE_LABELS[r.deadline_state] || r.deadline_state)),
     h("td", {}, h("span", { class: "pill" }, r.status_label), r.amended_since_sent_back ? [" ", h("span", { class: "pill good" }, "已补正")] : null),
     h("td", {}, (r.result_codes || []).join("、")),
@@ -193,7 +193,8 @@ async function openRecord(visitId) {
     h("dt", {}, "检查对象"), h("dd", {}, s.business.name, h("br"), h("span", { class: "hash" }, s.business.credit_code || "")),
     h("dt", {}, "检查机关"), h("dd", {}, s.authority),
     h("dt", {}, "检查结束"), h("dd", {}, d.review.check_ended_on),
-    h("dt", {}, "录入截止"), h("dd", {}, d.review.due_on || "未知（日历缺失）"),
+    h("dt", {}, "录入截止"), h("dd", {}, d.review.due_on || "未知", d.review.deadline_provisional
+      ? [" ", h("span", { class: "pill warn" }, "暂定"), h("p", { class: "hint provisional-note" }, d.review.deadline_message)] : null),
     h("dt", {}, "到达"), h("dd", {}, fmtTime(s.arrival && s.arrival.at)),
     h("dt", {}, "封存"), h("dd", {}, fmtTime(s.sealed_at)),
     h("dt", {}, "内容哈希"), h("dd", { class: "hash" }, s.content_sha256)));

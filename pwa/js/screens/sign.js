@@ -149,7 +149,7 @@ function partyCard(ctx, hash, bound, redo) {
   const idn = h('input', { name: 'id_number', autocomplete: 'off', inputmode: 'text', maxlength: 18 });
   const err = h('p', { class: 'error', role: 'alert' });
   const { pad, el } = makePad();
-  const stamp = h('input', { type: 'file', name: 'stamp_photo', accept: 'image/*', capture: 'environment' });
+  const stamp = h('input', { type: 'file', name: 'stamp_photo', accept: 'image/*', capture: 'environment', onchange: () => { err.textContent = ''; } });
   const refuse = h('input', { type: 'checkbox', name: 'refused', checked: !!refusedAlready, disabled: !!refusedAlready });
   const reason = h('textarea', { rows: 2, name: 'refusal_reason' });
   const leader = isLeader(visit, me);
