@@ -146,6 +146,15 @@ def test_refusal_with_its_facts_in_the_summary(app, fu, live, page, shot, errors
     assert "未填写" not in summary  # no checkpoint listed as unanswered
     flows.end_check(page)
     shot(page, "24-refusal-summary")
+    # The leader's team screen lists it as checked and not sealed, with the days since the check.
+    page.get_by_role("link", name="检查组").click()
+    card = page.locator("section.card", has_text="已检查未封存")
+    card.wait_for()
+    name = ctx["visit"]["object"]["name"]
+    assert name in card.inner_text() and "已过 0 天" in card.inner_text()
+    shot(page, "27-team-unsealed")
+    card.get_by_role("link", name=name).click()
+    page.wait_for_selector("text=检查记录摘要")
     card = page.locator("section.card", has_text="被检查方签字或盖章")
     card.get_by_label("签名人姓名").fill("李国强")
     card.get_by_text("当事人拒绝签字或盖章").click()
