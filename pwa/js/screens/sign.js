@@ -102,8 +102,9 @@ export async function render({ id }) {
 
   if (!ro && problems.length) {
     parts.push(section('尚不能签名', h('ul', { class: 'error-list' }, problems.map((p) => h('li', {}, p)))));
-  } else if (!ro && !r.check_ended_at) {
+  } else if (!ro && !r.check_ended_at && !bound.length) {
     // The end of the check is part of what everybody signs: the 20 working days count from it.
+    // (Signatures already bound without it, from an older app, are kept: the seal's day counts then.)
     parts.push(section('结束检查', h('p', {}, methodOf(visit) === 'documentary'
       ? '书面审查完成后，记录检查结束时间（结果录入期限自该日起算）。'
       : '现场检查完成后，记录检查结束时间（结果录入期限自该日起算），再请当事人核对签名。'),
