@@ -4,8 +4,8 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from ..schemas import BaseSchema
-from ..visits.schemas import (ArrivalSchema, MediaTargetOutSchema, OutcomeOutSchema, ReviewCommentOutSchema,
-                              VisitOutSchema)
+from ..visits.schemas import (ArrivalSchema, MediaTargetOutSchema, MethodDetailsOutSchema, OutcomeOutSchema,
+                              ReviewCommentOutSchema, VisitOutSchema)
 from .models import REVIEW_STATUSES
 from .service import SORTS
 
@@ -157,6 +157,10 @@ class SheetSignatureSchema(BaseSchema):
     signed_at = fields.String(allow_none=True)
     refused = fields.Boolean()
     refusal_reason = fields.String(allow_none=True)
+    kind = fields.String(metadata={"description": "signature（签字）或 stamp（盖章）"})
+    id_type = fields.String(allow_none=True, metadata={"description": "证件类型（中文名称）"})
+    id_number_masked = fields.String(allow_none=True)
+    no_witness_reason = fields.String(allow_none=True)
     server_verified = fields.Boolean()
     image_media_id = fields.String(allow_none=True)
 
@@ -201,6 +205,8 @@ class SheetSchema(BaseSchema):
     team = fields.List(fields.Nested(SheetMemberSchema))
     arrival = fields.Nested(ArrivalSchema, allow_none=True)
     method = fields.String(allow_none=True)
+    method_details = fields.Nested(MethodDetailsOutSchema, allow_none=True)
+    check_ended_at = fields.String(allow_none=True)
     credentials_shown_at = fields.String(allow_none=True)
     rights_informed_at = fields.String(allow_none=True)
     items = fields.List(fields.Nested(SheetItemSchema))

@@ -9,7 +9,7 @@ from ..accounts.models import Department, Role, User
 from ..catalog.models import CheckItem
 from ..draws.models import InspectionTask
 from ..extensions import db
-from ..identifiers import ID_DOCUMENT_TYPES, XINZHOU_DIVISIONS
+from ..identifiers import XINZHOU_DIVISIONS
 from ..inspectors.models import Inspector
 from ..plans.models import PlanTask
 from ..registry.models import InspectionObject, ObjectCredit
@@ -17,7 +17,7 @@ from ..settings import get_setting
 from . import hooks
 from .jsonpatch import apply_patch
 from .models import Visit, Amendment, Answer, Finding, MediaRef, Signature, VisitRecord
-from .rules import FOLLOWUPS, METHODS, OUTCOMES, RESULT_CODES, SIGNER_ROLES
+from .rules import FOLLOWUPS, OUTCOMES, RESULT_CODES, SIGNER_ROLES
 from .schedule import schedule_warnings
 from .seal import task_items
 
@@ -163,6 +163,4 @@ def me_entity(principal) -> dict:
             "result_codes": [{"code": k, "label": v} for k, v in RESULT_CODES.items()],
             "followups": [{"code": k, "label": v} for k, v in FOLLOWUPS.items()],
             "outcomes": [{"code": k, **v} for k, v in OUTCOMES.items()],
-            "methods": [{"code": k, **v} for k, v in METHODS.items()],
-            "id_types": [{"code": k, "label": v} for k, v in ID_DOCUMENT_TYPES.items()],
             "signer_roles": [{"code": k, "label": v} for k, v in SIGNER_ROLES.items()]}

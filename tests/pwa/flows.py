@@ -122,10 +122,12 @@ def set_outcome(page, label: str = "发现问题经责令已改正", shot=None) 
 def end_check(page) -> None:
     """The check ended: the phone records the moment (part of what everybody signs), when the
     record is complete enough to be signed."""
-    button = page.get_by_role("button", name="检查结束，进入签名")
+    page.wait_for_selector("button[name=end_check], section.card:has-text('尚不能签名'), section.card:has-text('执法人员签名'), "
+                           "section.card:has-text('已签名')")
+    button = page.locator("button[name=end_check]")
     if button.count():
         button.click()
-        page.wait_for_selector("text=检查结束时间")
+        page.wait_for_selector("dl.facts dt:has-text('检查结束时间')")
 
 
 def inspectors_sign(page, count: int = 2) -> None:

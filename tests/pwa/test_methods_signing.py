@@ -76,7 +76,9 @@ def test_documentary_check_chosen_on_the_phone(app, fu, live, page, shot, errors
     page.get_by_role("link", name="下一步：发现问题").click()
     flows.set_outcome(page, "未发现问题")
     summary = page.locator("section.card", has_text="检查记录摘要").inner_text()
-    assert "书面检查" in summary and "营业执照复印件" in summary and "检查结束时间" in summary and "未填写" not in summary
+    for expected in ("书面检查", "营业执照复印件", "检查结束时间"):
+        assert expected in summary, (expected, page.locator("main").inner_text()[-600:])
+    assert "未填写" not in summary
     assert page.locator("section.card", has_text="被检查方签字或盖章").count() == 0
     shot(page, "21-documentary-summary")
     flows.inspectors_sign(page, 1)
@@ -204,4 +206,18 @@ def test_offline_seal_syncs_later_with_the_on_site_date(app, fu, live, page, con
     assert rec["sealed"] and rec["ended_at"].startswith(checked.date().isoformat())
     assert rec["ended_on"] == checked.date() and rec["review_ended_on"] == checked.date()
     assert rec["content"]["check_ended_at"] == rec["ended_at"]
+    assert not errors, errors
+
+
+def test_inconsistent_result_is_explained_before_signing(app, fu, live, page, shot, errors):
+    vid, ctx = _start(app, fu, live, page, 4)
+    flows.on_site(page)
+    flows.answer_own_items(page, ctx["task"], fu["department_id"], [PHOTO_A, PHOTO_B])
+    flows.add_finding(page)
+    flows.set_outcome(page, "未发现问题")
+    problems = page.locator("section.card", has_text="尚不能签名")
+    assert "检查结果为“未发现问题”，但记录了 1 个发现的问题" in problems.inner_text()
+    assert page.get_by_role("button", name="检查结束，进入签名").count() == 0
+    problems.scroll_into_view_if_needed()
+    shot(page, "28-inconsistent-result", top=False)
     assert not errors, errors

@@ -4,12 +4,12 @@ import { h, mount, setTitle, section, field } from '../ui.js';
 import { load, stepNav, sealedBanner, sealed, photosFor } from '../model.js';
 import { enqueue } from '../outbox.js';
 import { photoBlock } from './photos.js';
+import { FACT_LABELS } from '/shared/labels.js';
 
 /** Sync does not re-render this screen: it holds unsaved input. */
 export const noAutoRefresh = true;
 
-const EVIDENCE = { address_checked: '核查的地址', phone_attempt: '电话联系记录', neighbours_asked: '走访询问情况',
-  refused_what: '拒绝配合的事项', refused_how: '拒绝的方式', witness: '在场见证人员', description: '情况说明' };
+const EVIDENCE = FACT_LABELS;
 // Facts worth stating although not required (they go into the summary the party or witness signs).
 const OPTIONAL = { unreachable: ['neighbours_asked'], refused: ['witness', 'description'] };
 const PLACEHOLDERS = { address_checked: '如：忻府区和平街 12 号（登记住所），现场为空置商铺', phone_attempt: '如：09:10 拨打登记电话 0350-1234567，无人接听',

@@ -6,6 +6,7 @@
 import { h, mount, setTitle, section, toast, field } from '../ui.js';
 import { load, stepNav, sealedBanner, sealed, deptName, methodOf, methodMissing, METHOD_EVIDENCE } from '../model.js';
 import { photoBlock } from './photos.js';
+import { METHOD_LABELS } from '/shared/labels.js';
 import { enqueue } from '../outbox.js';
 import { isoNow, hhmm } from '../util.js';
 
@@ -85,13 +86,11 @@ export async function render({ id }) {
   );
 }
 
-const METHOD_FALLBACK = [['onsite', '实地核查'], ['documentary', '书面检查'], ['online', '网络检查（网络监测）'],
-  ['delegated_body', '委托专业机构检查'], ['other_authority', '采信其他部门检查结论']];
 
 /** The method of this visit; choosing another one is queued at once (the steps follow it). */
 function methodChooser(ctx, redo, ro) {
-  const { visit, me } = ctx;
-  const methods = (me?.methods || []).length ? me.methods.map((m) => [m.code, m.label]) : METHOD_FALLBACK;
+  const { visit } = ctx;
+  const methods = Object.entries(METHOD_LABELS);
   const current = methodOf(visit);
   const select = h('select', { name: 'method', disabled: ro, onchange: async () => {
     await enqueue(visit.id, 'visit.method', { visit_id: visit.id, method: select.value, details: {} });

@@ -5,10 +5,8 @@
 import { h, section, dl } from '../ui.js';
 import { memberName, methodOf } from '../model.js';
 import { MEASURE_LABELS, hhmm } from '../util.js';
-import { VALUE_LABELS } from '/shared/labels.js';
+import { FACT_LABELS, METHOD_LABELS, VALUE_LABELS } from '/shared/labels.js';
 
-const FACT_LABELS = { address_checked: '核查的地址', phone_attempt: '电话联系记录', neighbours_asked: '走访询问情况',
-  refused_what: '拒绝配合的事项', refused_how: '拒绝的方式', witness: '在场见证人员', description: '情况说明' };
 const METHOD_FIELDS = { documents_received: '收到的书面材料', urls: '检查的网址', body: '专业机构', report_no: '报告编号',
   authority: '作出结论的部门', document: '结论文书', document_date: '文书日期' };
 const when = (iso) => (iso ? `${iso.slice(0, 10)} ${hhmm(iso)}` : null);
@@ -18,7 +16,7 @@ export function summary(ctx) {
   const r = visit.record;
   const label = (c) => me.result_codes.find((x) => x.code === c)?.label || c;
   const method = methodOf(visit);
-  const methodLabel = (me.methods || []).find((m) => m.code === method)?.label || { onsite: '实地核查' }[method] || method;
+  const methodLabel = METHOD_LABELS[method] || method;
   const c = r.outcome?.case;
   const caseRule = c ? (me.outcomes || []).find((o) => o.code === c) : null;
   const evidenceMedia = r.media.filter((m) => m.kind !== 'signature');
