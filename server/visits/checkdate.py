@@ -35,8 +35,13 @@ def local_day(value: str | None) -> dt.date | None:
 
 def ended_on_at_seal(record: VisitRecord, seal_client_time: str | None) -> dt.date:
     """The day to store when a record is sealed: the recorded end of the check, else the day
-    of the seal on the phone's clock, else the server's day."""
-    return local_day(record.check_ended_at) or local_day(seal_client_time) or local_today()
+    of the seal on the phone's clock (never before the arrival), else the server's day."""
+    ended = local_day(record.check_ended_at)
+    if ended is not None:
+        return ended
+    sealed = local_day(seal_client_time) or local_today()
+    arrived = local_day(record.arrival_at)
+    return max(sealed, arrived) if arrived else sealed
 
 
 def check_ended_on(record: VisitRecord) -> dt.date | None:
