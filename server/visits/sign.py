@@ -9,13 +9,13 @@ from sync.registry import mutator
 from .. import keys
 from ..audit import service as audit
 from ..canonical import jcs, jcs_sha256, sha256_hex
-from ..errors import ApiError, Conflict, Invalid
+from ..errors import ApiError, Conflict, Forbidden, Invalid
 from ..extensions import db
 from ..identifiers import ID_DOCUMENT_TYPES, check_identity_document, mask_document_number
 from ..schemas import BaseSchema
 from ..types import utcnow
 from . import hooks
-from .access import team_visit, touched, writable_record
+from .access import member_of, team_visit, touched, writable_record
 from .announce import announce
 from .clock import RECORD_MOMENTS, parse_client_time, refuse_after_seal, refuse_future, view_moments
 from .content import canonical_record, content_sha256
@@ -175,6 +175,9 @@ def signature_capture(ctx, args):
         return None  # created once
     if ctx.client_time is not None:
         refuse_future(ctx.client_time, "client_time", "签名时间")
+    if args["no_witness_reason"] and member_of(visit, ctx.principal.user_id).role != "leader":
+        # "必要时可以邀请有关人员做见证记录": whether a witness is necessary is the leader's call.
+        raise Forbidden("是否需要见证人由检查组组长决定，请由组长注明无需见证的原因。", code="not_team_leader")
     current = _require_same_content(visit, record, args["content_sha256"])
     id_hash, id_masked, id_type = _party_id(args)
     if args["role"] == "inspector":

@@ -199,6 +199,12 @@ def test_refusal_needs_a_witness_or_the_reason_none_was_necessary(client, login,
     team.lead.ok("signature.capture", visit_id=team.visit_id, signature_id=str(uuid.uuid4()), role="person_in_charge",
                  signer_name="李四", content_sha256=content, refused=True, refusal_reason="当事人称需请示总公司，拒绝签字")
     assert _seal_problems(team) == {"witness_required"}
+    # Whether a witness is necessary is the leader's call: a member cannot waive one.
+    member = next(p for p in team.phones.values() if p.username != team.lead.username)
+    res = member.do("signature.capture", visit_id=team.visit_id, signature_id=str(uuid.uuid4()), role="person_in_charge",
+                    signer_name="李四", content_sha256=content, refused=True, refusal_reason="拒绝签字",
+                    no_witness_reason="无需见证")
+    assert res["status"] == "rejected" and res["problem"]["code"] == "not_team_leader"
     # The leader judges no witness necessary and says why: that is enough (Art. 20(3) "必要时").
     team.lead.ok("signature.capture", visit_id=team.visit_id, signature_id=str(uuid.uuid4()), role="person_in_charge",
                  signer_name="李四", content_sha256=content, refused=True, refusal_reason="当事人称需请示总公司，拒绝签字",
