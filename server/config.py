@@ -104,6 +104,8 @@ class BaseConfig:
     RESULT_DEADLINE_WORKDAYS = 20
     DEADLINE_COUNT_FROM_NEXT_DAY = True
     DEADLINE_DUE_SOON_WORKDAYS = 5
+    # Leaders and the back office see records checked but not sealed after this many working days.
+    UNSEALED_ALERT_WORKDAYS = 2
     # Sealed records, approvals and publications are kept at least 2 years (rules Art. 25);
     # a larger value is allowed, a smaller one refused at start.
     ARCHIVE_RETENTION_YEARS = 2

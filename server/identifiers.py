@@ -243,6 +243,59 @@ def check_id_number(value: str | None, today: date | None = None) -> CodeCheck:
     return CodeCheck(True, norm)
 
 
+# --- identity documents of a signer ---------------------------------------------------
+
+# The documents a party's representative may sign with (Art. 20(3); docs/design/domain.md).
+ID_DOCUMENT_TYPES = {
+    "resident_id": "居民身份证",
+    "hmt_residence": "港澳台居民居住证",
+    "hk_mo_permit": "港澳居民来往内地通行证",
+    "tw_permit": "台湾居民来往大陆通行证",
+    "passport": "护照",
+}
+# 港澳台居民居住证: GB 11643 layout and checksum, address code 810000 (香港), 820000 (澳门), 830000 (台湾).
+_HMT_RESIDENCE_PREFIXES = {"810000": "香港", "820000": "澳门", "830000": "台湾"}
+_HK_MO_PERMIT = re.compile(r"[HM]\d{8}(?:\d{2})?")
+_TW_PERMIT = re.compile(r"\d{8}(?:\d{2})?")
+_PASSPORT = re.compile(r"[A-Z0-9]{5,9}")
+
+
+def check_identity_document(id_type: str | None, value: str | None, today: date | None = None) -> CodeCheck:
+    """Validate a signer's identity document number by its type (``ID_DOCUMENT_TYPES``).
+
+    居民身份证: GB 11643 (``check_id_number``). 港澳台居民居住证: the same 18-character layout and
+    checksum with address code 810000/820000/830000. 港澳居民来往内地通行证: H (Hong Kong) or M
+    (Macao) and 8 digits (10 on cards issued before 2013). 台湾居民来往大陆通行证: 8 digits (10 on
+    booklets before 2015). 护照: 5–9 letters and digits (ICAO 9303 document number) with at least
+    one digit. An unknown type is refused with code ``id_type``.
+    """
+    kind = id_type or "resident_id"
+    label = ID_DOCUMENT_TYPES.get(kind)
+    if label is None:
+        return _fail(normalize_code(value), "id_type", f"证件类型“{id_type}”无效，须为：{'、'.join(ID_DOCUMENT_TYPES.values())}")
+    if kind == "resident_id":
+        return check_id_number(value, today)
+    norm = normalize_code(value)
+    if not norm:
+        return _fail(norm, "empty", f"请输入{label}号码")
+    if kind == "hmt_residence":
+        if len(norm) == 18 and norm[:6] not in _HMT_RESIDENCE_PREFIXES:
+            return _fail(norm, "address", f"{label}号码应以 810000（香港）、820000（澳门）或 830000（台湾）开头", 1)
+        check = check_id_number(norm, today)
+        return check if check.ok else _fail(norm, check.code, f"{label}号码无效：{check.message}", check.position)
+    if kind == "hk_mo_permit":
+        if _HK_MO_PERMIT.fullmatch(norm):
+            return CodeCheck(True, norm)
+        return _fail(norm, "format", f"{label}号码应为 H（香港）或 M（澳门）加 8 位数字（2013 年前签发的为 10 位数字）")
+    if kind == "tw_permit":
+        if _TW_PERMIT.fullmatch(norm):
+            return CodeCheck(True, norm)
+        return _fail(norm, "format", f"{label}号码应为 8 位数字（2015 年前签发的为 10 位数字）")
+    if _PASSPORT.fullmatch(norm) and any(ch.isdigit() for ch in norm):
+        return CodeCheck(True, norm)
+    return _fail(norm, "format", f"{label}号码应为 5–9 位字母和数字（含数字）")
+
+
 # --- masking --------------------------------------------------------------------------
 
 def mask_id_number(value: str | None) -> str:
@@ -256,6 +309,17 @@ def mask_id_number(value: str | None) -> str:
         return s[:4] + "*" * (len(s) - 8) + s[-4:]
     if len(s) > 2:
         return "*" * (len(s) - 2) + s[-2:]
+    return "*" * len(s)
+
+
+def mask_document_number(id_type: str | None, value: str | None) -> str:
+    """Mask an identity document's number: 18-character numbers as ``mask_id_number``; the
+    short ones (permits, passports) keep their first character and last 2 (``H******78``)."""
+    s = normalize_code(value)
+    if id_type in (None, "resident_id", "hmt_residence") or len(s) > 12:
+        return mask_id_number(s)
+    if len(s) > 3:
+        return s[0] + "*" * (len(s) - 3) + s[-2:]
     return "*" * len(s)
 
 

@@ -51,3 +51,25 @@ export async function sha256Hex(data, options) {
   if (data instanceof Blob) return sha256Blob(data, options);
   return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', data)));
 }
+
+/** Identity documents a party's representative may sign with (server/identifiers.py ID_DOCUMENT_TYPES). */
+export const ID_TYPES = {
+  resident_id: '居民身份证', hmt_residence: '港澳台居民居住证', hk_mo_permit: '港澳居民来往内地通行证',
+  tw_permit: '台湾居民来往大陆通行证', passport: '护照',
+};
+
+/** null when `raw` fits the document type's format (the server checks again), else a Chinese message. */
+export function idDocumentProblem(type, raw) {
+  const s = (raw || '').trim().toUpperCase();
+  const label = ID_TYPES[type] || '证件';
+  if (!s) return `请输入${label}号码。`;
+  if (type === 'resident_id' || !type) return idNumberProblem(s);
+  if (type === 'hmt_residence') {
+    if (!/^8[123]0000/.test(s)) return `${label}号码应以 810000（香港）、820000（澳门）或 830000（台湾）开头。`;
+    const p = idNumberProblem(s);
+    return p ? p.replace('身份证号码', `${label}号码`) : null;
+  }
+  if (type === 'hk_mo_permit') return /^[HM]\d{8}(\d{2})?$/.test(s) ? null : `${label}号码应为 H（香港）或 M（澳门）加 8 位数字（2013 年前签发的为 10 位数字）。`;
+  if (type === 'tw_permit') return /^\d{8}(\d{2})?$/.test(s) ? null : `${label}号码应为 8 位数字（2015 年前签发的为 10 位数字）。`;
+  return /^[A-Z0-9]{5,9}$/.test(s) && /\d/.test(s) ? null : `${label}号码应为 5–9 位字母和数字（含数字）。`;
+}

@@ -7,12 +7,26 @@ import { sha256Hex } from './ids.js';
 const clone = (v) => JSON.parse(JSON.stringify(v));
 
 export function emptyRecord() {
-  return { arrival: null, present: [], credentials_shown_at: null, rights_informed_at: null, method: null, answers: {},
+  return { arrival: null, present: [], credentials_shown_at: null, rights_informed_at: null, method: null, method_details: null,
+    check_ended_at: null, answers: {},
     findings: [], media: [], outcome: null, signatures: [], sealed: null, amendments: [], review_comments: [], version: 0 };
 }
 
+// The evidence fields an outcome keeps, in the server's order (server/visits/rules.py OUTCOME_EVIDENCE_KEYS).
+const EVIDENCE_KEYS = ['description', 'phone_attempt', 'refused_what', 'refused_how', 'witness', 'address_checked', 'neighbours_asked'];
+const DETAIL_KEYS = ['documents_received', 'body', 'report_no', 'authority', 'document', 'document_date'];
+
+/** A method's details as the server stores them (server/visits/methods.py stored_details). */
+function methodDetails(d) {
+  const out = { urls: (d.urls || []).map((u) => u.trim()).filter(Boolean) };
+  for (const k of DETAIL_KEYS) out[k] = (d[k] || '').trim() || null;
+  return out;
+}
+
 const APPLY = {
-  'visit.arrive'(r, a) { r.arrival = { at: a.at, gps: a.gps }; r.method = a.method; },
+  'visit.arrive'(r, a) { r.arrival = { at: a.at, gps: a.gps }; r.method = 'onsite'; },
+  'visit.method'(r, a) { r.method = a.method; r.method_details = a.method === 'onsite' ? null : methodDetails(a.details || {}); },
+  'visit.end_check'(r, a) { r.check_ended_at = a.at; },
   'visit.present'(r, a) { r.present = [...new Set(a.inspector_ids)].sort((x, y) => x - y); },
   'visit.credentials_shown'(r, a) { r.credentials_shown_at = a.at; },
   'visit.rights_informed'(r, a) { r.rights_informed_at = a.at; },
@@ -58,14 +72,14 @@ const APPLY = {
     }
     const pick = (k) => (ev[k] === undefined ? null : ev[k]);
     r.outcome = { codes, followup: a.followup, followup_note: a.followup_note ?? null, case: a.case ?? null,
-      evidence: { description: pick('description'), phone_attempt: pick('phone_attempt'), refused_what: pick('refused_what'),
-        refused_how: pick('refused_how'), witness: pick('witness'), media_ids: mediaIds } };
+      evidence: { ...Object.fromEntries(EVIDENCE_KEYS.map((k) => [k, pick(k)])), media_ids: mediaIds } };
   },
   'signature.capture'(r, a) {
     if (r.signatures.some((s) => s.id === a.signature_id)) return;
-    r.signatures.push({ id: a.signature_id, role: a.role, signer_name: a.signer_name, inspector_id: a.inspector_id ?? null,
+    r.signatures.push({ id: a.signature_id, role: a.role, kind: a.kind || 'signature', signer_name: a.signer_name,
+      inspector_id: a.inspector_id ?? null, id_type: a.id_number ? (a.id_type || 'resident_id') : null,
       content_sha256: a.content_sha256, image_media_id: a.image_media_id ?? null, refused: !!a.refused,
-      refusal_reason: a.refusal_reason ?? null, server_verified: false });
+      refusal_reason: a.refusal_reason ?? null, no_witness_reason: a.no_witness_reason ?? null, server_verified: false });
   },
   'visit.seal'(r, a) { r.sealed = { at: null, content_sha256: a.content_sha256, local: true }; },
 };
@@ -101,7 +115,7 @@ export function canonical(visit) {
     return { item_id: +key.slice(0, i), version: a.item_version, checkpoint_key: key.slice(i + 1), value: a.value, note: a.note ?? null };
   }).sort((a, b) => a.item_id - b.item_id || (a.checkpoint_key < b.checkpoint_key ? -1 : a.checkpoint_key > b.checkpoint_key ? 1 : 0));
   const byStr = (k) => (a, b) => (a[k] < b[k] ? -1 : a[k] > b[k] ? 1 : 0);
-  return {
+  const body = {
     visit_id: visit.id, task_id: visit.task_id,
     object: { id: visit.object.id, name: visit.object.name, credit_code: visit.object.credit_code },
     arrival: r.arrival, present: [...r.present].sort((a, b) => a - b),
@@ -113,6 +127,10 @@ export function canonical(visit) {
     media: r.media.filter((m) => m.kind !== 'signature').map((m) => ({ media_id: m.media_id, sha256: m.sha256 })).sort(byStr('media_id')),
     outcome: r.outcome,
   };
+  // Only once recorded: records sealed before check methods keep their content and hash.
+  if (r.method_details != null) body.method_details = r.method_details;
+  if (r.check_ended_at != null) body.check_ended_at = r.check_ended_at;
+  return body;
 }
 
 export async function contentSha256(visit) {

@@ -41,6 +41,6 @@ export const MUTATION_LABELS = {
   'visit.arrive': '到达现场', 'visit.present': '在场执法人员', 'visit.credentials_shown': '出示执法证件',
   'visit.rights_informed': '告知权利义务', 'answer.set': '检查要点', 'finding.add': '发现问题', 'finding.update': '修改问题',
   'media.attach': '照片/视频', 'outcome.set': '检查结果', 'signature.capture': '签名', 'visit.seal': '封存记录',
-  'schedule.set': '调整日程', 'amendment.add': '补正',
+  'schedule.set': '调整日程', 'amendment.add': '补正', 'visit.method': '检查方式', 'visit.end_check': '检查结束',
 };
 export const APP_VERSION = 'pwa-1';

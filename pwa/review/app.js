@@ -2,7 +2,7 @@
 // and the statistics dashboard. Talks only to /api/v1 on our own origin.
 import { h } from "/shared/dom.js";
 import { ApiError, AuthNeeded, send, tokenSession } from "/shared/http.js";
-import { SIGNER_ROLE_LABELS, VALUE_LABELS } from "/shared/labels.js";
+import { FACT_LABELS, METHOD_LABELS, SIGNER_ROLE_LABELS, VALUE_LABELS } from "/shared/labels.js";
 import { ACTION_LABELS, DEADLINE_LABELS, REVIEW_STATUS_LABELS, distanceM, fmtTime, gpsText, mapUrl } from "./format.js";
 import { entriesCard, mayDecide, queueDepartment } from "./entries.js";
 const $ = (sel) => document.querySelector(sel);
@@ -114,7 +114,7 @@ async function loadQueue() {
     h("td", {}, h("strong", {}, r.object_name), h("br"), h("span", { class: "hash" }, r.credit_code || "")),
     h("td", {}, r.task_name, queueDepartment(r)),
     h("td", {}, r.check_ended_on),
-    h("td", {}, r.due_on || h("span", { title: r.deadline_message || "" }, "未知"), " ",
+    h("td", {}, r.due_on || "未知", r.deadline_provisional ? [" ", h("span", { class: "pill warn provisional", title: r.deadline_message || "" }, "暂定")] : null, " ",
       h("span", { class: `pill ${r.deadline_state}` }, DEADLINE_LABELS[r.deadline_state] || r.deadline_state)),
     h("td", {}, h("span", { class: "pill" }, r.status_label), r.amended_since_sent_back ? [" ", h("span", { class: "pill good" }, "已补正")] : null),
     h("td", {}, (r.result_codes || []).join("、")),
@@ -193,8 +193,12 @@ async function openRecord(visitId) {
     h("dt", {}, "记录编号"), h("dd", {}, s.record_no),
     h("dt", {}, "检查对象"), h("dd", {}, s.business.name, h("br"), h("span", { class: "hash" }, s.business.credit_code || "")),
     h("dt", {}, "检查机关"), h("dd", {}, s.authority),
+    h("dt", {}, "检查方式"), h("dd", {}, METHOD_LABELS[s.method || "onsite"] || s.method,
+      Object.entries(s.method_details || {}).filter(([, v]) => v && (!Array.isArray(v) || v.length))
+        .map(([, v]) => [h("br"), h("span", { class: "dept" }, Array.isArray(v) ? v.join(" ") : v)])),
     h("dt", {}, "检查结束"), h("dd", {}, d.review.check_ended_on),
-    h("dt", {}, "录入截止"), h("dd", {}, d.review.due_on || "未知（日历缺失）"),
+    h("dt", {}, "录入截止"), h("dd", {}, d.review.due_on || "未知", d.review.deadline_provisional
+      ? [" ", h("span", { class: "pill warn" }, "暂定"), h("p", { class: "hint provisional-note" }, d.review.deadline_message)] : null),
     h("dt", {}, "到达"), h("dd", {}, fmtTime(s.arrival && s.arrival.at)),
     h("dt", {}, "封存"), h("dd", {}, fmtTime(s.sealed_at)),
     h("dt", {}, "内容哈希"), h("dd", { class: "hash" }, s.content_sha256)));
@@ -238,7 +242,10 @@ async function openRecord(visitId) {
     h("p", {}, s.outcome_labels.map((o) => h("span", { class: "pill", "data-code": o.code }, `${o.code} ${o.label}`)), " ",
       s.followup_label ? `后续处置：${s.followup_label}` : ""),
     s.sealed_outcome_labels ? h("p", { class: "dept", id: "d-outcome-sealed" }, "已补正，签字确认时为：",
-      s.sealed_outcome_labels.map((o) => `${o.code} ${o.label}`).join("；")) : null));
+      s.sealed_outcome_labels.map((o) => `${o.code} ${o.label}`).join("；")) : null,
+    // Art. 21 facts as the party or witness signed them.
+    h("dl", { class: "facts", id: "d-outcome-facts" }, Object.entries(FACT_LABELS).filter(([k]) => ((s.outcome || {}).evidence || {})[k])
+      .map(([k, label]) => [h("dt", {}, label), h("dd", {}, s.outcome.evidence[k])]))));
   main.push(entriesCard(d, () => act("summary")));
   // Other photos (not tied to an answer or a finding).
   const loose = s.media.filter((m) => m.kind !== "signature" && !["answer", "finding"].includes(m.target.type));
@@ -247,8 +254,10 @@ async function openRecord(visitId) {
   main.push(h("div", { class: "card", id: "d-signatures" }, h("h2", {}, "签名"), h("div", { class: "sigs" }, s.signatures.map((sig) => {
     const img = h("img", { alt: `${sig.signer_name} 的签名` });
     if (sig.image_media_id) blobUrl(`/api/v1/media/${sig.image_media_id}/view`).then((u) => { img.src = u; }).catch(() => {});
-    return h("div", { class: "sig" }, h("div", {}, `${SIGNER_ROLE_LABELS[sig.role] || sig.role}：${sig.signer_name}`),
-      sig.refused ? h("div", { class: "mismatch" }, `拒绝签名：${sig.refusal_reason}`) : img,
+    return h("div", { class: "sig" }, h("div", {}, `${SIGNER_ROLE_LABELS[sig.role] || sig.role}：${sig.signer_name}`,
+      sig.kind === "stamp" ? "（盖章确认）" : "", sig.id_type ? `［${sig.id_type} ${sig.id_number_masked || ""}］` : ""),
+      sig.refused ? h("div", { class: "mismatch" }, `拒绝签名：${sig.refusal_reason}`,
+        sig.no_witness_reason ? `；未请见证人：${sig.no_witness_reason}` : "") : img,
       h("div", { class: sig.server_verified ? "verified" : "mismatch" }, sig.server_verified ? "✔ 绑定已核验（服务器重新计算）" : "✘ 绑定未通过核验"),
       h("div", { class: "dept" }, fmtTime(sig.signed_at)));
   }))));

@@ -72,5 +72,7 @@ class DeadlineSchema(BaseSchema):
     state = fields.String(metadata={"description": "ok | due_soon | overdue | unknown（相对今天）"})
     workdays_left = fields.Integer(allow_none=True, metadata={"description": "剩余工作日（逾期为负）"})
     missing_years = fields.List(fields.Integer())
-    estimated_due = fields.Date(allow_none=True, metadata={"description": "按周一至周五估算的日期，仅供参考"})
+    estimated_due = fields.Date(allow_none=True, metadata={"description": "暂定截止日期（与 provisional_due 相同；日历齐全时即正式日期）"})
+    provisional = fields.Boolean(metadata={"description": "日历缺失时为 true：截止日期为暂定"})
+    provisional_due = fields.Date(allow_none=True, metadata={"description": "暂定截止日期：缺失年份按周一至周五、扣除固定日期的法定节假日推算"})
     message = fields.String(allow_none=True)

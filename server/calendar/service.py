@@ -5,7 +5,9 @@ the years the administrator declared complete (`workdays` has the arithmetic). I
 built once per request (or app context) and rebuilt after a change.
 
 Deadlines never raise for a missing calendar year: they come back ``known=False`` with the
-missing years, and the API shows "截止日期未知：日历缺失（2027 年）".
+missing years and a provisional date (``deadline_of``): the days of those years counted as
+Monday–Friday less the fixed-date statutory holidays, marked 暂定 with the reason
+(``provisional_message``) until the office enters the State Council's notice for the year.
 """
 from __future__ import annotations
 
@@ -57,10 +59,19 @@ def _cfg(key: str, default):
     return current_app.config.get(key, default) if has_app_context() else default
 
 
-def missing_message(missing_years: list[int]) -> str:
-    """"截止日期未知：日历缺失（2027 年）" (several years joined with 、)."""
+def provisional_message(missing_years: list[int]) -> str:
+    """Why a deadline is provisional, for reviewers and leaders (Chinese)."""
     years = "、".join(f"{y} 年" for y in sorted(missing_years))
-    return f"截止日期未知：日历缺失（{years}）"
+    return (f"暂定：{years}的法定节假日安排尚未录入，此截止日期暂按周一至周五、扣除元旦、劳动节、国庆节"
+            "等固定日期的法定节假日推算（春节、清明节、端午节、中秋节和调休上班日尚未计入）。"
+            "领导小组办公室录入国务院办公厅公布的放假安排并确认该年已完整录入后，自动改为正式截止日期。")
+
+
+def deadline_of(check_ended_on: dt.date) -> tuple[dt.date, bool]:
+    """(last day for entering the results, provisional?): the official deadline, or while a
+    calendar year is missing the provisional one (``provisional_workday`` for its days)."""
+    result = result_deadline(check_ended_on)
+    return (result.due, False) if result.known else (result.estimated_due, True)
 
 
 def result_deadline(check_ended_on: dt.date) -> DeadlineResult:
@@ -96,17 +107,20 @@ def deadline_view(check_ended_on: dt.date, today: dt.date) -> dict:
     """The deadline of a check as the API and the dashboard show it (never raises for a
     missing calendar year)."""
     result = result_deadline(check_ended_on)
+    due = result.due if result.known else result.estimated_due
     return {
         "ended_on": check_ended_on,
         "workdays": int(_cfg("RESULT_DEADLINE_WORKDAYS", 20)),
         "count_from_next_day": bool(_cfg("DEADLINE_COUNT_FROM_NEXT_DAY", True)),
         "known": result.known,
         "due": result.due,
-        "state": deadline_state(result.due, today),
+        "provisional": not result.known,
+        "provisional_due": None if result.known else result.estimated_due,
+        "state": deadline_state(due, today),
         "workdays_left": workdays_left(result.due, today) if result.due else None,
         "missing_years": result.missing_years,
         "estimated_due": result.estimated_due,
-        "message": None if result.known else missing_message(result.missing_years),
+        "message": None if result.known else provisional_message(result.missing_years),
     }
 
 

@@ -35,6 +35,18 @@ RESULT_ENTRY_WORKDAYS = 20
 Coverage = Literal["package", "overrides", "missing"]
 
 _ONE_DAY = timedelta(days=1)
+
+# The statutory holidays whose dates do not move (全国年节及纪念日放假办法, 2024 revision):
+# 元旦 1 January; 劳动节 1–2 May; 国庆节 1–3 October. The others (春节, 清明节, 端午节, 中秋节)
+# follow the lunar calendar or a solar term, and every make-up workday comes from the State
+# Council's notice: a year without its calendar is counted provisionally, without them.
+FIXED_STATUTORY_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
+
+
+def provisional_workday(d: date) -> bool:
+    """A day of a year whose official calendar is missing, counted provisionally: Monday to
+    Friday, except the fixed-date statutory holidays."""
+    return d.weekday() < 5 and (d.month, d.day) not in FIXED_STATUTORY_HOLIDAYS
 _package_years: dict[int, bool] = {}
 
 
@@ -66,7 +78,8 @@ class DeadlineResult:
 
     ``due`` is the deadline when ``known``; otherwise None, and ``missing_years`` lists the
     years whose calendar is missing. ``estimated_due`` is always filled: the same count with
-    unknown days treated as Mon–Fri workdays (for an "about" hint, never for enforcement).
+    the days of missing years counted provisionally (``provisional_workday``): the provisional
+    deadline, final once those years' calendars are entered.
     """
 
     due: date | None
@@ -150,7 +163,7 @@ class WorkCalendar:
             status = self.is_workday(d)
             if status is None:
                 _add_year(missing, d.year)
-                status = d.weekday() < 5
+                status = provisional_workday(d)
             if status:
                 remaining -= 1
                 if remaining == 0:
@@ -179,7 +192,7 @@ class WorkCalendar:
             status = self.is_workday(d)
             if status is None:
                 _add_year(missing, d.year)
-                status = d.weekday() < 5
+                status = provisional_workday(d)
             count += status
             d += _ONE_DAY
         if missing:

@@ -7,6 +7,7 @@ from media import service as media_service
 
 from ..accounts.models import Department, User
 from ..audit.models import AuditEntry
+from ..calendar.service import provisional_message, result_deadline
 from ..extensions import db
 from ..visits.models import Signature, MediaRef
 from ..visits.rules import FOLLOWUPS, RESULT_CODES
@@ -16,7 +17,7 @@ from ..visits.views import visit_entity, current_view
 from .entries import departments_that_checked, is_joint, items_of
 from .models import REVIEW_STATUSES, PublishedResult, Review
 from .record import pdf_record
-from .service import ENTERED, OPEN, amended_since_sent_back, comments_for, entering_department, sealed_visit
+from .service import ENTERED, OPEN, amended_since_sent_back, comments_for, due_of, entered_on_time, entering_department, sealed_visit
 
 
 def review_detail(principal, visit_id: str) -> dict:
@@ -54,8 +55,8 @@ def entry_view(review: Review, task) -> dict:
             "initiating": review.department_id == task.initiating_department_id,
             "items": list(items.item_codes) if items else [], "status": review.status,
             "status_label": REVIEW_STATUSES[review.status],
-            "due_on": review.due_on.isoformat() if review.due_on else None,
-            "check_ended_on": review.check_ended_on.isoformat(), "entered_on_time": review.entered_on_time,
+            **_deadline(review),
+            "check_ended_on": review.check_ended_on.isoformat(), "entered_on_time": entered_on_time(review),
             "entered_at": review.entered_at.isoformat() if review.entered_at else None,
             "result_codes": list(review.result_codes or []),
             "result_labels": [{"code": c, "label": RESULT_CODES.get(c, c)} for c in review.result_codes or []],
@@ -73,6 +74,13 @@ def summary_state(visit_id: str, task, entries: list[Review]) -> dict | None:
     waiting = [db.session.get(Department, e.department_id).code for e in entries if e.status not in ENTERED]
     return {"published": row is not None, "result": row.result if row else None, "pending_departments": waiting,
             "publishable": row is None and not waiting}
+
+
+def _deadline(review: Review) -> dict:
+    due, provisional = due_of(review)
+    return {"due_on": due.isoformat(), "deadline_provisional": provisional,
+            "deadline_message": provisional_message(result_deadline(review.check_ended_on).missing_years)
+            if provisional else None}
 
 
 def _name(user_id):

@@ -62,7 +62,27 @@ def task(pdf, record: dict, n: str) -> None:
         [("抽查类型", L.label(L.CHECK_TYPES, task_.get("check_type"))),
          ("检查方式", L.label(L.METHODS, record.get("method")))],
         [("检查机关", record.get("authority"))],
+        *[[(label, value)] for label, value in _method_rows(record)],
     ])
+
+
+METHOD_DETAIL_LABELS = {"documents_received": "收到的书面材料", "urls": "检查的网址", "body": "专业机构",
+                        "report_no": "报告编号", "authority": "作出结论的部门", "document": "结论文书",
+                        "document_date": "文书日期"}
+
+
+def _method_rows(record: dict) -> list[tuple[str, str]]:
+    """The method's own evidence (Art. 19) and the end of the check, where recorded."""
+    details = record.get("method_details") if isinstance(record.get("method_details"), dict) else {}
+    rows = []
+    for key, label in METHOD_DETAIL_LABELS.items():
+        value = details.get(key)
+        text = "\n".join(clean(v) for v in _as_list(value)) if key == "urls" else clean(value)
+        if text:
+            rows.append((label, text))
+    if clean(record.get("check_ended_at")):
+        rows.append(("检查结束时间", fmt_time(record.get("check_ended_at")) or clean(record.get("check_ended_at"))))
+    return rows
 
 
 def business(pdf, record: dict, n: str) -> None:
@@ -158,7 +178,8 @@ def findings(pdf, record: dict, n: str) -> None:
 
 
 EVIDENCE_LABELS = {"description": "情况说明", "phone_attempt": "电话联系情况", "refused_what": "拒绝配合的事项",
-                   "refused_how": "拒绝方式", "witness": "见证人"}
+                   "refused_how": "拒绝方式", "witness": "见证人", "address_checked": "核查的地址",
+                   "neighbours_asked": "走访询问情况"}
 
 
 def outcome(pdf, record: dict, n: str) -> None:
@@ -207,7 +228,15 @@ def _signature_lines(s: dict, notes: list[str]) -> list[tuple[str, bool]]:
             notes.append(reason)
             reason = f"见本节附注 {len(notes)}"
         lines.append((f"拒绝签名，原因：{reason}", True))
-    elif s.get("server_verified"):
+        if clean(s.get("no_witness_reason")):
+            lines.append((f"未请见证人，原因：{clean(s.get('no_witness_reason'))[:300]}", False))
+    else:
+        if s.get("kind") == "stamp":
+            lines.append(("以加盖公章确认", False))
+        if s.get("id_type"):
+            lines.append((f"证件：{clean(s['id_type'])}", False))  # its label (record.py), so the font subset has it
+            lines.append((f"号码：{clean(s.get('id_number_masked'))}", False))
+    if not s.get("refused") and s.get("server_verified"):
         lines.append(("签名与记录内容摘要的绑定已由服务器核验", False))
     return lines
 

@@ -16,6 +16,7 @@ from ..draws.models import InspectionTask
 from ..extensions import db
 from ..plans.models import PlanTask
 from ..registry.models import InspectionObject
+from ..identifiers import ID_DOCUMENT_TYPES
 from ..visits.content import canonical_record
 from ..visits.models import Visit, Amendment, Answer, Finding, MediaRef, Signature, VisitRecord
 from ..visits.seal import task_item_versions
@@ -110,13 +111,16 @@ def pdf_record(visit: Visit, record: VisitRecord, task: InspectionTask) -> dict:
         ref = by_id.get(s.image_media_id)
         signatures.append({"role": s.role, "signer_name": s.signer_name, "signed_at": s.server_time,
                            "image_png": _media_bytes(s.image_sha256 or (ref.sha256 if ref else None)),
-                           "refused": s.refused, "refusal_reason": s.refusal_reason,
+                           "refused": s.refused, "refusal_reason": s.refusal_reason, "kind": s.kind or "signature",
+                           "id_type": ID_DOCUMENT_TYPES.get(s.id_type, s.id_type) if s.id_type else None,
+                           "id_number_masked": s.id_number_masked,
+                           "no_witness_reason": s.no_witness_reason,
                            "server_verified": verified and s.content_sha256 == record.content_sha256})
     photos = []
     for m in media:
         if m.kind in SIGNATURE_KINDS:
             continue
-        target = {"answer": "检查要点", "finding": "发现问题", "record": "记录"}.get(m.target_type, m.target_type or "")
+        target = {"answer": "检查要点", "finding": "发现问题", "record": "记录", "method": "检查依据材料"}.get(m.target_type, m.target_type or "")
         photos.append({"kind": m.kind, "sha256": m.sha256, "captured_at": (m.claim or {}).get("captured_at"),
                        "caption": f"{target} {m.target_id or ''}".strip()})
     stored = list(db.session.execute(select(Amendment).where(Amendment.visit_id == visit.id)
@@ -140,6 +144,8 @@ def pdf_record(visit: Visit, record: VisitRecord, task: InspectionTask) -> dict:
                   "role": m["role"], "present": m["inspector_id"] in present} for m in members],
         "arrival": {"at": record.arrival_at, "gps": record.arrival_gps} if record.arrival_at else None,
         "method": record.method,
+        "method_details": record.method_details,
+        "check_ended_at": record.check_ended_at,
         "credentials_shown_at": record.credentials_shown_at,
         "rights_informed_at": record.rights_informed_at,
         "items": items,

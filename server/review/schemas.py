@@ -4,8 +4,8 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from ..schemas import BaseSchema
-from ..visits.schemas import (ArrivalSchema, MediaTargetOutSchema, OutcomeOutSchema, ReviewCommentOutSchema,
-                              VisitOutSchema)
+from ..visits.schemas import (ArrivalSchema, MediaTargetOutSchema, MethodDetailsOutSchema, OutcomeOutSchema,
+                              ReviewCommentOutSchema, VisitOutSchema)
 from .models import REVIEW_STATUSES
 from .service import SORTS
 
@@ -35,7 +35,8 @@ class QueueRowSchema(BaseSchema):
     status_label = fields.String()
     check_ended_on = fields.Date()
     due_on = fields.Date(allow_none=True)
-    deadline_message = fields.String(allow_none=True)
+    deadline_provisional = fields.Boolean(metadata={"description": "日历缺失时为 true：due_on 为暂定截止日期（界面标“暂定”）"})
+    deadline_message = fields.String(allow_none=True, metadata={"description": "暂定截止日期的说明"})
     deadline_state = fields.String()
     entered_on_time = fields.Boolean(allow_none=True)
     result_codes = fields.List(fields.String())
@@ -91,6 +92,8 @@ class EntrySchema(BaseSchema):
     status = fields.String()
     status_label = fields.String()
     due_on = fields.String(allow_none=True)
+    deadline_provisional = fields.Boolean()
+    deadline_message = fields.String(allow_none=True)
     check_ended_on = fields.String()
     entered_on_time = fields.Boolean(allow_none=True)
     entered_at = fields.String(allow_none=True)
@@ -189,6 +192,10 @@ class SheetSignatureSchema(BaseSchema):
     signed_at = fields.String(allow_none=True)
     refused = fields.Boolean()
     refusal_reason = fields.String(allow_none=True)
+    kind = fields.String(metadata={"description": "signature（签字）或 stamp（盖章）"})
+    id_type = fields.String(allow_none=True, metadata={"description": "证件类型（中文名称）"})
+    id_number_masked = fields.String(allow_none=True)
+    no_witness_reason = fields.String(allow_none=True)
     server_verified = fields.Boolean()
     image_media_id = fields.String(allow_none=True)
 
@@ -233,6 +240,8 @@ class SheetSchema(BaseSchema):
     team = fields.List(fields.Nested(SheetMemberSchema))
     arrival = fields.Nested(ArrivalSchema, allow_none=True)
     method = fields.String(allow_none=True)
+    method_details = fields.Nested(MethodDetailsOutSchema, allow_none=True)
+    check_ended_at = fields.String(allow_none=True)
     credentials_shown_at = fields.String(allow_none=True)
     rights_informed_at = fields.String(allow_none=True)
     items = fields.List(fields.Nested(SheetItemSchema))

@@ -9,15 +9,16 @@ from sqlalchemy import func, select
 from ..accounts.auth import Principal
 from ..accounts.models import Department, Role
 from ..audit import service as audit
-from ..calendar.service import result_deadline, deadline_state, missing_message
+from ..calendar.service import deadline_of, deadline_state, provisional_message, result_deadline
 from ..draws.access import may_read_task
 from ..draws.models import InspectionTask
 from ..errors import ApiError, Conflict, NotFound
 from ..extensions import db
 from ..registry.checks import record_entry
 from ..registry.models import InspectionObject
-from ..types import local_today, utcnow
+from ..types import SHANGHAI, local_today, utcnow
 from ..visits.announce import announce
+from ..visits.checkdate import check_ended_on
 from ..visits.hooks import media_arrived
 from ..visits.models import Visit, MediaRef, VisitRecord, Amendment
 from .entries import DeptItems, check_codes, default_codes, departments_that_checked, is_joint, items_of
@@ -53,10 +54,11 @@ def ensure_entries(visit: Visit, record: VisitRecord, task: InspectionTask) -> d
     have = {r.department_id: r for r in db.session.execute(select(Review).where(Review.visit_id == visit.id)).scalars()}
     missing = [d for d in departments_that_checked(task) if d.department_id not in have]
     if missing:
-        due = result_deadline(record.check_ended_on)
+        ended_on = check_ended_on(record)  # the day the check ended on site, as the phone recorded it
+        due = result_deadline(ended_on)
         for d in missing:
             review = Review(visit_id=visit.id, task_id=task.id, department_id=d.department_id, status="pending",
-                            check_ended_on=record.check_ended_on, due_on=due.due,
+                            check_ended_on=ended_on, due_on=due.due,
                             result_codes=default_codes(visit, record, task, d), created_at=utcnow(), updated_at=utcnow())
             db.session.add(review)
             have[d.department_id] = review
@@ -96,7 +98,9 @@ def approve(principal: Principal, visit_id: str, result_codes: list[str] | None 
     now = utcnow()
     review.due_on = current_due(review)
     review.status, review.entered_at, review.entered_by, review.updated_at = "approved", now, principal.user_id, now
-    review.entered_on_time = None if review.due_on is None else local_today() <= review.due_on
+    # Judged against the provisional deadline while a calendar year is missing (statistics judge
+    # it again against the final one once entered: ``entered_on_time``).
+    review.entered_on_time = local_today() <= due_of(review)[0]
     review.result_codes = codes
     audit.record(db.session, "review.approve", "visit", visit.id,
                  {"department_id": review.department_id, "content_sha256": record.content_sha256,
@@ -168,6 +172,24 @@ def current_due(review: Review):
     return result_deadline(review.check_ended_on).due
 
 
+def due_of(review: Review) -> tuple[dt.date, bool]:
+    """(deadline, provisional?): the final deadline, or the provisional one while a calendar year
+    it runs into is not yet entered."""
+    final = current_due(review)
+    return (final, False) if final is not None else deadline_of(review.check_ended_on)
+
+
+def entered_on_time(review: Review) -> bool | None:
+    """Whether the result was entered within its deadline; a result entered while the deadline
+    was provisional is judged again against the final deadline once the year is entered."""
+    if review.entered_at is None:
+        return review.entered_on_time
+    if review.due_on is not None:
+        return review.entered_on_time
+    entered = _aware(review.entered_at).astimezone(SHANGHAI).date()
+    return entered <= due_of(review)[0]
+
+
 SORTS = ("due", "-due", "ended", "-ended")
 
 
@@ -199,8 +221,8 @@ def queue(principal: Principal, status: str | None = None, deadline: str | None 
     rows.sort(key=lambda r: r["department"])
     if sort in ("due", "-due"):
         rows.sort(key=lambda r: (r["due_on"] or far, r["visit_id"]), reverse=sort == "-due")
-        # Stable: open records first, unknown deadlines last, each group in the order above.
-        rows.sort(key=lambda r: (r["status"] not in OPEN, r["due_on"] is None))
+        # Stable: open records first, each group in the order above.
+        rows.sort(key=lambda r: r["status"] not in OPEN)
     else:
         rows.sort(key=lambda r: (r["check_ended_on"], r["visit_id"]), reverse=sort == "-ended")
     return rows
@@ -209,15 +231,16 @@ def queue(principal: Principal, status: str | None = None, deadline: str | None 
 def queue_row(visit, record, task, review) -> dict:
     obj = db.session.get(InspectionObject, visit.object_id)
     dept = db.session.get(Department, review.department_id)
-    due = current_due(review)
-    message = None if due is not None else missing_message(result_deadline(review.check_ended_on).missing_years)
+    due, provisional = due_of(review)
+    message = provisional_message(result_deadline(review.check_ended_on).missing_years) if provisional else None
     return {"visit_id": visit.id, "task_id": task.id, "task_name": task.name, "object_name": obj.name,
             "credit_code": obj.credit_code, "department": dept.code, "department_name": dept.name,
             "joint": is_joint(task), "initiating": review.department_id == task.initiating_department_id,
             "status": review.status, "status_label": REVIEW_STATUSES[review.status],
-            "check_ended_on": review.check_ended_on, "due_on": due, "deadline_message": message,
+            "check_ended_on": review.check_ended_on, "due_on": due, "deadline_provisional": provisional,
+            "deadline_message": message,
             "deadline_state": deadline_state(due, local_today()) if review.status in OPEN else "done",
-            "entered_on_time": review.entered_on_time, "result_codes": review.result_codes,
+            "entered_on_time": entered_on_time(review), "result_codes": review.result_codes,
             "returned_count": review.returned_count, "evidence_pending": bool(missing_evidence(visit)),
             "amended_since_sent_back": amended_since_sent_back(visit.id, review.department_id)
             if review.status in OPEN else False}

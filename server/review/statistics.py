@@ -34,7 +34,7 @@ from ..visits.models import Visit, Answer, VisitRecord
 from ..visits.rules import RESULT_CODES
 from .entries import departments_that_checked
 from .models import Review, ReviewComment
-from .service import ENTERED, OPEN, current_due
+from .service import ENTERED, OPEN, due_of, entered_on_time
 
 
 def _rate(n: int, d: int) -> float | None:
@@ -122,12 +122,12 @@ def compute(principal: Principal, department_id: int | None = None, task_id: int
             for c in (per_task[r.task_id], dept_row(r.department_id)):
                 if r.status in ENTERED:
                     c["entered"] += 1
-                    if r.entered_on_time:
+                    if entered_on_time(r):
                         c["entered_on_time"] += 1
                         c["completed"] += 1
                 elif r.status in OPEN:
                     c["open"] += 1
-                    state = deadline_state(current_due(r), today)
+                    state = deadline_state(due_of(r)[0], today)
                     key = {"due_soon": "due_soon", "overdue": "overdue", "unknown": "deadline_unknown"}.get(state)
                     if key:
                         c[key] += 1

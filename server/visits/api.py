@@ -4,8 +4,9 @@ from __future__ import annotations
 from ..accounts.auth import current_principal, requires
 from ..extensions import db
 from ..http import Blueprint
-from . import service
-from .schemas import ConflictSchema, MineArgs, ProgressSchema, ScheduleSchema, VisitOutSchema
+from . import service, unsealed as unsealed_records
+from .schemas import (ConflictSchema, MineArgs, ProgressSchema, ScheduleSchema, UnsealedArgs, UnsealedRowSchema,
+                      VisitOutSchema)
 from .views import visit_entity
 
 blp = Blueprint("visits", __name__, url_prefix="/api/v1/visits", description="现场检查记录与检查组日程")
@@ -27,6 +28,15 @@ def mine(args):
 def team_progress():
     """组长视图：本人担任组长的检查进度、冲突与日程提示"""
     return service.team_progress(current_principal())
+
+
+@blp.route("/unsealed", methods=["GET"])
+@requires()
+@blp.arguments(UnsealedArgs, location="query")
+@blp.response(200, UnsealedRowSchema(many=True))
+def unsealed(args):
+    """已检查未封存：检查后超过若干工作日仍未签名封存的记录（组长、相关部门与办公室可见），最久的在前"""
+    return unsealed_records.unsealed(current_principal(), args["min_workdays"])
 
 
 @blp.route("/<uuid:visit_id>", methods=["GET"])

@@ -32,6 +32,10 @@ VIEW_MOMENTS = (
 )
 
 
+# The end of the check (``visit.end_check``) is not compared with the seal either: it comes
+# minutes before it, and a phone whose clock runs a minute or two fast could then never seal.
+# It is checked when recorded (not in the future, not before the arrival).
+
 # What a media claim's `captured_at` is called, by media kind.
 CAPTURE_LABELS = {"photo": "拍摄时间", "video": "拍摄时间", "audio": "录音时间", "signature": "签名时间"}
 

@@ -23,7 +23,7 @@ def canonical_record(visit: Visit, record: VisitRecord | None = None) -> dict:
     findings = db.session.execute(select(Finding).where(Finding.visit_id == visit.id).order_by(Finding.id)).scalars()
     media = db.session.execute(select(MediaRef).where(MediaRef.visit_id == visit.id, MediaRef.kind != "signature")
                                .order_by(MediaRef.media_id)).scalars()
-    return {
+    body = {
         "visit_id": visit.id,
         "task_id": str(visit.task_id),
         "object": {"id": obj.id, "name": obj.name, "credit_code": obj.credit_code},
@@ -41,6 +41,13 @@ def canonical_record(visit: Visit, record: VisitRecord | None = None) -> dict:
         "media": [{"media_id": m.media_id, "sha256": m.sha256} for m in media],
         "outcome": record.outcome,
     }
+    # Added with the check methods (docs/field-contract.md): present only once recorded, so the
+    # content of every record sealed before them, and its hash, stays exactly as it was.
+    if record.method_details is not None:
+        body["method_details"] = record.method_details
+    if record.check_ended_at is not None:
+        body["check_ended_at"] = record.check_ended_at
+    return body
 
 
 def content_bytes(visit: Visit, record: VisitRecord | None = None) -> bytes:

@@ -69,6 +69,8 @@ class VisitRecord(db.Model):
     credentials_shown_at: Mapped[Optional[str]] = mapped_column(String(40))
     rights_informed_at: Mapped[Optional[str]] = mapped_column(String(40))
     method: Mapped[Optional[str]] = mapped_column(String(16))
+    method_details: Mapped[Optional[Any]] = mapped_column(JSONType)  # the method's own evidence (rules.METHODS)
+    check_ended_at: Mapped[Optional[str]] = mapped_column(String(40))  # phone time the check ended on site
     outcome: Mapped[Optional[Any]] = mapped_column(JSONType)
     check_ended_on: Mapped[Optional[dt.date]] = mapped_column(Date)
     sealed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
@@ -162,10 +164,12 @@ class Signature(db.Model):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), index=True)
     role: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[str] = mapped_column(String(16), default="signature", server_default="signature")  # | stamp
     signer_name: Mapped[str] = mapped_column(String(64))
     signer_inspector_id: Mapped[Optional[int]] = mapped_column(Integer)
     id_number_hash: Mapped[Optional[str]] = mapped_column(String(64))  # keyed HMAC, never the number
     id_number_masked: Mapped[Optional[str]] = mapped_column(String(24))
+    id_type: Mapped[Optional[str]] = mapped_column(String(24))  # identifiers.ID_DOCUMENT_TYPES
     content_sha256: Mapped[str] = mapped_column(String(64))
     strokes: Mapped[Optional[Any]] = mapped_column(JSONType)
     strokes_sha256: Mapped[Optional[str]] = mapped_column(String(64))
@@ -173,6 +177,7 @@ class Signature(db.Model):
     image_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     refused: Mapped[bool] = mapped_column(Boolean, default=False)
     refusal_reason: Mapped[Optional[str]] = mapped_column(Text)
+    no_witness_reason: Mapped[Optional[str]] = mapped_column(Text)  # why no witness was necessary
     device_id: Mapped[Optional[int]] = mapped_column(Integer)
     app_version: Mapped[Optional[str]] = mapped_column(String(40))
     gps: Mapped[Optional[Any]] = mapped_column(JSONType)

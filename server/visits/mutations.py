@@ -25,7 +25,7 @@ from ..types import utcnow
 from .access import member_of, refuse_if_sealed, team_visit, touched, writable_record
 from .clock import refuse_future, refuse_future_capture
 from .models import Answer, FieldHistory, Finding, MediaRef
-from .rules import MEASURES, check_answer_value
+from .rules import MEASURES, METHODS, check_answer_value
 from .schedule import apply_schedule
 
 ISO = validate.Length(min=10, max=40)
@@ -44,7 +44,7 @@ class VisitArgs(BaseSchema):
 class ArriveArgs(VisitArgs):
     at = fields.String(required=True, validate=ISO)
     gps = fields.Nested(GpsSchema, load_default=None, allow_none=True)
-    method = fields.String(load_default="onsite", validate=validate.OneOf(["onsite", "documentary", "online"]))
+    method = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["onsite"]))
 
 
 class PresentArgs(VisitArgs):
@@ -85,7 +85,7 @@ class FindingUpdateArgs(VisitArgs):
 
 
 class MediaTarget(BaseSchema):
-    type = fields.String(required=True, validate=validate.OneOf(["finding", "answer", "outcome", "visit", "signature"]))
+    type = fields.String(required=True, validate=validate.OneOf(["finding", "answer", "outcome", "visit", "signature", "method"]))
     id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
 
 
@@ -136,7 +136,10 @@ def arrive(ctx, args):
     refuse_future(args["at"], "at", "到达时间", code="arrival_in_future")
     if record.arrival_at and record.arrival_at != args["at"]:
         _history(visit.id, "arrival_at", record.arrival_at, args["at"], None, ctx.principal.user_id, False)
-    record.arrival_at, record.arrival_gps, record.method = args["at"], args["gps"], args["method"]
+    if record.method not in (None, "onsite"):
+        raise Invalid(f"本次检查方式为“{METHODS[record.method]['label']}”，无需记录到达现场；如需实地核查，请先将检查方式改为“实地核查”。",
+                      code="not_onsite")
+    record.arrival_at, record.arrival_gps, record.method = args["at"], args["gps"], "onsite"
     record.arrival_recorded_at = utcnow()
     touched(visit, record)
 

@@ -20,9 +20,9 @@ MEASURES = {"onsite_record": "制作现场笔录", "preliminary_evidence": "初�
 # Art. 21: cases that end a visit without a normal check, each with its evidence.
 OUTCOMES = {
     "unreachable": {"label": "通过登记的住所（经营场所）无法联系", "result_code": "6",
-                    "requires": ["site_photos", "description", "phone_attempt"]},
+                    "requires": ["site_photos", "address_checked", "phone_attempt", "description"]},
     "refused": {"label": "不予配合检查情节严重", "result_code": "8",
-                "requires": ["refused_what", "refused_how", "witness"]},
+                "requires": ["refused_what", "refused_how"]},
     "deregistered": {"label": "已注销", "result_code": "9", "requires": ["description", "documents"]},
     "liquidating": {"label": "已关闭停业或正在组织清算", "result_code": "7", "requires": ["description", "documents"]},
     "revoked": {"label": "营业执照被吊销", "result_code": "10", "requires": ["description", "documents"]},
@@ -35,8 +35,34 @@ OUTCOMES = {
 EVIDENCE_LABELS = {
     "site_photos": "现场照片", "description": "情况说明", "phone_attempt": "电话联系记录",
     "refused_what": "拒绝配合的事项", "refused_how": "拒绝的方式", "witness": "见证人",
-    "documents": "证明材料（照片或截图）",
+    "documents": "证明材料（照片或截图）", "address_checked": "核查的地址", "neighbours_asked": "走访询问情况",
 }
+# The evidence fields an outcome keeps (each null when not stated), in the content a signature binds.
+OUTCOME_EVIDENCE_KEYS = ("description", "phone_attempt", "refused_what", "refused_how", "witness", "address_checked",
+                         "neighbours_asked")
+# What each case's summary states (the facts the party or the witness signs), in this order.
+FACT_FIELDS = ("address_checked", "phone_attempt", "neighbours_asked", "refused_what", "refused_how", "witness", "description")
+# Cases in which somebody of the business was met: credentials must have been shown (Art. 20(2)).
+MET_CASES = {"refused", "no_activity", "unlicensed"}
+
+# Art. 19 / 20(1): the methods of a check, each with its own evidence (``method_details`` and
+# media attached to target "method"). Only an on-site check walks through arrival, credentials
+# and rights; a check away from the premises is signed by the inspectors who did it.
+METHODS = {
+    "onsite": {"label": "实地核查", "requires": []},
+    "documentary": {"label": "书面检查", "requires": ["documents_received", "method_media"]},
+    "online": {"label": "网络检查（网络监测）", "requires": ["urls", "method_media"]},
+    "delegated_body": {"label": "委托专业机构检查", "requires": ["body", "method_media"]},
+    "other_authority": {"label": "采信其他部门检查结论", "requires": ["authority", "document", "document_date", "method_media"]},
+}
+METHOD_EVIDENCE_LABELS = {
+    "documents_received": "收到的书面材料", "urls": "检查的网址", "body": "专业机构名称", "authority": "作出结论的部门",
+    "document": "结论文书名称及文号", "document_date": "结论文书日期",
+}
+METHOD_MEDIA_LABELS = {"documentary": "书面材料的照片或扫描件", "online": "带时间和指纹的网页截图",
+                       "delegated_body": "专业机构出具的报告", "other_authority": "结论文书的照片或扫描件"}
+# Result codes that say a problem was found: they need a failed checkpoint or a recorded finding.
+PROBLEM_CODES = {"A", "B", "C", "D", "5", "E"}
 SIGNER_ROLES = {"legal_rep": "法定代表人", "person_in_charge": "负责人", "witness": "见证人", "inspector": "执法检查人员"}
 
 
@@ -50,6 +76,37 @@ def missing_evidence(case: str, evidence: dict, media_count: int) -> list[str]:
         elif not (evidence.get(need) or "").strip():
             missing.append(EVIDENCE_LABELS[need])
     return missing
+
+
+def missing_method_evidence(method: str, details: dict | None, media_count: int) -> list[str]:
+    """Labels of what a method's own evidence still lacks (empty for on-site checks)."""
+    details = details or {}
+    missing = []
+    for need in METHODS.get(method, METHODS["onsite"])["requires"]:
+        if need == "method_media":
+            if media_count < 1:
+                missing.append(METHOD_MEDIA_LABELS[method])
+        elif need == "urls":
+            if not [u for u in details.get("urls") or [] if str(u).strip()]:
+                missing.append(METHOD_EVIDENCE_LABELS[need])
+        elif not str(details.get(need) or "").strip():
+            missing.append(METHOD_EVIDENCE_LABELS[need])
+    return missing
+
+
+def consistency_problems(codes: list[str], failed_checkpoints: int, findings: int) -> list[str]:
+    """Chinese messages naming each conflict between the result codes, the checkpoint answers
+    and the recorded findings (domain.md: "未发现问题" never goes with a failure or a finding)."""
+    out = []
+    if "1" in codes:
+        if failed_checkpoints:
+            out.append(f"检查结果为“未发现问题”，但有 {failed_checkpoints} 个检查要点为“不合格”")
+        if findings:
+            out.append(f"检查结果为“未发现问题”，但记录了 {findings} 个发现的问题")
+    problem = [c for c in codes if c in PROBLEM_CODES]
+    if problem and not failed_checkpoints and not findings:
+        out.append(f"检查结果为“{RESULT_CODES[problem[0]]}”，但没有不合格的检查要点，也没有记录发现的问题")
+    return out
 
 
 def check_answer_value(answer_type: str, value, choices: list[str]) -> str | None:

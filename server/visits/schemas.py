@@ -112,6 +112,8 @@ class OutcomeEvidenceSchema(BaseSchema):
     refused_what = fields.String(allow_none=True)
     refused_how = fields.String(allow_none=True)
     witness = fields.String(allow_none=True)
+    address_checked = fields.String(allow_none=True)
+    neighbours_asked = fields.String(allow_none=True)
     media_ids = fields.List(fields.String())
 
 
@@ -126,8 +128,12 @@ class OutcomeOutSchema(BaseSchema):
 class SignatureOutSchema(BaseSchema):
     id = fields.String()
     role = fields.String()
+    kind = fields.String(metadata={"description": "signature（签字）或 stamp（盖章）"})
     signer_name = fields.String()
     inspector_id = fields.Integer(allow_none=True)
+    id_type = fields.String(allow_none=True, metadata={"description": "证件类型（resident_id、hmt_residence、hk_mo_permit、tw_permit、passport）"})
+    id_number_masked = fields.String(allow_none=True)
+    no_witness_reason = fields.String(allow_none=True, metadata={"description": "拒绝签字且未请见证人时，组长注明的原因"})
     content_sha256 = fields.String()
     image_media_id = fields.String(allow_none=True)
     refused = fields.Boolean()
@@ -159,12 +165,24 @@ class ReviewCommentOutSchema(BaseSchema):
     department = fields.String(allow_none=True, metadata={"description": "提出意见的部门代码（联合检查各部门分别审核）"})
 
 
+class MethodDetailsOutSchema(BaseSchema):
+    documents_received = fields.String(allow_none=True)
+    urls = fields.List(fields.String())
+    body = fields.String(allow_none=True)
+    report_no = fields.String(allow_none=True)
+    authority = fields.String(allow_none=True)
+    document = fields.String(allow_none=True)
+    document_date = fields.String(allow_none=True)
+
+
 class RecordViewSchema(BaseSchema):
     arrival = fields.Nested(ArrivalSchema, allow_none=True)
     present = fields.List(fields.Integer(), metadata={"description": "到场执法人员的编号"})
     credentials_shown_at = fields.String(allow_none=True)
     rights_informed_at = fields.String(allow_none=True)
-    method = fields.String(allow_none=True)
+    method = fields.String(allow_none=True, metadata={"description": "onsite、documentary、online、delegated_body、other_authority"})
+    method_details = fields.Nested(MethodDetailsOutSchema, allow_none=True)
+    check_ended_at = fields.String(allow_none=True, metadata={"description": "检查结束时间（手机记录，带时区）"})
     answers = fields.Dict(keys=fields.String(), values=fields.Nested(AnswerOutSchema),
                           metadata={"description": "键为“事项编号:要点”"})
     findings = fields.List(fields.Nested(FindingOutSchema))
@@ -219,3 +237,24 @@ class ConflictSchema(BaseSchema):
 
 class MineArgs(BaseSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(["not_started", "in_progress", "sealed"]))
+
+
+class UnsealedArgs(BaseSchema):
+    min_workdays = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=200),
+                                  metadata={"description": "至少已过多少个工作日（默认 UNSEALED_ALERT_WORKDAYS）"})
+
+
+class UnsealedRowSchema(BaseSchema):
+    visit_id = fields.String()
+    task_id = fields.Integer()
+    task_name = fields.String()
+    object_name = fields.String()
+    method = fields.String()
+    method_label = fields.String()
+    checked_on = fields.Date(metadata={"description": "检查日期（手机记录的检查结束日；未记录结束时为到达日）"})
+    check_ended = fields.Boolean(metadata={"description": "已记录检查结束"})
+    workdays_since = fields.Integer(metadata={"description": "检查后已过的工作日数"})
+    days_since = fields.Integer(metadata={"description": "检查后已过的自然日数"})
+    due_on = fields.Date(metadata={"description": "结果录入截止日期（自检查日起 20 个工作日）"})
+    deadline_provisional = fields.Boolean(metadata={"description": "日历缺失时为 true：截止日期为暂定"})
+    leader_user_id = fields.Integer(allow_none=True)

@@ -9,22 +9,22 @@ from sync.registry import mutator
 from .. import keys
 from ..audit import service as audit
 from ..canonical import jcs, jcs_sha256, sha256_hex
-from ..errors import ApiError, Conflict, Invalid
+from ..errors import ApiError, Conflict, Forbidden, Invalid
 from ..extensions import db
-from ..identifiers import check_id_number, mask_id_number
+from ..identifiers import ID_DOCUMENT_TYPES, check_identity_document, mask_document_number
 from ..schemas import BaseSchema
 from ..types import utcnow
 from . import hooks
-from .access import team_visit, touched, writable_record
+from .access import member_of, team_visit, touched, writable_record
 from .announce import announce
-from .clock import (RECORD_MOMENTS, check_ended_on_site, parse_client_time, refuse_after_seal, refuse_future,
-                    view_moments)
+from .clock import RECORD_MOMENTS, parse_client_time, refuse_after_seal, refuse_future, view_moments
 from .content import canonical_record, content_sha256
 from .jsonpatch import PatchError, apply_patch
 from .models import Amendment, Finding, MediaRef, Signature, VisitRecord
 from .mutations import GpsSchema, VisitArgs
-from .rules import FOLLOWUPS, OUTCOMES, RESULT_CODES, SIGNER_ROLES, missing_evidence
-from .seal import seal_problems
+from .checkdate import ended_on_at_seal
+from .rules import FOLLOWUPS, OUTCOME_EVIDENCE_KEYS, OUTCOMES, RESULT_CODES, SIGNER_ROLES, missing_evidence
+from .seal import PARTY_ROLES, seal_problems
 from .views import current_view
 
 SHA = validate.Regexp(r"^[0-9a-f]{64}$", error="须为 64 位小写十六进制。")
@@ -36,6 +36,8 @@ class EvidenceSchema(BaseSchema):
     refused_what = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
     refused_how = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
     witness = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    address_checked = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    neighbours_asked = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
     media_ids = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=50))
 
 
@@ -51,6 +53,8 @@ class OutcomeArgs(VisitArgs):
 class SignatureArgs(VisitArgs):
     signature_id = fields.UUID(required=True)
     role = fields.String(required=True, validate=validate.OneOf(list(SIGNER_ROLES)))
+    kind = fields.String(load_default="signature", validate=validate.OneOf(["signature", "stamp"]))
+    id_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(ID_DOCUMENT_TYPES)))
     signer_name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     inspector_id = fields.Integer(load_default=None, allow_none=True)
     id_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=24))
@@ -62,21 +66,27 @@ class SignatureArgs(VisitArgs):
     image_sha256 = fields.String(load_default=None, allow_none=True, validate=SHA)
     refused = fields.Boolean(load_default=False)
     refusal_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    no_witness_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     gps = fields.Nested(GpsSchema, load_default=None, allow_none=True)
     app_version = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
 
     @validates_schema
     def _shape(self, data, **kwargs):
+        party = data["role"] in PARTY_ROLES
+        if data.get("kind") == "stamp" and (not party or data.get("refused")):
+            raise ValidationError("只有被检查方可以盖章确认。", "kind")
+        if data.get("no_witness_reason") and not data.get("refused"):
+            raise ValidationError("只有拒绝签字时才需注明无需见证的原因。", "no_witness_reason")
         if data.get("refused"):
-            if data["role"] not in ("legal_rep", "person_in_charge"):
+            if not party:
                 raise ValidationError("只有被检查方可以拒绝签名。", "refused")
             if not (data.get("refusal_reason") or "").strip():
                 raise ValidationError("拒绝签名须注明原因。", "refusal_reason")
         else:
-            if not data.get("strokes") or not any(data["strokes"]):
+            if data.get("kind") != "stamp" and (not data.get("strokes") or not any(data["strokes"])):
                 raise ValidationError("缺少手写签名笔迹。", "strokes")
             if not data.get("image_media_id") or not data.get("image_sha256"):
-                raise ValidationError("缺少签名图像。", "image_media_id")
+                raise ValidationError("缺少公章照片。" if data.get("kind") == "stamp" else "缺少签名图像。", "image_media_id")
 
 
 class SealArgs(VisitArgs):
@@ -132,10 +142,29 @@ def outcome_set(ctx, args):
                                    media_ids=sorted(attached), unlicensed=True, created_by=ctx.principal.user_id,
                                    created_at=utcnow(), version=1))
     record.outcome = {"codes": codes, "followup": args["followup"], "followup_note": args["followup_note"],
-                      "case": case, "evidence": {**{k: evidence.get(k) for k in
-                                                   ("description", "phone_attempt", "refused_what", "refused_how", "witness")},
+                      "case": case, "evidence": {**{k: evidence.get(k) for k in OUTCOME_EVIDENCE_KEYS},
                                                 "media_ids": sorted(attached)}}
     touched(visit, record)
+
+
+def _party_id(args) -> tuple[str | None, str | None, str | None]:
+    """(keyed hash, masked number, type) of the party's identity document; none for inspectors,
+    witnesses and refusals. Required with a signature; optional with the company stamp."""
+    if args["role"] not in PARTY_ROLES or args["refused"]:
+        return None, None, None
+    if args["kind"] == "stamp" and not (args["id_number"] or "").strip():
+        return None, None, None
+    id_type = args["id_type"] or "resident_id"
+    check = check_identity_document(id_type, args["id_number"] or "")
+    if not check.ok:
+        label = ID_DOCUMENT_TYPES[id_type]
+        raise ApiError(check.message or f"{label}号码无效。", code="invalid_id_number", status=422, title=f"{label}号码无效",
+                       errors=[{"field": "id_number", "pointer": "/id_number", "message": check.message}],
+                       extra={"id_type": id_type})
+    # The mainland ID keeps its plain keyed hash (as before); other documents are typed, so equal
+    # numbers of different documents never match.
+    subject = check.normalized if id_type == "resident_id" else f"{id_type}:{check.normalized}"
+    return keys.keyed_hash("id_number", subject), mask_document_number(id_type, check.normalized), id_type
 
 
 @mutator("signature.capture", SignatureArgs())
@@ -146,14 +175,11 @@ def signature_capture(ctx, args):
         return None  # created once
     if ctx.client_time is not None:
         refuse_future(ctx.client_time, "client_time", "签名时间")
+    if args["no_witness_reason"] and member_of(visit, ctx.principal.user_id).role != "leader":
+        # "必要时可以邀请有关人员做见证记录": whether a witness is necessary is the leader's call.
+        raise Forbidden("是否需要见证人由检查组组长决定，请由组长注明无需见证的原因。", code="not_team_leader")
     current = _require_same_content(visit, record, args["content_sha256"])
-    id_hash = id_masked = None
-    if args["role"] in ("legal_rep", "person_in_charge") and not args["refused"]:
-        check = check_id_number(args["id_number"] or "")
-        if not check.ok:
-            raise ApiError(check.message or "身份证号码无效。", code="invalid_id_number", status=422, title="身份证号码无效",
-                           errors=[{"field": "id_number", "pointer": "/id_number", "message": check.message}])
-        id_hash, id_masked = keys.keyed_hash("id_number", check.normalized), mask_id_number(check.normalized)
+    id_hash, id_masked, id_type = _party_id(args)
     if args["role"] == "inspector":
         team = {m.inspector_id for m in visit.members if m.active}
         if args["inspector_id"] not in team or args["inspector_id"] not in (record.present or []):
@@ -161,15 +187,16 @@ def signature_capture(ctx, args):
     strokes_sha = jcs_sha256(args["strokes"]) if args["strokes"] else None
     server_time = utcnow()
     event = {"signature_id": sid, "visit_id": visit.id, "record_version": record.version, "content_sha256": current,
-             "role": args["role"], "signer_name": args["signer_name"], "inspector_id": args["inspector_id"],
-             "id_number_hash": id_hash, "strokes_sha256": strokes_sha,
+             "role": args["role"], "kind": args["kind"], "signer_name": args["signer_name"],
+             "inspector_id": args["inspector_id"], "id_type": id_type, "id_number_hash": id_hash, "strokes_sha256": strokes_sha,
              "image_media_id": str(args["image_media_id"]) if args["image_media_id"] else None,
              "image_sha256": args["image_sha256"], "refused": args["refused"], "refusal_reason": args["refusal_reason"],
-             "device_id": ctx.principal.device_id, "app_version": args["app_version"], "gps": args["gps"],
+             "no_witness_reason": args["no_witness_reason"], "device_id": ctx.principal.device_id, "app_version": args["app_version"], "gps": args["gps"],
              "client_time": ctx.client_time, "server_time": server_time.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
     event_json = jcs(event).decode()
-    db.session.add(Signature(id=sid, visit_id=visit.id, role=args["role"], signer_name=args["signer_name"],
-                             signer_inspector_id=args["inspector_id"], id_number_hash=id_hash, id_number_masked=id_masked,
+    db.session.add(Signature(id=sid, visit_id=visit.id, role=args["role"], kind=args["kind"], signer_name=args["signer_name"],
+                             signer_inspector_id=args["inspector_id"], id_type=id_type, id_number_hash=id_hash,
+                             id_number_masked=id_masked, no_witness_reason=args["no_witness_reason"],
                              content_sha256=current, strokes=args["strokes"], strokes_sha256=strokes_sha,
                              image_media_id=event["image_media_id"], image_sha256=args["image_sha256"],
                              refused=args["refused"], refusal_reason=args["refusal_reason"],
@@ -177,8 +204,8 @@ def signature_capture(ctx, args):
                              client_time=ctx.client_time, server_time=server_time, event_json=event_json,
                              server_signature=keys.sign(event_json.encode())))
     audit.record(db.session, "visit.signature", "visit", visit.id,
-                 {"event_sha256": sha256_hex(event_json.encode()), "role": args["role"], "content_sha256": current,
-                  "refused": args["refused"]})
+                 {"event_sha256": sha256_hex(event_json.encode()), "role": args["role"], "kind": args["kind"],
+                  "content_sha256": current, "refused": args["refused"]})
     touched(visit, record)
 
 
@@ -205,8 +232,7 @@ def seal(ctx, args):
     record.content_sha256 = current
     record.seal_signature = keys.sign(jcs(statement))
     record.sealed_at, record.sealed_by = sealed_at, ctx.principal.user_id
-    record.check_ended_on = check_ended_on_site(sealed_at, ctx.client_time,
-                                                {column: getattr(record, column) for column, _, _ in RECORD_MOMENTS})
+    record.check_ended_on = ended_on_at_seal(record, sealed_at, ctx.client_time)
     visit.status = "sealed"
 
     hooks.sealed(visit, record)

@@ -101,7 +101,8 @@ def record_view(visit: Visit, record: VisitRecord | None) -> dict:
     return {
         "arrival": {"at": record.arrival_at, "gps": record.arrival_gps} if record.arrival_at else None,
         "present": sorted(record.present or []), "credentials_shown_at": record.credentials_shown_at,
-        "rights_informed_at": record.rights_informed_at, "method": record.method, "answers": answers,
+        "rights_informed_at": record.rights_informed_at, "method": record.method,
+        "method_details": record.method_details, "check_ended_at": record.check_ended_at, "answers": answers,
         "findings": [{"id": f.id, "item_id": f.item_id, "checkpoint_key": f.checkpoint_key, "description": f.description,
                       "legal_basis": f.legal_basis, "measures": f.measures,
                       "rectify_deadline": f.rectify_deadline.isoformat() if f.rectify_deadline else None,
@@ -111,7 +112,9 @@ def record_view(visit: Visit, record: VisitRecord | None) -> dict:
                    "target": {"type": m.target_type, "id": m.target_id}, "arrived": arrived.get(m.media_id, False)}
                   for m in media],
         "outcome": record.outcome,
-        "signatures": [{"id": s.id, "role": s.role, "signer_name": s.signer_name, "inspector_id": s.signer_inspector_id,
+        "signatures": [{"id": s.id, "role": s.role, "kind": s.kind or "signature", "signer_name": s.signer_name,
+                        "inspector_id": s.signer_inspector_id, "id_type": s.id_type,
+                        "id_number_masked": s.id_number_masked, "no_witness_reason": s.no_witness_reason,
                         "content_sha256": s.content_sha256,
                         "image_media_id": s.image_media_id, "refused": s.refused, "refusal_reason": s.refusal_reason,
                         "server_verified": True, "server_time": _iso(s.server_time)}

@@ -32,9 +32,23 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def _fontconfig(tmp: Path) -> str:
+    """A fontconfig file adding the pinned Noto Sans SC (the PDF's font, pip package
+    pylopdf-fonts-zh-cn) to the system's fonts: without a CJK font the screenshots show boxes."""
+    import pylopdf_fonts_zh_cn
+
+    conf = tmp / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+                    '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+                    f"<dir>{Path(pylopdf_fonts_zh_cn.__file__).parent}</dir>"
+                    f"<cachedir>{tmp / 'cache'}</cachedir></fontconfig>", encoding="utf-8")
+    return str(conf)
+
+
 @pytest.fixture(scope="session")
-def browser_type_launch_args():
-    return {"executable_path": CHROMIUM, "args": ARGS, "headless": True}
+def browser_type_launch_args(tmp_path_factory):
+    env = {**os.environ, "FONTCONFIG_FILE": _fontconfig(tmp_path_factory.mktemp("fonts"))}
+    return {"executable_path": CHROMIUM, "args": ARGS, "headless": True, "env": env}
 
 
 @pytest.fixture(scope="session")

@@ -116,6 +116,18 @@ def set_outcome(page, label: str = "发现问题经责令已改正", shot=None) 
         shot(page, "10-outcome")
     page.get_by_role("button", name="保存检查结果").click()
     page.wait_for_selector("text=检查记录摘要")
+    end_check(page)
+
+
+def end_check(page) -> None:
+    """The check ended: the phone records the moment (part of what everybody signs), when the
+    record is complete enough to be signed."""
+    page.wait_for_selector("button[name=end_check], section.card:has-text('尚不能签名'), section.card:has-text('执法人员签名'), "
+                           "section.card:has-text('已签名')")
+    button = page.locator("button[name=end_check]")
+    if button.count():
+        button.click()
+        page.wait_for_selector("dl.facts dt:has-text('检查结束时间')")
 
 
 def inspectors_sign(page, count: int = 2) -> None:
@@ -138,18 +150,18 @@ def inspectors_sign(page, count: int = 2) -> None:
 
 
 def party_signs(page, shot=None, name: str = "张建华", id_number: str = LEGAL_REP_ID, check_id: bool = False) -> None:
-    card = page.locator("section.card", has_text="被检查方签名")
+    card = page.locator("section.card", has_text="被检查方签字或盖章")
     card.locator("canvas[data-ready]").first.wait_for()
     card.get_by_label("签名人姓名").fill(name)
     if check_id:  # GB 11643: a wrong check digit is caught before anything is signed
-        card.get_by_label("身份证号码").fill("360426199101010072")
-        card.get_by_role("button", name="确认签名").click()
+        card.get_by_label("证件号码").fill("360426199101010072")
+        card.get_by_role("button", name="确认", exact=True).click()
         assert "校验位不正确" in card.locator(".error").inner_text()
-    card.get_by_label("身份证号码").fill(id_number)
+    card.get_by_label("证件号码").fill(id_number)
     draw(page, card.locator("canvas").first)
     if shot:
         shot(page, "11-sign", top=False)
-    card.get_by_role("button", name="确认签名").click()
+    card.get_by_role("button", name="确认", exact=True).click()
     page.wait_for_selector(f"li:has-text('：{name}')")
 
 

@@ -167,6 +167,11 @@ def test_sync_event_with_the_app_open_asks_the_page_to_flush(app, fu, live, page
     page.wait_for_selector("[data-k=status]:has-text('请求过于频繁')")
     page.wait_for_function("""async () => { const { state } = await import('/js/sync.js');
       return !state.running && state.retryAt > Date.now() + 1800 * 1000; }""")
+    # Sync events the browser fired for the steps' registrations may still be on their way to the
+    # page (a loaded machine delays them): let them meet the busy server too, then check again.
+    page.wait_for_timeout(2000)
+    page.wait_for_function("""async () => { const { state } = await import('/js/sync.js');
+      return !state.running && state.retryAt > Date.now() + 1800 * 1000; }""")
     queued = outbox_state(page)["outbox"]
     assert queued == 4 and len(_applied(app)) == before
     rec.busy_push = 0

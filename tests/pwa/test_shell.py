@@ -100,10 +100,13 @@ def _js_table(name: str) -> dict[str, str]:
 def test_shared_labels_say_what_the_server_says():
     """The phone, the desk and the printed record name an answer and a signer role alike."""
     from server.review.labels import ANSWERS
-    from server.visits.rules import SIGNER_ROLES
+    from server.visits.rules import EVIDENCE_LABELS, FACT_FIELDS, METHODS, SIGNER_ROLES
 
     assert _js_table("VALUE_LABELS") == ANSWERS
     assert _js_table("SIGNER_ROLE_LABELS") == SIGNER_ROLES
+    assert _js_table("METHOD_LABELS") == {k: v["label"] for k, v in METHODS.items()}
+    facts = _js_table("FACT_LABELS")
+    assert list(facts) == list(FACT_FIELDS) and facts == {k: EVIDENCE_LABELS[k] for k in FACT_FIELDS}
 
 
 def test_no_cdn_anywhere_in_the_shell():

@@ -111,6 +111,9 @@ def content_sha256(visit: dict) -> str:
                         key=lambda m: m["media_id"]),
         "outcome": rec["outcome"],
     }
+    for key in ("method_details", "check_ended_at"):  # only once recorded (older records never had them)
+        if rec.get(key) is not None:
+            body[key] = rec[key]
     return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
 
 

@@ -4,11 +4,18 @@ import { h, mount, setTitle, section, field } from '../ui.js';
 import { load, stepNav, sealedBanner, sealed, photosFor } from '../model.js';
 import { enqueue } from '../outbox.js';
 import { photoBlock } from './photos.js';
+import { FACT_LABELS } from '/shared/labels.js';
 
 /** Sync does not re-render this screen: it holds unsaved input. */
 export const noAutoRefresh = true;
 
-const EVIDENCE = { description: '情况说明', phone_attempt: '电话联系记录', refused_what: '拒绝配合的事项', refused_how: '拒绝的方式', witness: '见证人' };
+const EVIDENCE = FACT_LABELS;
+// Facts worth stating although not required (they go into the summary the party or witness signs).
+const OPTIONAL = { unreachable: ['neighbours_asked'], refused: ['witness', 'description'] };
+const PLACEHOLDERS = { address_checked: '如：忻府区和平街 12 号（登记住所），现场为空置商铺', phone_attempt: '如：09:10 拨打登记电话 0350-1234567，无人接听',
+  neighbours_asked: '如：询问隔壁商户，称该店已半年未营业', refused_what: '如：拒绝提供进货查验记录、拒绝进入后厨',
+  refused_how: '如：负责人口头拒绝并锁闭后厨门', witness: '如：社区网格员 张三' };
+const fieldsOf = (rule) => [...rule.requires.filter((k) => EVIDENCE[k]), ...(OPTIONAL[rule.code] || [])];
 const PHOTO_NEEDS = { site_photos: '现场照片', documents: '证明材料（照片或截图）' };
 let form = null; // {visitId, mode, codes, followup, note, case, evidence}
 
@@ -53,9 +60,9 @@ export async function render({ id }) {
           onchange: () => { form.case = o.code; redo(); } }), h('span', {}, o.label)))),
       current ? h('div', { class: 'evidence' },
         h('p', { class: 'hint' }, `须提供：${current.requires.map((k) => EVIDENCE[k] || PHOTO_NEEDS[k]).join('、')}`),
-        current.requires.filter((k) => EVIDENCE[k]).map((k) => field(EVIDENCE[k],
+        fieldsOf(current).map((k) => field(current.requires.includes(k) ? EVIDENCE[k] : `${EVIDENCE[k]}（可选）`,
           h(k === 'witness' ? 'input' : 'textarea', { rows: 2, name: k, value: form.evidence[k] || '', disabled: ro,
-            oninput: (e) => { form.evidence[k] = e.target.value; } }, k === 'witness' ? null : form.evidence[k] || ''))),
+            placeholder: PLACEHOLDERS[k] || '', oninput: (e) => { form.evidence[k] = e.target.value; } }, k === 'witness' ? null : form.evidence[k] || ''))),
         current.requires.some((k) => PHOTO_NEEDS[k])
           ? [h('p', {}, PHOTO_NEEDS[current.requires.find((k) => PHOTO_NEEDS[k])]), photoBlock(ctx, { type: 'outcome', id: form.case }, { readOnly: ro, onChange: redo })]
           : null) : null,
@@ -73,7 +80,8 @@ export async function render({ id }) {
       if (!form.codes.length) { err.textContent = '请选择检查结果。'; return; }
       if (form.codes.includes('1') && form.codes.length > 1) { err.textContent = '“未发现问题”不能与其他结果同时选择。'; return; }
     }
-    const ev = form.mode === 'case' ? Object.fromEntries(current.requires.filter((k) => EVIDENCE[k]).map((k) => [k, form.evidence[k].trim()])) : {};
+    const ev = form.mode === 'case' ? Object.fromEntries(fieldsOf(current).filter((k) => (form.evidence[k] || '').trim())
+      .map((k) => [k, form.evidence[k].trim()])) : {};
     await enqueue(id, 'outcome.set', { visit_id: id, codes: form.mode === 'case' ? [] : form.codes,
       followup: form.mode === 'case' ? (form.followup === 'none' ? 'routine' : form.followup) : form.followup,
       followup_note: form.note.trim() || null, case: form.mode === 'case' ? form.case : null,

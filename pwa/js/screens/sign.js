@@ -1,14 +1,18 @@
-// Review and sign: the full summary in large type, the party's signature (name and
-// GB 11643-checked ID number) or refusal with a witness, the inspectors' signatures,
-// then the seal. Every signature is bound to the SHA-256 of the content shown.
+// Review and sign: the summary in large type (the method and its evidence, the answered
+// checkpoints, or the facts of an Art. 21 case), the end of the check, the party's signature or
+// company stamp (with an identity document of its type) or its refusal (witness when necessary),
+// the inspectors' signatures, then the seal. Every signature is bound to the SHA-256 of the
+// content shown.
 import SignaturePad from '/vendor/signature_pad/signature_pad.js';
-import { h, mount, setTitle, section, field, dl } from '../ui.js';
-import { load, stepNav, sealedBanner, sealed, contentProblems, signatureProblems, partyNeeded, memberName, signerInspector } from '../model.js';
+import { h, mount, setTitle, section, field } from '../ui.js';
+import { load, stepNav, sealedBanner, sealed, contentProblems, signatureProblems, partyDone, memberName, signerInspector, isLeader,
+  methodOf } from '../model.js';
 import { contentSha256 } from '../local.js';
 import { enqueue, enqueueMany } from '../outbox.js';
-import { idNumberProblem, sha256Hex, uuid } from '../ids.js';
-import { MEASURE_LABELS, APP_VERSION, isoNow, hhmm } from '../util.js';
-import { VALUE_LABELS, SIGNER_ROLE_LABELS } from '/shared/labels.js';
+import { idDocumentProblem, ID_TYPES, sha256Hex, uuid } from '../ids.js';
+import { APP_VERSION, isoNow } from '../util.js';
+import { summary } from './summary.js';
+import { SIGNER_ROLE_LABELS } from '/shared/labels.js';
 
 /** Sync does not re-render this screen: it holds unsaved input. */
 export const noAutoRefresh = true;
@@ -51,7 +55,8 @@ function strokes(pad) {
 }
 
 /** Queue one signature (its PNG as signature media, then the signature event) bound to `hash`. */
-async function capture(visit, hash, { role, name, idNumber = null, inspectorId = null, pad = null, refused = false, reason = null }) {
+async function capture(visit, hash, { role, name, idNumber = null, idType = null, inspectorId = null, pad = null, stampFile = null,
+  refused = false, reason = null, noWitnessReason = null }) {
   // The signer signs what was shown: if a sync changed the record meanwhile, show it again first.
   const fresh = await load(visit.id);
   if ((await contentSha256(fresh.visit)) !== hash) throw new ContentChanged();
@@ -60,40 +65,21 @@ async function capture(visit, hash, { role, name, idNumber = null, inspectorId =
   const media = [];
   let image = null;
   if (!refused) {
-    const blob = await new Promise((res) => pad.canvas.toBlob(res, 'image/png'));
+    const blob = stampFile || await new Promise((res) => pad.canvas.toBlob(res, 'image/png'));
     const sha = await sha256Hex(blob);
     image = { media_id: uuid(), sha256: sha };
-    media.push({ media_id: image.media_id, visit_id: visit.id, blob, sha256: sha, type: 'image/png', filename: `signature-${sid}.png`,
+    media.push({ media_id: image.media_id, visit_id: visit.id, blob, sha256: sha, type: blob.type || 'image/png',
+      filename: stampFile ? `stamp-${sid}.${(blob.type || 'image/jpeg').split('/')[1]}` : `signature-${sid}.png`,
       size: blob.size, kind: 'signature', done: false, url: null, created_at: Date.now() });
     mutations.push({ name: 'media.attach', args: { visit_id: visit.id, media_id: image.media_id, sha256: sha, kind: 'signature',
       target: { type: 'signature', id: sid }, claim: { captured_at: isoNow(), device: 'pwa' } } });
   }
-  mutations.push({ name: 'signature.capture', args: { visit_id: visit.id, signature_id: sid, role, signer_name: name,
-    inspector_id: inspectorId, id_number: idNumber, content_sha256: hash, strokes: pad && !refused ? strokes(pad) : [],
-    image_media_id: image?.media_id || null, image_sha256: image?.sha256 || null, refused, refusal_reason: reason, gps: null,
+  mutations.push({ name: 'signature.capture', args: { visit_id: visit.id, signature_id: sid, role, kind: stampFile ? 'stamp' : 'signature',
+    signer_name: name, inspector_id: inspectorId, id_type: idNumber ? idType : null, id_number: idNumber, content_sha256: hash,
+    strokes: pad && !refused && !stampFile ? strokes(pad) : [], image_media_id: image?.media_id || null,
+    image_sha256: image?.sha256 || null, refused, refusal_reason: reason, no_witness_reason: noWitnessReason, gps: null,
     app_version: APP_VERSION } });
   await enqueueMany(visit.id, mutations, media);
-}
-
-function summary(ctx) {
-  const { visit, task, me } = ctx;
-  const r = visit.record;
-  const label = (c) => me.result_codes.find((x) => x.code === c)?.label || c;
-  return section('检查记录摘要',
-    dl([['检查对象', visit.object.name], ['统一社会信用代码', visit.object.credit_code],
-      ['到达时间', r.arrival ? `${r.arrival.at.slice(0, 10)} ${hhmm(r.arrival.at)}` : '—'],
-      ['在场执法人员', r.present.map((i) => memberName(visit, i)).join('、') || '—'],
-      ['出示证件', r.credentials_shown_at ? hhmm(r.credentials_shown_at) : '—'], ['告知权利义务', r.rights_informed_at ? hhmm(r.rights_informed_at) : '—']]),
-    h('h3', {}, '检查要点'),
-    h('ol', { class: 'summary-list' }, task.items.flatMap((i) => i.checkpoints.map((cp) => {
-      const a = r.answers[`${i.item_id}:${cp.key}`];
-      return h('li', {}, h('span', {}, cp.prompt), h('strong', {}, a ? (VALUE_LABELS[a.value] || a.value) : '未填写'), a?.note ? h('span', { class: 'muted' }, `（${a.note}）`) : null);
-    }))),
-    h('h3', {}, `发现问题（${r.findings.length}）`),
-    h('ol', { class: 'summary-list' }, r.findings.map((f) => h('li', {}, f.description, f.measures.length ? `；措施：${f.measures.map((m) => MEASURE_LABELS[m]).join('、')}` : ''))),
-    h('p', {}, `照片与视频 ${r.media.filter((m) => m.kind !== 'signature').length} 个（均以 SHA-256 指纹固定）`),
-    h('h3', {}, '检查结果'),
-    h('p', { class: 'big-text' }, r.outcome ? r.outcome.codes.map(label).join('、') : '未填写'));
 }
 
 export async function render({ id }) {
@@ -103,26 +89,35 @@ export async function render({ id }) {
   const r = visit.record;
   setTitle('核对与签名', `#/visit/${id}`);
   const redo = () => render({ id });
-  const hash = await contentSha256(visit);
+  const ro = sealed(visit);
+  // A sealed record shows the hash it was sealed with (records sealed before check methods
+  // existed hash without their new fields).
+  const hash = ro && r.sealed?.content_sha256 ? r.sealed.content_sha256 : await contentSha256(visit);
   const problems = contentProblems(visit, task);
   const sigProblems = signatureProblems(visit, hash);
-  const ro = sealed(visit);
   const bound = r.signatures.filter((s) => s.content_sha256 === hash);
-  const signed = h('ul', { class: 'plain' }, r.signatures.map((s) => h('li', {},
-    `${SIGNER_ROLE_LABELS[s.role]}：${s.signer_name}${s.refused ? `（拒绝签名：${s.refusal_reason}）` : ''}${s.content_sha256 === hash ? ' ✔' : ' ⚠ 记录已变化，须重签'}`)));
+  const signed = h('ul', { class: 'plain' }, r.signatures.map((s) => h('li', {}, signedLine(s, hash))));
   const parts = [stepNav(visit, '/sign'), sealedBanner(visit), summary(ctx),
     h('p', { class: 'hash' }, `内容指纹 SHA-256：${hash.slice(0, 16)}…`)];
 
   if (!ro && problems.length) {
     parts.push(section('尚不能签名', h('ul', { class: 'error-list' }, problems.map((p) => h('li', {}, p)))));
+  } else if (!ro && !r.check_ended_at && !bound.length) {
+    // The end of the check is part of what everybody signs: the 20 working days count from it.
+    // (Signatures already bound without it, from an older app, are kept: the seal's day counts then.)
+    parts.push(section('结束检查', h('p', {}, methodOf(visit) === 'documentary'
+      ? '书面审查完成后，记录检查结束时间（结果录入期限自该日起算）。'
+      : '现场检查完成后，记录检查结束时间（结果录入期限自该日起算），再请当事人核对签名。'),
+    h('button', { type: 'button', class: 'primary big', name: 'end_check', onclick: async () => {
+      await enqueue(id, 'visit.end_check', { visit_id: id, at: isoNow() });
+      redo();
+    } }, '检查结束，进入签名')));
   } else if (!ro) {
     if (r.signatures.length) parts.push(section('已签名', signed));
-    const partyDone = !partyNeeded(visit) || bound.some((s) => ['legal_rep', 'person_in_charge'].includes(s.role) && !s.refused)
-      || (bound.some((s) => s.refused) && bound.some((s) => s.role === 'witness'));
-    if (!partyDone) parts.push(partyCard(visit, hash, bound, redo));
+    if (!partyDone(visit, bound)) parts.push(partyCard(ctx, hash, bound, redo));
     const signedInsp = new Set(bound.filter((s) => s.role === 'inspector').map((s) => signerInspector(visit, s)));
     const waiting = r.present.filter((i) => !signedInsp.has(i));
-    if (waiting.length && signedInsp.size < r.present.length) parts.push(inspectorCard(visit, hash, waiting, redo));
+    if (waiting.length) parts.push(inspectorCard(visit, hash, waiting, redo));
     if (!sigProblems.length) {
       parts.push(h('button', { type: 'button', class: 'primary big seal', onclick: async () => {
         if ((await contentSha256((await load(id)).visit)) !== hash) { redo(); return; } // changed meanwhile: review again
@@ -138,42 +133,78 @@ export async function render({ id }) {
   mount(...parts);
 }
 
-function partyCard(visit, hash, bound, redo) {
+function signedLine(s, hash) {
+  const how = s.refused ? `（拒绝签字：${s.refusal_reason}${s.no_witness_reason ? `；未请见证人：${s.no_witness_reason}` : ''}）`
+    : s.kind === 'stamp' ? '（盖章确认）' : '';
+  const doc = s.id_type && s.id_type !== 'resident_id' ? `［${ID_TYPES[s.id_type] || s.id_type}］` : '';
+  return `${SIGNER_ROLE_LABELS[s.role]}：${s.signer_name}${doc}${how}${s.content_sha256 === hash ? ' ✔' : ' ⚠ 记录已变化，须重签'}`;
+}
+
+function partyCard(ctx, hash, bound, redo) {
+  const { visit, me } = ctx;
   const refusedAlready = bound.find((s) => s.refused);
   const role = h('select', { name: 'role' }, h('option', { value: 'legal_rep' }, '法定代表人'), h('option', { value: 'person_in_charge' }, '负责人'));
   const name = h('input', { name: 'signer_name', autocomplete: 'off' });
+  const how = h('select', { name: 'confirm_kind' }, h('option', { value: 'signature' }, '手写签字'), h('option', { value: 'stamp' }, '加盖公章（拍摄盖章后的记录）'));
+  const idType = h('select', { name: 'id_type' }, Object.entries(ID_TYPES).map(([code, label]) => h('option', { value: code }, label)));
   const idn = h('input', { name: 'id_number', autocomplete: 'off', inputmode: 'text', maxlength: 18 });
   const err = h('p', { class: 'error', role: 'alert' });
   const { pad, el } = makePad();
+  const stamp = h('input', { type: 'file', name: 'stamp_photo', accept: 'image/*', capture: 'environment', onchange: () => { err.textContent = ''; } });
   const refuse = h('input', { type: 'checkbox', name: 'refused', checked: !!refusedAlready, disabled: !!refusedAlready });
   const reason = h('textarea', { rows: 2, name: 'refusal_reason' });
+  const leader = isLeader(visit, me);
+  const withWitness = h('input', { type: 'checkbox', name: 'with_witness', checked: true });
+  const noWitness = h('textarea', { rows: 2, name: 'no_witness_reason' });
   const witness = h('input', { name: 'witness_name' });
   const wpad = makePad();
-  const signBox = h('div', {}, field('身份证号码', idn, '签名前校验身份证号码（GB 11643）'), h('p', {}, '请被检查方在下框内签名'), el);
-  const refuseBox = h('div', { hidden: true }, refusedAlready ? null : field('拒绝签名的原因', reason),
-    field('见证人姓名', witness), h('p', {}, '请见证人在下框内签名'), wpad.el);
-  const sync = () => { signBox.hidden = refuse.checked; refuseBox.hidden = !refuse.checked; };
-  refuse.onchange = sync;
+  const signBox = h('div', {}, field('确认方式', how), h('div', { class: 'pad-box' }, h('p', {}, '请被检查方在下框内签名'), el),
+    h('div', { class: 'stamp-box', hidden: true }, field('公章照片', stamp, '在打印或屏幕显示的记录摘要上加盖公章后拍照')),
+    field('证件类型', idType), field('证件号码', idn, '签字须填写证件号码并按证件类型校验；盖章时可不填'));
+  const witnessBox = h('div', {}, field('见证人姓名', witness), h('p', {}, '请见证人在下框内签名'), wpad.el);
+  const noWitnessBox = h('div', { hidden: true }, field('无需见证的原因（组长填写）', noWitness, '如：全程执法记录仪录像、现场无其他可邀请人员'));
+  const refuseBox = h('div', { hidden: true }, refusedAlready ? null : field('拒绝签字的原因', reason),
+    leader ? h('label', { class: 'check' }, withWitness, h('span', {}, '邀请见证人签名（必要时，由组长决定）'))
+      : h('p', { class: 'hint' }, '是否需要见证人由组长决定；组长可注明无需见证的原因。'),
+    witnessBox, noWitnessBox);
+  const sync = () => {
+    signBox.hidden = refuse.checked; refuseBox.hidden = !refuse.checked;
+    const stamping = how.value === 'stamp';
+    signBox.querySelector('.pad-box').hidden = stamping; signBox.querySelector('.stamp-box').hidden = !stamping;
+    witnessBox.hidden = !withWitness.checked; noWitnessBox.hidden = withWitness.checked || !leader;
+  };
+  refuse.onchange = sync; how.onchange = sync; withWitness.onchange = sync;
   const submit = h('button', { type: 'button', class: 'primary big', onclick: async () => {
     err.textContent = '';
-    if (!refusedAlready && !name.value.trim()) { err.textContent = '请填写签名人姓名。'; name.focus(); return; }
+    if (!refusedAlready && !name.value.trim()) { err.textContent = '请填写签名人姓名（盖章时填写单位名称或经办人）。'; name.focus(); return; }
     if (!refuse.checked) {
-      const bad = idNumberProblem(idn.value);
-      if (bad) { err.textContent = bad; idn.focus(); return; }
-      if (pad.isEmpty()) { err.textContent = '请在签名框内签名。'; return; }
-      await guarded(err, () => capture(visit, hash, { role: role.value, name: name.value.trim(), idNumber: idn.value.trim().toUpperCase(), pad }), redo);
+      const stamping = how.value === 'stamp';
+      const number = idn.value.trim().toUpperCase();
+      if (number || !stamping) {
+        const bad = idDocumentProblem(idType.value, number);
+        if (bad) { err.textContent = bad; idn.focus(); return; }
+      }
+      if (stamping && !stamp.files.length) { err.textContent = '请拍摄加盖公章的记录。'; return; }
+      if (!stamping && pad.isEmpty()) { err.textContent = '请在签名框内签名。'; return; }
+      await guarded(err, () => capture(visit, hash, { role: role.value, name: name.value.trim(), idNumber: number || null,
+        idType: idType.value, pad: stamping ? null : pad, stampFile: stamping ? stamp.files[0] : null }), redo);
     } else {
-      if (!refusedAlready && !reason.value.trim()) { err.textContent = '拒绝签名须注明原因。'; reason.focus(); return; }
-      if (!witness.value.trim()) { err.textContent = '请填写见证人姓名。'; witness.focus(); return; }
-      if (wpad.pad.isEmpty()) { err.textContent = '请见证人签名。'; return; }
+      if (!refusedAlready && !reason.value.trim()) { err.textContent = '拒绝签字须注明原因。'; reason.focus(); return; }
+      const witnessed = withWitness.checked;
+      if (witnessed && !witness.value.trim()) { err.textContent = '请填写见证人姓名。'; witness.focus(); return; }
+      if (witnessed && wpad.pad.isEmpty()) { err.textContent = '请见证人签名。'; return; }
+      if (!witnessed && leader && !noWitness.value.trim()) { err.textContent = '未请见证人的，请注明无需见证的原因。'; noWitness.focus(); return; }
       await guarded(err, async () => {
-        if (!refusedAlready) await capture(visit, hash, { role: role.value, name: name.value.trim(), refused: true, reason: reason.value.trim() });
-        await capture(visit, hash, { role: 'witness', name: witness.value.trim(), pad: wpad.pad });
+        if (!refusedAlready || (!witnessed && leader)) {
+          await capture(visit, hash, { role: role.value, name: name.value.trim() || refusedAlready.signer_name, refused: true,
+            reason: reason.value.trim() || refusedAlready.refusal_reason, noWitnessReason: witnessed ? null : noWitness.value.trim() || null });
+        }
+        if (witnessed) await capture(visit, hash, { role: 'witness', name: witness.value.trim(), pad: wpad.pad });
       }, redo);
     }
-  } }, '确认签名');
-  const card = section('被检查方签名', field('签名人身份', role), field('签名人姓名', name),
-    h('label', { class: 'check' }, refuse, h('span', {}, '当事人拒绝签名（由见证人签名）')), signBox, refuseBox, err, submit);
+  } }, '确认');
+  const card = section('被检查方签字或盖章', field('签名人身份', role), field('签名人姓名', name),
+    h('label', { class: 'check' }, refuse, h('span', {}, '当事人拒绝签字或盖章')), signBox, refuseBox, err, submit);
   sync();
   return card;
 }

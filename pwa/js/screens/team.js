@@ -14,6 +14,7 @@ export async function render() {
   const done = led.filter((v) => v.status === 'sealed').length;
   mount(
     h('p', { class: 'progress-line' }, `您担任组长的检查 ${led.length} 户，已封存 ${done} 户`),
+    unsealedCard(led),
     ...led.map((v) => {
       const p = progressOf(v, taskById[v.task_id]);
       const date = h('input', { type: 'date', value: v.schedule.date || '' });
@@ -36,4 +37,20 @@ export async function render() {
           } }, '保存日程')),
         h('a', { class: 'button secondary', href: `#/visit/${v.id}` }, '查看'));
     }));
+}
+
+/** Visits checked (ended, or at least arrived) and not sealed: the 20 working days already run
+ *  from the day of the check (server: GET /api/v1/visits/unsealed for the back office). */
+function unsealedCard(led) {
+  const day = (iso) => (iso ? iso.slice(0, 10) : null);
+  const today = new Date();
+  const rows = led.filter((v) => v.status !== 'sealed' && !v.record?.sealed)
+    .map((v) => ({ v, on: day(v.record?.check_ended_at) || day(v.record?.arrival?.at) }))
+    .filter((r) => r.on)
+    .map((r) => ({ ...r, days: Math.floor((today - new Date(`${r.on}T00:00:00`)) / 86400000) }))
+    .sort((a, b) => b.days - a.days);
+  if (!rows.length) return null;
+  return section('已检查未封存', h('p', { class: 'hint' }, '检查结果须在检查完成之日起 20 个工作日内录入，请尽快签名封存并同步。'),
+    h('ul', { class: 'plain unsealed' }, rows.map(({ v, on, days }) => h('li', {},
+      h('a', { href: `#/visit/${v.id}/sign` }, v.object.name), `：${on} 检查，已过 ${days} 天${v.record.check_ended_at ? '' : '（未记录检查结束）'}`))));
 }

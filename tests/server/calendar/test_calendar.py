@@ -54,10 +54,11 @@ def test_missing_year_is_unknown_until_the_admin_enters_it(client, login, dbs):
     office, reviewer = login("office"), login("scjg-reviewer")
     # 2026-12-20 (Sunday): 12/21–25 (5), 12/28–31 (9), then 2027, which the package lacks.
     body = _deadline(client, reviewer, "2026-12-20")
-    assert body["known"] is False and body["due"] is None and body["state"] == "unknown"
+    assert body["known"] is False and body["due"] is None and body["provisional"] is True
     assert body["missing_years"] == [2027]
-    assert body["message"] == "截止日期未知：日历缺失（2027 年）"
-    assert body["estimated_due"] == "2027-01-15"  # Mon–Fri guess, shown as a hint only
+    assert body["message"].startswith("暂定：2027 年的法定节假日安排尚未录入") and "元旦" in body["message"]
+    # Provisional: Mon–Fri less New Year's Day (fixed date): 12/21–25 (5), 12/28–31 (9), 1/4–8 (14), 1/11–15 (19), 1/18.
+    assert body["provisional_due"] == body["estimated_due"] == "2027-01-18"
 
     # Declaring a year complete without any holiday entered is refused.
     assert_problem(client.put("/api/v1/calendar/years/2027", headers=office,
@@ -76,6 +77,7 @@ def test_missing_year_is_unknown_until_the_admin_enters_it(client, login, dbs):
     # 1/1–1/3 off, 1/4–8 (14), 1/11–15 (19), 1/18 (20).
     body = _deadline(client, reviewer, "2026-12-20")
     assert body["known"] is True and body["due"] == "2027-01-18" and body["message"] is None
+    assert body["provisional"] is False and body["provisional_due"] is None
 
     # Withdrawing the declaration makes it unknown again.
     assert client.put("/api/v1/calendar/years/2027", headers=office,
@@ -141,7 +143,7 @@ def test_bad_input_is_refused_with_problems(client, login):
     # The far end of the range: a year nobody knows, still an answer.
     body = _deadline(client, insp, "2099-12-20")
     assert body["known"] is False and body["missing_years"] == [2099, 2100]
-    assert body["message"] == "截止日期未知：日历缺失（2099 年、2100 年）"
+    assert body["message"].startswith("暂定：2099 年、2100 年的法定节假日安排尚未录入")
     assert_problem(client.post("/api/v1/calendar/overrides", headers=insp,
                                json={"from": "2027-01-01", "is_workday": False}), 403, "role_required")
 

@@ -86,9 +86,9 @@ def test_crossing_into_unknown_year_is_unknown_not_an_error():
     assert result.known is False
     assert result.due is None
     assert result.missing_years == [2027]
-    # Estimate with Mon–Fri for the unknown days: 12/16-18 (3), 12/21-25 (8),
-    # 12/28-31 (12), 2027-01-01 Fri (13), 1/4-8 (18), 1/11 (19), 1/12 (20).
-    assert result.estimated_due == D(2027, 1, 12)
+    # Provisional for the unknown days: Mon–Fri less the fixed-date statutory holidays:
+    # 12/16-18 (3), 12/21-25 (8), 12/28-31 (12), 2027-01-01 New Year (off), 1/4-8 (17), 1/11-13 (20).
+    assert result.estimated_due == D(2027, 1, 13)
 
 
 def test_crossing_into_year_declared_complete():
@@ -153,7 +153,7 @@ def test_workdays_between():
     unknown = PACKAGE.workdays_between(D(2026, 12, 30), D(2027, 1, 5))
     assert unknown.count is None and not unknown.known
     assert unknown.missing_years == [2027]
-    assert unknown.estimated_count == 4  # 12/31, 1/1, 1/4, 1/5 by Mon–Fri
+    assert unknown.estimated_count == 3  # 12/31, 1/4, 1/5 (1/1 is New Year's Day, a fixed-date holiday)
 
 
 # --- coverage warnings ----------------------------------------------------------------

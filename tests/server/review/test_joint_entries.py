@@ -272,8 +272,8 @@ def test_a_check_of_one_department_has_one_entry_and_no_summary(client, login, d
     with dbs() as s:
         s.execute(text("DELETE FROM plan_task_items WHERE role = 'x'"))
         s.commit()
-    # The team wrote "未发现问题" although scjg's inspector recorded a problem.
-    vid = complete_inspection(client, login("office"), codes=("1",), findings=[
+    # scjg's inspector recorded a problem on scjg's own item (sealing refuses "未发现问题" beside it).
+    vid = complete_inspection(client, login("office"), codes=("A",), followup="rectify", findings=[
         {"department": "scjg", "description": "健康证明过期"}])["visit_id"]
     scjg, yjgl = login("scjg-reviewer"), login("yjgl-reviewer")
     row = _row(client, scjg, vid)
@@ -282,9 +282,10 @@ def test_a_check_of_one_department_has_one_entry_and_no_summary(client, login, d
     assert_problem(client.post(f"/api/v1/reviews/{vid}/approve", headers=yjgl), 404, "review_not_found")
     detail = client.get(f"/api/v1/reviews/{vid}", headers=yjgl).get_json()  # a task department still reads it
     assert detail["review"]["writable"] is False and detail["summary"] is None and len(detail["entries"]) == 1
-    # Approving the team's codes as they stand is refused: they contradict the record.
-    assert_problem(client.post(f"/api/v1/reviews/{vid}/approve", headers=scjg), 422, "result_inconsistent")
-    r = client.post(f"/api/v1/reviews/{vid}/approve", headers=scjg, json={"result_codes": ["A"]})
+    # Entering "未发现问题" is refused: it contradicts scjg's own finding.
+    assert_problem(client.post(f"/api/v1/reviews/{vid}/approve", headers=scjg, json={"result_codes": ["1"]}),
+                   422, "result_inconsistent")
+    r = client.post(f"/api/v1/reviews/{vid}/approve", headers=scjg)  # the team's codes, narrowed to scjg's items
     assert r.status_code == 200 and r.get_json()["result_codes"] == ["A"]
     assert_problem(client.post(f"/api/v1/reviews/{vid}/publish-summary", headers=scjg), 409, "summary_not_joint")
     assert client.post(f"/api/v1/reviews/{vid}/publish", headers=scjg).status_code == 200

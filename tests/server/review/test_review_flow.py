@@ -50,16 +50,19 @@ def test_queue_is_the_initiating_departments_sorted_and_filtered_by_deadline(cli
     rev = login("scjg-reviewer")
     rows = client.get("/api/v1/reviews", headers=rev).get_json()
     assert [r["visit_id"] for r in rows] == [late, soon, unknown]
-    assert [r["deadline_state"] for r in rows] == ["overdue", "ok", "unknown"]
-    assert rows[2]["due_on"] is None and "日历缺失" in rows[2]["deadline_message"] and "2099 年" in rows[2]["deadline_message"]
+    assert [r["deadline_state"] for r in rows] == ["overdue", "ok", "ok"]
+    # A provisional date, marked and explained (never "unknown", never a crash).
+    assert [r["deadline_provisional"] for r in rows] == [False, False, True]
+    assert rows[2]["due_on"].startswith("2099-01") and "2099 年" in rows[2]["deadline_message"]
+    assert rows[2]["deadline_message"].startswith("暂定") and rows[0]["deadline_message"] is None
     assert all(r["status"] == "pending" and r["evidence_pending"] is False for r in rows)
     latest_first = client.get("/api/v1/reviews?sort=-due", headers=rev).get_json()
-    assert [r["visit_id"] for r in latest_first] == [soon, late, unknown]
+    assert [r["visit_id"] for r in latest_first] == [unknown, soon, late]  # its provisional date is the latest
     by_end = client.get("/api/v1/reviews?sort=ended", headers=rev).get_json()
     assert [r["visit_id"] for r in by_end] == [late, soon, unknown]
     overdue = client.get("/api/v1/reviews?deadline=overdue", headers=rev).get_json()
     assert [r["visit_id"] for r in overdue] == [late]
-    assert [r["visit_id"] for r in client.get("/api/v1/reviews?deadline=unknown", headers=rev).get_json()] == [unknown]
+    assert client.get("/api/v1/reviews?deadline=unknown", headers=rev).get_json() == []
     task_id = rows[0]["task_id"]
     assert len(client.get(f"/api/v1/reviews?task_id={task_id}", headers=rev).get_json()) == 3
     assert client.get(f"/api/v1/reviews?task_id={task_id + 999}", headers=rev).get_json() == []
@@ -310,14 +313,14 @@ def test_unknown_deadline_becomes_known_once_the_office_enters_the_year(client, 
     vid = complete_inspection(client, office)["visit_id"]
     _set_deadline(dbs, vid, dt.date(2026, 12, 20), None)
     (row,) = client.get("/api/v1/reviews", headers=rev).get_json()
-    assert row["due_on"] is None and row["deadline_state"] == "unknown"
-    assert row["deadline_message"] == "截止日期未知：日历缺失（2027 年）"
+    assert row["due_on"] == "2027-01-18" and row["deadline_provisional"] is True  # New Year's Day counted off already
+    assert row["deadline_message"].startswith("暂定：2027 年的法定节假日安排尚未录入")
     assert client.post("/api/v1/calendar/overrides", headers=office, json={
         "from": "2027-01-01", "to": "2027-01-03", "is_workday": False, "note": "元旦"}).status_code == 200
     assert client.put("/api/v1/calendar/years/2027", headers=office, json={
         "declared_complete": True, "source": "国务院办公厅关于2027年部分节假日安排的通知"}).status_code == 200
     (row,) = client.get("/api/v1/reviews", headers=rev).get_json()
-    assert row["due_on"] == "2027-01-18" and row["deadline_message"] is None
+    assert row["due_on"] == "2027-01-18" and row["deadline_message"] is None and row["deadline_provisional"] is False
     assert client.post(f"/api/v1/reviews/{vid}/approve", headers=rev).status_code == 200
     with dbs() as s:
         assert str(s.execute(text("SELECT due_on FROM reviews WHERE visit_id = :v" + SCJG_ENTRY), {"v": vid}).scalar_one())[:10] == "2027-01-18"

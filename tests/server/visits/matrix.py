@@ -81,6 +81,7 @@ ROWS = {
                                        {"json": {"approve": False, "note": "不同意"}})),
     ("GET", "/api/v1/visits/mine"): Row(STAFF | {"scjg-insp1"}, lambda c, w: ("/api/v1/visits/mine", {})),
     ("GET", "/api/v1/visits/team"): Row(STAFF | {"scjg-insp1"}, lambda c, w: ("/api/v1/visits/team", {})),
+    ("GET", "/api/v1/visits/unsealed"): Row(STAFF | {"scjg-insp1"}, lambda c, w: ("/api/v1/visits/unsealed", {})),
     ("GET", "/api/v1/visits/<uuid:visit_id>"): Row(TASK_STAFF | {"scjg-insp1"}, lambda c, w: (f"/api/v1/visits/{c['visit_id']}", {}),
                                                   hidden={"sthj-admin"}),
     ("GET", "/api/v1/visits/<uuid:visit_id>/conflicts"): Row(

@@ -13,14 +13,15 @@ import pytest
 from sqlalchemy import select
 
 from server.visits.models import Finding
-from server.visits.rules import EVIDENCE_LABELS, OUTCOMES, RESULT_CODES
+from server.visits.rules import EVIDENCE_LABELS, MET_CASES, OUTCOMES, RESULT_CODES
 from server.visits.seal import NO_PARTY_CASES
 from tests.server.visits.team import chinese, team_of
-from tests.support.field import LEGAL_REP_ID, STROKES, attach_photo, content_sha256, image_bytes
+from tests.support.field import LEGAL_REP_ID, phone_time, STROKES, attach_photo, content_sha256, image_bytes
 
 TEXT = {"description": "现场情况说明：经营场所大门紧锁，门口无招牌", "phone_attempt": "09:10 拨打登记电话 0350-1234567 无人接听",
         "refused_what": "拒绝提供进货查验记录，拒绝检查人员进入后厨", "refused_how": "负责人口头拒绝并锁闭后厨门",
-        "witness": "社区网格员 张三"}
+        "witness": "社区网格员 张三", "address_checked": "忻府区和平街 12 号（登记住所）",
+        "neighbours_asked": "询问隔壁商户王某：该店已半年未开门"}
 
 
 def _evidence(case: str, media_ids: list[str], drop: str | None = None) -> dict:
@@ -47,6 +48,9 @@ def test_art21_outcome_needs_its_evidence(case, client, login, dbs):
     team = team_of(client, login("office"))
     lead, vid = team.lead, team.visit_id
     lead.ok("visit.present", visit_id=vid, inspector_ids=team.inspectors())
+    if case in MET_CASES:  # somebody was met: arrival and credentials shown are on the record
+        lead.ok("visit.arrive", visit_id=vid, at=phone_time(3), gps=None)
+        lead.ok("visit.credentials_shown", visit_id=vid, at=phone_time(2))
     rule = OUTCOMES[case]
     photos = [attach_photo(lead, vid, {"type": "outcome", "id": None}) for _ in range(2)]
     outcome = dict(visit_id=vid, codes=[], followup="routine", followup_note=None, case=case)

@@ -26,6 +26,8 @@ def _every_mutation(ctx) -> dict[str, dict]:
     return {
         "visit.arrive": dict(visit_id=vid, at=phone_time(3), gps=None, method="onsite"),
         "visit.present": dict(visit_id=vid, inspector_ids=present[:2]),
+        "visit.method": dict(visit_id=vid, method="documentary", details={"documents_received": "营业执照复印件"}),
+        "visit.end_check": dict(visit_id=vid, at=phone_time(0)),
         "visit.credentials_shown": dict(visit_id=vid, at=phone_time(2)),
         "visit.rights_informed": dict(visit_id=vid, at=phone_time(1)),
         "answer.set": dict(visit_id=vid, item_id=item["item_id"], checkpoint_key=cp["key"], value="fail", note="改",
