@@ -11,6 +11,7 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_mod
+from .http import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -21,6 +22,7 @@ def create_app(config: dict | type | str | None = None) -> Flask:
     overrides = config if isinstance(config, dict) else {}
     instance_path = overrides.get("INSTANCE_PATH") or os.environ.get("DSR_INSTANCE_PATH") or str(ROOT / "instance")
     app = Flask(__name__, instance_path=instance_path, static_folder=None)
+    app.url_map.converters["int"] = IdConverter  # before any route is added: bounded ids everywhere
     configure(app, config)
     configure_extensions(app)
     configure_blueprints(app)
