@@ -16,6 +16,7 @@ from server.audit import ddl
 from server.audit.models import AuditEntry
 from server.audit.service import GENESIS, entry_hash
 from tests.support.field import complete_inspection
+from tests.support.tamper import drop_append_only_guards
 
 
 @pytest.fixture
@@ -51,6 +52,7 @@ def test_untouched_archive_passes(archive, runner):
 
 def test_edit_of_a_sealed_answer(archive, runner, dbs):
     with dbs() as db:
+        drop_append_only_guards(db)
         db.execute(text("UPDATE visit_answers SET note = '改过的说明' WHERE visit_id = :v AND id = "
                         "(SELECT MAX(id) FROM visit_answers WHERE visit_id = :v)"), {"v": archive["visit_id"]})
         db.commit()

@@ -20,7 +20,7 @@ def test_amendment_with_1e999_is_rejected_not_500(client, login, dbs):
     ctx = complete_inspection(client, login("office"))
     lead = ctx["lead"]
     m = lead.mutation("amendment.add", visit_id=ctx["visit_id"], amendment_id=str(uuid.uuid4()), reason="更正温度读数",
-                      patch=[{"op": "add", "path": "/record/outcome/followup_note", "value": "__BAD__"}])
+                      patch=[{"op": "add", "path": "/answers/0/note", "value": "__BAD__"}])
     body = {"client_id": lead.client_id, "schema_version": 1, "mutations": [m]}
     r = client.post("/api/v1/sync/push", data=_raw(body), headers={**lead.headers, "Content-Type": "application/json"})
     assert r.status_code == 200, r.get_data(as_text=True)

@@ -1,0 +1,33 @@
+"""tamper evidence: sealed records and published results refuse UPDATE (revisions only)
+
+Triggers by name (server/review/sealed_ddl.py): a sealed record's row keeps its sealed columns,
+its answers, findings, media references and signatures are never updated, amendments never;
+a published result changes only by a revision (result, result_codes and a later revised_at).
+
+Revision ID: 0020_tamper_evidence
+Revises: 0016_task_departments
+Create Date: 2026-12-06 14:30:00.000000
+
+"""
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = '0020_tamper_evidence'
+down_revision = '0016_task_departments'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    from server.review import sealed_ddl
+
+    dialect = op.get_bind().dialect.name
+    for stmt in sealed_ddl.drop_statements(dialect) + sealed_ddl.create_statements(dialect):
+        op.execute(stmt)
+
+
+def downgrade():
+    from server.review import sealed_ddl
+
+    for stmt in sealed_ddl.drop_statements(op.get_bind().dialect.name):
+        op.execute(stmt)
