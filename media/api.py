@@ -11,7 +11,7 @@ from server.http import Blueprint, UnsupportedMediaType
 
 from media.derivatives import set_max_image_pixels
 
-from . import files, service, store, tus, uploads
+from . import files, service, store, tus, uploads, verification  # noqa: F401  (verification: registers its audit check)
 from .schemas import LimitsSchema, MediaBatchArgs, MediaListSchema, MediaSchema, UploadCreatedSchema
 
 blp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads",

@@ -263,6 +263,8 @@ def _finish(upload: Upload, obj: MediaObject, *, duplicate: bool) -> None:
     audit.record(db.session, "media.upload_completed", "media", upload.media_id, {
         "upload_id": upload.id, "sha256": obj.sha256, "size": obj.size, "kind": obj.kind, "mime": obj.mime,
         "preview": obj.preview, "duplicate": duplicate,
+        # The display copies' hashes, so that `audit verify` can tell a replaced view or thumbnail.
+        "view_sha256": obj.view_sha256, "thumb_sha256": obj.thumb_sha256,
     })
 
 

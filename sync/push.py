@@ -25,7 +25,7 @@ from server.types import utcnow
 
 import sys
 
-from . import changes
+from . import changes, verification  # noqa: F401  (verification: registers its audit check)
 from .clients import claim
 from .models import SyncMutation, SyncClient
 from .registry import MUTATORS, MutationContext

@@ -58,7 +58,8 @@ def publish(principal: Principal, visit_id: str) -> PublishedResult:
     db.session.add(row)
     review.status, review.updated_at = "published", utcnow()
     audit.record(db.session, "result.publish", "visit", visit.id,
-                 {"task_no": task.code, "result": row.result, "market_entity": row.market_entity})
+                 {"task_no": task.code, "result": row.result, "result_codes": row.result_codes,
+                  "market_entity": row.market_entity})
     return row
 
 

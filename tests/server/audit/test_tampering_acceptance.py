@@ -105,6 +105,9 @@ def test_consistent_rewrite_from_the_start_caught_by_an_exported_checkpoint(arch
             prev = row.entry_hash
         db.flush()
         db.execute(text("UPDATE audit_chain_head SET head_hash = :h"), {"h": prev})
+        drop_append_only_guards(db)  # and the table the rewritten entry describes, consistently
+        db.execute(text("UPDATE published_results SET result = '发现问题经责令已改正' WHERE visit_id = :v"),
+                   {"v": archive["visit_id"]})
         db.execute(text("DELETE FROM audit_checkpoints"))  # the stored copy is in the same database
         db.commit()
     assert _verify(runner).exit_code == 0  # the log alone looks consistent …
