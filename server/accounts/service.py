@@ -146,6 +146,17 @@ def logout(principal: Principal) -> None:
 
 # --- devices -----------------------------------------------------------------
 
+def end_sessions(user_id: int, reason: str, now, keep: str | None = None) -> int:
+    """Revoke every open session of a user (their access and refresh tokens stop working), but `keep`."""
+    stmt = (update(AuthSession)
+            .where(AuthSession.device_id.in_(select(Device.id).where(Device.user_id == user_id)),
+                   AuthSession.revoked_at.is_(None)))
+    if keep is not None:
+        stmt = stmt.where(AuthSession.id != keep)
+    return db.session.execute(stmt.values(revoked_at=now, revoke_reason=reason)
+                              .execution_options(synchronize_session=False)).rowcount
+
+
 def can_manage_user(principal: Principal, user: User) -> bool:
     if principal.has(Role.OFFICE_ADMIN):
         return True
