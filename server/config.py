@@ -38,8 +38,9 @@ class BaseConfig:
     # can never lock a real user out for longer than the cap, and a device the
     # user has logged in from before is never locked out by the account lock.
     LOGIN_WINDOW = timedelta(minutes=15)
-    LOGIN_ACCOUNT_MAX_FAILURES = 5
-    LOGIN_ADDRESS_MAX_FAILURES = 20
+    LOGIN_ACCOUNT_MAX_FAILURES = 10  # from any address, unknown devices (accounts/throttle.py)
+    LOGIN_PAIR_MAX_FAILURES = 5  # from one address for one username, unknown devices
+    LOGIN_UNKNOWN_ADDRESS_MAX_FAILURES = 50  # from one address, usernames that do not exist
     LOGIN_LOCK_BASE = timedelta(minutes=1)
     LOGIN_LOCK_MAX = timedelta(minutes=15)
 
