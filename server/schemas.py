@@ -4,10 +4,13 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from .http import MAX_ID
+
 
 # The database's integer range for every integer a client sends (ids above all): beyond it a
-# query or an insert fails in the driver. PostgreSQL `integer` is the narrowest column type used.
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+# query or an insert fails in the driver. PostgreSQL `integer` is the narrowest column type used;
+# the same bound as the `<int:…>` converter of every route.
+INT_MIN, INT_MAX = -(MAX_ID + 1), MAX_ID
 
 
 def _bounded(field: fields.Field) -> None:
