@@ -41,3 +41,4 @@ def test_team_member_may_attach_a_colleagues_upload(client, login):
     colleague = next(p for p in team.phones.values() if p is not team.lead)
     res = _attach(colleague, team.visit_id, mid, data)
     assert res["status"] == "applied", res
+
