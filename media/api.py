@@ -5,13 +5,14 @@ from flask import Flask, Response, request, send_file, url_for
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from server.accounts.auth import current_principal, requires
+from server.audit import service as audit
 from server.errors import ApiError, BadRequest
 from server.extensions import db
 from server.http import Blueprint, UnsupportedMediaType
 
 from media.derivatives import set_max_image_pixels
 
-from . import files, service, store, tus, uploads
+from . import files, service, store, tus, uploads, verification  # noqa: F401  (verification: registers its audit check)
 from .schemas import LimitsSchema, MediaBatchArgs, MediaListSchema, MediaSchema, UploadCreatedSchema
 
 blp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads",
@@ -182,4 +183,17 @@ def variant(media_id, variant):
         raise ApiError("请求的字节范围超出文件大小。", status=416, code="range_not_satisfiable",
                        title="范围无效", headers={"Content-Range": f"bytes */{exc.length}"}) from None
     resp.headers["Cache-Control"] = served.cache_control
+    if variant == "original" and _first_bytes(resp):
+        # Reading evidence leaves a trace (PIPL, GB/T 22239): who, which file, from which device; in the
+        # trail of the record it belongs to. Revalidations (304) and later ranges of one video are not reads.
+        target = (obj.attached_type, obj.attached_id) if obj.attached_type else ("media", obj.media_id)
+        audit.record(db.session, "media.read", target[0], target[1], {"media_id": obj.media_id, "variant": variant,
+                                                                      "sha256": obj.sha256})
+        db.session.commit()
     return resp
+
+
+def _first_bytes(resp) -> bool:
+    if resp.status_code == 200:
+        return True
+    return resp.status_code == 206 and resp.headers.get("Content-Range", "").startswith("bytes 0-")

@@ -4,8 +4,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import current_app
-
 from server.errors import NotFound
 
 from media.errors import StorageError
@@ -15,6 +13,8 @@ from .models import MediaObject
 from .schemas import VARIANTS
 
 log = logging.getLogger(__name__)
+# Authorized per user: never shared caches, and revalidated (ETag) on every use.
+CACHE_CONTROL = "private, no-cache"
 
 
 @dataclass(frozen=True)
@@ -30,18 +30,15 @@ class Served:
 def variant(obj: MediaObject, name: str) -> Served:
     """The original or a derivative of a readable media object (404 problems otherwise).
 
-    Caching is ``private`` (the bytes are authorized per user); derivatives
-    are ``immutable``, originals revalidate after a day by their ETag.
+    Caching is ``private, no-cache``: the bytes are authorized per user, so every use revalidates
+    by the ETag (a revoked phone or a logged-out user gets them no more, whatever its cache holds).
     """
     if name not in VARIANTS:
         raise NotFound(f"未知的文件版本“{name[:20]}”，可用：original、view、thumb。", code="unknown_variant")
     if not obj.arrived:
         raise NotFound("证据文件尚未上传到服务器（证据待上传）。", code="evidence_pending")
-    cfg = current_app.config
     if name == "original":
         key, mime, storage = obj.sha256, obj.mime, store.originals()
-        max_age = int(cfg["MEDIA_ORIGINAL_MAX_AGE"])
-        cache_control = f"private, max-age={max_age}"
         download_name = obj.filename
     else:
         key = obj.view_sha256 if name == "view" else obj.thumb_sha256
@@ -49,12 +46,10 @@ def variant(obj: MediaObject, name: str) -> Served:
             raise NotFound(obj.preview_reason or "该文件没有预览图。", code="no_preview",
                            extra={"reason_code": obj.preview_reason_code})
         mime, storage = "image/jpeg", store.derivatives()
-        max_age = int(cfg["MEDIA_DERIVATIVE_MAX_AGE"])
-        cache_control = f"private, max-age={max_age}, immutable"
         download_name = f"{obj.media_id}-{name}.jpg"
     try:
         path = storage.local_path(key)
     except StorageError:
         log.error("media %s: stored %s file %s is missing", obj.media_id, name, key)
         raise NotFound("服务器上找不到该文件的存储内容，请联系管理员。", code="media_file_missing") from None
-    return Served(path, mime, key, max_age, cache_control, download_name)
+    return Served(path, mime, key, 0, CACHE_CONTROL, download_name)

@@ -25,12 +25,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server.audit import service as audit
-from server.errors import Conflict, Invalid, NotFound, field_error
+from server.errors import Conflict, Forbidden, Invalid, NotFound, field_error
 from server.extensions import db
 from server.types import utcnow
 
 from . import access
-from .models import MediaObject
+from .models import MediaObject, Upload
 
 ARRIVED, PENDING = "arrived", "pending"
 MAX_CLAIM_BYTES = 16 * 1024
@@ -128,9 +128,30 @@ def record_claim(media_id: str, claim: dict) -> MediaObject:
     return obj
 
 
-def attach(media_id: str, entity_type: str, entity_id: str) -> MediaObject:
-    """Record that the media belongs to ``entity_type``/``entity_id`` (once; same again is a no-op)."""
+def uploaders(media_id: str) -> set[int]:
+    """Who sent (or is sending) the bytes of ``media_id``: the finished upload's user and any open upload's."""
+    key = normalize_media_id(media_id)
+    if key is None:
+        return set()
+    users = set(db.session.scalars(select(Upload.user_id).where(Upload.media_id == key)))
+    obj = db.session.get(MediaObject, key)
+    if obj is not None and obj.uploader_id is not None:
+        users.add(obj.uploader_id)
+    return users
+
+
+def attach(media_id: str, entity_type: str, entity_id: str, by_user: int | None = None,
+           may_share: Iterable[int] = ()) -> MediaObject:
+    """Record that the media belongs to ``entity_type``/``entity_id`` (once; same again is a no-op).
+
+    Uploads are bound to their uploader: when ``by_user`` is given, bytes sent by anyone other than
+    ``by_user`` or the users in ``may_share`` (e.g. the same team) are refused (403 media_not_yours).
+    """
     key = _require_media_id(media_id)
+    if by_user is not None:
+        strangers = uploaders(key) - {by_user} - set(may_share)
+        if strangers:
+            raise Forbidden("该证据文件由其他人员上传，不能关联到本记录。", code="media_not_yours")
     if not isinstance(entity_type, str) or not _ENTITY_TYPE.match(entity_type):
         raise Invalid("关联对象类型无效。", code="invalid_attachment")
     entity_id = str(entity_id)

@@ -270,7 +270,8 @@ def arrive_bytes(media_id: str, data: bytes, kind: str, content_type: str, *, us
         raise Conflict("该证据文件标识（media_id）已对应另一份文件。", code="media_id_conflict")
     record_arrival(obj, examined, stored, user_id=user_id, device_id=None, filename=filename, content_type=content_type)
     audit.record(db.session, "media.stored", "media", media_id, {
-        "sha256": obj.sha256, "size": obj.size, "kind": obj.kind, "mime": obj.mime, "preview": obj.preview})
+        "sha256": obj.sha256, "size": obj.size, "kind": obj.kind, "mime": obj.mime, "preview": obj.preview,
+        "view_sha256": obj.view_sha256, "thumb_sha256": obj.thumb_sha256})
     return obj
 
 
@@ -294,6 +295,8 @@ def _finish(upload: Upload, obj: MediaObject, *, duplicate: bool) -> None:
     audit.record(db.session, "media.upload_completed", "media", upload.media_id, {
         "upload_id": upload.id, "sha256": obj.sha256, "size": obj.size, "kind": obj.kind, "mime": obj.mime,
         "preview": obj.preview, "duplicate": duplicate,
+        # The display copies' hashes, so that `audit verify` can tell a replaced view or thumbnail.
+        "view_sha256": obj.view_sha256, "thumb_sha256": obj.thumb_sha256,
     })
 
 

@@ -11,6 +11,7 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_mod
+from .http import IdConverter, content_security_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -21,6 +22,7 @@ def create_app(config: dict | type | str | None = None) -> Flask:
     overrides = config if isinstance(config, dict) else {}
     instance_path = overrides.get("INSTANCE_PATH") or os.environ.get("DSR_INSTANCE_PATH") or str(ROOT / "instance")
     app = Flask(__name__, instance_path=instance_path, static_folder=None)
+    app.url_map.converters["int"] = IdConverter  # before any route is added: bounded ids everywhere
     configure(app, config)
     configure_extensions(app)
     configure_blueprints(app)
@@ -142,6 +144,11 @@ def configure_requests(app: Flask) -> None:
         resp.headers.setdefault("Referrer-Policy", "no-referrer")
         if request.path.startswith("/api/"):
             resp.headers.setdefault("Cache-Control", "no-store")
+        if resp.mimetype == "text/html":
+            # A file sent as is (the PWA's and the desk's pages) has no inline script to allow.
+            page = b"" if resp.direct_passthrough else resp.get_data()
+            resp.headers.setdefault("Content-Security-Policy", content_security_policy(page))
+            resp.headers.setdefault("X-Frame-Options", "DENY")
         return resp
 
 

@@ -38,8 +38,9 @@ class BaseConfig:
     # can never lock a real user out for longer than the cap, and a device the
     # user has logged in from before is never locked out by the account lock.
     LOGIN_WINDOW = timedelta(minutes=15)
-    LOGIN_ACCOUNT_MAX_FAILURES = 5
-    LOGIN_ADDRESS_MAX_FAILURES = 20
+    LOGIN_ACCOUNT_MAX_FAILURES = 10  # from any address, unknown devices (accounts/throttle.py)
+    LOGIN_PAIR_MAX_FAILURES = 5  # from one address for one username, unknown devices
+    LOGIN_UNKNOWN_ADDRESS_MAX_FAILURES = 50  # from one address, usernames that do not exist
     LOGIN_LOCK_BASE = timedelta(minutes=1)
     LOGIN_LOCK_MAX = timedelta(minutes=15)
 
@@ -78,8 +79,6 @@ class BaseConfig:
         "signature": 2 * 1024 * 1024,
     }
     MEDIA_MAX_IMAGE_PIXELS = 50_000_000
-    MEDIA_ORIGINAL_MAX_AGE = 24 * 3600
-    MEDIA_DERIVATIVE_MAX_AGE = 365 * 24 * 3600
     # Delivery of messages to departments (server/leads): Standard Webhooks.
     DELIVERY_ALLOW_HTTP = False  # endpoints must be HTTPS in production
     DELIVERY_TIMEOUT = 15.0  # seconds for one attempt (the spec suggests 15–30)
@@ -195,7 +194,7 @@ def instance_secret(instance_path: Path, name: str, nbytes: int = 32) -> str:
         value = path.read_text(encoding="utf-8").strip()
         if value:
             return value
-    instance_path.mkdir(parents=True, exist_ok=True)
+    private_dir(instance_path)
     value = secrets.token_urlsafe(nbytes)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -203,13 +202,37 @@ def instance_secret(instance_path: Path, name: str, nbytes: int = 32) -> str:
     return value
 
 
+def private_dir(path: Path) -> None:
+    """Create a directory readable by the service alone (0700)."""
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700)
+
+
+def check_signing_key(config: dict, instance_path: Path) -> None:
+    """Production: the Ed25519 key lives outside the database's directory and only its owner reads it.
+
+    Whoever copies the database directory must not get the key that signs checkpoints with it."""
+    configured = config.get("SIGNING_KEY_PATH")
+    path = Path(configured).resolve() if configured else (instance_path / "ed25519_private.pem").resolve()
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    database_dir = Path(uri.removeprefix("sqlite:///")).resolve().parent if uri.startswith("sqlite:///") else None
+    if database_dir is not None and path.parent == database_dir:
+        raise ConfigError(f"the signing key {path} sits next to the SQLite database; set SIGNING_KEY_PATH to a file "
+                          "outside that directory; production mode refuses to start")
+    if path.exists() and path.stat().st_mode & 0o077:
+        raise ConfigError(f"the signing key {path} is readable by others (chmod 600 it); production mode refuses to start")
+
+
 def finalise(config: dict, instance_path: Path) -> None:
     """Fill in derived settings and enforce the production rules in place."""
     if config.get("SQLALCHEMY_DATABASE_URI"):
         config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     else:
-        instance_path.mkdir(parents=True, exist_ok=True)
-        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'dsr.sqlite3'}"
+        private_dir(instance_path)
+        database = instance_path / "dsr.sqlite3"
+        if not database.exists():  # created by us, readable by the service alone (SQLite would use the umask)
+            os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
 
     if not config.get("MEDIA_ROOT"):
         config["MEDIA_ROOT"] = str(instance_path / "media")
@@ -235,6 +258,7 @@ def finalise(config: dict, instance_path: Path) -> None:
                 "SECRET_KEY is missing, a default value or shorter than 32 characters; "
                 "production mode refuses to start."
             )
+        check_signing_key(config, instance_path)
     elif not key:
         config["SECRET_KEY"] = instance_secret(instance_path, "secret_key")
 

@@ -7,13 +7,17 @@ non-JSON body sent to a JSON endpoint is 415 instead of a confusing 422.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import math
 import re
 import typing
 
 import flask
 import flask_smorest
 from webargs import core
+from werkzeug.routing import IntegerConverter
 from webargs.flaskparser import FlaskParser, is_json_request
 
 from .errors import ApiError
@@ -28,7 +32,75 @@ class InvalidText(ApiError):
 
 
 MAX_DEPTH = 64
+# JSON numbers a phone or a browser can round-trip exactly (IEEE 754 doubles): beyond them a value
+# changes on its way or fails later in canonical JSON or the database.
+MAX_SAFE_INTEGER = 2**53
 _BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
+
+
+# Ids in paths, queries and bodies: PostgreSQL `integer` columns end at 2^31 - 1 (SQLite's at 2^63 - 1);
+# one bound for both keeps every id an id on either database.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: beyond MAX_ID no row can exist, so the route answers 404."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max if max is not None else MAX_ID,
+                         signed=signed)
+
+
+class NumberOutOfRange(ApiError):
+    status, code, title = 422, "number_out_of_range", "数值超出范围"
+
+
+class UnsafeNumber(str):
+    """A refused number kept as its text where it must not stop the rest (a sync batch's args)."""
+
+
+def unsafe_number(value: typing.Any) -> bool:
+    """Infinity, NaN, 1e999 and integers beyond ±2^53: never stored."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    return isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER
+
+
+def number_error(path: str) -> NumberOutOfRange:
+    where = path or "请求体"
+    return NumberOutOfRange(f"字段“{where}”的数值超出范围（不允许 Infinity、NaN 或绝对值大于 2^53 的整数）。",
+                            errors=[{"field": where, "pointer": "/" + path.replace(".", "/"),
+                                     "message": "数值超出范围。"}])
+
+
+def find_unsafe(value: typing.Any, path: str = "") -> str | None:
+    """The path of the first refused number (UnsafeNumber marks included), or None."""
+    if isinstance(value, UnsafeNumber) or unsafe_number(value):
+        return path
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = find_unsafe(v, f"{path}.{k}" if path else str(k))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = find_unsafe(v, f"{path}.{i}" if path else str(i))
+            if found is not None:
+                return found
+    return None
+
+
+def mark_unsafe(value: typing.Any) -> typing.Any:
+    """The same JSON with every refused number replaced by an UnsafeNumber (its text)."""
+    if unsafe_number(value):
+        return UnsafeNumber(repr(value) if isinstance(value, float) else str(value))
+    if isinstance(value, dict):
+        return {k: mark_unsafe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mark_unsafe(v) for v in value]
+    return value
 
 
 def _check_text(value: typing.Any, path: str = "", depth: int = 0) -> None:
@@ -38,6 +110,8 @@ def _check_text(value: typing.Any, path: str = "", depth: int = 0) -> None:
     if isinstance(value, str):
         if _BAD_CHARS.search(value):
             raise InvalidText(f"字段“{path or '请求体'}”含有无效字符（空字符或孤立的代理项）。")
+    elif unsafe_number(value):
+        raise number_error(path)
     elif isinstance(value, dict):
         for k, v in value.items():
             _check_text(k, path, depth + 1)
@@ -62,8 +136,27 @@ class SafeParser(FlaskParser):
             raise
         except (RecursionError, ValueError) as exc:
             raise json.JSONDecodeError(f"unparseable JSON: {type(exc).__name__}", "<body>", 0) from exc
+        parsed = self.quarantine(parsed)
         _check_text(parsed)
         return parsed
+
+    def quarantine(self, parsed: typing.Any) -> typing.Any:
+        """Where refused numbers are marked instead of refusing the whole body (none here)."""
+        return parsed
+
+
+_INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
+CSP_BASE = ("default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; "
+            "worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
+            "style-src 'self' 'unsafe-inline'")
+
+
+def content_security_policy(html: bytes) -> str:
+    """The CSP of one HTML page: scripts from this origin only; an inline script (the API docs'
+    loader) only by its hash; never framed (frame-ancestors 'none')."""
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(m).digest()).decode()}'"
+                      for m in _INLINE_SCRIPT.findall(html))
+    return f"{CSP_BASE}; script-src 'self'{' ' + hashes if hashes else ''}"
 
 
 class Blueprint(flask_smorest.Blueprint):

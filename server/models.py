@@ -1,6 +1,6 @@
 """Import every feature's models so the metadata (and Alembic) sees all tables."""
 from .accounts import models as accounts_models  # noqa: F401
-from .audit import checkpoints as audit_checkpoints  # noqa: F401
+from .audit import checkpoints as audit_checkpoints, witnesses as audit_witnesses  # noqa: F401
 from .audit import models as audit_models  # noqa: F401
 from .registry import models as registry_models  # noqa: F401
 from .inspectors import models as inspectors_models  # noqa: F401

@@ -4,12 +4,36 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from .http import MAX_ID
+
+
+# The database's integer range for every integer a client sends (ids above all): beyond it a
+# query or an insert fails in the driver. PostgreSQL `integer` is the narrowest column type used;
+# the same bound as the `<int:…>` converter of every route.
+INT_MIN, INT_MAX = -(MAX_ID + 1), MAX_ID
+
+
+def _bounded(field: fields.Field) -> None:
+    """Give an Integer without its own upper bound the database's range (List items too)."""
+    if isinstance(field, fields.List):
+        _bounded(field.inner)
+    elif isinstance(field, fields.Tuple):
+        for f in field.tuple_fields:
+            _bounded(f)
+    elif isinstance(field, fields.Integer) and not field.metadata.get("int64"):
+        if not any(isinstance(v, validate.Range) and v.max is not None for v in field.validators):
+            field.validators.append(validate.Range(min=INT_MIN, max=INT_MAX, error="超出允许范围。"))
+
 
 class BaseSchema(ma.Schema):
-    """Unknown fields are refused (marshmallow's RAISE), never silently dropped."""
+    """Unknown fields are refused (marshmallow's RAISE), never silently dropped; integers stay
+    within the database's range (422, not a driver error)."""
 
     class Meta:
         unknown = ma.RAISE
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        _bounded(field_obj)
 
 
 class FieldErrorSchema(BaseSchema):

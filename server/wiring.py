@@ -16,9 +16,9 @@ from .delivery import jobs
 from .draws import assignments as draw_assignments, verification as draw_verification  # noqa: F401
 from .leads import reminders
 from .public.results import previous_results
-from .review import archive  # noqa: F401
+from .review import archive, replay as review_replay  # noqa: F401
 from .review.service import comments_for, open_on_seal, reopen_on_amendment
-from .visits import assignments, feed, hooks, methods, mutations, sign, verification as visit_verification  # noqa: F401
+from .visits import assignments, feed, hooks, methods, mutations, replay, sign, verification as visit_verification  # noqa: F401
 from .visits.media_policy import may_read_media
 
 _done = False

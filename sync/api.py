@@ -5,14 +5,31 @@ from flask import current_app
 
 from server.accounts.auth import current_principal, requires
 from server.errors import PayloadTooLarge
-from server.http import Blueprint
+from server.http import Blueprint, SafeParser, mark_unsafe
 
 from . import pull as pull_mod
 from . import push as push_mod
 from .schemas import (MAX_MUTATIONS, PullArgsSchema, PullResultSchema, PushResultSchema, PushSchema, RejectionArgs,
                       RejectionSchema)
 
-blp = Blueprint("sync", __name__, url_prefix="/api/v1/sync", description="现场数据同步（推送与拉取）")
+
+
+class PushParser(SafeParser):
+    """A refused number inside one mutation's args rejects that mutation, not the batch (push.py)."""
+
+    def quarantine(self, parsed):
+        if isinstance(parsed, dict) and isinstance(parsed.get("mutations"), list):
+            parsed = {**parsed, "mutations": [{**m, "args": mark_unsafe(m["args"])}
+                                              if isinstance(m, dict) and "args" in m else m
+                                              for m in parsed["mutations"]]}
+        return parsed
+
+
+class SyncBlueprint(Blueprint):
+    ARGUMENTS_PARSER = PushParser()
+
+
+blp = SyncBlueprint("sync", __name__, url_prefix="/api/v1/sync", description="现场数据同步（推送与拉取）")
 
 
 @blp.route("/push", methods=["POST"])

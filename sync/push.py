@@ -19,12 +19,13 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from server.audit import service as audit
 from server.canonical import jcs
 from server.errors import ApiError, BadRequest, flatten_messages
+from server.http import find_unsafe, number_error
 from server.extensions import db
 from server.types import utcnow
 
 import sys
 
-from . import changes
+from . import changes, verification  # noqa: F401  (verification: registers its audit check)
 from .clients import claim
 from .models import SyncMutation, SyncClient
 from .registry import MUTATORS, MutationContext
@@ -42,6 +43,11 @@ def _apply_one(ctx: MutationContext, name: str, raw_args: dict) -> tuple[str, di
     mut = MUTATORS.get(name)
     if mut is None:
         return "rejected", None, _reject("unknown_mutation", "未知的操作类型", f"服务器不认识操作“{name}”，请更新应用。"), None
+    bad = find_unsafe(raw_args)
+    if bad is not None:
+        # Infinity, 1e999, integers beyond 2^53: refused here so the rest of the queue goes on;
+        # the args are kept with the number as text (sync/api.py marks it), never as a number.
+        return "rejected", None, number_error(bad).to_problem(), None
     try:
         args = mut.schema.load(raw_args)
     except ValidationError as err:

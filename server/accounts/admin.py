@@ -9,12 +9,13 @@ from ..extensions import db
 from ..types import utcnow
 from .auth import Principal, hash_password
 from .models import Department, Role, User, UserRole
-from .service import can_manage_user, normalise_username
+from . import passwords
+from .auth import verify_password
+from .service import can_manage_user, end_sessions, normalise_username
 
 ALL_ROLES = [r.value for r in Role]
 # Roles a department admin may hand out inside their own department.
 DEPT_GRANTABLE = {Role.INSPECTOR.value, Role.REVIEWER.value, Role.DEPT_ADMIN.value, Role.DEPT_LEADER.value}
-MIN_PASSWORD = 8
 
 
 # --- departments ---------------------------------------------------------------
@@ -82,12 +83,6 @@ def department_view(dept: Department) -> dict:
 
 # --- users -------------------------------------------------------------------------
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise Invalid(f"密码至少 {MIN_PASSWORD} 位。", code="password_too_short",
-                      errors=[field_error("password", f"密码至少 {MIN_PASSWORD} 位。")])
-
-
 def _check_roles(roles: list[str], dept: Department, granter: Principal | None) -> list[str]:
     unknown = [r for r in roles if r not in ALL_ROLES]
     if unknown:
@@ -121,8 +116,9 @@ def get_user_for(principal: Principal, user_id: int, manage: bool = False) -> Us
     return user
 
 
-def create_user(data: dict, granter: Principal | None = None) -> User:
-    """Create an account (granter None = the CLI, which may do anything)."""
+def create_user(data: dict, granter: Principal | None = None, check_policy: bool = True) -> User:
+    """Create an account (granter None = the CLI, which may do anything; the demo data alone skips
+    the password policy, for its one shared, printed password)."""
     username = normalise_username(data["username"])
     dept = get_department(data["department_id"])
     if granter is not None and not granter.has(Role.OFFICE_ADMIN) and dept.id != granter.department_id:
@@ -130,7 +126,8 @@ def create_user(data: dict, granter: Principal | None = None) -> User:
     if db.session.execute(select(User.id).where(func.lower(User.username) == username)).first():
         raise Conflict(f"用户名“{username}”已存在。", code="username_taken",
                        errors=[field_error("username", "用户名已存在。")])
-    _check_password(data["password"])
+    if check_policy:
+        passwords.check(data["password"], username)
     roles = _check_roles(list(data.get("roles") or []), dept, granter)
     user = User(username=username, display_name=data["display_name"], phone=data.get("phone"),
                 department_id=dept.id, active=data.get("active", True),
@@ -167,11 +164,25 @@ def set_roles(user: User, roles: list[str], granter: Principal | None = None) ->
     return user
 
 
-def set_password(user: User, password: str) -> None:
-    _check_password(password)
+def set_password(user: User, password: str, keep_session: str | None = None) -> None:
+    """A new password ends every session of the user (a reset by an administrator: all of them;
+    the user's own change: all but `keep_session`, the one they changed it from)."""
+    passwords.check(password, user.username)
     user.password_hash = hash_password(password)
-    user.password_changed_at = utcnow()
-    audit.record(db.session, "user.password", "user", user.id, {})
+    user.password_changed_at = now = utcnow()
+    ended = end_sessions(user.id, "password_changed", now, keep=keep_session)
+    audit.record(db.session, "user.password", "user", user.id, {"sessions_ended": ended, "self": keep_session is not None})
+
+
+def change_own_password(principal: Principal, current: str, new: str) -> None:
+    """Self-service: the current password, then the policy; every other session of the user ends."""
+    user = db.session.get(User, principal.user_id)
+    if not verify_password(user.password_hash, current):
+        raise Invalid("当前密码不正确。", code="wrong_password", errors=[field_error("current_password", "当前密码不正确。")])
+    if new == current:
+        raise Invalid("新密码不能与当前密码相同。", code="password_unchanged",
+                      errors=[field_error("new_password", "新密码不能与当前密码相同。")])
+    set_password(user, new, keep_session=principal.session_id)
 
 
 def user_by_username(username: str) -> User:

@@ -11,7 +11,7 @@ from . import admin, service
 from .auth import current_principal, requires
 from .models import Device, Role, User
 from .schemas import (
-    DepartmentSchema, DepartmentUpdateSchema, DeviceListArgs, DeviceSchema, LoginSchema, MeSchema,
+    DepartmentSchema, DepartmentUpdateSchema, DeviceListArgs, DeviceSchema, LoginSchema, MeSchema, OwnPasswordSchema,
     PasswordSchema, RefreshSchema, RevokeSchema, RolesSchema, TokenSchema, UserPageSchema, UserSchema,
     UserUpdateSchema,
 )
@@ -42,6 +42,16 @@ def refresh(args):
 def logout():
     """退出登录：本次登录的全部刷新令牌立即失效"""
     service.logout(current_principal())
+
+
+@blp.route("/me/password", methods=["POST"])
+@requires()
+@blp.arguments(OwnPasswordSchema)
+@blp.response(204)
+def change_password(args):
+    """修改本人密码（须符合密码策略）；本人其他设备上的登录随即失效"""
+    admin.change_own_password(current_principal(), args["current_password"], args["new_password"])
+    db.session.commit()
 
 
 @blp.route("/me", methods=["GET"])
@@ -176,6 +186,6 @@ def set_roles(args, user_id):
 @blp.arguments(PasswordSchema)
 @blp.response(204)
 def reset_password(args, user_id):
-    """重置用户密码"""
+    """重置用户密码（须符合密码策略）；该用户的全部登录随即失效"""
     admin.set_password(admin.get_user_for(current_principal(), user_id, manage=True), args["password"])
     db.session.commit()

@@ -87,6 +87,11 @@ class PasswordSchema(BaseSchema):
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=256))
 
 
+class OwnPasswordSchema(BaseSchema):
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=256))
+
+
 class DeviceSchema(BaseSchema):
     id = fields.Integer()
     user_id = fields.Integer()

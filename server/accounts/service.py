@@ -60,10 +60,10 @@ def login(username: str, password: str, device_uid: str, device_name: str, addre
         known_device = db.session.execute(
             select(Device.id).where(Device.user_id == user.id, Device.device_uid == device_uid, Device.revoked_at.is_(None))
         ).first() is not None
-    throttle.check(username, address or "-", known_device)
+    throttle.check(username, address or "-", known_device, exists=user is not None)
 
     if not verify_password(user.password_hash if user else None, password):
-        throttle.register_failure(username, address or "-")
+        throttle.register_failure(username, address or "-", known_device, exists=user is not None)
         audit.record(db.session, "auth.login_failed", "user", user.id if user else None,
                      {"username": username, "address": address, "device_uid": device_uid},
                      actor={"user": None, "department": None, "device": None, "system": "anonymous"})
@@ -89,7 +89,7 @@ def login(username: str, password: str, device_uid: str, device_name: str, addre
     session = AuthSession(id=uuid.uuid4().hex, device=device, created_at=now)
     db.session.add(session)
     db.session.flush()
-    throttle.register_success(username)
+    throttle.register_success(username, address or "-")
     bundle = _token_bundle(user, device, session)
     audit.record(db.session, "auth.login", "device", device.id,
                  {"device_uid": device_uid, "device_name": device_name, "session": session.id, "address": address},
@@ -145,6 +145,17 @@ def logout(principal: Principal) -> None:
 
 
 # --- devices -----------------------------------------------------------------
+
+def end_sessions(user_id: int, reason: str, now, keep: str | None = None) -> int:
+    """Revoke every open session of a user (their access and refresh tokens stop working), but `keep`."""
+    stmt = (update(AuthSession)
+            .where(AuthSession.device_id.in_(select(Device.id).where(Device.user_id == user_id)),
+                   AuthSession.revoked_at.is_(None)))
+    if keep is not None:
+        stmt = stmt.where(AuthSession.id != keep)
+    return db.session.execute(stmt.values(revoked_at=now, revoke_reason=reason)
+                              .execution_options(synchronize_session=False)).rowcount
+
 
 def can_manage_user(principal: Principal, user: User) -> bool:
     if principal.has(Role.OFFICE_ADMIN):

@@ -1,10 +1,17 @@
-"""Failed-login throttling per account and per address, and request rate limits.
+"""Failed-login throttling per account, per (address, username) and per address for unknown
+usernames, and request rate limits.
 
 After too many failures inside a window the key is locked for a while; each
 further lock doubles the time up to a cap, and the counters forget after a
-quiet day. The account lock does not apply to a device the user has logged
-in from before, so an attacker guessing passwords cannot lock a real user out
-of their own phone; the address lock stops one source trying many accounts.
+quiet day. Three counters (issue 19: an office behind one NAT address must not be locked
+out by one mistyping person or one attacker):
+
+- per account (`LOGIN_ACCOUNT_MAX_FAILURES`, from any address) and per (address, username)
+  (`LOGIN_PAIR_MAX_FAILURES`): neither applies to a device the user has logged in from
+  before, so an attacker guessing passwords cannot lock a real user out of their own phone;
+- per address, for usernames that do not exist only (`LOGIN_UNKNOWN_ADDRESS_MAX_FAILURES`,
+  a higher threshold): it stops one source probing for account names, and never refuses a
+  real account's login.
 
 The same counters also limit how often one address may call an expensive
 public endpoint (`limit_requests`): a fixed window per address, 429 with
@@ -49,17 +56,25 @@ def _row(scope: str, key: str, create: bool) -> LoginThrottle | None:
     return row
 
 
-def check(username: str, address: str, known_device: bool) -> None:
+def _scopes(username: str, address: str, known_device: bool, exists: bool) -> list[tuple[str, str, str]]:
+    """(scope, key, limit config) of the counters that apply to one login attempt."""
+    out = []
+    if not known_device:
+        out += [("account", username, "LOGIN_ACCOUNT_MAX_FAILURES"),
+                ("pair", f"{address}|{username}"[:128], "LOGIN_PAIR_MAX_FAILURES")]
+    if not exists:
+        out.append(("address", address, "LOGIN_UNKNOWN_ADDRESS_MAX_FAILURES"))
+    return out
+
+
+def check(username: str, address: str, known_device: bool, exists: bool = True) -> None:
     """Refuse with 429 + Retry-After while a relevant lock is active."""
     now = utcnow()
-    checks = [("address", address)]
-    if not known_device:
-        checks.append(("account", username))
-    for scope, key in checks:
+    for scope, key, _ in _scopes(username, address, known_device, exists):
         row = _row(scope, key, create=False)
         if row is not None and row.locked_until is not None and row.locked_until > now:
             wait = max(1, int((row.locked_until - now).total_seconds()) + 1)
-            who = "该账号" if scope == "account" else "当前网络地址"
+            who = "该账号" if scope in ("account", "pair") else "当前网络地址"
             raise TooManyRequests(
                 f"{who}登录失败次数过多，请 {max(1, round(wait / 60))} 分钟后再试。",
                 code="login_throttled",
@@ -68,13 +83,11 @@ def check(username: str, address: str, known_device: bool) -> None:
             )
 
 
-def register_failure(username: str, address: str) -> None:
+def register_failure(username: str, address: str, known_device: bool = False, exists: bool = True) -> None:
     cfg = current_app.config
     now = utcnow()
-    for scope, key, limit in (
-        ("account", username, cfg["LOGIN_ACCOUNT_MAX_FAILURES"]),
-        ("address", address, cfg["LOGIN_ADDRESS_MAX_FAILURES"]),
-    ):
+    for scope, key, limit_key in _scopes(username, address, known_device, exists):
+        limit = cfg[limit_key]
         row = _row(scope, key, create=True)
         if now - row.window_start > cfg["LOGIN_WINDOW"]:
             if now - row.window_start > _FORGET_AFTER:
@@ -90,10 +103,11 @@ def register_failure(username: str, address: str) -> None:
             row.window_start = now
 
 
-def register_success(username: str) -> None:
-    row = _row("account", username, create=False)
-    if row is not None:
-        db.session.delete(row)
+def register_success(username: str, address: str) -> None:
+    for scope, key in (("account", username), ("pair", f"{address}|{username}"[:128])):
+        row = _row(scope, key, create=False)
+        if row is not None:
+            db.session.delete(row)
 
 
 def count_request(scope: str, key: str, limit: int, window: dt.timedelta, *, code: str, what: str) -> None:

@@ -42,6 +42,9 @@ class AuditQuerySchema(PageArgsSchema):
     action = fields.String(validate=validate.Length(max=64), load_default=None)
     target_type = fields.String(validate=validate.Length(max=64), load_default=None)
     target_id = fields.String(validate=validate.Length(max=64), load_default=None)
+    actor_user_id = fields.Integer(load_default=None, metadata={"description": "某一用户的操作（如其查阅记录）"})
+    since = fields.AwareDateTime(load_default=None, metadata={"description": "自此时刻起（含）"})
+    until = fields.AwareDateTime(load_default=None, metadata={"description": "到此时刻为止（不含）"})
 
 
 class VerifySchema(BaseSchema):
@@ -55,14 +58,18 @@ class VerifySchema(BaseSchema):
 @blp.arguments(AuditQuerySchema, location="query")
 @blp.response(200, page_schema(AuditEntrySchema, "AuditPageSchema"))
 def list_entries(args):
-    """审计日志条目（新的在前）。部门管理员只看到本部门人员的操作。"""
+    """审计日志条目（新的在前），可按操作、对象、用户与时段筛选（如某人某时段的查阅记录：action=record.read 或 media.read）。部门管理员只看到本部门人员的操作。"""
     p = current_principal()
     stmt = select(AuditEntry)
     if not p.sees_everything:
         stmt = stmt.where(AuditEntry.actor_department_id == p.department_id)
-    for key in ("action", "target_type", "target_id"):
-        if args.get(key):
+    for key in ("action", "target_type", "target_id", "actor_user_id"):
+        if args.get(key) is not None:
             stmt = stmt.where(getattr(AuditEntry, key) == args[key])
+    if args.get("since"):
+        stmt = stmt.where(AuditEntry.created_at >= args["since"])
+    if args.get("until"):
+        stmt = stmt.where(AuditEntry.created_at < args["until"])
     return keyset_page(stmt, AuditEntry.seq, args["limit"], args["cursor"], descending=True)
 
 

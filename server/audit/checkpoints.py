@@ -18,7 +18,9 @@ from .. import keys
 from ..extensions import db
 from ..types import BigIntPK, UTCDateTime, utcnow
 from .models import AuditChainHead, AuditEntry
-from .service import Finding, HEAD_ID, register_verifier
+from . import service as audit
+from .service import Finding, HEAD_ID, logged, register_verifier
+from .witnesses import check_cosignatures, cosign, registered_keys
 
 FORMAT = "dsr-audit-checkpoint-v1"
 
@@ -41,23 +43,32 @@ def _statement(size: int, head_hash: str, at: str) -> bytes:
     return f"{FORMAT}\nsize {size}\nhead {head_hash}\nat {at}\n".encode()
 
 
-def create(created_by: str = "cli") -> AuditCheckpoint:
-    """Sign the current head. The caller commits."""
+def create(created_by: str = "cli", cosign_key=None) -> AuditCheckpoint:
+    """Sign the current head (and countersign it with a registered witness's key). The caller commits.
+
+    The checkpoint is itself logged (`audit.checkpoint`, right after the head it signs), so a stored
+    checkpoint deleted later is missed by `verify`."""
     head = db.session.execute(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID)).scalar_one()
     at = utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
     statement = _statement(head.seq, head.head_hash, at)
     signature = keys.sign(statement)
     body = {"format": FORMAT, "size": head.seq, "head": head.head_hash, "at": at, "key_id": keys.key_id(),
             "public_key": keys.public_key_b64(), "signature": signature}
+    if cosign_key is not None:
+        body["cosignatures"] = [cosign(statement, cosign_key)]
     text = json.dumps(body, ensure_ascii=False, indent=1) + "\n"
     cp = AuditCheckpoint(size=head.seq, head_hash=head.head_hash, key_id=body["key_id"], public_key=body["public_key"],
                          signature=signature, text=text, created_by=created_by)
     db.session.add(cp)
+    audit.record(db.session, "audit.checkpoint", "audit_checkpoint", str(head.seq),
+                 {"size": head.seq, "head": head.head_hash, "at": at,
+                  "witnesses": [c["key_id"] for c in body.get("cosignatures", [])]})
     return cp
 
 
-def check_exported(text: str, trusted_public_key: str | None = None) -> Finding:
-    """An exported checkpoint must be validly signed and a prefix of today's log."""
+def check_exported(text: str, trusted_public_key: str | None = None, witnesses: set[str] | None = None) -> Finding:
+    """An exported checkpoint must be validly signed (and countersigned, when it is) and a prefix of
+    today's log. `witnesses`: the witness keys to trust (None: those the file names)."""
     try:
         body = json.loads(text)
         statement = _statement(int(body["size"]), body["head"], body["at"])
@@ -69,6 +80,11 @@ def check_exported(text: str, trusted_public_key: str | None = None) -> Finding:
         return Finding(name, False, "signed with a different key than the deployment's")
     if not keys.verify(key, statement, body.get("signature", "")):
         return Finding(name, False, "signature does not verify")
+    problem = check_cosignatures(statement, body.get("cosignatures"), witnesses)
+    if problem:
+        return Finding(name, False, problem)
+    if body.get("cosignatures"):
+        name += " cosigned by " + "、".join(str(c.get("witness")) for c in body["cosignatures"])
     if body["size"] == 0:
         return Finding(name, True, "empty log")
     entry = db.session.execute(select(AuditEntry).where(AuditEntry.seq == body["size"])).scalar_one_or_none()
@@ -80,12 +96,24 @@ def check_exported(text: str, trusted_public_key: str | None = None) -> Finding:
 
 
 def verify_stored(session) -> list[Finding]:
-    """Every checkpoint kept in the database is still a prefix of the log."""
+    """Every checkpoint kept in the database is still a prefix of the log, its countersignatures
+    still verify (the server key alone cannot re-make them), and none the log names is gone."""
     out = []
+    witnesses = registered_keys(session)
+    kept: dict = {}
     for cp in session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.id)).scalars():
-        f = check_exported(cp.text, keys.public_key_b64())
+        f = check_exported(cp.text, keys.public_key_b64(), witnesses)
         f.check = "stored " + f.check
         out.append(f)
+        kept[(cp.size, cp.head_hash)] = sorted(c.get("key_id") for c in json.loads(cp.text).get("cosignatures", []))
+    for e in logged(session, ["audit.checkpoint"]):
+        key, name = (e.data.get("size"), e.data.get("head")), f"stored checkpoint {e.data.get('size')}@{e.data.get('at')}"
+        if key not in kept:
+            out.append(Finding(name, False, "the log records this checkpoint but it is no longer stored (deleted)", e.seq))
+            break
+        if kept[key] != sorted(e.data.get("witnesses") or []):
+            out.append(Finding(name, False, "its countersignatures differ from those logged (stripped or added)", e.seq))
+            break
     return out
 
 

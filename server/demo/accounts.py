@@ -56,6 +56,6 @@ def load(ctx: dict) -> None:
         users[username] = admin.create_user({
             "username": username, "display_name": names(), "phone": names.phone(),
             "department_id": depts[dept_code].id, "roles": [role], "password": ctx["password"],
-        })
+        }, check_policy=False)  # one shared demo password, printed by `make run` (README)
     ctx["departments"] = depts
     ctx["users"] = users

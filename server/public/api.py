@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ..accounts.models import Department
 from ..accounts.throttle import limit_requests
+from ..audit.checkpoints import AuditCheckpoint
 from ..catalog import service as catalog
 from ..catalog.models import CheckItem
 from ..catalog.schemas import ItemSchema
@@ -146,3 +147,39 @@ def record_verification(visit_id):
 def public_draw(task_id):
     """抽取的公开信息：哈希、承诺值、随机数、种子、各层数量与抽中对象（不含信用风险分类）"""
     return public_view(get_task(task_id))
+
+
+class PublicCheckpointSchema(BaseSchema):
+    size = fields.Integer(metadata={"description": "日志条目数"})
+    head_hash = fields.String(metadata={"description": "该条目的链哈希"})
+    created_at = fields.DateTime()
+    key_id = fields.String()
+    public_key = fields.String(metadata={"description": "本系统 Ed25519 公钥"})
+    signature = fields.String()
+    text = fields.String(metadata={"description": "检查点文本（含审计方会签），原样保存即可用于 audit verify --checkpoint"})
+
+
+class PublicCheckpointArgs(BaseSchema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    before = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+
+@blp.route("/checkpoints", methods=["GET"])
+@blp.arguments(PublicCheckpointArgs, location="query")
+@blp.response(200, PublicCheckpointSchema(many=True))
+def public_checkpoints(args):
+    """审计日志检查点的历史（新的在前）：供外部保存副本、事后核对日志未被改写"""
+    stmt = select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(args["limit"])
+    if args["before"]:
+        stmt = stmt.where(AuditCheckpoint.id < args["before"])
+    return list(db.session.execute(stmt).scalars())
+
+
+@blp.route("/checkpoints/latest", methods=["GET"])
+@blp.response(200, PublicCheckpointSchema)
+def public_latest_checkpoint():
+    """最新的审计日志检查点"""
+    cp = db.session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(1)).scalar_one_or_none()
+    if cp is None:
+        raise NotFound("尚无检查点。", code="checkpoint_not_found")
+    return cp

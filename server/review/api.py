@@ -5,6 +5,7 @@ from flask import Response
 
 from ..accounts.auth import current_principal, requires
 from ..accounts.models import Role
+from ..audit import service as audit
 from ..draws.models import InspectionTask
 from ..extensions import db
 from ..http import Blueprint
@@ -34,8 +35,11 @@ def queue(args):
 @requires(*READERS)
 @blp.response(200, DetailSchema)
 def detail(visit_id):
-    """审核详情：答案、发现问题、结果、照片、签名（服务器重新核验绑定）、补正与审计轨迹"""
-    return review_detail(current_principal(), str(visit_id))
+    """审核详情：答案、发现问题、结果、照片、签名（服务器重新核验绑定）、补正与审计轨迹（本次查阅也记入审计日志）"""
+    body = review_detail(current_principal(), str(visit_id))
+    audit.record(db.session, "record.read", "visit", str(visit_id), {"view": "detail"})
+    db.session.commit()
+    return body
 
 
 @blp.route("/<uuid:visit_id>/approve", methods=["POST"])
@@ -123,6 +127,8 @@ def record_pdf(visit_id):
     visit, rec, task = service.sealed_visit(current_principal(), str(visit_id))
     data = record.render(visit, rec, task)
     name = record.record_no(task, visit)
+    audit.record(db.session, "record.read", "visit", visit.id, {"view": "pdf", "content_sha256": rec.content_sha256})
+    db.session.commit()
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f"attachment; filename=record-{visit.id}.pdf; filename*=UTF-8''{name}.pdf"})
 

@@ -73,7 +73,7 @@ def publish(principal: Principal, visit_id: str) -> PublishedResult:
     review.status, review.updated_at = "published", utcnow()
     audit.record(db.session, "result.publish", "visit", visit.id,
                  {"kind": "department", "department_id": review.department_id, "task_no": row.task_no,
-                  "result": row.result, "market_entity": row.market_entity})
+                  "result": row.result, "result_codes": row.result_codes, "market_entity": row.market_entity})
     return row
 
 
@@ -113,7 +113,7 @@ def publish_summary(principal: Principal, visit_id: str) -> PublishedResult:
     row = _row(principal, visit, task.initiating_department_id, "joint", codes, record.check_ended_on)
     audit.record(db.session, "result.publish", "visit", visit.id,
                  {"kind": "joint", "department_id": task.initiating_department_id, "task_no": row.task_no,
-                  "result": row.result, "market_entity": row.market_entity,
+                  "result": row.result, "result_codes": row.result_codes, "market_entity": row.market_entity,
                   "entries": {db.session.get(Department, e.department_id).code: e.status for e in entries}})
     return row
 
@@ -141,7 +141,7 @@ def revise_entered_result(visit: Visit, department_id: int, reason: dict) -> Non
             summary_codes(entries) if row.kind == "joint" else None
         if new is not None and new != row.result_codes:
             row.result, row.result_codes, row.revised_at = result_label(new), list(new), now
-            revised.append({"kind": row.kind, "result": row.result})
+            revised.append({"kind": row.kind, "result": row.result, "result_codes": list(new)})
     audit.record(db.session, "result.revise", "visit", visit.id,
                  {**reason, "department_id": department_id, "from": before, "to": list(codes),
                   "published": bool(revised), "revised": revised})

@@ -278,7 +278,9 @@ def media_attach(ctx, args):
     # The media record keeps the app's claim (with the phone's hash) beside what EXIF says;
     # a hash contradicting bytes already received is refused there.
     media_service.record_claim(mid, {**args["claim"], "sha256": args["sha256"]})
-    media_service.attach(mid, "visit", visit.id)
+    # Bound to the uploader: a team member may attach a colleague's photo, nobody else's.
+    media_service.attach(mid, "visit", visit.id, by_user=ctx.principal.user_id,
+                         may_share={m.user_id for m in visit.members if m.active and m.user_id})
     touched(visit, record)
 
 

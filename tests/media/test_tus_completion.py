@@ -236,4 +236,5 @@ def test_termination_is_audited_and_keeps_completed_evidence(app, dbs, client, i
     assert insp.patch(location, data, 0).status_code == 204
     assert insp.delete(location).status_code == 204
     assert client.get(f"/api/v1/media/{media_id}/original", headers=headers).data == data
-    assert audit_actions(dbs) == ["media.upload_completed", "media.upload_terminated"]
+    # (and reading the original afterwards is logged as a read, issue 19)
+    assert audit_actions(dbs) == ["media.upload_completed", "media.upload_terminated", "media.read"]

@@ -56,7 +56,10 @@ def browser_context_args():
     return {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1, "is_mobile": False, "has_touch": True,
             "locale": "zh-CN", "timezone_id": "Asia/Shanghai", "permissions": ["geolocation"],
             "geolocation": {"latitude": 38.4167, "longitude": 112.7333, "accuracy": 12}, "accept_downloads": True,
-            "service_workers": "allow"}
+            "service_workers": "allow",
+            # Playwright polls function predicates (wait_for_function) with eval, which the app's CSP
+            # refuses; test_csp_browser.py runs the app with the CSP in force.
+            "bypass_csp": True}
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import DEMO_PASSWORD
 from tests.support.http import Session
 
-BAD_VALUES = [None, True, -1, 2**70, 1.5e308, "", "x" * 5000, "\u0000\ud800", [], {}, [None], {"$ne": 1},
+BAD_VALUES = [None, True, -1, 2**31, 2**53 + 1, 2**70, 1.5e308, "", "x" * 5000, "\u0000\ud800", [], {}, [None], {"$ne": 1},
               "' OR 1=1 --", "../../etc/passwd", "２０２６", "🙂"]
 RAW_BODIES = [
     (b"", "application/json"),
@@ -22,12 +22,16 @@ RAW_BODIES = [
     (b'"text"', "application/json"),
     (b"\xff\xfe\x00", "application/json"),
     (b'{"a": NaN}', "application/json"),
+    (b'{"a": Infinity}', "application/json"),
+    (b'{"a": -Infinity}', "application/json"),
+    (b'{"a": 1e999}', "application/json"),
+    (b'{"a": 9007199254740993}', "application/json"),
     (b"[" * 5000 + b"]" * 5000, "application/json"),
     (b"<xml/>", "application/xml"),
     (b"a=b", "application/x-www-form-urlencoded"),
     (b"\x00\x01\x02", "application/octet-stream"),
 ]
-PATH_VALUES = ["1", "0", "-1", "999999999", "abc", "%00", "1.5", "😀"]
+PATH_VALUES = ["1", "0", "-1", "999999999", "2147483648", "9223372036854775808", "99999999999999999999", "abc", "%00", "1.5", "😀"]
 
 
 def _operations(client):

@@ -70,6 +70,10 @@ CORE: dict[tuple[str, str], Row] = {
         {"office", "scjg-admin"},
         lambda c, w: (f"/api/v1/users/{c['insp2']}/password", {"json": {"password": "matrix-pass-1"}}),
         hidden={"sthj-admin"}),
+    # Everyone may change their own password (a wrong current one: 422 past the authorization check).
+    ("POST", "/api/v1/me/password"): Row(
+        AUTHED, lambda c, w: ("/api/v1/me/password", {"json": {"current_password": "wrong-wrong",
+                                                               "new_password": "Matrix-pass-9"}})),
 }
 
 def _feature_modules():

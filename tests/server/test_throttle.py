@@ -1,4 +1,5 @@
-"""Failed logins are throttled per account and address, never forever."""
+"""Failed logins are throttled per account, per (address, username) and per address for unknown
+usernames, never forever, and never an office behind one address (issue 19)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -54,12 +55,29 @@ def test_lock_is_capped_and_expires(app, client, dbs):
     assert _attempt(client, "wl-insp1", DEMO_PASSWORD, addr="192.0.2.250").status_code == 200
 
 
-def test_address_lock(app, client):
-    limit = app.config["LOGIN_ADDRESS_MAX_FAILURES"]
-    users = [f"sw-insp{i % 6 + 1}" for i in range(limit)]
-    for u in users:
-        _attempt(client, u, "wrong", addr="203.0.113.50")
-    r = _attempt(client, "sw-admin", DEMO_PASSWORD, addr="203.0.113.50")
-    body = assert_problem(r, 429, "login_throttled")
+def test_address_lock_counts_unknown_usernames_only(app, client):
+    limit = app.config["LOGIN_UNKNOWN_ADDRESS_MAX_FAILURES"]
+    for i in range(limit):
+        _attempt(client, f"nobody-{i}", "wrong", addr="203.0.113.50")
+    body = assert_problem(_attempt(client, "nobody-else", "wrong", addr="203.0.113.50"), 429, "login_throttled")
     assert body["scope"] == "address"
-    assert _attempt(client, "sw-admin", DEMO_PASSWORD, addr="203.0.113.51").status_code == 200
+    # A real account behind the same address is not locked out by made-up names (issue 19).
+    assert _attempt(client, "sw-admin", DEMO_PASSWORD, addr="203.0.113.50").status_code == 200
+
+
+def test_one_mistyping_colleague_does_not_lock_out_the_office(app, client):
+    # Behind one NAT address: one person fails again and again …
+    for _ in range(app.config["LOGIN_PAIR_MAX_FAILURES"]):
+        _attempt(client, "sw-insp1", "wrong", addr="203.0.113.60")
+    body = assert_problem(_attempt(client, "sw-insp1", DEMO_PASSWORD, addr="203.0.113.60"), 429, "login_throttled")
+    assert body["scope"] == "pair"
+    # … their colleagues at the same address still log in, and so does the one on a known phone.
+    for other in ("sw-insp2", "sw-insp3", "sw-admin"):
+        assert _attempt(client, other, DEMO_PASSWORD, device=f"{other}-desk-01", addr="203.0.113.60").status_code == 200
+
+
+def test_known_device_is_exempt_from_the_pair_lock(app, client):
+    Session.login(client, "sw-insp4", DEMO_PASSWORD, "own-phone-0004")
+    for _ in range(app.config["LOGIN_PAIR_MAX_FAILURES"]):
+        _attempt(client, "sw-insp4", "wrong", addr="203.0.113.61")
+    assert _attempt(client, "sw-insp4", DEMO_PASSWORD, device="own-phone-0004", addr="203.0.113.61").status_code == 200

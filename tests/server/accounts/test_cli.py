@@ -25,10 +25,10 @@ def test_bootstrap_a_deployment_from_the_shell(empty_app):
     assert "inspector, reviewer" in r.output
     r = runner.invoke(args=["users", "roles", "zhangsan", "--set", "dept_admin"])
     assert r.exit_code == 0 and "dept_admin" in r.output
-    r = runner.invoke(args=["users", "set-password", "zhangsan", "--password", "another-pass"])
+    r = runner.invoke(args=["users", "set-password", "zhangsan", "--password", "Another-pass-2"])
     assert r.exit_code == 0, r.output
     client = empty_app.test_client()
-    s = Session.login(client, "zhangsan", "another-pass")
+    s = Session.login(client, "zhangsan", "Another-pass-2")
     assert client.get("/api/v1/me", headers=s.headers).get_json()["roles"] == ["dept_admin"]
 
     # Errors are clean messages, not tracebacks.

@@ -6,7 +6,6 @@ ones also in tests/server/visits/test_inspection_flow.py. Here all four on one a
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,8 @@ from sqlalchemy import select, text
 
 from server.audit import ddl
 from server.audit.models import AuditEntry
-from server.audit.service import GENESIS, entry_hash
 from tests.support.field import complete_inspection
+from tests.support.tamper import drop_append_only_guards, resign_stored_checkpoints, rewrite_chain
 
 
 @pytest.fixture
@@ -51,6 +50,7 @@ def test_untouched_archive_passes(archive, runner):
 
 def test_edit_of_a_sealed_answer(archive, runner, dbs):
     with dbs() as db:
+        drop_append_only_guards(db)
         db.execute(text("UPDATE visit_answers SET note = '改过的说明' WHERE visit_id = :v AND id = "
                         "(SELECT MAX(id) FROM visit_answers WHERE visit_id = :v)"), {"v": archive["visit_id"]})
         db.commit()
@@ -92,19 +92,21 @@ def test_consistent_rewrite_from_the_start_caught_by_an_exported_checkpoint(arch
             db.execute(text(stmt))
         # Rewrite the publication's entry (say, a different result) and rehash the whole log.
         target = _seq_of(db, "result.publish", archive["visit_id"])
-        prev = GENESIS
-        for row in db.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars().all():
+
+        def change(body, row):
             if row.seq == target:
-                body = json.loads(row.payload)
                 body["data"]["result"] = "发现问题经责令已改正"
-                row.payload = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-            row.prev_hash = prev
-            row.entry_hash = entry_hash(prev, row.seq, row.payload.encode())
-            prev = row.entry_hash
-        db.flush()
-        db.execute(text("UPDATE audit_chain_head SET head_hash = :h"), {"h": prev})
-        db.execute(text("DELETE FROM audit_checkpoints"))  # the stored copy is in the same database
+                return True
+            return False
+
+        rewrite_chain(db, change)
+        drop_append_only_guards(db)  # and the table the rewritten entry describes, consistently
+        db.execute(text("UPDATE published_results SET result = '发现问题经责令已改正' WHERE visit_id = :v"),
+                   {"v": archive["visit_id"]})
+        # The stored copy is in the same database, signed with the key file next to it: re-signed.
+        resign_stored_checkpoints(db, keep_cosignatures=True)
         db.commit()
-    assert _verify(runner).exit_code == 0  # the log alone looks consistent …
+    r = _verify(runner)
+    assert r.exit_code == 0, r.output  # the log alone looks consistent …
     r = _verify(runner, exported)  # … but not against the checkpoint kept elsewhere
     assert r.exit_code == 1 and "the log was rewritten" in r.output

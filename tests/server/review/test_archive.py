@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from server.review import archive_ddl
 from tests.support.field import complete_inspection
+from tests.support.tamper import drop_append_only_guards
 
 
 @pytest.fixture
@@ -23,6 +24,7 @@ def _backdate(dbs, visit_id: str, years: int) -> None:
         ts = s.execute(text("SELECT sealed_at FROM visit_records WHERE visit_id = :v"), {"v": visit_id}).scalar_one()
         if isinstance(ts, str):
             ts = __import__("datetime").datetime.fromisoformat(ts)
+        drop_append_only_guards(s)
         s.execute(text("UPDATE visit_records SET sealed_at = :t WHERE visit_id = :v"),
                   {"t": ts.replace(year=ts.year - years), "v": visit_id})
         s.commit()
@@ -73,6 +75,7 @@ def test_deletion_within_retention_is_impossible_and_after_it_logged(app, client
     # Two years and a bit later: the purge deletes it and says so in the audit chain.
     _backdate(dbs, vid, 2)
     with dbs() as s:
+        drop_append_only_guards(s)
         s.execute(text("UPDATE visit_records SET sealed_at = sealed_at - INTERVAL '1 day' WHERE visit_id = :v"
                        if app.config["TEST_BACKEND"] == "postgresql" else
                        "UPDATE visit_records SET sealed_at = datetime(sealed_at, '-1 day') WHERE visit_id = :v"), {"v": vid})

@@ -43,7 +43,8 @@ def browser_type_launch_args():
 @pytest.fixture(scope="session")
 def browser_context_args():
     return {"viewport": {"width": 1366, "height": 900}, "device_scale_factor": 1, "locale": "zh-CN",
-            "timezone_id": "Asia/Shanghai", "accept_downloads": True, "service_workers": "block"}
+            "timezone_id": "Asia/Shanghai", "accept_downloads": True, "service_workers": "block",
+            "bypass_csp": True}  # Playwright's predicate polling needs eval; tests/pwa/test_csp_browser.py runs under the CSP
 
 
 @pytest.fixture

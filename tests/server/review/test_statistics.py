@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from tests.support.field import Phone, complete_inspection
 from tests.support.http import assert_problem
+from tests.support.tamper import drop_append_only_guards
 
 
 @pytest.fixture
@@ -34,6 +35,7 @@ def scenario(client, login, dbs):
     with dbs() as s:
         failed = s.execute(text("SELECT id, item_id, checkpoint_key FROM visit_answers WHERE visit_id = :v "
                                 "AND value = 'pass' ORDER BY id LIMIT 1"), {"v": a}).one()
+        drop_append_only_guards(s)
         s.execute(text("UPDATE visit_answers SET value = 'fail' WHERE id = :i"), {"i": failed.id})
         s.get(VisitRecord, b).outcome = {**s.get(VisitRecord, b).outcome, "codes": ["A", "E"]}
         for vid, due in ((a, today + dt.timedelta(days=30)), (b, today - dt.timedelta(days=2)),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from tests.support.field import complete_inspection, content_sha256
+from tests.support.tamper import drop_append_only_guards
 
 
 def test_full_inspection_is_sealed(client, login, dbs):
@@ -38,6 +39,7 @@ def test_audit_verify_catches_edits_of_sealed_records_and_swapped_photos(app, cl
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
     # A database edit of a sealed answer.
     with dbs() as db:
+        drop_append_only_guards(db)
         db.execute(text("UPDATE visit_answers SET value = 'fail' WHERE visit_id = :v AND id = "
                         "(SELECT MIN(id) FROM visit_answers WHERE visit_id = :v)"), {"v": ctx["visit_id"]})
         db.commit()
