@@ -150,7 +150,8 @@ class Merger:
 
     def _write(self, works: dict[str, Work], events: "_Events", refusals: list[dict], lines: tuple[int, int]) -> None:
         session, now = db.session, utcnow()
-        changed = [w for w in works.values() if w.new or w.changed_fields() or w.extra != w.old_extra]
+        fields = {w.key: w.changed_fields() for w in works.values()}
+        changed = [w for w in works.values() if w.new or fields[w.key] or w.extra != w.old_extra]
         created = sorted((w for w in changed if w.new), key=lambda w: w.key)
         created_keys = {w.key for w in created}
         updated = sorted((w for w in changed if not w.new), key=lambda w: w.id)
@@ -185,7 +186,7 @@ class Merger:
             audit.record(session, "registry.feed.chunk", "feed_batch", self.batch_id, {
                 "batch_id": self.batch_id, "lines": list(lines),
                 "created": [[w.id, w.key, hashes[w.key]] for w in created],
-                "updated": [[w.id, w.version + 1, hashes[w.key], w.changed_fields()] for w in updated],
+                "updated": [[w.id, w.version + 1, hashes[w.key], fields[w.key]] for w in updated],
                 **events.audit()})
 
 
