@@ -23,6 +23,7 @@ def jcs_sha256(obj: Any) -> str:
 
 
 _SAFE_INT = 2 ** 53
+_FLAT = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def jcs_sha256_flat(doc: dict) -> str:
@@ -38,7 +39,7 @@ def jcs_sha256_flat(doc: dict) -> str:
                                    or (isinstance(v, int) and -_SAFE_INT < v < _SAFE_INT)):
             return jcs_sha256(doc)
     try:
-        data = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        data = _FLAT.encode(doc).encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate
         return jcs_sha256(doc)
     return sha256_hex(data)

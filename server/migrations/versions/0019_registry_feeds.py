@@ -102,18 +102,18 @@ def upgrade():
     with op.batch_alter_table('feed_refusals', schema=None) as batch_op:
         batch_op.create_index('ix_feed_refusals_batch', ['batch_id', 'line'], unique=False)
 
-    with op.batch_alter_table('visits', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('object_closed_status', sa.String(length=16), nullable=True))
-        batch_op.add_column(sa.Column('object_closed_on', sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column('object_closed_batch', sa.String(length=64), nullable=True))
+    # Plain ALTER TABLE (SQLite ≥ 3.35 adds and drops columns in place): a batch copy of `visits` would
+    # drop the table and, with foreign keys on, cascade to its members.
+    op.add_column('visits', sa.Column('object_closed_status', sa.String(length=16), nullable=True))
+    op.add_column('visits', sa.Column('object_closed_on', sa.Date(), nullable=True))
+    op.add_column('visits', sa.Column('object_closed_batch', sa.String(length=64), nullable=True))
 
 
 
 def downgrade():
-    with op.batch_alter_table('visits', schema=None) as batch_op:
-        batch_op.drop_column('object_closed_batch')
-        batch_op.drop_column('object_closed_on')
-        batch_op.drop_column('object_closed_status')
+    op.drop_column('visits', 'object_closed_batch')
+    op.drop_column('visits', 'object_closed_on')
+    op.drop_column('visits', 'object_closed_status')
 
     with op.batch_alter_table('feed_refusals', schema=None) as batch_op:
         batch_op.drop_index('ix_feed_refusals_batch')

@@ -11,6 +11,7 @@ here, as every other writer of the directory does.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +63,20 @@ class Work:
     def changed_fields(self) -> list[str]:
         return [k for k in OBJECT_COLUMNS if self.values[k] != self.old_values.get(k)] + \
                [k for k in CREDIT_COLUMNS if self.credit[k] != self.old_credit.get(k)]
+
+
+def created_summary(created: list[tuple[int, str, str]]) -> dict:
+    """The objects a chunk created, for its audit entry, in a size that does not grow with the batch:
+    their ids as runs ``[first, last]``, their count, and the SHA-256 over ``"id key hash\\n"`` lines
+    in id order, which anyone can recompute from the directory (and which changes if any of them does)."""
+    digest, runs = hashlib.sha256(), []
+    for object_id, key, content in sorted(created):
+        digest.update(f"{object_id} {key} {content}\n".encode())
+        if runs and runs[-1][1] == object_id - 1:
+            runs[-1][1] = object_id
+        else:
+            runs.append([object_id, object_id])
+    return {"count": len(created), "ids": runs, "sha256": digest.hexdigest()}
 
 
 def month_window(today: dt.date) -> str:
@@ -185,7 +200,7 @@ class Merger:
         if changed or events.any():
             audit.record(session, "registry.feed.chunk", "feed_batch", self.batch_id, {
                 "batch_id": self.batch_id, "lines": list(lines),
-                "created": [[w.id, w.key, hashes[w.key]] for w in created],
+                "created": created_summary([(w.id, w.key, hashes[w.key]) for w in created]),
                 "updated": [[w.id, w.version + 1, hashes[w.key], fields[w.key]] for w in updated],
                 **events.audit()})
 

@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from server.audit.models import AuditEntry
+from server.registry.feeds.merge import created_summary
 from server.registry.feeds.models import FeedBatch, ObjectComplaintMonth, ObjectListEntry, ObjectStatusChange
 from server.registry.models import InspectionObject, ObjectCredit
 from server.registry.state import content_hash, state_of
@@ -34,6 +35,9 @@ def test_each_kind_of_change_takes_effect_and_is_audited_with_its_batch(client, 
     r = post(client, login("office"), first)
     assert r.status_code == 201, r.get_json()
     assert r.get_json()["counts"]["object"] == {"applied": 2, "unchanged": 0, "refused": 0}
+    with dbs() as s:  # what the audit entry says was created, recomputable from the directory
+        created = created_summary([(o.id, o.match_key, o.content_hash) for o in s.execute(select(InspectionObject)).scalars()])
+        assert len(created["ids"]) == 1 and created["ids"][0][1] - created["ids"][0][0] == 1
     second = jsonl("gs-0002", "sxgs", 2, [
         {"kind": "status", "credit_code": b, "status": "deregistered", "date": "2026-11-30", "reason": "简易注销"},
         {"kind": "list", "credit_code": a, "list": "abnormal", "action": "enter", "date": "2026-10-01",
@@ -64,7 +68,7 @@ def test_each_kind_of_change_takes_effect_and_is_audited_with_its_batch(client, 
         chunks = [json.loads(e.payload)["data"] for e in s.execute(
             select(AuditEntry).where(AuditEntry.action == "registry.feed.chunk").order_by(AuditEntry.seq)).scalars()]
         assert [c["batch_id"] for c in chunks] == ["gs-0001", "gs-0002"]
-        assert sorted(x[1] for x in chunks[0]["created"]) == sorted([a, b])
+        assert chunks[0]["created"] == created and created["count"] == 2
         assert chunks[1]["status"] == [[obj_b.id, "active", "deregistered"]]
         assert chunks[1]["lists"] == [[obj_a.id, "abnormal", "enter"]]
         assert chunks[1]["complaints"] == [[obj_a.id, month, 3]]
