@@ -163,17 +163,7 @@ def measure_feed(url: str, instance: str, first: str, delta: str) -> dict:
 
 def run_feed(backend: str, url: str | None, n: int) -> dict:
     first, delta = feed_files(n)
-    with tempfile.TemporaryDirectory() as instance:
-        if backend == "sqlite":
-            url = f"sqlite:///{instance}/bench.sqlite3"
-        else:
-            _pg_recreate(url)
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
-        me = [sys.executable, str(Path(__file__).resolve())]
-        subprocess.run(me + ["--prepare", url, instance], check=True, env=env, capture_output=True)
-        proc = subprocess.run(me + ["--measure-feed", url, instance, str(first), str(delta)],
-                              check=True, env=env, capture_output=True, text=True)
-        return json.loads(proc.stdout.strip().splitlines()[-1])
+    return _in_fresh_db(backend, url, ["--measure-feed", "{url}", "{instance}", str(first), str(delta)])
 
 
 # --- one run (subprocesses) -------------------------------------------------------
@@ -286,6 +276,12 @@ def _pg_recreate(url: str) -> None:
 
 
 def run_one(backend: str, url: str | None, path: Path, extras: bool) -> dict:
+    return _in_fresh_db(backend, url, ["--measure", "{url}", "{instance}", str(path)] + (["--extras"] if extras else []))
+
+
+def _in_fresh_db(backend: str, url: str | None, measure: list[str]) -> dict:
+    """Prepare a fresh database in one subprocess, then run `measure` (its "{url}" and "{instance}"
+    filled in) in another, which prints its figures as JSON on its last line."""
     with tempfile.TemporaryDirectory() as instance:
         if backend == "sqlite":
             url = f"sqlite:///{instance}/bench.sqlite3"
@@ -294,8 +290,8 @@ def run_one(backend: str, url: str | None, path: Path, extras: bool) -> dict:
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         me = [sys.executable, str(Path(__file__).resolve())]
         subprocess.run(me + ["--prepare", url, instance], check=True, env=env, capture_output=True)
-        proc = subprocess.run(me + ["--measure", url, instance, str(path)] + (["--extras"] if extras else []),
-                              check=True, env=env, capture_output=True, text=True)
+        args = [a.format(url=url, instance=instance) for a in measure]
+        proc = subprocess.run(me + args, check=True, env=env, capture_output=True, text=True)
         return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

@@ -1,7 +1,8 @@
 """Inserting many rows of one table at once, below the ORM (a draw writes ~350k rows)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from operator import itemgetter
 
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
@@ -26,16 +27,25 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict]) -> None:
     processors = [table.c[c].type.bind_processor(conn.dialect) for c in columns]
     quoted = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in columns)
     name = conn.dialect.identifier_preparer.format_table(table)
+    values = _values(rows, columns, processors)
     if conn.dialect.name != "postgresql":
-        sql = f"INSERT INTO {name} ({quoted}) VALUES ({', '.join('?' * len(columns))})"
-        conn.exec_driver_sql(sql, [tuple(p(row[c]) if p else row[c] for c, p in zip(columns, processors))
-                                   for row in rows])
+        conn.exec_driver_sql(f"INSERT INTO {name} ({quoted}) VALUES ({', '.join('?' * len(columns))})", list(values))
         return
     with conn.connection.driver_connection.cursor() as cursor:
         with cursor.copy(f"COPY {name} ({quoted}) FROM STDIN") as copy:
-            if any(processors):
-                for row in rows:
-                    copy.write_row([p(row[c]) if p else row[c] for c, p in zip(columns, processors)])
-            else:
-                for row in rows:
-                    copy.write_row([row[c] for c in columns])
+            for row in values:
+                copy.write_row(row)
+
+
+def _values(rows: Sequence[dict], columns: list[str], processors: list) -> Iterator[Sequence]:
+    """Each row's values in column order (tuples), through the columns' bind processors (most have none)."""
+    pick = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    processed = [(i, p) for i, p in enumerate(processors) if p is not None]
+    if not processed:
+        yield from map(pick, rows)
+        return
+    for row in rows:
+        out = list(pick(row))
+        for i, p in processed:
+            out[i] = p(out[i])
+        yield tuple(out)

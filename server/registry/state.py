@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import select
 
-from ..canonical import jcs_sha256_flat
+from ..canonical import jcs_sha256
 from ..extensions import db
 from .models import InspectionObject, ObjectCredit, ObjectSubLibrary
 
@@ -37,7 +37,7 @@ def content_hash(values: dict[str, Any], credit: dict[str, Any]) -> str:
     """
     doc = {k: values.get(k) for k in OBJECT_COLUMNS}
     doc.update({k: credit.get(k, CREDIT_DEFAULTS[k]) for k in CREDIT_COLUMNS})
-    return jcs_sha256_flat(doc)
+    return jcs_sha256(doc)
 
 
 def load_states(keys: Iterable[str], *, lock: bool = False) -> dict[str, State]:

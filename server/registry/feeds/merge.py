@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, Table, bindparam, delete, select, text, update
+from sqlalchemy import Column, Integer, MetaData, Table, bindparam, delete, select, text, tuple_, update
 
 from ...audit import service as audit
 from ...bulk import insert_rows
@@ -54,7 +54,6 @@ class Work:
     old_credit: dict[str, Any] = field(default_factory=dict)
     old_extra: dict[str, Any] = field(default_factory=dict)
     months: dict[str, int] = field(default_factory=dict)
-    months_loaded: bool = False
 
     @property
     def new(self) -> bool:
@@ -158,8 +157,6 @@ class Merger:
         for object_id, period, count in db.session.execute(
                 select(m.c.object_id, m.c.period, m.c.count).where(m.c.object_id.in_(sorted(ids)))):
             ids[object_id].months[period] = count
-        for w in ids.values():
-            w.months_loaded = True
 
     # --- writing -----------------------------------------------------------------
 
@@ -245,8 +242,9 @@ class _Events:
         if self.months:
             m = ObjectComplaintMonth.__table__
             latest = {(w.id, period): count for w, period, count in self.months}
-            session.execute(delete(m).where(m.c.object_id == bindparam("oid"), m.c.period == bindparam("p")),
-                            [{"oid": oid, "p": p} for oid, p in latest])
+            pairs = list(latest)
+            for i in range(0, len(pairs), 5000):
+                session.execute(delete(m).where(tuple_(m.c.object_id, m.c.period).in_(pairs[i:i + 5000])))
             insert_rows(session, m, [{"object_id": oid, "period": p, "count": n, "batch_id": batch_id}
                                      for (oid, p), n in latest.items()])
 
@@ -259,7 +257,7 @@ class _Events:
 
 def _new_work(op: Op) -> Work:
     values = dict(OBJECT_DEFAULTS)
-    return Work(op.key, None, 0, values, dict(CREDIT_DEFAULTS), dict.fromkeys(_EXTRA), months_loaded=True)
+    return Work(op.key, None, 0, values, dict(CREDIT_DEFAULTS), dict.fromkeys(_EXTRA))
 
 
 def _set_status(w: Work, to: str, on: dt.date | None, reason: str | None, events: _Events) -> None:

@@ -48,6 +48,7 @@ def apply_feed(path: Path, *, dry_run: bool, via: str, user_id: int | None = Non
     sha = file_sha256(path)
     feed = open_feed(path)
     try:
+        _lock_source(feed.batch.source)  # first, so a batch sent twice at once is seen as a replay
         kept = db.session.get(FeedBatch, feed.batch.id)
         if kept is not None:
             if kept.file_sha256 != sha:
@@ -77,16 +78,21 @@ def apply_feed(path: Path, *, dry_run: bool, via: str, user_id: int | None = Non
     return result, False
 
 
-def _check_sequence(ident: BatchId) -> None:
-    """Lock the source's row (created on its first batch) and require the next number."""
+def _lock_source(name: str) -> FeedSource:
+    """The source's row (created on its first batch), locked until the transaction ends: one
+    batch of a source at a time."""
     t = FeedSource.__table__
     db.session.execute(dialect_insert(t).on_conflict_do_nothing().values(
-        source=ident.source, last_sequence=0, last_batch_id="", updated_at=utcnow()))
-    stmt = select(FeedSource).where(FeedSource.source == ident.source)
+        source=name, last_sequence=0, last_batch_id="", updated_at=utcnow()))
+    stmt = select(FeedSource).where(FeedSource.source == name)
     if db.session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
-    source = db.session.execute(stmt).scalar_one()
-    expected = source.last_sequence + 1
+    return db.session.execute(stmt).scalar_one()
+
+
+def _check_sequence(ident: BatchId) -> None:
+    """Require the source's next number."""
+    expected = db.session.get(FeedSource, ident.source).last_sequence + 1
     if ident.sequence > expected:
         missing = list(range(expected, min(ident.sequence, expected + 100)))
         raise Conflict(f"来源“{ident.source}”缺少第 {expected} 号批次（本批次为第 {ident.sequence} 号），请先发送缺少的批次。",
@@ -115,7 +121,8 @@ def _finish(batch: FeedBatch, merger: Merger, seconds: float) -> None:
 def report(batch: FeedBatch, refusal_limit: int = 1000) -> dict:
     """The batch's report: counts per record kind and outcome, and its first refusals (line order)."""
     refusals = db.session.execute(select(FeedRefusal).where(FeedRefusal.batch_id == batch.id)
-                                  .order_by(FeedRefusal.line, FeedRefusal.id).limit(refusal_limit)).scalars()
+                                  .order_by(FeedRefusal.line, FeedRefusal.id).limit(refusal_limit)).scalars() \
+        if refusal_limit else []
     return {
         **{k: getattr(batch, k) for k in ("id", "source", "sequence", "file_sha256", "format", "encoding", "records",
                                           "applied", "unchanged", "refused", "counts", "closed_objects",
