@@ -91,7 +91,7 @@ def feed_objects(file: Path, dry_run: bool, report: Path | None) -> None:
     click.echo(f"注销/吊销/迁出 closed objects: {result['closed_objects']}  已提示组长 flagged visits: "
                f"{result['flagged_visits']}  用时 seconds: {result['seconds']}")
     for r in result["refusals"][:20]:
-        click.echo(f"  第 {r['line']} 行 line {r['line']}: [{r['code']}] {r['message']}", err=True)
+        click.echo(f"  第 {r['line']} 行 / line {r['line']}: [{r['code']}] {r['message']}", err=True)
     if report is not None and not dry_run:
         write_batch_report(feeds.get_batch(result["id"]), report)
         click.echo(f"批次报告 / report: {report}")

@@ -261,13 +261,16 @@ def _new_work(op: Op) -> Work:
 
 
 def _set_status(w: Work, to: str, on: dt.date | None, reason: str | None, events: _Events) -> None:
+    """A status change of an object already in the directory is history (and maybe a closure); an
+    object this chunk creates simply starts with its status (its audit entry covers it)."""
     before = w.values["registration_status"]
     if before == to:
         return
     w.values["registration_status"] = to
-    events.status.append((w, None if w.new and before == OBJECT_DEFAULTS["registration_status"] else before,
-                          to, on, reason))
-    if to in CLOSED and before not in CLOSED and not w.new:
+    if w.new:
+        return
+    events.status.append((w, before, to, on, reason))
+    if to in CLOSED and before not in CLOSED:
         events.closing.append((w, to, on))
 
 
