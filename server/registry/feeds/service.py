@@ -53,7 +53,9 @@ def apply_feed(path: Path, *, dry_run: bool, via: str, user_id: int | None = Non
         if kept is not None:
             if kept.file_sha256 != sha:
                 raise Conflict(f"批次号“{kept.id}”已用于另一份内容不同的批次，不能重复使用。", code="feed_batch_id_reused")
-            return report(kept), True
+            kept_report = report(kept)
+            db.session.rollback()  # release the source's lock: nothing is written
+            return kept_report, True
         _check_sequence(feed.batch)
         started = time.perf_counter()
         batch = FeedBatch(id=feed.batch.id, source=feed.batch.source, sequence=feed.batch.sequence, file_sha256=sha,
