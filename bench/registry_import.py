@@ -13,7 +13,14 @@ fresh database, measured in its own subprocess:
   whether memory stays flat as the row count grows;
 * on the 100k database: search latency and the candidate stream the draw reads.
 
-Usage: python bench/registry_import.py [--pg postgresql://postgres@127.0.0.1:5432/dsr_registry_bench]
+With --feed SIZES (e.g. --feed 100000,1000000) it measures directory feeds instead
+(docs/directory-feed.md): a first load of SIZE objects as one JSON Lines batch, then a delta
+batch of 50,000 changes (20k upserts, 10k status changes, 10k list entries, 10k complaint
+months) into that directory; per run rows/s, wall and CPU seconds of the applying process
+(the machine is shared: CPU time shows what the work cost when wall time is inflated by
+others; PostgreSQL's own CPU is in its server processes, not counted here) and peak RSS.
+
+Usage: python bench/registry_import.py [--feed SIZES] [--pg postgresql://postgres@127.0.0.1:5432/dsr_registry_bench]
 (or REGISTRY_BENCH_PG=…). The PostgreSQL database named there is dropped and
 re-created for every run: give it a database of its own. Without it, only SQLite runs.
 """
@@ -83,6 +90,80 @@ def make_files(sizes_csv, sizes_xlsx) -> list[Path]:
             excel_like_xlsx([HEADERS, *rows(n)], path)
         files.append(path)
     return files
+
+
+def feed_files(n: int, delta: int = 50_000) -> tuple[Path, Path]:
+    """feed_<n>.jsonl (first load, sequence 1) and feed_<n>_delta.jsonl (sequence 2), reused when present."""
+    from server.identifiers import XINZHOU_DIVISIONS, make_credit_code
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    first, second = OUT / f"feed_{n}.jsonl", OUT / f"feed_{n}_delta.jsonl"
+    divisions = sorted(set(XINZHOU_DIVISIONS) - {"140900"})
+
+    def code(i: int) -> str:
+        return make_credit_code(f"91{divisions[i % len(divisions)]}BM{i:07d}")
+
+    def header(seq: int) -> str:
+        return json.dumps({"batch": {"id": f"bench-{n}-{seq}", "source": "bench", "sequence": seq}}) + "\n"
+
+    if not first.exists():
+        with open(first, "w", encoding="utf-8") as fh:
+            fh.write(header(1))
+            for i, row in enumerate(rows(n)):
+                fh.write(json.dumps({"kind": "object", "name": row[0], "credit_code": code(i), "legal_rep_name": row[3],
+                                     "legal_rep_id_number": row[4], "phone": row[5], "registered_address": row[6],
+                                     "region_code": row[8], "industry": row[9], "registration_status": row[10],
+                                     "risk_class": row[14]}, ensure_ascii=False) + "\n")
+    if not second.exists():
+        rng = random.Random(11)
+        picks = rng.sample(range(n), min(delta, n))
+        quarter = len(picks) // 5
+        with open(second, "w", encoding="utf-8") as fh:
+            fh.write(header(2))
+            for j, i in enumerate(picks):
+                c = code(i)
+                if j < 2 * quarter:
+                    rec = {"kind": "object", "name": f"变更后名称{i:07d}有限公司", "credit_code": c,
+                           "business_address": f"忻州市新址路{j}号"}
+                elif j < 3 * quarter:
+                    rec = {"kind": "status", "credit_code": c, "status": rng.choice(["deregistered", "revoked", "moved_out"]),
+                           "date": "2026-11-30", "reason": "基准测试"}
+                elif j < 4 * quarter:
+                    rec = {"kind": "list", "credit_code": c, "list": "abnormal", "action": "enter", "date": "2026-11-01",
+                           "reason": "未按规定报送年度报告"}
+                else:
+                    rec = {"kind": "complaints", "credit_code": c, "period": time.strftime("%Y-%m"), "count": rng.randrange(1, 5)}
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    return first, second
+
+
+def measure_feed(url: str, instance: str, first: str, delta: str) -> dict:
+    from server.audit.service import set_system_actor
+    from server.extensions import db
+    from server.registry.feeds.service import apply_feed
+
+    app = _app(url, instance)
+    out: dict = {}
+    with app.app_context():
+        db.session.execute(db.text("SELECT 1"))
+        set_system_actor("bench")
+        for label, path in (("first", first), ("delta", delta)):
+            before, usage = _maxrss_mib(), resource.getrusage(resource.RUSAGE_SELF)
+            t0 = time.perf_counter()
+            report, _ = apply_feed(Path(path), dry_run=False, via="cli")
+            elapsed = time.perf_counter() - t0
+            after = resource.getrusage(resource.RUSAGE_SELF)
+            cpu = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
+            out[label] = {"records": report["records"], "applied": report["applied"], "refused": report["refused"],
+                          "seconds": round(elapsed, 1), "cpu_seconds": round(cpu, 1),
+                          "rows_per_s": round(report["records"] / elapsed), "peak_delta_mib": round(_maxrss_mib() - before, 1)}
+            db.session.remove()
+    return out
+
+
+def run_feed(backend: str, url: str | None, n: int) -> dict:
+    first, delta = feed_files(n)
+    return _in_fresh_db(backend, url, ["--measure-feed", "{url}", "{instance}", str(first), str(delta)])
 
 
 # --- one run (subprocesses) -------------------------------------------------------
@@ -195,6 +276,12 @@ def _pg_recreate(url: str) -> None:
 
 
 def run_one(backend: str, url: str | None, path: Path, extras: bool) -> dict:
+    return _in_fresh_db(backend, url, ["--measure", "{url}", "{instance}", str(path)] + (["--extras"] if extras else []))
+
+
+def _in_fresh_db(backend: str, url: str | None, measure: list[str]) -> dict:
+    """Prepare a fresh database in one subprocess, then run `measure` (its "{url}" and "{instance}"
+    filled in) in another, which prints its figures as JSON on its last line."""
     with tempfile.TemporaryDirectory() as instance:
         if backend == "sqlite":
             url = f"sqlite:///{instance}/bench.sqlite3"
@@ -203,8 +290,8 @@ def run_one(backend: str, url: str | None, path: Path, extras: bool) -> dict:
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         me = [sys.executable, str(Path(__file__).resolve())]
         subprocess.run(me + ["--prepare", url, instance], check=True, env=env, capture_output=True)
-        proc = subprocess.run(me + ["--measure", url, instance, str(path)] + (["--extras"] if extras else []),
-                              check=True, env=env, capture_output=True, text=True)
+        args = [a.format(url=url, instance=instance) for a in measure]
+        proc = subprocess.run(me + args, check=True, env=env, capture_output=True, text=True)
         return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -215,12 +302,21 @@ def main() -> None:
     ap.add_argument("--measure", nargs=3, metavar=("URL", "INSTANCE", "FILE"))
     ap.add_argument("--extras", action="store_true")
     ap.add_argument("--no-xlsx-100k", action="store_true", help="skip the slow 100k-row XLSX")
+    ap.add_argument("--feed", metavar="SIZES", help="measure feeds instead: first-load sizes, e.g. 100000,1000000")
+    ap.add_argument("--sqlite-only", action="store_true")
+    ap.add_argument("--measure-feed", nargs=4, metavar=("URL", "INSTANCE", "FIRST", "DELTA"))
     args = ap.parse_args()
     if args.prepare:
         prepare_db(*args.prepare)
         return
     if args.measure:
         print(json.dumps(measure(*args.measure, extras=args.extras)))
+        return
+    if args.measure_feed:
+        print(json.dumps(measure_feed(*args.measure_feed)))
+        return
+    if args.feed:
+        feed_main([int(x) for x in args.feed.split(",")], None if args.sqlite_only else args.pg)
         return
 
     files = make_files([10_000, 100_000], [10_000] if args.no_xlsx_100k else [10_000, 100_000])
@@ -250,6 +346,20 @@ def main() -> None:
             if small and big:
                 a, b = small["first"]["peak_delta_mib"], big["first"]["peak_delta_mib"]
                 print(f"  {backend:10} {fmt:4}: {a:6.1f} MiB → {b:6.1f} MiB  (ratio {b / max(a, 0.1):.2f} for 10× the rows)")
+
+
+def feed_main(sizes: list[int], pg: str | None) -> None:
+    backends = [("sqlite", None)] + ([("postgresql", pg)] if pg else [])
+    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores, shared machine: compare CPU seconds too)")
+    for backend, url in backends:
+        for n in sizes:
+            r = run_feed(backend, url, n)
+            for label in ("first", "delta"):
+                x = r[label]
+                print(f"{backend:10} feed {n:>8} {label:5}: {x['records']:>8} records {x['seconds']:7.1f} s wall "
+                      f"{x['cpu_seconds']:7.1f} s CPU {x['rows_per_s']:>7} rows/s peak +{x['peak_delta_mib']:6.1f} MiB "
+                      f"(refused {x['refused']})", flush=True)
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

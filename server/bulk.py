@@ -1,9 +1,10 @@
 """Inserting many rows of one table at once, below the ORM (a draw writes ~350k rows)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from operator import itemgetter
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 
@@ -13,14 +14,12 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict]) -> None:
     keys, NULL): Python-side defaults are not applied, so give every other column a value.
 
     PostgreSQL: COPY (psycopg adapts each value; ~20x faster than its per-row pipelined
-    executemany). SQLite: Core executemany (type processing included).
+    executemany). SQLite: the driver's executemany over tuples the columns' bind processors
+    made (what Core's executemany does, without its per-row parameter bookkeeping: ~3x faster).
     """
     if not rows:
         return
     conn = session.connection()
-    if conn.dialect.name != "postgresql":
-        conn.execute(insert(table), rows)
-        return
     columns = list(rows[0])
     unknown = [c for c in columns if c not in table.c]
     if unknown:
@@ -28,11 +27,25 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict]) -> None:
     processors = [table.c[c].type.bind_processor(conn.dialect) for c in columns]
     quoted = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in columns)
     name = conn.dialect.identifier_preparer.format_table(table)
+    values = _values(rows, columns, processors)
+    if conn.dialect.name != "postgresql":
+        conn.exec_driver_sql(f"INSERT INTO {name} ({quoted}) VALUES ({', '.join('?' * len(columns))})", list(values))
+        return
     with conn.connection.driver_connection.cursor() as cursor:
         with cursor.copy(f"COPY {name} ({quoted}) FROM STDIN") as copy:
-            if any(processors):
-                for row in rows:
-                    copy.write_row([p(row[c]) if p else row[c] for c, p in zip(columns, processors)])
-            else:
-                for row in rows:
-                    copy.write_row([row[c] for c in columns])
+            for row in values:
+                copy.write_row(row)
+
+
+def _values(rows: Sequence[dict], columns: list[str], processors: list) -> Iterator[Sequence]:
+    """Each row's values in column order (tuples), through the columns' bind processors (most have none)."""
+    pick = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    processed = [(i, p) for i, p in enumerate(processors) if p is not None]
+    if not processed:
+        yield from map(pick, rows)
+        return
+    for row in rows:
+        out = list(pick(row))
+        for i, p in processed:
+            out[i] = p(out[i])
+        yield tuple(out)

@@ -3,6 +3,7 @@ from .accounts import models as accounts_models  # noqa: F401
 from .audit import checkpoints as audit_checkpoints, witnesses as audit_witnesses  # noqa: F401
 from .audit import models as audit_models  # noqa: F401
 from .registry import models as registry_models  # noqa: F401
+from .registry.feeds import models as registry_feed_models  # noqa: F401
 from .inspectors import models as inspectors_models  # noqa: F401
 from . import settings  # noqa: F401
 from .catalog import models as catalog_models  # noqa: F401

@@ -2,7 +2,8 @@
 
 Lower layers never import higher ones: sync learns the field mutators and
 entities, media learns who may see which evidence, draws learn where their
-visits go, visits learn what review and publication add, the delivery worker
+visits go, the directory learns whose open visits to flag when a feed closes an
+object, visits learn what review and publication add, the delivery worker
 learns its periodic jobs, and the audit verifier learns to check draws.
 """
 from __future__ import annotations
@@ -16,9 +17,11 @@ from .delivery import jobs
 from .draws import assignments as draw_assignments, verification as draw_verification  # noqa: F401
 from .leads import reminders
 from .public.results import previous_results
+from .registry import closures as registry_closures
 from .review import archive, replay as review_replay  # noqa: F401
 from .review.service import comments_for, open_on_seal, reopen_on_amendment
 from .visits import assignments, feed, hooks, methods, mutations, replay, sign, verification as visit_verification  # noqa: F401
+from .visits.closed_objects import flag_open_visits
 from .visits.media_policy import may_read_media
 
 _done = False
@@ -29,6 +32,7 @@ def connect() -> None:
     if _done:
         return
     draw_assignments.register(assignments)
+    registry_closures.on_closed(flag_open_visits)
     _register_jobs()
     feed.register()
     hooks.on_sealed(open_on_seal)

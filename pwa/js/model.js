@@ -148,6 +148,16 @@ export function stepNav(visit, active) {
     STEPS.map(([suffix, label]) => h('a', { href: `#/visit/${visit.id}${suffix}`, 'aria-current': suffix === active ? 'step' : null }, label)));
 }
 
+// A directory feed found the object deregistered, revoked or moved out while the visit was open:
+// the leader may form the result directly (Art. 21).
+export function closedBanner(visit) {
+  const c = visit.object_closed;
+  return c && !sealed(visit)
+    ? h('p', { class: 'banner warn object-closed', role: 'alert' },
+      `名录数据显示该对象已${c.status_label}${c.on ? `（${c.on}）` : ''}。${c.note}`)
+    : null;
+}
+
 export function sealedBanner(visit) {
   return sealed(visit)
     ? h('p', { class: 'banner sealed', role: 'status' }, '记录已签名封存，不能再修改（如需更正请在后台提交补正）。')

@@ -21,6 +21,7 @@ class Role(str, enum.Enum):
     DEPT_LEADER = "dept_leader"
     OFFICE_ADMIN = "office_admin"
     AUDITOR = "auditor"
+    FEED_SERVICE = "feed_service"  # the data-sharing platform's service account (directory feeds only)
 
 
 ROLE_LABELS = {
@@ -30,6 +31,7 @@ ROLE_LABELS = {
     Role.DEPT_LEADER: "部门领导（审批）",
     Role.OFFICE_ADMIN: "领导小组办公室管理员",
     Role.AUDITOR: "审计人员（只读）",
+    Role.FEED_SERVICE: "数据共享平台服务账号（名录数据推送）",
 }
 
 

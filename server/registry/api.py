@@ -179,3 +179,4 @@ def update_object(args, object_id):
 
 
 from . import api_imports  # noqa: E402,F401  (routes on the same blueprint)
+from .feeds import api as feeds_api  # noqa: E402,F401  (routes on the same blueprint)

@@ -35,7 +35,7 @@ def _filename(name: str | None) -> str:
     return base[:255] or "upload"
 
 
-def _xlsx_response(write, download_name: str):
+def xlsx_response(write, download_name: str):
     """Write a workbook to a private temporary file and stream it (unlinked at once, so nothing stays)."""
     fd, name = tempfile.mkstemp(suffix=".xlsx", dir=jobs.upload_dir())
     os.close(fd)
@@ -77,7 +77,7 @@ def list_imports(args):
 @blp.response(200, BINARY, content_type=XLSX_MIME)
 def import_template():
     """下载导入模板（标准表头与填写说明）"""
-    return _xlsx_response(write_template, "检查对象导入模板.xlsx")
+    return xlsx_response(write_template, "检查对象导入模板.xlsx")
 
 
 @blp.route(JOB, methods=["GET"])
@@ -106,4 +106,4 @@ def import_error_report(job_id):
     """下载错误报告（XLSX：原行号、列、值、错误说明及原始行）"""
     job = jobs.get_job_for(current_principal(), job_id)
     stem = job.filename.rsplit(".", 1)[0]
-    return _xlsx_response(lambda path: write_error_report(job, path), f"{stem}-错误报告.xlsx")
+    return xlsx_response(lambda path: write_error_report(job, path), f"{stem}-错误报告.xlsx")

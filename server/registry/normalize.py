@@ -240,20 +240,26 @@ def normalize(raw: dict[str, Any], lookup: Lookup, *, partial: bool = False) -> 
     identity checks, which the caller runs on the merged values (`identity`).
     """
     c = Candidate()
+    texts: dict[str, str] = {}  # each value's text, computed once (a feed runs this a million times)
 
     def provided(name: str) -> bool:
         v = raw.get(name)
+        if v is None:
+            return False
         if isinstance(v, (list, tuple)):
             return bool(v)
-        return v is not None and _text(v) != ""
+        t = texts.get(name)
+        if t is None:
+            t = texts[name] = _text(v)
+        return t != ""
 
     def run(name: str, fn) -> None:
         if not provided(name):
             return
         try:
-            c.values[name] = fn(_text(raw[name]))
+            c.values[name] = fn(texts[name])
         except _Bad as bad:
-            c.issues.append(Issue(name, bad.code, bad.message, _text(raw[name])[:500]))
+            c.issues.append(Issue(name, bad.code, bad.message, texts[name][:500]))
 
     if provided("name"):
         run("name", lambda s: _plain("name", s))

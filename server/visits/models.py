@@ -32,6 +32,11 @@ class Visit(db.Model):
     scheduled_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when a directory feed closed the object (deregistered, revoked, moved out) while the visit
+    # was open: its leader may form the result directly (Art. 21).
+    object_closed_status: Mapped[Optional[str]] = mapped_column(String(16))
+    object_closed_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    object_closed_batch: Mapped[Optional[str]] = mapped_column(String(64))
 
     members: Mapped[list["VisitMember"]] = relationship(
         back_populates="visit", order_by="VisitMember.position", lazy="selectin", cascade="all, delete-orphan")

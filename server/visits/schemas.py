@@ -195,6 +195,14 @@ class RecordViewSchema(BaseSchema):
     version = fields.Integer()
 
 
+class ObjectClosedSchema(BaseSchema):
+    status = fields.String()
+    status_label = fields.String()
+    on = fields.String(allow_none=True)
+    batch_id = fields.String()
+    note = fields.String()
+
+
 class VisitOutSchema(BaseSchema):
     id = fields.String()
     task_id = fields.String()
@@ -204,6 +212,8 @@ class VisitOutSchema(BaseSchema):
     team = fields.List(fields.Nested(TeamMemberSchema))
     schedule = fields.Nested(VisitScheduleSchema)
     record = fields.Nested(RecordViewSchema)
+    object_closed = fields.Nested(ObjectClosedSchema, allow_none=True,
+                                  metadata={"description": "名录数据显示对象已注销、吊销、撤销或迁出时的提示"})
     version = fields.Integer()
 
 

@@ -15,6 +15,7 @@ from ..plans.models import PlanTask
 from ..registry.models import InspectionObject, ObjectCredit
 from ..settings import get_setting
 from . import hooks
+from .closed_objects import closure_view
 from .jsonpatch import apply_patch
 from .models import Visit, Amendment, Answer, Finding, MediaRef, Signature, VisitRecord
 from .rules import FOLLOWUPS, OUTCOMES, RESULT_CODES, SIGNER_ROLES
@@ -137,7 +138,7 @@ def visit_entity(visit: Visit, principal) -> dict:
                          "time_from": visit.time_from.strftime("%H:%M") if visit.time_from else None,
                          "time_to": visit.time_to.strftime("%H:%M") if visit.time_to else None,
                          "conflicts": schedule_warnings(visit)},
-            "record": rec, "version": visit.version}
+            "record": rec, "object_closed": closure_view(visit), "version": visit.version}
 
 
 def current_view(visit: Visit, record: VisitRecord) -> dict:

@@ -1,6 +1,6 @@
 // Visit brief: the business, what to check, what papers to ask for, earlier results.
 import { h, mount, setTitle, section, dl, toast } from '../ui.js';
-import { load, stepNav, sealedBanner, deptName, sealed } from '../model.js';
+import { load, stepNav, sealedBanner, closedBanner, deptName, sealed } from '../model.js';
 import { STATUS_LABELS } from '../util.js';
 
 export async function render({ id }) {
@@ -18,6 +18,7 @@ export async function render({ id }) {
   mount(
     stepNav(visit, ''),
     sealedBanner(visit),
+    closedBanner(visit),
     section('检查对象',
       dl([['名称', o.name], ['统一社会信用代码', o.credit_code], ['法定代表人', o.legal_rep_name], ['电话', o.phone],
         ['行业', o.industry], ['所在地', o.region_name], ['状态', STATUS_LABELS[visit.status]]]),

@@ -44,7 +44,8 @@ export async function render() {
       h('span', {}, v.object.business_address || v.object.registered_address),
       h('span', { class: 'meta' },
         h('span', { class: `badge ${v.status}` }, STATUS_LABELS[v.status] || v.status),
-        ` 要点 ${p.answered}/${p.total}`, dist ? ` · ${dist}` : '', queued(v.id) ? ` · 待发送 ${queued(v.id)}` : '')));
+        ` 要点 ${p.answered}/${p.total}`, dist ? ` · ${dist}` : '', queued(v.id) ? ` · 待发送 ${queued(v.id)}` : '',
+        v.object_closed && v.status !== 'sealed' ? h('span', { class: 'badge warn' }, `对象已${v.object_closed.status_label}`) : '')));
   };
   const who = meRow ? h('p', { class: 'muted' }, `${meRow.display_name} · ${meRow.department.name}`) : null;
   const body = groups.filter(([, list]) => list.length).map(([title, list]) =>

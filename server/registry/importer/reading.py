@@ -37,7 +37,8 @@ def open_table(path: Path, filename: str, max_uncompressed: int = DEFAULT_MAX_UN
     return _open_csv(path)
 
 
-def _encoding(path: Path) -> str:
+def text_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) or GB18030, checked over the whole file; 422 otherwise."""
     with open(path, "rb") as fh:
         if fh.read(3) == codecs.BOM_UTF8:
             enc = "utf-8-sig"
@@ -68,7 +69,7 @@ def _decodes(path: Path, encoding: str) -> bool:
 
 
 def _open_csv(path: Path) -> Table:
-    encoding = _encoding(path)
+    encoding = text_encoding(path)
     fh = open(path, encoding=encoding, newline="")
     try:
         first = fh.readline()

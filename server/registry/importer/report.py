@@ -30,7 +30,7 @@ def _text_cell(ws, value, bold: bool = False) -> WriteOnlyCell:
     return cell
 
 
-def _row(ws, values, bold: bool = False) -> list:
+def text_row(ws, values, bold: bool = False) -> list:
     return [v if isinstance(v, int) and not isinstance(v, bool) else _text_cell(ws, v, bold) for v in values]
 
 
@@ -39,12 +39,12 @@ def write_error_report(job: ImportJob, dest: Path) -> None:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("错误明细")
     headers = list(job.headers or [])
-    ws.append(_row(ws, REPORT_COLUMNS + [f"原文件：{h}" if h else "原文件：（无表头）" for h in headers], bold=True))
+    ws.append(text_row(ws, REPORT_COLUMNS + [f"原文件：{h}" if h else "原文件：（无表头）" for h in headers], bold=True))
     stmt = (select(ImportRowError.row_number, ImportRowError.column, ImportRowError.value, ImportRowError.message,
                    ImportRowError.raw)
             .where(ImportRowError.job_id == job.id).order_by(ImportRowError.row_number, ImportRowError.id))
     for number, column, value, message, raw in db.session.execute(stmt, execution_options={"yield_per": 2000}):
-        ws.append(_row(ws, [number, column, value, message, *(raw or [])]))
+        ws.append(text_row(ws, [number, column, value, message, *(raw or [])]))
     summary = wb.create_sheet("导入概况")
     finished = job.finished_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") if job.finished_at else "未完成"
     for label, value in (("文件名", job.filename), ("文件 SHA-256", job.file_sha256), ("方式", _MODES.get(job.mode)),
@@ -52,7 +52,7 @@ def write_error_report(job: ImportJob, dest: Path) -> None:
                          ("读取行数", job.rows_processed), ("新增", job.created), ("更新", job.updated),
                          ("未变化", job.unchanged), ("拒绝", job.rejected), ("说明", job.error or ""),
                          ("报告生成时间", utcnow().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"))):
-        summary.append(_row(summary, [label, value]))
+        summary.append(text_row(summary, [label, value]))
     wb.save(dest)
 
 
@@ -79,14 +79,14 @@ def write_template(dest: Path) -> None:
     (not on the data sheet, so importing an untouched template creates nothing)."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("检查对象")
-    ws.append(_row(ws, HEADERS, bold=True))
+    ws.append(text_row(ws, HEADERS, bold=True))
     notes = wb.create_sheet("填写说明")
-    notes.append(_row(notes, ["列", "说明"], bold=True))
+    notes.append(text_row(notes, ["列", "说明"], bold=True))
     for header, text in _NOTES:
-        notes.append(_row(notes, [header, text]))
-    notes.append(_row(notes, ["可识别的其他表头", "；".join(f"{h}：{'、'.join(v)}" for h, v in COLUMNS.values())]))
+        notes.append(text_row(notes, [header, text]))
+    notes.append(text_row(notes, ["可识别的其他表头", "；".join(f"{h}：{'、'.join(v)}" for h, v in COLUMNS.values())]))
     notes.append([])
-    notes.append(_row(notes, ["示例（请在“检查对象”工作表中填写）"], bold=True))
-    notes.append(_row(notes, HEADERS, bold=True))
-    notes.append(_row(notes, _EXAMPLE))
+    notes.append(text_row(notes, ["示例（请在“检查对象”工作表中填写）"], bold=True))
+    notes.append(text_row(notes, HEADERS, bold=True))
+    notes.append(text_row(notes, _EXAMPLE))
     wb.save(dest)

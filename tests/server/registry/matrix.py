@@ -7,6 +7,7 @@ but not change (403) and jobs they may not see at all (404).
 from __future__ import annotations
 
 import io
+import json
 
 from server.identifiers import make_credit_code
 from tests.support.matrix import AUTHED, Row, uniq
@@ -41,6 +42,15 @@ def _member(ctx, who):
     return f"{P}/sub-libraries/{ctx['reg_lib']}/members/{ctx['reg_obj']}", {}
 
 
+def _feed(ctx, who):
+    """A batch of its own source (sequence 1), so every persona's attempt is a fresh, valid batch."""
+    n = uniq()
+    body = (json.dumps({"batch": {"id": f"mx-{n}", "source": f"matrix{n}", "sequence": 1}}) + "\n" +
+            json.dumps({"kind": "object", "name": f"矩阵推送有限公司{n}", "credit_code": credit_code()},
+                       ensure_ascii=False) + "\n").encode()
+    return f"{P}/feeds", {"data": {"file": (io.BytesIO(body), "b.jsonl")}, "content_type": "multipart/form-data"}
+
+
 def prepare(ctx):
     client, sessions = ctx["client"], ctx["sessions"]
     n = uniq()
@@ -56,6 +66,10 @@ def prepare(ctx):
     r = client.post(path, headers=admin, **kwargs)
     assert r.status_code == 201, r.get_json()
     ctx["reg_job"] = r.get_json()["id"]
+    path, kwargs = _feed(ctx, "office")
+    r = client.post(path, headers=sessions["office"].headers, **kwargs)
+    assert r.status_code == 201, r.get_json()
+    ctx["reg_feed"] = r.get_json()["id"]
 
 
 def _obj(ctx, who):
@@ -96,4 +110,12 @@ ROWS: dict[tuple[str, str], Row] = {
         {"office", "auditor", "scjg-admin"}, _job("/errors"), hidden={"sthj-admin"}),
     ("GET", f"{P}/imports/<string(length=32):job_id>/errors.xlsx"): Row(
         {"office", "auditor", "scjg-admin"}, _job("/errors.xlsx"), hidden={"sthj-admin"}),
+    # Feeds: the platform's service account (no persona here; see test_feeds) and the office send;
+    # the office and auditors read the reports.
+    ("POST", f"{P}/feeds"): Row({"office"}, _feed),
+    ("GET", f"{P}/feeds"): Row({"office", "auditor"}, lambda c, w: (f"{P}/feeds", {})),
+    ("GET", f"{P}/feeds/<string(maxlength=64):batch_id>"): Row(
+        {"office", "auditor"}, lambda c, w: (f"{P}/feeds/{c['reg_feed']}", {})),
+    ("GET", f"{P}/feeds/<string(maxlength=64):batch_id>/report.xlsx"): Row(
+        {"office", "auditor"}, lambda c, w: (f"{P}/feeds/{c['reg_feed']}/report.xlsx", {})),
 }

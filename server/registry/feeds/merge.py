@@ -1,0 +1,333 @@
+"""Applying a batch's records chunk by chunk, in flat memory and a few statements per chunk.
+
+Per chunk: check every record (`records.check`), read the objects the chunk names in one
+SELECT, apply the records in line order to those states in Python (so a later line sees an
+earlier one, and each record is applied, unchanged or refused exactly), then write set-wise:
+new objects by COPY (PostgreSQL) or executemany (SQLite), changed objects through a temporary
+staging table and one ``UPDATE … FROM``, credit rows replaced in one statement pair, history
+rows appended in bulk. The content hash and version of every changed object are recomputed
+here, as every other writer of the directory does.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Column, Integer, MetaData, Table, bindparam, delete, select, text, tuple_, update
+
+from ...audit import service as audit
+from ...bulk import insert_rows
+from ...extensions import db
+from ...types import UTCDateTime, utcnow
+from ..models import InspectionObject, ObjectCredit
+from ..protect import hash_id_number, protect_id_number
+from ..state import CREDIT_COLUMNS, CREDIT_DEFAULTS, OBJECT_COLUMNS, OBJECT_DEFAULTS, content_hash
+from ..closures import CLOSED, Closure
+from .models import LIST_FLAGS, FeedRefusal, ObjectComplaintMonth, ObjectListEntry, ObjectStatusChange
+from .parse import BadLine
+from .records import Op, Refused, check
+
+OUTCOMES = ("applied", "unchanged", "refused")
+_o, _cr = InspectionObject.__table__, ObjectCredit.__table__
+_EXTRA = ("legal_rep_id_protected", "legal_rep_id_masked")
+
+# Changed objects are staged here, then merged with one UPDATE … FROM (a temporary table per batch).
+_stage_meta = MetaData()
+STAGE = Table("feed_stage_objects", _stage_meta, Column("id", Integer, primary_key=True),
+              *[Column(c, _o.c[c].type) for c in (*OBJECT_COLUMNS, *_EXTRA, "content_hash", "version")],
+              Column("updated_at", UTCDateTime), prefixes=["TEMPORARY"])
+
+
+@dataclass
+class Work:
+    """An object as the chunk's records leave it (`old_*` as it was before the chunk)."""
+
+    key: str
+    id: int | None
+    version: int
+    values: dict[str, Any]
+    credit: dict[str, Any]
+    extra: dict[str, Any]
+    old_values: dict[str, Any] = field(default_factory=dict)
+    old_credit: dict[str, Any] = field(default_factory=dict)
+    old_extra: dict[str, Any] = field(default_factory=dict)
+    months: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def new(self) -> bool:
+        return self.id is None
+
+    def changed_fields(self) -> list[str]:
+        return [k for k in OBJECT_COLUMNS if self.values[k] != self.old_values.get(k)] + \
+               [k for k in CREDIT_COLUMNS if self.credit[k] != self.old_credit.get(k)]
+
+
+def created_summary(created: list[tuple[int, str, str]]) -> dict:
+    """The objects a chunk created, for its audit entry, in a size that does not grow with the batch:
+    their ids as runs ``[first, last]``, their count, and the SHA-256 over ``"id key hash\\n"`` lines
+    in id order, which anyone can recompute from the directory (and which changes if any of them does)."""
+    digest, runs = hashlib.sha256(), []
+    for object_id, key, content in sorted(created):
+        digest.update(f"{object_id} {key} {content}\n".encode())
+        if runs and runs[-1][1] == object_id - 1:
+            runs[-1][1] = object_id
+        else:
+            runs.append([object_id, object_id])
+    return {"count": len(created), "ids": runs, "sha256": digest.hexdigest()}
+
+
+def month_window(today: dt.date) -> str:
+    """First period (YYYY-MM) of the 12 months ending with today's: complaints counted for the weight."""
+    year, month = (today.year, today.month - 11) if today.month == 12 else (today.year - 1, today.month + 1)
+    return f"{year:04d}-{month:02d}"
+
+
+class Merger:
+    """Applies chunks of one batch inside the caller's transaction; collects counts and closures."""
+
+    def __init__(self, batch_id: str, today: dt.date) -> None:
+        self.batch_id, self.today, self.window = batch_id, today, month_window(today)
+        self.counts = {k: dict.fromkeys(OUTCOMES, 0) for k in ("object", "status", "list", "complaints", "risk",
+                                                                 "unreadable")}
+        self.closures: list[Closure] = []
+        self.postgres = db.session.get_bind().dialect.name == "postgresql"
+        STAGE.create(db.session.connection())
+
+    def finish(self) -> None:
+        STAGE.drop(db.session.connection())
+
+    def _refuse(self, refusals: list, line: int, kind: str | None, code_value: str | None, issue) -> None:
+        self.counts[kind or "unreadable"]["refused"] += 1
+        refusals.append({"batch_id": self.batch_id, "line": line, "kind": kind, "credit_code": code_value,
+                         "field": issue.field, "code": issue.code, "message": issue.message[:500]})
+
+    def chunk(self, items: list[tuple[int, Any]]) -> None:
+        refusals: list[dict] = []
+        ops: list[Op] = []
+        for line, raw in items:
+            if isinstance(raw, BadLine):
+                self._refuse(refusals, line, None, None, _Issue(None, raw.code, raw.message))
+                continue
+            try:
+                ops.append(check(line, raw))
+            except Refused as r:
+                self._refuse(refusals, line, r.kind, r.credit_code, r.issue)
+        works = self._load({op.key for op in ops})
+        self._load_months(works, ops)
+        events = _Events()
+        for op in ops:
+            w = works.get(op.key)
+            if w is None and op.kind != "object":
+                self._refuse(refusals, op.line, op.kind, op.key, _Issue(
+                    "credit_code", "object_unknown", "名录中没有该统一社会信用代码的对象（可先发送该对象的对象信息记录）。"))
+                continue
+            if w is None:
+                w = works[op.key] = _new_work(op)
+            applied = _APPLY[op.kind](self, w, op, events)
+            self.counts[op.kind]["applied" if applied else "unchanged"] += 1
+        self._write(works, events, refusals, (items[0][0], items[-1][0]) if items else (0, 0))
+
+    # --- reading -----------------------------------------------------------------
+
+    def _load(self, keys: set[str]) -> dict[str, Work]:
+        if not keys:
+            return {}
+        stmt = (select(_o.c.id, _o.c.match_key, _o.c.version, *[_o.c[k] for k in (*OBJECT_COLUMNS, *_EXTRA)],
+                       *[_cr.c[k] for k in CREDIT_COLUMNS])
+                .select_from(_o.outerjoin(_cr, _cr.c.object_id == _o.c.id)).where(_o.c.match_key.in_(sorted(keys))))
+        if self.postgres:
+            stmt = stmt.order_by(_o.c.id).with_for_update(of=_o)
+        works = {}
+        for row in db.session.execute(stmt).mappings():
+            values = {k: row[k] for k in OBJECT_COLUMNS}
+            credit = {k: row[k] if row[k] is not None else CREDIT_DEFAULTS[k] for k in CREDIT_COLUMNS}
+            extra = {k: row[k] for k in _EXTRA}
+            works[row["match_key"]] = Work(row["match_key"], row["id"], row["version"], values, credit, extra,
+                                           dict(values), dict(credit), dict(extra))
+        return works
+
+    def _load_months(self, works: dict[str, Work], ops: list[Op]) -> None:
+        ids = {works[op.key].id: works[op.key] for op in ops
+               if op.kind == "complaints" and op.key in works and not works[op.key].new}
+        if not ids:
+            return
+        m = ObjectComplaintMonth.__table__
+        for object_id, period, count in db.session.execute(
+                select(m.c.object_id, m.c.period, m.c.count).where(m.c.object_id.in_(sorted(ids)))):
+            ids[object_id].months[period] = count
+
+    # --- writing -----------------------------------------------------------------
+
+    def _write(self, works: dict[str, Work], events: "_Events", refusals: list[dict], lines: tuple[int, int]) -> None:
+        session, now = db.session, utcnow()
+        fields = {w.key: w.changed_fields() for w in works.values()}
+        changed = [w for w in works.values() if w.new or fields[w.key] or w.extra != w.old_extra]
+        created = sorted((w for w in changed if w.new), key=lambda w: w.key)
+        created_keys = {w.key for w in created}
+        updated = sorted((w for w in changed if not w.new), key=lambda w: w.id)
+        hashes = {w.key: content_hash(w.values, w.credit) for w in changed}
+        if created:
+            insert_rows(session, _o, [{**w.values, **w.extra, "match_key": w.key, "content_hash": hashes[w.key],
+                                       "version": 1, "created_at": now, "updated_at": now} for w in created])
+            ids = dict(session.execute(select(_o.c.match_key, _o.c.id).where(
+                _o.c.match_key.in_([w.key for w in created]))).all())
+            for w in created:
+                w.id = ids[w.key]
+        if updated:
+            session.execute(delete(STAGE))
+            insert_rows(session, STAGE, [{"id": w.id, **w.values, **w.extra, "content_hash": hashes[w.key],
+                                          "version": w.version + 1, "updated_at": now} for w in updated])
+            if self.postgres:
+                session.execute(text(f"ANALYZE {STAGE.name}"))
+            cols = (*OBJECT_COLUMNS, *_EXTRA, "content_hash", "version", "updated_at")
+            session.execute(update(_o).values({_o.c[c]: STAGE.c[c] for c in cols}).where(_o.c.id == STAGE.c.id))
+        credit = [w for w in changed if w.new or w.credit != w.old_credit]
+        if credit:
+            old = [w.id for w in credit if w.key not in created_keys]
+            for i in range(0, len(old), 5000):
+                session.execute(delete(_cr).where(_cr.c.object_id.in_(old[i:i + 5000])))
+            insert_rows(session, _cr, [{"object_id": w.id, **w.credit, "updated_at": now} for w in credit])
+        events.write(self.batch_id, now)
+        if refusals:
+            insert_rows(session, FeedRefusal.__table__, refusals)
+        for w, to, on in events.closing:
+            self.closures.append(Closure(w.id, to, on))
+        if changed or events.any():
+            audit.record(session, "registry.feed.chunk", "feed_batch", self.batch_id, {
+                "batch_id": self.batch_id, "lines": list(lines),
+                "created": created_summary([(w.id, w.key, hashes[w.key]) for w in created]),
+                "updated": [[w.id, w.version + 1, hashes[w.key], fields[w.key]] for w in updated],
+                **events.audit()})
+
+
+@dataclass(frozen=True)
+class _Issue:
+    field: str | None
+    code: str
+    message: str
+
+
+class _Events:
+    """History rows a chunk appends (objects referenced as `Work`, since new ones get ids at write time)."""
+
+    def __init__(self) -> None:
+        self.status: list[tuple[Work, str | None, str, dt.date | None, str | None]] = []
+        self.entries: list[tuple[Work, str, dt.date, str | None]] = []
+        self.removals: list[tuple[Work, str, dt.date, str | None]] = []
+        self.months: list[tuple[Work, str, int]] = []
+        self.closing: list[tuple[Work, str, dt.date | None]] = []
+
+    def any(self) -> bool:
+        return bool(self.status or self.entries or self.removals or self.months)
+
+    def write(self, batch_id: str, now) -> None:
+        session = db.session
+        if self.status:
+            insert_rows(session, ObjectStatusChange.__table__, [
+                {"object_id": w.id, "from_status": a, "to_status": b, "changed_on": on, "reason": why,
+                 "batch_id": batch_id, "recorded_at": now} for w, a, b, on, why in self.status])
+        if self.entries:
+            insert_rows(session, ObjectListEntry.__table__, [
+                {"object_id": w.id, "list": name, "entered_on": on, "entry_reason": why, "entry_batch": batch_id,
+                 "removed_on": None, "removal_reason": None, "removal_batch": None}
+                for w, name, on, why in self.entries])
+        if self.removals:
+            e = ObjectListEntry.__table__
+            session.execute(update(e).where(e.c.object_id == bindparam("oid"), e.c.list == bindparam("lst"),
+                                            e.c.removed_on.is_(None)).values(
+                removed_on=bindparam("on"), removal_reason=bindparam("why"), removal_batch=batch_id),
+                [{"oid": w.id, "lst": name, "on": on, "why": why} for w, name, on, why in self.removals])
+        if self.months:
+            m = ObjectComplaintMonth.__table__
+            latest = {(w.id, period): count for w, period, count in self.months}
+            pairs = list(latest)
+            for i in range(0, len(pairs), 5000):
+                session.execute(delete(m).where(tuple_(m.c.object_id, m.c.period).in_(pairs[i:i + 5000])))
+            insert_rows(session, m, [{"object_id": oid, "period": p, "count": n, "batch_id": batch_id}
+                                     for (oid, p), n in latest.items()])
+
+    def audit(self) -> dict:
+        return {"status": [[w.id, a, b] for w, a, b, _, _ in self.status],
+                "lists": [[w.id, name, "enter"] for w, name, _, _ in self.entries] +
+                         [[w.id, name, "remove"] for w, name, _, _ in self.removals],
+                "complaints": [[w.id, p, n] for w, p, n in self.months]}
+
+
+def _new_work(op: Op) -> Work:
+    values = dict(OBJECT_DEFAULTS)
+    return Work(op.key, None, 0, values, dict(CREDIT_DEFAULTS), dict.fromkeys(_EXTRA))
+
+
+def _set_status(w: Work, to: str, on: dt.date | None, reason: str | None, events: _Events) -> None:
+    """A status change of an object already in the directory is history (and maybe a closure); an
+    object this chunk creates simply starts with its status (its audit entry covers it)."""
+    before = w.values["registration_status"]
+    if before == to:
+        return
+    w.values["registration_status"] = to
+    if w.new:
+        return
+    events.status.append((w, before, to, on, reason))
+    if to in CLOSED and before not in CLOSED:
+        events.closing.append((w, to, on))
+
+
+def _apply_object(m: Merger, w: Work, op: Op, events: _Events) -> bool:
+    cand = op.cand
+    before = (dict(w.values), w.credit["risk_class"], dict(w.extra))
+    for k, v in cand.values.items():
+        if k == "risk_class":
+            w.credit["risk_class"] = v
+        elif k != "registration_status":
+            w.values[k] = v
+    if w.new and "region_code" not in cand.values and w.values["region_code"] is None:
+        w.values["region_code"] = cand.default_region
+    if cand.legal_rep_id:
+        digest = hash_id_number(cand.legal_rep_id)
+        if digest != w.values["legal_rep_id_hash"]:
+            w.values["legal_rep_id_hash"] = digest
+            p = protect_id_number(cand.legal_rep_id)
+            w.extra = {"legal_rep_id_protected": p.protected, "legal_rep_id_masked": p.masked}
+    if "registration_status" in cand.values:
+        _set_status(w, cand.values["registration_status"], None, None, events)
+    created = w.new and before[0] == OBJECT_DEFAULTS  # the record that brings the object into the directory
+    return created or before != (w.values, w.credit["risk_class"], w.extra)
+
+
+def _apply_status(m: Merger, w: Work, op: Op, events: _Events) -> bool:
+    if w.values["registration_status"] == op.status:
+        return False
+    _set_status(w, op.status, op.on, op.reason, events)
+    return True
+
+
+def _apply_list(m: Merger, w: Work, op: Op, events: _Events) -> bool:
+    flag = LIST_FLAGS[op.list]
+    on_list = op.action == "enter"
+    if w.credit[flag] == on_list:
+        return False
+    w.credit[flag] = on_list
+    (events.entries if on_list else events.removals).append((w, op.list, op.on, op.reason))
+    return True
+
+
+def _apply_complaints(m: Merger, w: Work, op: Op, events: _Events) -> bool:
+    if w.months.get(op.period) == op.count:
+        return False
+    w.months[op.period] = op.count
+    events.months.append((w, op.period, op.count))
+    w.credit["complaint_count"] = sum(n for p, n in w.months.items() if m.window <= p)
+    return True
+
+
+def _apply_risk(m: Merger, w: Work, op: Op, events: _Events) -> bool:
+    if w.credit["risk_class"] == op.risk:
+        return False
+    w.credit["risk_class"] = op.risk
+    return True
+
+
+_APPLY = {"object": _apply_object, "status": _apply_status, "list": _apply_list, "complaints": _apply_complaints,
+          "risk": _apply_risk}
