@@ -155,9 +155,10 @@ def configure_cli(app: Flask) -> None:
     from .demo.cli import demo_data_command
     from .draws.cli import draws_cli
     from .leads.cli import leads_cli
+    from .ops.cli import backup_cli
     from .registry.cli import objects_cli
     from .review.archive import archive_cli
 
     for command in (draws_cli, users_cli, departments_cli, audit_cli, demo_data_command, objects_cli, media_cli,
-                    worker_command, delivery_cli, leads_cli, archive_cli):
+                    worker_command, delivery_cli, leads_cli, archive_cli, backup_cli):
         app.cli.add_command(command)
