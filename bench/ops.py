@@ -23,7 +23,7 @@ import time
 import uuid
 from pathlib import Path
 
-from _setup import FIELD_STEPS, PG_ADMIN, DB_PREFIX, bench_app, make_app, _admin  # noqa: I001
+from _setup import DB_PREFIX, FIELD_STEPS, PG_ADMIN, _admin, bench_app, make_app
 
 
 def fill_media(app, mib: int) -> None:

@@ -21,7 +21,7 @@ from . import metrics
 
 REQUEST_LOGGER = "dsr.request"
 JOB_LOGGER = "dsr.job"
-_FORBIDDEN = re.compile(r"pass(word)?|token|secret|authorization|cookie|id_?number|id_?card|phone|mobile", re.I)
+_FORBIDDEN = re.compile(r"pass(word)?|token|secret|authorization|cookie|id_?number|id_?card|phone|mobile", re.IGNORECASE)
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
 
 
@@ -32,7 +32,7 @@ def safe_fields(fields: dict) -> dict:
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line = {"ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
+        line = {"ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
                 "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
         line.update(safe_fields({k: v for k, v in vars(record).items() if k not in _STANDARD}))
         if record.exc_info:

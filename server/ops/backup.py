@@ -153,7 +153,7 @@ def create(target: Path) -> dict:
 
     parts = [{"path": rel, "size": (target / rel).stat().st_size, "sha256": _sha256(target / rel)}
              for rel in _files(target)]
-    manifest = {"format": FORMAT, "created_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    manifest = {"format": FORMAT, "created_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "backend": backend, "database_file": db_file, "alembic_revision": revision,
                 "key_id": keys.key_id(), "parts": parts}
     tmp = target / (MANIFEST + ".tmp")

@@ -39,8 +39,8 @@ class OutboxCollector:
         if isinstance(oldest, str):
             oldest = dt.datetime.fromisoformat(oldest)
         if oldest is not None and oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=dt.timezone.utc)
-        age = (dt.datetime.now(dt.timezone.utc) - oldest).total_seconds() if oldest else 0.0
+            oldest = oldest.replace(tzinfo=dt.UTC)
+        age = (dt.datetime.now(dt.UTC) - oldest).total_seconds() if oldest else 0.0
         yield GaugeMetricFamily("dsr_outbox_backlog", "Outbox messages pending or being delivered", value=count)
         yield GaugeMetricFamily("dsr_outbox_oldest_age_seconds", "Age of the oldest undelivered outbox message",
                                 value=max(age, 0.0))

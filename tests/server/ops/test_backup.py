@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import inspect, text
 
 from server.extensions import db
-
 from tests.conftest import DEMO_PASSWORD, PG_URL, base_config
 from tests.support import pg
 from tests.support.field import complete_inspection

@@ -34,7 +34,7 @@ def tool(name: str) -> str:
 def self_signed(tmp_path):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dsr.example.gov.cn")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
             .sign(key, hashes.SHA256()))
@@ -73,11 +73,11 @@ http {{
 
 def test_nginx_site_fits_tus_and_the_service_worker():
     site = (DEPLOY / "nginx-dsr.conf").read_text()
-    uploads = re.search(r"location /api/v1/uploads/ \{(.*?)\}", site, re.S).group(1)
+    uploads = re.search(r"location /api/v1/uploads/ \{(.*?)\}", site, re.DOTALL).group(1)
     assert "proxy_request_buffering off" in uploads
     size = int(re.search(r"client_max_body_size (\d+)m", uploads).group(1))
     assert size * 1024 * 1024 >= 1024 * 1024 * 1024  # the largest evidence file (video: 1 GiB)
-    sw = re.search(r"location = /sw.js \{(.*?)\}", site, re.S).group(1)
+    sw = re.search(r"location = /sw.js \{(.*?)\}", site, re.DOTALL).group(1)
     assert "proxy_pass" in sw and "no-store" in sw  # stamped by the app, never cached
     assert "X-Forwarded-For $proxy_add_x_forwarded_for" in site and "TRUSTED_PROXY_HOPS=1" in site
     assert "http2" in site and "TLSv1.3" in site
