@@ -23,6 +23,7 @@ from sqlalchemy import select
 from server.audit import service as audit
 from server.errors import ApiError, Conflict, Gone, Invalid, NotFound, PayloadTooLarge, field_error
 from server.extensions import db
+from server.observability import metrics
 from server.types import utcnow
 
 from media.errors import MediaError
@@ -173,6 +174,7 @@ def receive(principal, upload_id: str, offset: int, body: BinaryIO, declared: in
             _check_offset(upload, offset)
         room = upload.length - offset
         kept = part.append(offset, body, room=room, declared=declared, checksum=checksum)
+        metrics.tus_received(kept)
         new_offset = offset + kept
         if offset < SNIFF_BYTES <= new_offset < upload.length:
             _check_head(upload, part)  # (a complete file is examined in full below)
@@ -182,6 +184,8 @@ def receive(principal, upload_id: str, offset: int, body: BinaryIO, declared: in
             now = utcnow()
             upload.offset, upload.updated_at, upload.expires_at = new_offset, now, now + store.expiry()
         db.session.commit()
+    if upload.completed_at is not None:
+        metrics.upload_completed(upload.kind)
     return upload
 
 

@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_mod
 from .http import IdConverter, content_security_policy
+from .observability import logs
 
 ROOT = Path(__file__).resolve().parent.parent
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -99,6 +100,7 @@ def configure_blueprints(app: Flask) -> None:
     from .extensions import api
     from .inspectors.api import blp as inspectors_blp
     from .leads.api import blp as leads_blp, hooks_blp as lead_hooks_blp
+    from .ops import metrics_api
     from .plans.api import blp as plans_blp
     from .public import pages as public_pages
     from .public.api import blp as public_blp
@@ -114,7 +116,7 @@ def configure_blueprints(app: Flask) -> None:
                 lead_hooks_blp, statistics_blp):
         api.register_blueprint(blp)
     init_media(app)
-    for bp in (public_pages.bp, review_pages.bp, health.bp, web.bp):
+    for bp in (public_pages.bp, review_pages.bp, health.bp, metrics_api.bp, web.bp):
         app.register_blueprint(bp)
 
 
@@ -136,6 +138,9 @@ def configure_requests(app: Flask) -> None:
         g.pop("principal", None)
         rid = request.headers.get("X-Request-ID", "")
         g.request_id = rid if _REQUEST_ID.match(rid) else uuid.uuid4().hex
+
+    logs.configure_logging(app.config["LOG_FORMAT"])
+    logs.install(app)
 
     @app.after_request
     def _headers(resp):
@@ -162,9 +167,10 @@ def configure_cli(app: Flask) -> None:
     from .demo.cli import demo_data_command
     from .draws.cli import draws_cli
     from .leads.cli import leads_cli
+    from .ops.cli import backup_cli
     from .registry.cli import objects_cli
     from .review.archive import archive_cli
 
     for command in (draws_cli, users_cli, departments_cli, audit_cli, demo_data_command, objects_cli, media_cli,
-                    worker_command, delivery_cli, leads_cli, archive_cli):
+                    worker_command, delivery_cli, leads_cli, archive_cli, backup_cli):
         app.cli.add_command(command)

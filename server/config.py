@@ -6,6 +6,7 @@ the class defaults.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -117,6 +118,11 @@ class BaseConfig:
     # higher than the real number of proxies: a client could then choose its own address.
     TRUSTED_PROXY_HOPS = 0
 
+    # Prometheus metrics at /metrics: who may scrape them (addresses or networks, comma-separated;
+    # empty: /metrics answers 404 to everyone). Logs: "json" for one JSON object per line, "text".
+    METRICS_ALLOW: str | list = ""
+    LOG_FORMAT = "text"
+
     # The record PDF's CJK font: None = the pinned pip package (Noto Sans SC), then Debian's
     # fonts-noto-cjk. PDF_FONT_INDEX picks the face inside a .ttc collection.
     PDF_FONT_PATH: str | None = None
@@ -134,6 +140,7 @@ class ProductionConfig(BaseConfig):
     """Refuses to start without a real SECRET_KEY."""
 
     APP_ENV = "production"
+    LOG_FORMAT = "json"
 
 
 class TestingConfig(BaseConfig):
@@ -172,10 +179,28 @@ def env_overrides(environ: dict[str, str]) -> dict:
         "ARCHIVE_RETENTION_YEARS": "ARCHIVE_RETENTION_YEARS",
         "PUBLIC_BASE_URL": "PUBLIC_BASE_URL",
         "TRUSTED_PROXY_HOPS": "TRUSTED_PROXY_HOPS",
+        "METRICS_ALLOW": "METRICS_ALLOW",
+        "LOG_FORMAT": "LOG_FORMAT",
     }
     for env_key, cfg_key in mapping.items():
         if environ.get(env_key):
             out[cfg_key] = environ[env_key]
+    return out
+
+
+def parse_networks(value) -> list:
+    """METRICS_ALLOW: "127.0.0.1, 10.0.0.0/8" (or a list) → ip networks; refused at start if unreadable."""
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    out = []
+    for item in value or ():
+        if isinstance(item, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
+            out.append(item)
+            continue
+        try:
+            out.append(ipaddress.ip_network(str(item), strict=False))
+        except ValueError:
+            raise ConfigError(f"METRICS_ALLOW: {item!r} is not an address or network") from None
     return out
 
 
@@ -250,6 +275,10 @@ def finalise(config: dict, instance_path: Path) -> None:
         raise ConfigError("TRUSTED_PROXY_HOPS must be the number of reverse proxies in front of the app (0 to 5)")
     if not 0 <= config["TRUSTED_PROXY_HOPS"] <= 5:
         raise ConfigError("TRUSTED_PROXY_HOPS must be the number of reverse proxies in front of the app (0 to 5)")
+
+    config["METRICS_ALLOW"] = parse_networks(config.get("METRICS_ALLOW"))
+    if config.get("LOG_FORMAT") not in ("json", "text"):
+        raise ConfigError('LOG_FORMAT must be "json" or "text"')
 
     key = config.get("SECRET_KEY")
     if config.get("APP_ENV") == "production":

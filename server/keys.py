@@ -22,6 +22,11 @@ def _path() -> Path:
     return Path(configured) if configured else Path(current_app.instance_path) / "ed25519_private.pem"
 
 
+def key_path() -> Path:
+    """Where the signing key is kept (instance/ed25519_private.pem or SIGNING_KEY_PATH)."""
+    return _path()
+
+
 def private_key() -> Ed25519PrivateKey:
     cache = current_app.extensions.setdefault("dsr_signing_key", {})
     if "key" in cache:

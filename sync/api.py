@@ -1,11 +1,14 @@
 """`/api/v1/sync/push` and `/api/v1/sync/pull`: thin handlers over the core."""
 from __future__ import annotations
 
+import time
+
 from flask import current_app
 
 from server.accounts.auth import current_principal, requires
 from server.errors import PayloadTooLarge
 from server.http import Blueprint, SafeParser, mark_unsafe
+from server.observability import metrics
 
 from . import pull as pull_mod
 from . import push as push_mod
@@ -41,7 +44,10 @@ def push(args):
     if len(args["mutations"]) > MAX_MUTATIONS:
         raise PayloadTooLarge(f"一次最多推送 {MAX_MUTATIONS} 条操作，本次为 {len(args['mutations'])} 条。",
                               code="too_many_mutations", extra={"limit": MAX_MUTATIONS, "limit_name": "max_mutations"})
-    return push_mod.push(current_principal(), str(args["client_id"]), args["schema_version"], args["mutations"])
+    t0 = time.perf_counter()
+    result = push_mod.push(current_principal(), str(args["client_id"]), args["schema_version"], args["mutations"])
+    metrics.observe_sync("push", time.perf_counter() - t0, result["results"])
+    return result
 
 
 @blp.route("/pull", methods=["GET"])
@@ -50,8 +56,9 @@ def push(args):
 @blp.response(200, PullResultSchema)
 def pull(args):
     """拉取自上次游标以来与本人相关的变更；游标未知或过旧时返回完整快照"""
-    return pull_mod.pull(current_principal(), str(args["client_id"]), args["cursor"], args["limit"],
-                         current_app.config)
+    with metrics.timed(metrics.SYNC_SECONDS, "pull"):
+        return pull_mod.pull(current_principal(), str(args["client_id"]), args["cursor"], args["limit"],
+                             current_app.config)
 
 
 @blp.route("/rejections", methods=["GET"])

@@ -30,6 +30,7 @@ import random
 import secrets
 import socket
 import threading
+import time
 from typing import Callable
 
 from flask import Flask
@@ -37,6 +38,7 @@ from sqlalchemy import and_, or_, select, update
 
 from ..audit import service as audit
 from ..extensions import db
+from ..observability import logs, metrics
 from ..types import utcnow
 from . import jobs, webhooks
 from .endpoints import active_secrets, disable_gone, endpoint_of
@@ -90,6 +92,7 @@ class Worker:
                 self.run_due_jobs()  # before `started`: `--once` also delivers the messages they queued
                 started = self.clock()
                 while not self.stop_event.is_set():
+                    metrics.worker_alive()
                     ids = self.claim(due_before=started if once else None)
                     if not ids:
                         if once:
@@ -119,12 +122,17 @@ class Worker:
             if not every or self.stop_event.is_set() or (nxt is not None and now < nxt):
                 continue
             self.next_pass_at[job.name] = now + every
+            t0 = time.perf_counter()
             try:
                 count = job.run(now, self.stop_event.is_set)
             except Exception:
                 db.session.rollback()
                 log.exception("the %s job failed; it runs again in %s", job.name, every)
+                metrics.worker_job(job.name, False)
+                logs.job_line(job.name, "failed", time.perf_counter() - t0)
                 continue
+            metrics.worker_job(job.name, True)
+            logs.job_line(job.name, "ok", time.perf_counter() - t0, count=count)
             done[job.name] = count
             self.stats[job.stat] += count
             if count:
@@ -200,6 +208,7 @@ class Worker:
             start = self._start(message_id)
             if start is None or isinstance(start, str):
                 return start
+            t0 = time.perf_counter()
             try:
                 ts = int(self.clock().timestamp())
                 headers = webhooks.signed_headers(message_id, ts, start["body"], start["secrets"])
@@ -207,7 +216,11 @@ class Worker:
             except Exception as exc:  # e.g. a damaged secret: a failed attempt like any other, never a loop
                 log.exception("sending %s failed before any response", message_id)
                 result = webhooks.Result(status_code=None, error=f"发送前出错：{type(exc).__name__}")
-            return self._finish(message_id, start, result)
+            outcome = self._finish(message_id, start, result)
+            metrics.webhook_result(outcome == DELIVERED, result.status_code)
+            logs.job_line("delivery", outcome, time.perf_counter() - t0, message_id=message_id,
+                          attempt_no=start["attempt_no"], status=result.status_code)
+            return outcome
         except Exception:
             # The database failed us: the lease lapses and the message is sent again (at least once).
             db.session.rollback()

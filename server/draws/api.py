@@ -9,6 +9,7 @@ from ..accounts.models import Role
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..http import Blueprint
+from ..observability import metrics
 from . import access, events, export, service, views
 from .models import DrawEvent, InspectionTask
 from .schemas import (AuditPackageSchema, DecisionSchema, DrawPublicSchema, EventSchema, LaunchSchema, ReplacementSchema,
@@ -59,8 +60,10 @@ def get_draw(task_id):
 @blp.response(200, DrawPublicSchema)
 def reveal(args, task_id):
     """录入事先指定的公开随机数，完成抽取（只能进行一次）"""
-    task = service.reveal(current_principal(), task_id, args["beacon_value"], args["published_at"], args["reference"])
-    db.session.commit()
+    with metrics.timed(metrics.DRAW_SECONDS, "reveal"):
+        task = service.reveal(current_principal(), task_id, args["beacon_value"], args["published_at"],
+                              args["reference"])
+        db.session.commit()
     return views.public_view(task)
 
 

@@ -166,7 +166,11 @@ def reveal(principal: Principal, task_id: int, beacon_value: str, published_at: 
     task = get_task(task_id)
     if not (principal.has(Role.DEPT_ADMIN) and task.initiating_department_id == principal.department_id):
         raise NotFound("抽查任务不存在。", code="task_not_found")
-    draw = db.session.execute(select(Draw).where(Draw.task_id == task.id).with_for_update()).scalar_one()
+    # populate_existing: `task.draw` is already in the session, read before the lock; without it a
+    # reveal that waited for another one's lock would still see no seed (and fail on the rankings'
+    # key instead of answering "already drawn").
+    draw = db.session.execute(select(Draw).where(Draw.task_id == task.id).with_for_update()
+                              .execution_options(populate_existing=True)).scalar_one()
     if draw.seed_hex is not None:
         raise Conflict("该任务已完成抽取，抽取只能进行一次。", code="draw_already_done")
     plan_obj = json.loads(draw.plan_json)

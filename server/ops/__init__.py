@@ -1,0 +1,1 @@
+"""Operations: backup, verification of a backup, restore (see README "Operating it")."""
