@@ -29,16 +29,20 @@ def _dept_codes() -> dict[int, str]:
 
 
 def _rule_for(plan_task, codes: dict[int, str]) -> teams.TeamRule:
+    """The team rule: a participating department's slot asks for the qualifications of its X items.
+    X items of the initiating department itself ("1+X" within one department) are checked by the
+    initiating department's own members and add no participating slot."""
+    initiating = plan_task.plan_version.plan.department_id
     required: dict[str, set[str]] = {}
     for ti in plan_task.items:
-        if ti.role != "x":
+        if ti.role != "x" or ti.department_id == initiating:
             continue
         v = db.session.execute(select(CheckItemVersion).where(
             CheckItemVersion.item_id == ti.item_id, CheckItemVersion.version == ti.item_version)).scalar_one()
         required.setdefault(codes[ti.department_id], set()).update(v.required_qualifications or [])
     for d in plan_task.participating_department_ids or []:
         required.setdefault(codes[d], set())
-    return teams.TeamRule(codes[plan_task.plan_version.plan.department_id], required,
+    return teams.TeamRule(codes[initiating], required,
                           max(plan_task.min_team_size, 2), plan_task.per_inspector_cap)
 
 
