@@ -117,7 +117,7 @@ def launch(principal: Principal, plan_task_id: int, beacon: dict, borrow: list[d
     plan_obj = {
         "algorithm": algorithm.ALGORITHM, "task": code,
         "strata": {s: r for s, r in sorted(plan_task.ratios.items())}, "rounding": "ceil",
-        "weight_rule": snapshot.describe_weight_rule(plan_task.weight_rule or {}),
+        "weight_rule": snapshot.draw_rule(plan_task, today),
         "exclusion_rule": snapshot.describe_exclusions(plan_task.exclusions or {}),
         "beacon": {"source": beacon["source"], "reference": beacon["reference"]},
         "teams": teams.team_plan_section(pool, rule),

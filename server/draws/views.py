@@ -96,8 +96,7 @@ def id_list(text: str) -> list[str]:
 def audit_package(task: InspectionTask) -> dict:
     """Everything `tools/verify_draw.py` needs, as one JSON document."""
     # As stored, not checked against snapshot_hash: an altered snapshot is the verifier's to report.
-    rows = [{"id": oid, "stratum": stratum, "weight": weight, "excluded": excluded}
-            for oid, stratum, weight, excluded in snapshot.parse(persist.snapshot_text(task.id))]
+    rows = [json.loads(line) for line in persist.snapshot_text(task.id).splitlines()]
     strata = {s: {**r, "ranking": id_list(r["ranking"]), "selected": id_list(r["selected"])}
               for s, r in stored_rankings(task.id).items()}
     return package_around(task, rows, strata)
