@@ -3,8 +3,16 @@ launches and reveals (it used to validate as a plan and answer 500 at launch).""
 from __future__ import annotations
 
 from server.types import local_today
-from tests.server.draws.draw_support import (BEACON, audit_package, items_by_code, launched, plan_task_id,
-                                             publish_extra_task, reveal, run_verifier)
+from tests.server.draws.draw_support import (
+    BEACON,
+    audit_package,
+    items_by_code,
+    launched,
+    plan_task_id,
+    publish_extra_task,
+    reveal,
+    run_verifier,
+)
 
 
 def _publish_own_x_task(client, login) -> None:

@@ -13,8 +13,15 @@ from server.draws import algorithm as A
 from server.draws import package as P
 from server.draws import snapshot as S
 from server.types import local_today
-from tests.server.draws.draw_support import (BEACON, audit_package, drawn, failing_check, items_by_code,
-                                             publish_extra_task, run_verifier)
+from tests.server.draws.draw_support import (
+    BEACON,
+    audit_package,
+    drawn,
+    failing_check,
+    items_by_code,
+    publish_extra_task,
+    run_verifier,
+)
 from tests.support.http import assert_problem
 
 RULE = {"default": 1, "not_checked_2y": 2, "not_checked_3y": 4, "abnormal_list": 1, "serious_violation_list": 2,
