@@ -42,9 +42,6 @@ def years_since(last: dt.date | None, today: dt.date) -> int | None:
     return max(years, 0)
 
 
-SIGNALS = ("abnormal_list", "serious_violation_list")  # risk lists the rule boosts by a fixed step
-
-
 def weight_for(last_checked: dt.date | None, today: dt.date, rule: dict, abnormal: bool = False,
                serious: bool = False, complaints: int = 0) -> int:
     """Art. 16: objects not checked for 2 years, or 3 and more (or never), weigh more; the risk
