@@ -14,7 +14,10 @@ The audit package is one JSON object (format "dsr-audit-v1"):
   plan            the plan object; strata ratios are decimal strings; may contain "teams"
                   (the team parameters and pool_hash, so that plan_hash binds them)
   plan_hash       hex SHA-256 of the RFC 8785 canonical plan
-  snapshot        all candidate rows {"id", "stratum", "weight", "excluded"}, sorted by id
+  snapshot        all candidate rows {"id", "stratum", "weight", "excluded"}, sorted by id;
+                  since the weight rule is structured (plan "weight_rule" an object) each row
+                  also has "status", "last_checked_on", "abnormal_list",
+                  "serious_violation_list" and "complaints", and every weight is recomputed
   snapshot_hash   hex SHA-256 over canonical(row) + "\n" for each row
   commitment      hex SHA-256("dsr-commit-v1" || nonce), published before the beacon
   committed_at    when the commitment was recorded (informational)
@@ -93,6 +96,53 @@ def draw_stratum(snapshot, stratum, ratio, seed):
     n = Context(prec=200).multiply(Decimal(ratio), Decimal(len(rows)))  # exact product
     n = n.to_integral_value(rounding=ROUND_CEILING)
     return len(rows), int(n), [r["id"] for r in ranking]
+
+
+# ---- the weight rule (Art. 16): every row's weight and exclusion ----------------------------
+
+DEREGISTERED = ("deregistered", "revoked", "cancelled", "moved_out")
+
+
+def expected_weight(row, rule):
+    """(excluded, weight) of a snapshot row under the plan's weight rule (draw.md, "Weights")."""
+    year, month, day = (int(x) for x in rule["as_of"].split("-"))
+    last = row["last_checked_on"]
+    if rule["exclude_deregistered"] and row["status"] in DEREGISTERED:
+        return "deregistered", 0
+    if row["status"] not in rule["statuses"]:
+        return "status_not_in_scope", 0
+    if (rule["exclude_low_risk_checked_this_year"] and row["stratum"] == "A" and last is not None
+            and int(last[:4]) == year):
+        return "low_risk_checked_this_year", 0
+    if last is None:
+        years = None
+    else:
+        ly, lm, ld = (int(x) for x in last.split("-"))
+        years = max(year - ly - (1 if (month, day) < (lm, ld) else 0), 0)
+    if years is None or years >= 3:
+        weight = rule["not_checked_3y"]
+    elif years >= 2:
+        weight = rule["not_checked_2y"]
+    else:
+        weight = rule["default"]
+    if row["abnormal_list"]:
+        weight += rule.get("abnormal_list", 0)
+    if row["serious_violation_list"]:
+        weight += rule.get("serious_violation_list", 0)
+    per_point = rule.get("complaints_per_point", 0)
+    if per_point > 0:
+        weight += min(row["complaints"] // per_point, rule.get("complaints_max", 0))
+    return None, weight
+
+
+def weights_problem(snapshot, rule):
+    """The first row whose weight or exclusion differs from the rule, or None."""
+    for row in snapshot:
+        expected = expected_weight(row, rule)
+        if (row["excluded"], row["weight"]) != expected:
+            return "row %s: the rule gives excluded=%r, weight=%r; snapshot has excluded=%r, weight=%r" % (
+                row["id"], expected[0], expected[1], row["excluded"], row["weight"])
+    return None
 
 
 # ---- dsr-team-v1: inspector matching ---------------------------------------------------------
@@ -216,7 +266,15 @@ def verify(pkg, expect=None):
     check("seed", lambda: differs("computed", derive_seed(
         nonce, pkg["beacon_value"], pkg["plan_hash"], pkg["snapshot_hash"]).hex(), pkg["seed"]))
 
-    # 2. The object draw, per stratum.
+    # 2. Every row's weight and exclusion, from the rule in the plan (draws before the rule was
+    #    structured carry a description only: their weights are as frozen, covered by the hashes).
+    if isinstance(plan.get("weight_rule"), dict):
+        check("weights", lambda: weights_problem(snapshot, plan["weight_rule"]))
+    else:
+        print("NOTE the plan describes its weight rule in words: the weights are checked as frozen "
+              "(snapshot_hash), not recomputed")
+
+    # 3. The object draw, per stratum.
     check("results", lambda: differs("strata", sorted(plan["strata"]), sorted(recorded)))
 
     def stratum_check(stratum):
@@ -228,7 +286,7 @@ def verify(pkg, expect=None):
     for stratum in sorted(plan["strata"]):
         check("stratum:" + stratum, lambda s=stratum: stratum_check(s))
 
-    # 3. The inspector teams.
+    # 4. The inspector teams.
     t = pkg.get("teams")
     events = [dict(e, type="substitution") for e in pkg.get("substitutions", [])]
     if t is not None:
@@ -261,7 +319,7 @@ def verify(pkg, expect=None):
     elif "teams" in plan:
         check("team_params", lambda: "the plan sets team parameters but the package has no teams")
 
-    # 4. Replacements and substitutions, re-played in "seq" order from the recorded state:
+    # 5. Replacements and substitutions, re-played in "seq" order from the recorded state:
     #    each is checked against the state before it, then applied as recorded.
     events.sort(key=lambda e: e["seq"])
     check("events", lambda: differs(
@@ -321,7 +379,7 @@ def verify(pkg, expect=None):
     if t is not None:
         check("final_teams", lambda: first_key_difference("team", teams, t.get("final_teams")))
 
-    # 5. Values published before the draw (--expect).
+    # 6. Values published before the draw (--expect).
     for name, value in sorted((expect or {}).items()):
         in_package = t.get("pool_hash") if name == "pool_hash" and t else pkg.get(name)
         check("published:" + name, lambda v=value, p=in_package: differs("published", v, p))

@@ -121,8 +121,12 @@ def _row(m: _Maker, n: int) -> dict:
         part, industry, libs = m.rng.choice(SHOP_LINES)
         owner = m.person()
         trade = m.rng.choice([owner[0] + "记", m.rng.choice(BRANDS), owner[0] + "家"])
+        # Every fourth row is registered under the operator's own name (王小明), as many individual
+        # businesses are: the public pages show it masked (王**). Chosen by row number, not by the
+        # generator, so the rest of the demo data stays as it was.
+        name = owner if n % 4 == 0 else f"{county}{trade}{part}"
         row.update(object_type="individual", credit_code=m.credit_code("92", division), industry=industry,
-                   name=f"{county}{trade}{part}", legal_rep_name=owner, phone="1" + str(m.rng.randrange(3, 9)) +
+                   name=name, legal_rep_name=owner, phone="1" + str(m.rng.randrange(3, 9)) +
                    "".join(str(m.rng.randrange(10)) for _ in range(9)))
         if m.rng.random() < 0.6:
             row["legal_rep_id_number"] = m.id_number(division)

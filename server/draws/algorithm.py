@@ -33,6 +33,10 @@ ALGORITHM = "dsr-wrs-v1"
 KEY_PRECISION = 50
 NEAR_TIE_TOLERANCE = 1e-12
 SNAPSHOT_ROW_KEYS = frozenset(("id", "stratum", "weight", "excluded"))
+# The columns the weight rule reads (draw.md): snapshots frozen since the rule is in the plan
+# carry them, so that the verifier recomputes every weight and exclusion; older ones do not.
+WEIGHT_INPUT_KEYS = frozenset(("status", "last_checked_on", "abnormal_list", "serious_violation_list", "complaints"))
+_ROW_SHAPES = (SNAPSHOT_ROW_KEYS, SNAPSHOT_ROW_KEYS | WEIGHT_INPUT_KEYS)
 
 _RATIO = _re(r"^[0-9]+(\.[0-9]+)?$")
 _HEX64 = _re(r"^[0-9a-f]{64}$")
@@ -223,9 +227,9 @@ def _buckets(plan: Mapping, snapshot: Iterable[Mapping]):
     buckets: dict[str, list[tuple[str, int]]] = {s: [] for s in ratios}
     previous = None
     for row in snapshot:
-        if not isinstance(row, Mapping) or row.keys() != SNAPSHOT_ROW_KEYS:
-            raise ValueError(f"snapshot rows must have exactly the keys "
-                             f"{sorted(SNAPSHOT_ROW_KEYS)}")
+        if not isinstance(row, Mapping) or row.keys() not in _ROW_SHAPES:
+            raise ValueError(f"snapshot rows must have exactly the keys {sorted(SNAPSHOT_ROW_KEYS)}"
+                             f", optionally with {sorted(WEIGHT_INPUT_KEYS)}")
         oid, stratum, weight, excluded = row["id"], row["stratum"], row["weight"], row["excluded"]
         if not isinstance(oid, str) or not oid or not isinstance(stratum, str):
             raise ValueError(f"row {oid!r}: id and stratum must be non-empty strings")
@@ -245,9 +249,11 @@ def _buckets(plan: Mapping, snapshot: Iterable[Mapping]):
 
 
 def canonical_snapshot(rows: Iterable[Mapping]) -> list[dict]:
-    """Canonical snapshot rows (only the four spec keys), sorted by id, validated."""
+    """Canonical snapshot rows (the four spec keys, and the weight rule's columns where a row has
+    them), sorted by id, validated."""
     snapshot = sorted(({"id": r["id"], "stratum": r["stratum"], "weight": r["weight"],
-                        "excluded": r.get("excluded")} for r in rows), key=lambda r: r["id"])
+                        "excluded": r.get("excluded"), **{k: r[k] for k in WEIGHT_INPUT_KEYS if k in r}}
+                       for r in rows), key=lambda r: r["id"])
     _buckets({"algorithm": ALGORITHM, "rounding": "ceil", "strata": {}}, snapshot)
     return snapshot
 

@@ -43,7 +43,7 @@ def launch(args):
     """启动任务：固定候选名单与执法人员库，公布哈希与承诺值（此时随机数尚未产生）"""
     task = service.launch(current_principal(), args["plan_task_id"], args["beacon"], args["borrow"])
     db.session.commit()
-    return views.public_view(task)
+    return views.public_view(task, staff=True)
 
 
 @blp.route("/<int:task_id>", methods=["GET"])
@@ -51,7 +51,7 @@ def launch(args):
 @blp.response(200, DrawPublicSchema)
 def get_draw(task_id):
     """抽取情况（与公开页相同的信息）"""
-    return views.public_view(_visible_task(task_id))
+    return views.public_view(_visible_task(task_id), staff=True)
 
 
 @blp.route("/<int:task_id>/reveal", methods=["POST"])
@@ -64,7 +64,7 @@ def reveal(args, task_id):
         task = service.reveal(current_principal(), task_id, args["beacon_value"], args["published_at"],
                               args["reference"])
         db.session.commit()
-    return views.public_view(task)
+    return views.public_view(task, staff=True)
 
 
 @blp.route("/<int:task_id>/audit-package", methods=["GET"])

@@ -119,7 +119,9 @@ class PublicPlanSchema(BaseSchema):
     strata = fields.Dict(keys=fields.String(), values=fields.String(),
                          metadata={"description": "各层（信用风险分类）的抽取比例，十进制字符串"})
     rounding = fields.String()
-    weight_rule = fields.String()
+    weight_rule = fields.Raw(metadata={"description": "权重与排除规则（第十六条）：本规则与快照各行的"
+                                                     "登记状态、上次检查日期、经营异常名录、严重违法失信名单、"
+                                                     "投诉举报数一起，可复算每一行的权重；早期抽取为文字说明"})
     exclusion_rule = fields.String()
     beacon = fields.Nested(BeaconRefSchema)
     teams = fields.Nested(PublicTeamRuleSchema)

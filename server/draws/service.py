@@ -29,16 +29,20 @@ def _dept_codes() -> dict[int, str]:
 
 
 def _rule_for(plan_task, codes: dict[int, str]) -> teams.TeamRule:
+    """The team rule: a participating department's slot asks for the qualifications of its X items.
+    X items of the initiating department itself ("1+X" within one department) are checked by the
+    initiating department's own members and add no participating slot."""
+    initiating = plan_task.plan_version.plan.department_id
     required: dict[str, set[str]] = {}
     for ti in plan_task.items:
-        if ti.role != "x":
+        if ti.role != "x" or ti.department_id == initiating:
             continue
         v = db.session.execute(select(CheckItemVersion).where(
             CheckItemVersion.item_id == ti.item_id, CheckItemVersion.version == ti.item_version)).scalar_one()
         required.setdefault(codes[ti.department_id], set()).update(v.required_qualifications or [])
     for d in plan_task.participating_department_ids or []:
         required.setdefault(codes[d], set())
-    return teams.TeamRule(codes[plan_task.plan_version.plan.department_id], required,
+    return teams.TeamRule(codes[initiating], required,
                           max(plan_task.min_team_size, 2), plan_task.per_inspector_cap)
 
 
@@ -113,7 +117,7 @@ def launch(principal: Principal, plan_task_id: int, beacon: dict, borrow: list[d
     plan_obj = {
         "algorithm": algorithm.ALGORITHM, "task": code,
         "strata": {s: r for s, r in sorted(plan_task.ratios.items())}, "rounding": "ceil",
-        "weight_rule": snapshot.describe_weight_rule(plan_task.weight_rule or {}),
+        "weight_rule": snapshot.draw_rule(plan_task, today),
         "exclusion_rule": snapshot.describe_exclusions(plan_task.exclusions or {}),
         "beacon": {"source": beacon["source"], "reference": beacon["reference"]},
         "teams": teams.team_plan_section(pool, rule),

@@ -16,7 +16,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Iterable
 
-from .canonical import json_string
+from .canonical import jcs_text
 
 ROW_ID_WIDTH = 10
 DEREGISTERED = {"deregistered", "revoked", "cancelled", "moved_out"}
@@ -42,14 +42,28 @@ def years_since(last: dt.date | None, today: dt.date) -> int | None:
     return max(years, 0)
 
 
-def weight_for(last_checked: dt.date | None, today: dt.date, rule: dict) -> int:
-    """Art. 16: objects not checked for 2 years, or 3 and more, weigh more."""
+def weight_for(last_checked: dt.date | None, today: dt.date, rule: dict, abnormal: bool = False,
+               serious: bool = False, complaints: int = 0) -> int:
+    """Art. 16: objects not checked for 2 years, or 3 and more (or never), weigh more; the risk
+    signals the rules name raise the weight further: ``abnormal_list`` and
+    ``serious_violation_list`` add their step, and every ``complaints_per_point`` complaints or
+    reports add 1, at most ``complaints_max``. A rule without a signal's key adds nothing for it
+    (plans approved before the signals were part of the rule keep their meaning)."""
     years = years_since(last_checked, today)
     if years is None or years >= 3:
-        return int(rule.get("not_checked_3y", 3))
-    if years >= 2:
-        return int(rule.get("not_checked_2y", 2))
-    return int(rule.get("default", 1))
+        weight = int(rule.get("not_checked_3y", 3))
+    elif years >= 2:
+        weight = int(rule.get("not_checked_2y", 2))
+    else:
+        weight = int(rule.get("default", 1))
+    if abnormal:
+        weight += int(rule.get("abnormal_list", 0))
+    if serious:
+        weight += int(rule.get("serious_violation_list", 0))
+    per_point = int(rule.get("complaints_per_point", 0))
+    if per_point > 0 and complaints > 0:
+        weight += min(complaints // per_point, int(rule.get("complaints_max", 0)))
+    return weight
 
 
 def exclusion_for(status: str, risk_class: str | None, last_checked: dt.date | None, today: dt.date,
@@ -64,7 +78,22 @@ def exclusion_for(status: str, risk_class: str | None, last_checked: dt.date | N
     return None
 
 
-SCOPE_COLUMNS = ("id", "registration_status", "risk_class", "last_checked_on")
+def draw_rule(plan_task, today: dt.date) -> dict:
+    """The weight and exclusion rule as it goes into the draw plan (and so under plan_hash): what
+    ``tools/verify_draw.py`` needs to recompute every row's weight and exclusion from the
+    snapshot's columns. ``as_of`` is the day the snapshot was frozen."""
+    scope, exclusions = plan_task.scope or {}, plan_task.exclusions or {}
+    rule = {k: int(v) for k, v in sorted((plan_task.weight_rule or {}).items())}
+    for key, default in (("default", 1), ("not_checked_2y", 2), ("not_checked_3y", 3)):
+        rule.setdefault(key, default)
+    return {**rule, "as_of": today.isoformat(),
+            "exclude_deregistered": bool(exclusions.get("deregistered", True)),
+            "exclude_low_risk_checked_this_year": bool(exclusions.get("low_risk_checked_this_year", True)),
+            "statuses": sorted(scope.get("statuses") or ["active", "operating"])}
+
+
+SCOPE_COLUMNS = ("id", "registration_status", "risk_class", "last_checked_on", "abnormal_list",
+                 "serious_violation_list", "complaint_count")
 _ID_LIMIT = 10 ** ROW_ID_WIDTH
 
 
@@ -96,18 +125,40 @@ def _as_date(value) -> dt.date | None:
     return value if value is None or isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
-def freeze(batches: Iterable[Iterable[tuple]], plan_task, today: dt.date) -> Frozen:
-    """Build the snapshot from ``(id, registration_status, risk_class, last_checked_on)`` tuples
-    in ascending id order (see ``SCOPE_COLUMNS``), in batches.
+def classify(rule: dict, status: str, risk: str | None, last: dt.date | None, abnormal: bool = False,
+             serious: bool = False, complaints: int = 0) -> tuple[str | None, int]:
+    """``(excluded, weight)`` of one candidate under a ``draw_rule``."""
+    today = dt.date.fromisoformat(rule["as_of"])
+    exclusions = {"deregistered": rule["exclude_deregistered"],
+                  "low_risk_checked_this_year": rule["exclude_low_risk_checked_this_year"]}
+    excluded = exclusion_for(status, risk, last, today, exclusions, rule["statuses"])
+    if excluded:
+        return excluded, 0
+    weight = weight_for(last, today, rule, abnormal, serious, complaints)
+    if weight < 1:
+        raise ValueError(f"weight rule gives a non-positive weight ({weight})")
+    return None, weight
 
-    A row's line depends on its id and on (status, class, last check) only, so each distinct
-    triple is classified once (exclusion, stratum, weight) into the line's text around the id;
+
+def row(oid: int, status: str, risk: str | None, last: dt.date | None, abnormal: bool, serious: bool,
+        complaints: int, excluded: str | None, weight: int) -> dict:
+    """A snapshot row: the draw's four keys and the columns the weight rule reads (draw.md)."""
+    return {"abnormal_list": abnormal, "complaints": complaints, "excluded": excluded, "id": row_id(oid),
+            "last_checked_on": None if last is None else last.isoformat(), "serious_violation_list": serious,
+            "status": status, "stratum": risk or "U", "weight": weight}
+
+
+def freeze(batches: Iterable[Iterable[tuple]], plan_task, today: dt.date) -> Frozen:
+    """Build the snapshot from ``(id, registration_status, risk_class, last_checked_on,
+    abnormal_list, serious_violation_list, complaint_count)`` tuples in ascending id order (see
+    ``SCOPE_COLUMNS``), in batches, under ``draw_rule(plan_task, today)``.
+
+    A row's line depends on its id and on the other six values only, so each distinct tuple of
+    them is classified once (exclusion, stratum, weight) into the line's text around the id;
     a million rows then cost one dictionary lookup and one string format each. Each batch is
     hashed and compressed as it comes, so memory stays at one batch plus the compressed output.
     """
-    scope = plan_task.scope or {}
-    statuses = scope.get("statuses") or ["active", "operating"]
-    exclusions, rule = plan_task.exclusions or {}, plan_task.weight_rule or {}
+    rule = draw_rule(plan_task, today)
     shapes: dict[tuple, tuple[str, str]] = {}
     tally: dict[tuple, int] = {}
     strata: dict[tuple, str | None] = {}
@@ -116,19 +167,17 @@ def freeze(batches: Iterable[Iterable[tuple]], plan_task, today: dt.date) -> Fro
     for batch in batches:
         lines = []
         append = lines.append
-        for oid, status, risk, last in batch:
-            key = (status, risk, last)
+        for oid, *key in batch:
+            key = tuple(key)
             shape = shapes.get(key)
             if shape is None:
-                day = _as_date(last)
-                excluded = exclusion_for(status, risk, day, today, exclusions, statuses)
-                weight = 0 if excluded else weight_for(day, today, rule)
-                if not excluded and weight < 1:
-                    raise ValueError(f"weight rule gives a non-positive weight ({weight})")
-                stratum = risk or "U"
-                shape = shapes[key] = ('{"excluded":%s,"id":"' % ("null" if excluded is None else json_string(excluded)),
-                                       '","stratum":%s,"weight":%d}\n' % (json_string(stratum), weight))
-                strata[key] = None if excluded else stratum
+                status, risk, last, abnormal, serious, complaints = key
+                day, abnormal, serious, complaints = _as_date(last), bool(abnormal), bool(serious), int(complaints or 0)
+                excluded, weight = classify(rule, status, risk, day, abnormal, serious, complaints)
+                head, tail = jcs_text(row(1, status, risk, day, abnormal, serious, complaints,
+                                          excluded, weight)).split('"id":"0000000001"')
+                shape = shapes[key] = (head + '"id":"', '"' + tail + "\n")
+                strata[key] = None if excluded else (risk or "U")
                 tally[key] = 0
             if not previous < oid < _ID_LIMIT:
                 raise ValueError(f"candidate ids must ascend within 1..{_ID_LIMIT - 1} (at {oid})")
@@ -151,12 +200,16 @@ def freeze(batches: Iterable[Iterable[tuple]], plan_task, today: dt.date) -> Fro
 # A canonical line as freeze() writes it; anything else (a hand-made or hostile snapshot) goes
 # through json.loads line by line.
 _LINE = re.compile(r'(?m)^\{"excluded":(null|"[a-z_]+"),"id":"([0-9]+)","stratum":"([A-Za-z0-9_]+)","weight":([0-9]+)\}\n')
+_LINE_WITH_INPUTS = re.compile(
+    r'(?m)^\{"abnormal_list":(?:true|false),"complaints":[0-9]+,"excluded":(null|"[a-z_]+"),"id":"([0-9]+)",'
+    r'"last_checked_on":(?:null|"[0-9-]+"),"serious_violation_list":(?:true|false),"status":"[a-z_]+",'
+    r'"stratum":"([A-Za-z0-9_]+)","weight":([0-9]+)\}\n')
 
 
 def parse(text: str) -> list[tuple[str, str, int, str | None]]:
     """``(id, stratum, weight, excluded)`` per line of a stored snapshot, in stored order."""
     lines = text.count("\n")
-    found = _LINE.findall(text)
+    found = _LINE_WITH_INPUTS.findall(text) if text.startswith('{"abnormal_list"') else _LINE.findall(text)
     if len(found) == lines and (not text or text.endswith("\n")):
         return [(oid, stratum, int(weight), None if excl == "null" else excl[1:-1])
                 for excl, oid, stratum, weight in found]
@@ -178,11 +231,6 @@ def drawable_rows(text: str, strata: Iterable[str]) -> dict[str, list[tuple[str,
             if bucket is not None:
                 bucket.append((oid, weight))
     return buckets
-
-
-def describe_weight_rule(rule: dict) -> str:
-    return (f"{rule.get('default', 1)} default; {rule.get('not_checked_2y', 2)} if not checked 2y; "
-            f"{rule.get('not_checked_3y', 3)} if 3y+ or never")
 
 
 def describe_exclusions(ex: dict) -> str:

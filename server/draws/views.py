@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..accounts.models import Department
 from ..extensions import db
 from ..registry.models import InspectionObject
+from ..registry.protect import public_name
 from . import package as pkg
 from . import persist, snapshot, teams
 from .models import Draw, DrawEvent, DrawRanking, InspectionTask
@@ -22,8 +23,10 @@ def _dept(dept_id):
     return {"code": d.code, "name": d.name} if d else None
 
 
-def public_view(task: InspectionTask) -> dict:
-    """No per-object credit class, no pool internals: hashes, commitment, seed, counts, selections."""
+def public_view(task: InspectionTask, *, staff: bool = False) -> dict:
+    """No per-object credit class, no pool internals: hashes, commitment, seed, counts, selections.
+    Individual businesses named after their operator show masked (王**) as on the public results,
+    unless ``staff`` (the departments' own view of the task) asks for registered names."""
     draw: Draw = task.draw
     plan = json.loads(draw.plan_json)
     public_plan = {k: v for k, v in plan.items() if k != "teams"}
@@ -46,7 +49,8 @@ def public_view(task: InspectionTask) -> dict:
         # order by stratum: with the public per-stratum counts it would give each object's class away.
         drawn = drawn_objects(task.id)
         rows = sorted(_objects(drawn), key=lambda r: (r.credit_code is None, r.credit_code or "", r.id))
-        body["selected"] = [{"name": r.name, "credit_code": r.credit_code, "withdrawn": drawn[r.id]} for r in rows]
+        body["selected"] = [{"name": r.name if staff else public_name(r), "credit_code": r.credit_code,
+                             "withdrawn": drawn[r.id]} for r in rows]
     return body
 
 
@@ -56,7 +60,8 @@ def _objects(ids, chunk: int = 10_000) -> list:
     ids = sorted(ids)
     out = []
     for i in range(0, len(ids), chunk):
-        out += db.session.execute(select(InspectionObject.id, InspectionObject.name, InspectionObject.credit_code)
+        out += db.session.execute(select(InspectionObject.id, InspectionObject.name, InspectionObject.credit_code,
+                                         InspectionObject.object_type)
                                   .where(InspectionObject.id.in_(ids[i:i + chunk]))).all()
     return out
 
@@ -91,8 +96,7 @@ def id_list(text: str) -> list[str]:
 def audit_package(task: InspectionTask) -> dict:
     """Everything `tools/verify_draw.py` needs, as one JSON document."""
     # As stored, not checked against snapshot_hash: an altered snapshot is the verifier's to report.
-    rows = [{"id": oid, "stratum": stratum, "weight": weight, "excluded": excluded}
-            for oid, stratum, weight, excluded in snapshot.parse(persist.snapshot_text(task.id))]
+    rows = [json.loads(line) for line in persist.snapshot_text(task.id).splitlines()]
     strata = {s: {**r, "ranking": id_list(r["ranking"]), "selected": id_list(r["selected"])}
               for s, r in stored_rankings(task.id).items()}
     return package_around(task, rows, strata)

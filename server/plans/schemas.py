@@ -29,9 +29,24 @@ class ScopeSchema(BaseSchema):
 
 
 class WeightRuleSchema(BaseSchema):
+    """Art. 16: weights by years unchecked, and the risk signals raising them (the draw's weight rule)."""
+
     default = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
     not_checked_2y = fields.Integer(load_default=2, validate=validate.Range(min=1, max=100))
     not_checked_3y = fields.Integer(load_default=3, validate=validate.Range(min=1, max=100))
+    abnormal_list = fields.Integer(load_default=1, validate=validate.Range(min=0, max=100),
+                                   metadata={"description": "列入经营异常名录的对象权重增加值"})
+    serious_violation_list = fields.Integer(load_default=2, validate=validate.Range(min=0, max=100),
+                                            metadata={"description": "列入严重违法失信名单的对象权重增加值"})
+    complaints_per_point = fields.Integer(load_default=3, validate=validate.Range(min=1, max=1000),
+                                          metadata={"description": "每多少件投诉举报使权重加 1"})
+    complaints_max = fields.Integer(load_default=2, validate=validate.Range(min=0, max=100),
+                                    metadata={"description": "投诉举报使权重增加的上限"})
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if not data.get("default", 1) <= data.get("not_checked_2y", 2) <= data.get("not_checked_3y", 3):
+            raise ValidationError("权重须满足：默认 ≤ 两年未检查 ≤ 三年以上未检查（第十六条）。", "not_checked_2y")
 
 
 class ExclusionsSchema(BaseSchema):

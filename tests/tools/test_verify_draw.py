@@ -221,3 +221,15 @@ def test_teams_section_missing_while_plan_names_it_fails(tmp_path, package):
         sub.pop("team")
     result = run_verifier(tmp_path, pkg)
     assert result.returncode == 1 and "FAIL team_params:" in result.stdout
+
+
+def test_frozen_team_v1_package_still_verifies(tmp_path):
+    """A package drawn before dsr-team-v2 (frozen file) keeps verifying, and tampering with it is caught."""
+    path = ROOT / "tests" / "data" / "draw" / "dsr-team-v1-package.json"
+    pkg = json.loads(path.read_text(encoding="utf-8"))
+    assert pkg["teams"]["algorithm"] == "dsr-team-v1"
+    result = run_verifier(tmp_path, pkg)
+    assert result.returncode == 0, result.stdout
+    assert "PASS teams" in result.stdout and "PASS replacement:1" in result.stdout
+    _first_non_leader_swap(pkg)
+    assert run_verifier(tmp_path, pkg).returncode == 1

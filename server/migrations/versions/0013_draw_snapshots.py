@@ -58,6 +58,14 @@ def upgrade():
 
 
 def downgrade():
+    conn = op.get_bind()
+    # Snapshots frozen since the weight rule is part of the draw plan carry the rule's columns
+    # (status, last check, risk lists, complaints): a row per candidate here cannot hold them, and
+    # dropping them would break those draws' snapshot_hash. Refuse rather than lose them.
+    for task_id, content in conn.execute(sa.select(snapshots.c.task_id, snapshots.c.content)).all():
+        if zlib.decompress(content).startswith(b'{"abnormal_list"'):
+            raise RuntimeError(f"task {task_id}: its draw snapshot carries the weight rule's columns, which "
+                               "draw_candidates cannot hold; downgrading below 0013 would break its snapshot_hash")
     op.create_table('draw_candidates',
     sa.Column('task_id', sa.Integer(), nullable=False),
     sa.Column('row_id', sa.String(length=16), nullable=False),
@@ -68,7 +76,6 @@ def downgrade():
     sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_draw_candidates_task_id_tasks')),
     sa.PrimaryKeyConstraint('task_id', 'row_id', name=op.f('pk_draw_candidates'))
     )
-    conn = op.get_bind()
     for task_id, content in conn.execute(sa.select(snapshots.c.task_id, snapshots.c.content)).all():
         rows = [json.loads(line) for line in zlib.decompress(content).decode("utf-8").splitlines()]
         if rows:

@@ -60,6 +60,27 @@ def drawn(client, login, **kw) -> dict:
     return r.get_json()
 
 
+def items_by_code(client, login) -> dict[str, dict]:
+    return {i["code"]: i for i in client.get("/api/v1/items?limit=500", headers=login("scjg-admin")).get_json()["items"]}
+
+
+def publish_extra_task(client, login, body: dict, reason: str = "增加抽查任务"):
+    """Adjust the demo plan with one more task and take it through to publication (the office
+    approves and publishes), so that tests can launch it."""
+    admin, office = login("scjg-admin"), login("office")
+    plan = next(p for p in client.get("/api/v1/plans", headers=office).get_json()
+                if any(t["code"] == "T02" for t in p["current"]["tasks"]))
+    r = client.post(f"/api/v1/plans/{plan['id']}/adjust", headers=admin, json={"reason": reason})
+    assert r.status_code == 201, r.get_json()
+    r = client.put(f"/api/v1/plans/{plan['id']}/tasks", headers=admin, json=body)
+    assert r.status_code == 200, r.get_json()
+    for step, payload in (("submit", None), ("aggregate", None), ("approve", {"approval_ref": "忻政函〔2026〕20号"}),
+                          ("publish", None)):
+        r = client.post(f"/api/v1/plans/{plan['id']}/{step}", headers=admin if step == "submit" else office,
+                        json=payload)
+        assert r.status_code == 200, (step, r.get_json())
+
+
 def demo_task_id(client, login) -> int:
     tasks = client.get("/api/v1/draws", headers=login("office")).get_json()
     return next(t["id"] for t in tasks if t["code"].endswith("-T01"))

@@ -25,23 +25,29 @@ DAYS = [None, TODAY, dt.date(2026, 1, 5), dt.date(2025, 6, 1), dt.date(2024, 11,
 
 def _plan_task(**kw):
     return SimpleNamespace(scope=kw.get("scope", {}), exclusions=kw.get("exclusions", {}),
-                           weight_rule=kw.get("weight_rule", {"default": 1, "not_checked_2y": 2, "not_checked_3y": 5}))
+                           weight_rule=kw.get("weight_rule", {"default": 1, "not_checked_2y": 2, "not_checked_3y": 5,
+                                                         "abnormal_list": 1, "serious_violation_list": 2,
+                                                         "complaints_per_point": 3, "complaints_max": 2}))
 
 
 def _reference_rows(candidates, plan_task):
     """The snapshot rows as draw.md defines them, one dict per candidate, the slow way."""
     statuses = (plan_task.scope or {}).get("statuses") or ["active", "operating"]
+    rule = plan_task.weight_rule
     rows = []
-    for oid, status, risk, last in candidates:
+    for oid, status, risk, last, abnormal, serious, complaints in candidates:
         excluded = S.exclusion_for(status, risk, last, TODAY, plan_task.exclusions, statuses)
-        rows.append({"id": S.row_id(oid), "stratum": risk or "U", "excluded": excluded,
-                     "weight": 0 if excluded else S.weight_for(last, TODAY, plan_task.weight_rule)})
+        weight = 0 if excluded else S.weight_for(last, TODAY, rule, abnormal, serious, complaints)
+        rows.append({"id": S.row_id(oid), "stratum": risk or "U", "excluded": excluded, "weight": weight,
+                     "status": status, "last_checked_on": last and last.isoformat(), "abnormal_list": abnormal,
+                     "serious_violation_list": serious, "complaints": complaints})
     return rows
 
 
 candidates_st = st.lists(
     st.tuples(st.integers(1, 10**10 - 1), st.sampled_from(STATUSES), st.sampled_from(["A", "B", "C", "D", None]),
-              st.sampled_from(DAYS)), max_size=60, unique_by=lambda c: c[0]).map(sorted)
+              st.sampled_from(DAYS), st.booleans(), st.booleans(), st.sampled_from([0, 1, 3, 7])),
+    max_size=60, unique_by=lambda c: c[0]).map(sorted)
 
 
 @settings(max_examples=150, deadline=None)
@@ -49,8 +55,8 @@ candidates_st = st.lists(
 def test_frozen_snapshot_is_byte_for_byte_the_spec_snapshot(candidates, batch, iso_dates):
     plan_task = _plan_task()
     # SQLite's driver hands dates over as ISO text, PostgreSQL's as dates: both freeze alike.
-    fed = [(oid, status, risk, last.isoformat() if iso_dates and last else last)
-           for oid, status, risk, last in candidates]
+    fed = [(oid, status, risk, last.isoformat() if iso_dates and last else last, *signals)
+           for oid, status, risk, last, *signals in candidates]
     frozen = S.freeze([fed[i:i + batch] for i in range(0, len(fed), batch)], plan_task, TODAY)
     rows = _reference_rows(candidates, plan_task)
     data = S.decode(frozen.content)
@@ -59,7 +65,8 @@ def test_frozen_snapshot_is_byte_for_byte_the_spec_snapshot(candidates, batch, i
     plan = {"algorithm": A.ALGORITHM, "rounding": "ceil", "strata": {s: "0.5" for s in "ABCDU"}}
     assert A.sample_counts(plan, frozen.drawable) == A.stratum_counts(plan, rows)
     parsed = S.parse(data.decode())
-    assert [{"id": i, "stratum": s, "weight": w, "excluded": e} for i, s, w, e in parsed] == rows
+    assert [{"id": i, "stratum": s, "weight": w, "excluded": e} for i, s, w, e in parsed] == \
+        [{k: r[k] for k in ("id", "stratum", "weight", "excluded")} for r in rows]
     buckets = S.drawable_rows(data.decode(), ["A", "U"])
     assert buckets == {s: [(r["id"], r["weight"]) for r in rows if r["stratum"] == s and r["excluded"] is None]
                        for s in ("A", "U")}
@@ -69,9 +76,10 @@ def test_freeze_refuses_unordered_ids_and_a_rule_giving_weight_zero():
     import pytest
 
     with pytest.raises(ValueError, match="ascend"):
-        S.freeze([[(5, "active", "A", None), (5, "active", "B", None)]], _plan_task(), TODAY)
+        S.freeze([[(5, "active", "A", None, False, False, 0), (5, "active", "B", None, False, False, 0)]],
+                 _plan_task(), TODAY)
     with pytest.raises(ValueError, match="non-positive weight"):
-        S.freeze([[(1, "active", "A", None)]], _plan_task(weight_rule={"not_checked_3y": 0}), TODAY)
+        S.freeze([[(1, "active", "A", None, False, False, 0)]], _plan_task(weight_rule={"not_checked_3y": 0}), TODAY)
 
 
 def test_parse_reads_lines_the_fast_pattern_does_not_cover():
@@ -108,28 +116,25 @@ def test_visit_ids_are_uuid5_of_task_and_object():
         assert visit_uuid(code, oid) == str(uuid.uuid5(VISIT_NAMESPACE, f"{code}:{oid}"))
 
 
-def test_migration_0013_round_trip_keeps_the_drawn_snapshot(app, runner):
-    """Down to a row per candidate and back: the demo draw's snapshot still hashes to its
-    committed snapshot_hash and the draw still verifies."""
+def test_migration_0013_refuses_to_drop_the_weight_rule_columns(app, runner):
+    """The demo draw's snapshot carries the weight rule's columns, which the row-per-candidate table
+    below 0013 cannot hold: the downgrade refuses (nothing lost), and the draw still verifies."""
+    import pytest
     from flask_migrate import downgrade, upgrade
-    from sqlalchemy import text
 
     from server.draws.models import Draw, DrawSnapshot
     from server.extensions import db
 
     with app.app_context():
         draw = db.session.execute(db.select(Draw).where(Draw.seed_hex.is_not(None))).scalars().first()
-        task_id, committed, size = draw.task_id, draw.snapshot_hash, draw.snapshot_size
+        task_id, committed = draw.task_id, draw.snapshot_hash
         db.session.remove()
-        downgrade(revision="0012_leads")
-        assert db.session.execute(text("SELECT COUNT(*) FROM draw_candidates WHERE task_id = :t"),
-                                  {"t": task_id}).scalar() == size
+        with pytest.raises(SystemExit):  # flask-migrate reports the RuntimeError and exits
+            downgrade(revision="0012_leads")
         db.session.remove()
         upgrade()
-        stored = db.session.get(DrawSnapshot, task_id)
-        data = zlib.decompress(stored.content)
+        data = zlib.decompress(db.session.get(DrawSnapshot, task_id).content)
         assert hashlib.sha256(data).hexdigest() == committed
-        assert (stored.row_count, stored.byte_count) == (size, len(data))
         db.session.remove()
     r = runner.invoke(args=["audit", "verify"])
     assert r.exit_code == 0, r.output
