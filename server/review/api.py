@@ -13,7 +13,7 @@ from . import publication, record, service
 from .detail import review_detail
 from .models import Review
 from .schemas import (DecisionSchema, DetailSchema, DisclosureSchema, PublishedSchema, QueueArgs, QueueRowSchema,
-                      ReasonSchema, SendBackSchema)
+                      ReasonSchema, SendBackSchema, WithholdingArgs, WithholdingSchema)
 
 blp = Blueprint("review", __name__, url_prefix="/api/v1/reviews", description="后台审核、结果录入与公示")
 REVIEWERS = (Role.REVIEWER, Role.DEPT_ADMIN)
@@ -26,7 +26,8 @@ READERS = (Role.REVIEWER, Role.DEPT_ADMIN, Role.DEPT_LEADER, Role.OFFICE_ADMIN, 
 @blp.response(200, QueueRowSchema(many=True))
 def queue(args):
     """审核队列：本部门任务的已封存记录，按录入截止日期排序"""
-    return service.queue(current_principal(), args["status"], args["deadline"], args["task_id"], args["sort"])
+    return service.queue(current_principal(), args["status"], args["deadline"], args["task_id"], args["sort"],
+                         args["q"], args["department_id"])
 
 
 @blp.route("/<uuid:visit_id>", methods=["GET"])
@@ -88,6 +89,15 @@ def withhold(args, visit_id):
     d = publication.request_withholding(current_principal(), str(visit_id), args["reason"])
     db.session.commit()
     return d
+
+
+@blp.route("/withholdings", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(WithholdingArgs, location="query")
+@blp.response(200, WithholdingSchema(many=True))
+def list_withholdings(args):
+    """不予公示申请（本部门任务；办公室与审计：全部），待审批的在前"""
+    return publication.withholdings(current_principal(), args["status"])
 
 
 @blp.route("/withholdings/<int:request_id>/decision", methods=["POST"])

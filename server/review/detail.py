@@ -9,11 +9,13 @@ from ..accounts.models import User
 from ..audit.models import AuditEntry
 from ..extensions import db
 from ..visits.models import Signature, MediaRef
-from ..visits.rules import FOLLOWUPS, RESULT_CODES
+from ..visits.rules import FOLLOWUPS, OUTCOMES, RESULT_CODES
 from ..visits.seal import task_item_versions
 from ..visits.verification import binding_verified
 from ..visits.views import visit_entity, current_view
-from .models import Review
+from .models import Disclosure, PublishedResult, Review
+from .pdf_sections import EVIDENCE_LABELS
+from .publication import disclosure_view, public_row
 from .record import pdf_record
 from .service import OPEN, amended_since_sent_back, comments_for, sealed_visit
 
@@ -30,11 +32,19 @@ def review_detail(principal, visit_id: str) -> dict:
                        "amended_since_sent_back": review.status in OPEN and amended_since_sent_back(visit.id)}
             if review else None,
             "comments": comments_for(visit.id), "binding_verified": binding_verified(visit, record),
+            "withholdings": [disclosure_view(d, visit) for d in db.session.execute(
+                select(Disclosure).where(Disclosure.visit_id == visit.id).order_by(Disclosure.id)).scalars()],
+            "published": _published(visit.id),
             "sheet": desk_sheet(visit, record, task),
             "audit_trail": [{"seq": e.seq, "at": e.created_at.isoformat(), "action": e.action,
                              "actor_user_id": e.actor_user_id, "actor": _name(e.actor_user_id),
                              "entry_hash": e.entry_hash} for e in trail
                             if e.target_type in ("visit", "task")]}
+
+
+def _published(visit_id: str) -> dict | None:
+    row = db.session.execute(select(PublishedResult).where(PublishedResult.visit_id == visit_id)).scalar_one_or_none()
+    return None if row is None else {**public_row(row), "published_at": row.published_at.isoformat()}
 
 
 def _name(user_id):
@@ -80,6 +90,14 @@ def desk_sheet(visit, record, task) -> dict:
     sheet["outcome_labels"] = labels(codes)
     sheet["sealed_outcome_labels"] = labels(sealed_codes) if sealed_codes != codes else None
     sheet["followup_label"] = FOLLOWUPS.get(outcome.get("followup"))
+    sheet["followup_note"] = outcome.get("followup_note")
+    # Art. 21 cases (refused, unreachable…): the case and its evidence, labelled as the PDF prints them.
+    case = outcome.get("case")
+    sheet["case_label"] = OUTCOMES[case]["label"] if case in OUTCOMES else None
+    evidence = outcome.get("evidence") if isinstance(outcome.get("evidence"), dict) else {}
+    sheet["outcome_evidence"] = [{"key": k, "label": EVIDENCE_LABELS.get(k, k), "text": str(v).strip()}
+                                 for k, v in evidence.items() if k != "media_ids" and v and str(v).strip()]
+    sheet["outcome_media_ids"] = [str(m) for m in evidence.get("media_ids") or []]
     answers = {(a.get("item_id"), a.get("checkpoint_key")): a for a in now.get("answers") or [] if isinstance(a, dict)}
     # Item ids next to codes, so comments can target "answer:<item_id>:<key>".
     for item, v in zip(sheet["items"], task_item_versions(visit)):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..accounts.auth import Principal
-from ..accounts.models import Department, Role
+from ..accounts.models import Department, Role, User
 from ..audit import service as audit
 from ..draws.models import InspectionTask
 from ..visits.models import Visit
@@ -113,6 +113,37 @@ def decide_withholding(principal: Principal, request_id: int, approve: bool, not
     audit.record(db.session, "result.withhold_" + ("approve" if approve else "reject"), "visit", d.visit_id,
                  {"request": d.id, "note": note, "reason": d.reason})
     return d
+
+
+def disclosure_view(d: Disclosure, visit: Visit | None = None) -> dict:
+    """A withholding request as the desk shows it: the record it is about and who asked and decided."""
+    visit = visit or db.session.get(Visit, d.visit_id)
+    obj = db.session.get(InspectionObject, visit.object_id)
+    task = db.session.get(InspectionTask, visit.task_id)
+    review = db.session.get(Review, visit.id)
+
+    def name(uid):
+        u = db.session.get(User, uid) if uid else None
+        return u.display_name if u else None
+
+    return {"id": d.id, "visit_id": d.visit_id, "reason": d.reason, "status": d.status,
+            "requested_at": d.requested_at, "requested_by": name(d.requested_by), "decided_at": d.decided_at,
+            "decided_by": name(d.decided_by), "decision_note": d.decision_note, "object_name": obj.name,
+            "credit_code": obj.credit_code, "task_name": task.name,
+            "result": result_label(review.result_codes) if review else None}
+
+
+def withholdings(principal: Principal, status: str | None = None) -> list[dict]:
+    """Withholding requests of the department's tasks (the office and auditors: all), open ones first."""
+    stmt = (select(Disclosure, Visit).join(Visit, Visit.id == Disclosure.visit_id)
+            .join(InspectionTask, InspectionTask.id == Visit.task_id))
+    if not principal.sees_everything:
+        stmt = stmt.where(InspectionTask.initiating_department_id == principal.department_id)
+    if status:
+        stmt = stmt.where(Disclosure.status == status)
+    rows = [disclosure_view(d, v) for d, v in db.session.execute(stmt.order_by(Disclosure.id)).all()]
+    rows.sort(key=lambda r: r["status"] != "requested")
+    return rows
 
 
 def public_row(r: PublishedResult) -> dict:

@@ -15,6 +15,10 @@ class QueueArgs(BaseSchema):
     deadline = fields.String(load_default=None, validate=validate.OneOf(["ok", "due_soon", "overdue", "unknown", "done"]),
                              metadata={"description": "截止状态：ok、due_soon、overdue、unknown（日历缺失）、done"})
     task_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    department_id = fields.Integer(load_default=None, validate=validate.Range(min=1),
+                                   metadata={"description": "牵头部门（办公室与审计可看各部门）"})
+    q = fields.String(load_default=None, validate=validate.Length(max=100),
+                      metadata={"description": "搜索：检查对象名称、统一社会信用代码、任务名称或编号、检查人员姓名"})
     sort = fields.String(load_default="due", validate=validate.OneOf(list(SORTS)),
                          metadata={"description": "due（截止日期由近到远）、-due、ended、-ended"})
 
@@ -23,6 +27,10 @@ class QueueRowSchema(BaseSchema):
     visit_id = fields.String()
     task_id = fields.Integer()
     task_name = fields.String()
+    task_code = fields.String()
+    department_id = fields.Integer()
+    department = fields.String(allow_none=True)
+    inspectors = fields.List(fields.String())
     object_name = fields.String()
     credit_code = fields.String(allow_none=True)
     status = fields.String()
@@ -33,6 +41,9 @@ class QueueRowSchema(BaseSchema):
     deadline_state = fields.String()
     entered_on_time = fields.Boolean(allow_none=True)
     result_codes = fields.List(fields.String())
+    result_labels = fields.List(fields.Nested("CodeLabelSchema"))
+    published_on = fields.Date(allow_none=True)
+    revised_on = fields.Date(allow_none=True, metadata={"description": "公示后结果更新（更正）的日期"})
     returned_count = fields.Integer()
     evidence_pending = fields.Boolean()
     amended_since_sent_back = fields.Boolean(metadata={"description": "退回或要求补证后，检查组已提交补正"})
@@ -66,6 +77,20 @@ class DisclosureSchema(BaseSchema):
     requested_at = fields.DateTime()
     decided_at = fields.DateTime(allow_none=True)
     decision_note = fields.String(allow_none=True)
+
+
+class WithholdingArgs(BaseSchema):
+    status = fields.String(load_default=None, validate=validate.OneOf(["requested", "approved", "rejected"]))
+
+
+class WithholdingSchema(DisclosureSchema):
+    """A withholding request with the record it concerns (the leader decides from this)."""
+    requested_by = fields.String(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    object_name = fields.String()
+    credit_code = fields.String(allow_none=True)
+    task_name = fields.String()
+    result = fields.String(allow_none=True)
 
 
 class ReviewStateSchema(BaseSchema):
@@ -210,6 +235,17 @@ class SheetSchema(BaseSchema):
     outcome_labels = fields.List(fields.Nested(CodeLabelSchema))
     sealed_outcome_labels = fields.List(fields.Nested(CodeLabelSchema), allow_none=True)
     followup_label = fields.String(allow_none=True)
+    followup_note = fields.String(allow_none=True)
+    case_label = fields.String(allow_none=True, metadata={"description": "第二十一条情形（拒绝配合、无法联系等）"})
+    outcome_evidence = fields.List(fields.Nested("EvidenceLineSchema"), metadata={
+        "description": "第二十一条情形的证据（拒绝配合的事项、拒绝方式、见证人、情况说明、电话联系情况）"})
+    outcome_media_ids = fields.List(fields.String())
+
+
+class EvidenceLineSchema(BaseSchema):
+    key = fields.String()
+    label = fields.String()
+    text = fields.String()
 
 
 class DetailSchema(BaseSchema):
@@ -220,6 +256,8 @@ class DetailSchema(BaseSchema):
     sheet = fields.Nested(SheetSchema, metadata={
         "description": "按事项排列的记录（含部门、检查要点、照片 EXIF 与应用声明并列、签名、补正）"})
     audit_trail = fields.List(fields.Nested(AuditTrailEntrySchema))
+    withholdings = fields.List(fields.Nested(WithholdingSchema))
+    published = fields.Nested("PublishedSchema", allow_none=True)
 
 
 class PublishedSchema(BaseSchema):
@@ -234,3 +272,5 @@ class PublishedSchema(BaseSchema):
     object_name = fields.String()
     credit_code = fields.String(allow_none=True)
     market_entity = fields.Boolean()
+    revised_on = fields.String(allow_none=True, metadata={"description": "公示后结果更新的日期"})
+    published_at = fields.String(allow_none=True)

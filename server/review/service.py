@@ -21,8 +21,11 @@ from ..types import local_today, utcnow
 from ..visits.announce import announce
 from ..visits.hooks import media_arrived
 from ..visits.models import Visit, MediaRef, VisitRecord, Amendment
-from ..visits.views import current_codes
-from .models import REVIEW_STATUSES, Review, ReviewComment
+from ..accounts.models import Department
+from ..visits.rules import RESULT_CODES
+from ..visits.views import current_codes, team
+from ..types import SHANGHAI
+from .models import REVIEW_STATUSES, PublishedResult, Review, ReviewComment
 
 OPEN = ("pending", "returned", "evidence_requested")
 SENT_BACK = ("returned", "evidence_requested")
@@ -143,10 +146,12 @@ SORTS = ("due", "-due", "ended", "-ended")
 
 
 def queue(principal: Principal, status: str | None = None, deadline: str | None = None, task_id: int | None = None,
-          sort: str = "due") -> list[dict]:
+          sort: str = "due", q: str | None = None, department_id: int | None = None) -> list[dict]:
     """Sealed records of the department's tasks, soonest deadline first (unknown last).
 
-    Filters: review status, deadline state (ok / due_soon / overdue / unknown / done), task.
+    Filters: review status, deadline state (ok / due_soon / overdue / unknown / done), task,
+    initiating department (useful to the office and auditors, who see every department) and
+    ``q``, a search in the business name, credit code, task name or number and the team's names.
     ``sort``: "due" (open records first, soonest deadline first), "-due" (latest first),
     "ended"/"-ended" (by the day the check ended)."""
     stmt = (select(Visit, VisitRecord, InspectionTask, Review)
@@ -159,7 +164,13 @@ def queue(principal: Principal, status: str | None = None, deadline: str | None 
         stmt = stmt.where(Review.status == status)
     if task_id is not None:
         stmt = stmt.where(Review.task_id == task_id)
+    if department_id is not None:
+        stmt = stmt.where(InspectionTask.initiating_department_id == department_id)
     rows = [queue_row(*r) for r in db.session.execute(stmt).all()]
+    if q and q.strip():
+        needle = q.strip().lower()
+        rows = [r for r in rows if any(needle in (x or "").lower() for x in
+                                       (r["object_name"], r["credit_code"], r["task_name"], r["task_code"], *r["inspectors"]))]
     if deadline:
         rows = [r for r in rows if r["deadline_state"] == deadline]
     far = dt.date.max
@@ -176,11 +187,19 @@ def queue_row(visit, record, task, review) -> dict:
     obj = db.session.get(InspectionObject, visit.object_id)
     due = current_due(review)
     message = None if due is not None else missing_message(result_deadline(review.check_ended_on).missing_years)
-    return {"visit_id": visit.id, "task_id": task.id, "task_name": task.name, "object_name": obj.name,
+    dept = db.session.get(Department, task.initiating_department_id)
+    pub = (db.session.execute(select(PublishedResult).where(PublishedResult.visit_id == visit.id)).scalar_one_or_none()
+           if review.status == "published" else None)
+    return {"visit_id": visit.id, "task_id": task.id, "task_name": task.name, "task_code": task.code,
+            "department_id": task.initiating_department_id, "department": dept.name if dept else None,
+            "inspectors": [m["name"] for m in team(visit) if m.get("name")], "object_name": obj.name,
             "credit_code": obj.credit_code, "status": review.status, "status_label": REVIEW_STATUSES[review.status],
             "check_ended_on": review.check_ended_on, "due_on": due, "deadline_message": message,
             "deadline_state": deadline_state(due, local_today()) if review.status in OPEN else "done",
             "entered_on_time": review.entered_on_time, "result_codes": review.result_codes,
+            "result_labels": [{"code": c, "label": RESULT_CODES.get(c, c)} for c in review.result_codes or []],
+            "published_on": pub.published_at.astimezone(SHANGHAI).date() if pub else None,
+            "revised_on": pub.revised_at.astimezone(SHANGHAI).date() if pub and pub.revised_at else None,
             "returned_count": review.returned_count, "evidence_pending": bool(missing_evidence(visit)),
             "amended_since_sent_back": amended_since_sent_back(visit.id) if review.status in OPEN else False}
 

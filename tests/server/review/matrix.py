@@ -15,6 +15,7 @@ _STATS = {"office", "auditor", "scjg-admin", "scjg-leader", "scjg-reviewer", "st
 
 ROWS = {
     ("GET", "/api/v1/reviews/<uuid:visit_id>/record.pdf"): Row(_TASK_STAFF, _record_pdf, hidden={"sthj-admin"}),
+    ("GET", "/api/v1/reviews/withholdings"): Row(_STATS, lambda c, w: ("/api/v1/reviews/withholdings", {})),
     ("GET", "/api/v1/statistics"): Row(_STATS, lambda c, w: ("/api/v1/statistics", {})),
     ("GET", "/api/v1/statistics/charts/<kind>.svg"): Row(
         _STATS, lambda c, w: ("/api/v1/statistics/charts/completion.svg", {})),
