@@ -163,6 +163,10 @@ async function openRecord(visitId) {
   renderComments();
   $("#act-error").textContent = $("#act-ok").textContent = "";
   $("#d-main").replaceChildren(h("p", {}, "加载中…"));
+  // Nothing acts on the previous record while this one loads.
+  for (const id of ["#act-approve", "#act-return", "#act-evidence"]) $(id).disabled = true;
+  $("#d-publication").replaceChildren();
+  $("#d-title").textContent = "";
   let d;
   try { d = await getJSON(`/api/v1/reviews/${visitId}`); } catch (e) {
     $("#d-main").replaceChildren(h("p", { class: "error" }, e.message)); return;

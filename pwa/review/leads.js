@@ -13,6 +13,9 @@ const CATEGORIES = { case_unit: "本部门案件办理机构", department: "其�
 const RESULTS = { case_filed: "已立案查处", punished: "已作出行政处罚", not_filed: "不予立案", transferred: "已移送其他机关",
   no_violation: "经查不构成违法", other: "其他" };
 const ORDER_STATUS = { open: "整改期内", follow_up: "待复查", rectified: "已改正", not_rectified: "逾期未改正" };
+/** "签收超期" / "反馈超期" pills of a lead ({receipt, feedback} booleans from the server). */
+const overduePills = (o) => [o && o.receipt ? h("span", { class: "pill overdue" }, "签收超期") : null,
+  o && o.feedback ? h("span", { class: "pill overdue" }, "反馈超期") : null];
 const MEDIA_KINDS = { photo: "照片", video: "视频", audio: "录音" };
 
 let departments = null;
@@ -97,7 +100,7 @@ export async function loadLeads() {
     h("tbody", {}, rows.items.map((l) => h("tr", { "data-lead": l.id, class: "clickable", onclick: () => { location.hash = `#lead/${l.id}`; } },
       h("td", {}, `线索 ${l.id}`), h("td", {}, l.summary), h("td", {}, l.category_label),
       h("td", {}, names[who === "sender" ? l.sender_department_id : l.receiver_department_id] || ""),
-      h("td", {}, h("span", { class: "pill" }, l.status_label), l.overdue ? h("span", { class: "pill overdue" }, "超期") : null),
+      h("td", {}, h("span", { class: "pill" }, l.status_label), " ", overduePills(l.overdue)),
       h("td", {}, fmtDate(l.receipt_due_on)), h("td", {}, fmtDate(l.feedback_due_on))))))
     : h("p", { class: "muted" }, "无"));
   view.replaceChildren(h("div", { class: "toolbar" }, h("h1", {}, "线索移送")),
@@ -168,7 +171,7 @@ export async function openLead(id) {
   view.replaceChildren(
     h("div", { class: "toolbar" }, h("button", { type: "button", class: "link", onclick: () => { location.hash = "#leads"; } }, "← 返回线索列表"),
       h("h1", {}, `线索 ${lead.id}`), h("span", { class: "pill", id: "lead-status" }, lead.status_label),
-      lead.overdue ? h("span", { class: "pill overdue" }, "超期") : null),
+      overduePills(lead.overdue)),
     h("div", { class: "columns" },
       h("div", {},
         h("div", { class: "card" }, h("h2", {}, "线索内容"), h("dl", { class: "facts" },
@@ -187,7 +190,9 @@ export async function openLead(id) {
             s.label, s.data && (s.data.note || s.data.reason) ? `：${s.data.note || s.data.reason}` : ""))))),
       h("aside", { class: "side-col" }, h("div", { class: "card actions" }, h("h2", {}, receiver ? "本部门办理" : "办理状态"),
         actions.length ? h("div", { class: "buttons" }, actions) : h("p", { class: "muted" },
-          receiver ? "本线索已办结或已退回。" : "由接收部门签收、办理并反馈；反馈到达后显示在左侧。"), msg))));
+          lead.status === "concluded" ? "已办结，办理结果见左侧“办理结果反馈”。"
+            : lead.status === "returned" ? "接收部门已退回，理由见左侧。"
+            : "由接收部门签收、办理并反馈；反馈到达后显示在左侧。"), msg))));
 }
 
 function concludeForm(id, msg) {

@@ -84,7 +84,7 @@ CLIPPED_JS = """() => [...document.querySelectorAll('body *')].filter((el) => {
 }).map((el) => `${el.tagName}.${el.className}: ${el.textContent.trim().slice(0, 40)}`)"""
 
 
-def login(page, base: str, username: str, password: str, path: str = "/review"):
+def sign_in(page, base: str, username: str, password: str, path: str = "/review"):
     from playwright.sync_api import expect
 
     page.goto(f"{base}{path}")
