@@ -12,6 +12,7 @@ from ..accounts.models import Department
 from ..errors import Invalid, field_error
 from ..extensions import db
 from ..review.publication import public_row
+from ..types import SHANGHAI
 from .verification import verification
 from .api import verify_rate_limit
 from .results import search
@@ -23,18 +24,32 @@ CSV_HEADERS = ["计划编号", "计划名称", "任务编号", "任务名称", "
 
 PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>{{ title }}</title>
-<style>body{font:16px/1.6 system-ui,"Noto Sans CJK SC",sans-serif;margin:1rem auto;max-width:72rem;padding:0 1rem;color:#111}
+<style>*{box-sizing:border-box}body{font:16px/1.6 system-ui,"Noto Sans CJK SC","Noto Sans SC",sans-serif;margin:1rem auto;
+max-width:72rem;padding:0 1rem;color:#111;overflow-wrap:anywhere}h1{font-size:1.35rem;line-height:1.4}
 table{border-collapse:collapse;width:100%}th,td{border:1px solid #999;padding:.4rem;text-align:left;vertical-align:top}
-th{background:#eef}form{margin:1rem 0}input{font-size:16px;padding:.3rem}.hash{font-family:monospace;word-break:break-all}</style>
+th{background:#eef}form{margin:1rem 0;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end}
+form label{display:flex;flex-direction:column;flex:1 1 14rem}input,button{font-size:16px;padding:.4rem}
+.hash{font-family:monospace;word-break:break-all}
+.cards{list-style:none;padding:0;margin:0;display:grid;grid-template-columns:repeat(auto-fill,minmax(20rem,1fr));gap:.8rem}
+.card{border:1px solid #c9d1dc;border-radius:.5rem;padding:.7rem .9rem;background:#fff}
+.card h2{font-size:1.1rem;margin:0 0 .2rem}.card .code{font-family:monospace;color:#445;font-size:.9rem}
+.card dl{display:grid;grid-template-columns:5.5em 1fr;gap:.15rem .6rem;margin:.5rem 0 0}.card dt{color:#556}.card dd{margin:0}
+.result{font-weight:600}.revised{color:#8a5a00;font-size:.9rem}
+@media (max-width:40rem){.kv th{width:6.5em}}</style>
 </head><body><h1>{{ title }}</h1>{{ body|safe }}</body></html>"""
 
+# One card per published result, the business name first: readable on a 390 px phone and laid out
+# in columns on a desktop.
 RESULTS = """<form method="get"><label>统一社会信用代码 <input name="credit_code" value="{{ q.credit_code or '' }}"></label>
 <label>名称 <input name="name" value="{{ q.name or '' }}"></label> <button>查询</button>
 <a href="/api/v1/public/results.csv">下载 CSV</a></form>
-<table><tr><th>计划编号</th><th>计划名称</th><th>任务编号</th><th>任务名称</th><th>抽查类型</th><th>检查机关</th><th>完成日期</th><th>检查结果</th><th>检查对象</th></tr>
-{% for r in rows %}<tr><td>{{ r.plan_no }}</td><td>{{ r.plan_name }}</td><td>{{ r.task_no }}</td><td>{{ r.task_name }}</td>
-<td>{{ r.check_type }}</td><td>{{ r.authority }}</td><td>{{ r.completed_on }}</td><td>{{ r.result }}{% if r.revised_on %}<br><small>（{{ r.revised_on }} 更新）</small>{% endif %}</td>
-<td>{{ r.object_name }}{% if r.credit_code %}<br>{{ r.credit_code }}{% endif %}</td></tr>{% else %}<tr><td colspan="9">暂无公示结果</td></tr>{% endfor %}</table>"""
+<ul class="cards">{% for r in rows %}<li class="card result-card"><h2>{{ r.object_name }}</h2>
+{% if r.credit_code %}<div class="code">{{ r.credit_code }}</div>{% endif %}
+<dl><dt>检查结果</dt><dd class="result">{{ r.result }}{% if r.revised_on %}<div class="revised">（{{ r.revised_on }} 更新）</div>{% endif %}</dd>
+<dt>完成日期</dt><dd>{{ r.completed_on }}</dd><dt>检查机关</dt><dd>{{ r.authority }}</dd>
+<dt>抽查任务</dt><dd>{{ r.task_name }}<br><small>{{ r.task_no }} · {{ r.check_type }}</small></dd>
+<dt>抽查计划</dt><dd>{{ r.plan_name }}<br><small>{{ r.plan_no }}</small></dd></dl></li>
+{% else %}<li>暂无公示结果</li>{% endfor %}</ul>"""
 
 
 @bp.get("/public/results")
@@ -84,11 +99,11 @@ def results_csv():
 
 VERIFY = """<p>本页用于核验纸质或电子版《随机抽查情况记录表》是否与系统中封存的记录一致。页面不显示检查内容、
 身份证件号码、联系电话、照片或签名。</p>
-<table>
+<table class="kv">
 <tr><th>记录编号</th><td>{{ v.record_no }}</td></tr>
 <tr><th>任务</th><td>{{ v.task_no }} {{ v.task_name }}</td></tr>
 <tr><th>检查对象</th><td>{{ v.object_name }}</td></tr>
-<tr><th>封存时间</th><td>{{ v.sealed_at }}</td></tr>
+<tr><th>封存时间</th><td>{{ sealed }}</td></tr>
 <tr><th>内容哈希 SHA-256</th><td class="hash" id="content-hash">{{ v.content_sha256 }}</td></tr>
 <tr><th>核验结果</th><td id="verdict">{% if v.intact %}<strong style="color:#075">✔ 记录完好：系统中的记录、签名和照片与封存时一致</strong>
 {% else %}<strong style="color:#b00">✘ 记录已被改动：{{ v.problem }}</strong>{% endif %}</td></tr>
@@ -103,6 +118,10 @@ def verify_page(visit_id):
     v = verification(str(visit_id))
     if v is None:
         abort(404)
-    body = render_template_string(VERIFY, v=v)
+    try:  # Beijing time to the minute, as the record form prints it
+        sealed = dt.datetime.fromisoformat(v["sealed_at"]).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M（北京时间）")
+    except (TypeError, ValueError):
+        sealed = v["sealed_at"]
+    body = render_template_string(VERIFY, v=v, sealed=sealed)
     resp = render_template_string(PAGE, title="检查记录核验", body=body)
     return resp, 200, {"Cache-Control": "no-store"}
