@@ -10,6 +10,7 @@ import { evidenceCard } from "./evidence.js";
 import { publicationCard, loadPublication } from "./publication.js";
 import { leadButton, loadLeads, openLead } from "./leads.js";
 import { loadOffice } from "./office.js";
+import { breakdownCards } from "./stats.js";
 
 const state = { detail: null, comments: [], urls: [], departments: [] };
 onLogout(() => show("login"));
@@ -359,6 +360,9 @@ async function loadDashboard() {
     h("td", {}, d.deadline_unknown), h("td", {}, d.returns))));
   const charts = $("#charts");
   charts.replaceChildren();
+  const old = document.getElementById("breakdowns");
+  if (old) old.remove();
+  charts.after(breakdownCards(stats));
   for (const kind of ["completion", "deadlines", "outcomes", "problems"]) {
     const card = h("div", { class: "card", "data-chart": kind });
     charts.append(card);
