@@ -146,7 +146,7 @@ async function devices(reload, guard) {
   return [h("div", { class: "toolbar" }, h("label", {}, "用户 ", select)),
     h("div", { class: "card" }, list.length ? h("table", { class: "grid", id: "devices" },
       h("thead", {}, h("tr", {}, ["设备", "用户", "首次登录", "最近联网", "状态", ""].map((t) => h("th", {}, t)))),
-      h("tbody", {}, list.map((d) => h("tr", { "data-device": d.id }, h("td", {}, d.name || "未命名设备"),
+      h("tbody", {}, list.map((d) => h("tr", { "data-device": d.id }, h("td", {}, d.name || "未命名设备", h("div", { class: "hash" }, `设备标识 ${d.device_id}`)),
         h("td", {}, (who[d.user_id] || {}).display_name || ""), h("td", {}, fmtTime(d.created_at)), h("td", {}, fmtTime(d.last_seen_at)),
         h("td", {}, d.revoked_at ? `已停用（${d.revoke_reason || ""}）` : "使用中"),
         h("td", {}, d.revoked_at ? null : h("button", { type: "button", class: "danger", "data-revoke": d.id, onclick: revoke(d) }, "停用"))))))

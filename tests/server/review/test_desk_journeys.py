@@ -260,3 +260,30 @@ def test_lead_from_finding_to_feedback(client, login, live, page, shot, errors, 
     shot(page, "15-sender-feedback")
     assert page.evaluate(CLIPPED_JS) == []
     assert errors == [], errors
+
+
+def test_office_resets_a_password_and_revokes_a_lost_phone(client, live, page, shot, errors):
+    from playwright.sync_api import expect
+
+    from tests.support.http import Session
+
+    phone = Session.login(client, "scjg-insp1", DEMO_PASSWORD, "lost-phone-0001")
+    sign_in(page, live, "office", DEMO_PASSWORD)
+    page.goto(f"{live}/review#office/users")
+    row = page.locator('#users tr[data-user="scjg-insp1"]')
+    expect(row).to_contain_text("执法检查人员")
+    row.locator("button[data-reset]").click()
+    page.fill("#confirm-reason", "Neues-Passwort-2026")
+    page.click("#confirm-ok")
+    expect(page.locator("#office-body .ok")).to_contain_text("已重置")
+    Session.login(client, "scjg-insp1", "Neues-Passwort-2026", "new-phone-0002")
+    row.locator("a", has_text="设备").click()
+    dev = page.locator("#devices tr[data-device]").filter(has_text="lost-phone-0001")
+    expect(dev).to_be_visible()
+    shot(page, "16-office-devices")
+    dev.locator("button[data-revoke]").click()
+    page.fill("#confirm-reason", "手机丢失")
+    page.click("#confirm-ok")
+    expect(page.locator("#devices")).to_contain_text("已停用（手机丢失）")
+    assert client.get("/api/v1/me", headers=phone.headers).status_code in (401, 403)
+    assert errors == [], errors
