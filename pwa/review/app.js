@@ -11,6 +11,7 @@ import { publicationCard, loadPublication } from "./publication.js";
 import { leadButton, loadLeads, openLead } from "./leads.js";
 import { loadOffice } from "./office.js";
 import { breakdownCards } from "./stats.js";
+import { loadObjections } from "./objections.js";
 
 const state = { detail: null, comments: [], urls: [], departments: [] };
 onLogout(() => show("login"));
@@ -37,6 +38,7 @@ const DESK = ["reviewer", "dept_admin", "dept_leader", "office_admin", "auditor"
 const NAV = [
   { view: "queue", label: "审核队列", roles: DESK },
   { view: "publication", label: "公示管理", roles: ["reviewer", "dept_admin", "dept_leader", "office_admin", "auditor"] },
+  { view: "objections", label: "异议处理", roles: ["reviewer", "dept_admin", "dept_leader", "office_admin", "auditor"] },
   { view: "leads", label: "线索移送", roles: ["reviewer", "dept_admin", "dept_leader", "office_admin", "auditor"] },
   { view: "dashboard", label: "统计看板", roles: DESK },
   { view: "office", label: "系统管理", roles: ["office_admin", "dept_admin"] },
@@ -71,6 +73,7 @@ function route() {
   else if (hash === "#dashboard") loadDashboard();
   else if (hash === "#publication") loadPublication();
   else if (hash === "#leads") loadLeads();
+  else if (hash === "#objections") loadObjections();
   else if (hash.startsWith("#office")) loadOffice(hash.slice(8) || "calendar");
   else loadQueue();
 }

@@ -6,11 +6,16 @@ import datetime as dt
 import io
 
 from flask import Blueprint, Response, abort, render_template_string, request
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ..accounts.models import Department
-from ..errors import Invalid, field_error
+from ..errors import Invalid, NotFound, field_error
 from ..extensions import db
+from ..objections import service as objections
+from ..objections.api import file_limit, lookup_limit
+from ..objections.schemas import ObjectionFileSchema
+from ..review.models import PublishedResult
 from ..review.publication import public_row
 from ..types import SHANGHAI
 from .verification import verification
@@ -34,7 +39,9 @@ form label{display:flex;flex-direction:column;flex:1 1 14rem}input,button{font-s
 .card{border:1px solid #c9d1dc;border-radius:.5rem;padding:.7rem .9rem;background:#fff}
 .card h2{font-size:1.1rem;margin:0 0 .2rem}.card .code{font-family:monospace;color:#445;font-size:.9rem}
 .card dl{display:grid;grid-template-columns:5.5em 1fr;gap:.15rem .6rem;margin:.5rem 0 0}.card dt{color:#556}.card dd{margin:0}
-.result{font-weight:600}.revised{color:#8a5a00;font-size:.9rem}
+.result{font-weight:600}.object{margin:.5rem 0 0;text-align:right}textarea{font:inherit;width:100%;padding:.4rem}
+.notice{border:2px solid #2f6fb0;border-radius:.5rem;padding:.7rem .9rem;background:#f2f7fd}.ref{font:700 1.3rem monospace;letter-spacing:.05em}
+.error{color:#b00}.revised{color:#8a5a00;font-size:.9rem}
 @media (max-width:40rem){.kv th{width:6.5em}}</style>
 </head><body><h1>{{ title }}</h1>{{ body|safe }}</body></html>"""
 
@@ -42,13 +49,15 @@ form label{display:flex;flex-direction:column;flex:1 1 14rem}input,button{font-s
 # in columns on a desktop.
 RESULTS = """<form method="get"><label>统一社会信用代码 <input name="credit_code" value="{{ q.credit_code or '' }}"></label>
 <label>名称 <input name="name" value="{{ q.name or '' }}"></label> <button>查询</button>
-<a href="/api/v1/public/results.csv">下载 CSV</a></form>
+<a href="/api/v1/public/results.csv">下载 CSV</a> <a href="/public/objections">查询异议处理结果</a></form>
 <ul class="cards">{% for r in rows %}<li class="card result-card"><h2>{{ r.object_name }}</h2>
 {% if r.credit_code %}<div class="code">{{ r.credit_code }}</div>{% endif %}
-<dl><dt>检查结果</dt><dd class="result">{{ r.result }}{% if r.revised_on %}<div class="revised">（{{ r.revised_on }} 更新）</div>{% endif %}</dd>
+<dl><dt>检查结果</dt><dd class="result">{{ r.result }}{% if r.corrected_on %}<div class="revised corrected">已更正（{{ r.corrected_on }}）</div>
+{% elif r.revised_on %}<div class="revised">（{{ r.revised_on }} 更新）</div>{% endif %}</dd>
 <dt>完成日期</dt><dd>{{ r.completed_on }}</dd><dt>检查机关</dt><dd>{{ r.authority }}</dd>
 <dt>抽查任务</dt><dd>{{ r.task_name }}<br><small>{{ r.task_no }} · {{ r.check_type }}</small></dd>
-<dt>抽查计划</dt><dd>{{ r.plan_name }}<br><small>{{ r.plan_no }}</small></dd></dl></li>
+<dt>抽查计划</dt><dd>{{ r.plan_name }}<br><small>{{ r.plan_no }}</small></dd></dl>
+<p class="object"><a href="/public/objections/new?result={{ r.id }}">对此结果提出异议</a></p></li>
 {% else %}<li>暂无公示结果</li>{% endfor %}</ul>"""
 
 
@@ -125,3 +134,70 @@ def verify_page(visit_id):
     body = render_template_string(VERIFY, v=v, sealed=sealed)
     resp = render_template_string(PAGE, title="检查记录核验", body=body)
     return resp, 200, {"Cache-Control": "no-store"}
+
+
+OBJECTION_FORM = """<p>对下列公示结果有异议的，请填写异议内容和联系方式（联系方式不公开，仅供公示部门核实）。
+提交后请记下异议编号，凭编号查询处理结果。</p>
+<div class="card"><h2>{{ r.object_name }}</h2><dl><dt>检查结果</dt><dd class="result">{{ r.result }}</dd>
+<dt>检查机关</dt><dd>{{ r.authority }}</dd><dt>抽查任务</dt><dd>{{ r.task_name }}</dd></dl></div>
+{% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}
+<form method="post" action="/public/objections/new?result={{ r.id }}" id="objection-form">
+<label>异议人（单位或个人） <input name="name" value="{{ f.name or '' }}" required maxlength="100"></label>
+<label>联系电话或电子邮箱 <input name="contact" value="{{ f.contact or '' }}" required maxlength="100"></label>
+<label style="flex-basis:100%">异议内容与理由 <textarea name="text" rows="6" required maxlength="4000">{{ f.text or '' }}</textarea></label>
+<button>提交异议</button></form>"""
+
+OBJECTION_STATUS = """<form method="get" action="/public/objections"><label>异议编号 <input name="reference" value="{{ ref or '' }}"
+placeholder="如 YY20261206-ABCD2345"></label> <button>查询</button></form>
+{% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}
+{% if o %}{% if filed %}<div class="notice"><p>异议已提交。请记下异议编号：</p><p class="ref" id="reference">{{ o.reference }}</p></div>{% endif %}
+<table class="kv" id="objection"><tr><th>异议编号</th><td>{{ o.reference }}</td></tr>
+<tr><th>检查对象</th><td>{{ o.object_name }}</td></tr><tr><th>抽查任务</th><td>{{ o.task_name }}</td></tr>
+<tr><th>提出日期</th><td>{{ o.filed_on }}</td></tr><tr><th>处理状态</th><td id="objection-status">{{ o.status_label }}</td></tr>
+{% if o.decided_on %}<tr><th>处理日期</th><td>{{ o.decided_on }}</td></tr><tr><th>处理意见</th><td>{{ o.decision_reason }}</td></tr>{% endif %}
+<tr><th>当前公示结果</th><td>{{ o.result }}{% if o.corrected_on %}<br><span class="revised">已更正（{{ o.corrected_on }}）</span>{% endif %}</td></tr>
+</table>{% endif %}"""
+
+
+def _page(title: str, template: str, status: int = 200, **ctx):
+    body = render_template_string(template, **ctx)
+    return render_template_string(PAGE, title=title, body=body), status, {"Cache-Control": "no-store"}
+
+
+@bp.get("/public/objections/new")
+def objection_form():
+    row = db.session.get(PublishedResult, request.args.get("result", type=int) or 0)
+    if row is None:
+        abort(404)
+    return _page("对公示结果提出异议", OBJECTION_FORM, r=public_row(row), f={}, error=None)
+
+
+@bp.post("/public/objections/new")
+@file_limit
+def objection_submit():
+    row = db.session.get(PublishedResult, request.args.get("result", type=int) or 0)
+    if row is None:
+        abort(404)
+    form = {k: request.form.get(k, "")[:4000] for k in ("name", "contact", "text")}
+    try:
+        args = ObjectionFileSchema().load({**form, "result_id": row.id})
+    except ValidationError as e:
+        first = next(iter(e.messages.values()))
+        msg = first[0] if isinstance(first, list) else str(first)
+        return _page("对公示结果提出异议", OBJECTION_FORM, 422, r=public_row(row), f=form, error=f"未能提交：{msg}")
+    obj = objections.file_objection(row.id, args["name"], args["contact"], args["text"])
+    db.session.commit()
+    return _page("异议已提交", OBJECTION_STATUS, 201, o=objections.public_view(obj), ref=obj.reference, filed=True, error=None)
+
+
+@bp.get("/public/objections")
+@lookup_limit
+def objection_lookup():
+    ref = request.args.get("reference", "").strip()[:40]
+    if not ref:
+        return _page("查询异议处理结果", OBJECTION_STATUS, o=None, ref="", filed=False, error=None)
+    try:
+        obj = objections.by_reference(ref)
+    except NotFound:
+        return _page("查询异议处理结果", OBJECTION_STATUS, 404, o=None, ref=ref, filed=False, error="没有这个异议编号，请核对后再查。")
+    return _page("查询异议处理结果", OBJECTION_STATUS, o=objections.public_view(obj), ref=ref, filed=False, error=None)

@@ -152,4 +152,6 @@ def public_row(r: PublishedResult) -> dict:
             "check_type": r.check_type, "authority": r.authority, "completed_on": r.completed_on.isoformat(),
             "result": r.result, "object_name": r.object_name, "credit_code": r.credit_code,
             "market_entity": r.market_entity,
-            "revised_on": r.revised_at.astimezone(SHANGHAI).date().isoformat() if r.revised_at else None}
+            "revised_on": r.revised_at.astimezone(SHANGHAI).date().isoformat() if r.revised_at else None,
+            "corrected_on": r.corrected_at.astimezone(SHANGHAI).date().isoformat() if r.corrected_at else None,
+            "id": r.id}

@@ -273,4 +273,6 @@ class PublishedSchema(BaseSchema):
     credit_code = fields.String(allow_none=True)
     market_entity = fields.Boolean()
     revised_on = fields.String(allow_none=True, metadata={"description": "公示后结果更新的日期"})
+    corrected_on = fields.String(allow_none=True, metadata={"description": "因异议成立而更正的日期"})
+    id = fields.Integer(metadata={"description": "公示结果编号（提出异议时用）"})
     published_at = fields.String(allow_none=True)

@@ -287,3 +287,73 @@ def test_office_resets_a_password_and_revokes_a_lost_phone(client, live, page, s
     expect(page.locator("#devices")).to_contain_text("已停用（手机丢失）")
     assert client.get("/api/v1/me", headers=phone.headers).status_code in (401, 403)
     assert errors == [], errors
+
+
+def test_objections_one_accepted_one_rejected(client, login, live, browser, page, shot, errors, records):
+    """A business files objections from its phone on the public page; the publishing department
+    accepts one (the public row corrected, marked 已更正 with the date) and rejects the other; the
+    business looks both up by their reference numbers."""
+    from playwright.sync_api import expect
+
+    from tests.support.desk import PHONE
+
+    rv = login("scjg-reviewer")
+    for vid in (records["first"], records["second"]):
+        assert client.post(f"/api/v1/reviews/{vid}/approve", headers=rv).status_code == 200
+        assert client.post(f"/api/v1/reviews/{vid}/publish", headers=rv).status_code == 200
+    phone = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai", service_workers="block")
+    mobile = phone.new_page()
+    phone_shot = shooter("public")
+    refs = {}
+    for n, (key, text) in enumerate([("A", "冷藏柜当场已调至 4℃，请更正为已改正"), ("8", "我店当天未拒绝检查，请撤销该结果")]):
+        mobile.goto(f"{live}/public/results")
+        card = mobile.locator(".result-card").filter(has_text={"A": "发现问题待后续处理", "8": "不配合检查情节严重"}[key])
+        card.get_by_text("对此结果提出异议").click()
+        mobile.fill("input[name=name]", "经营者本人")
+        mobile.fill("input[name=contact]", "13903501234")
+        mobile.fill("textarea[name=text]", text)
+        if n == 0:
+            phone_shot(mobile, "03-objection-form-390")
+        mobile.click("#objection-form button")
+        expect(mobile.locator("#reference")).to_be_visible()
+        refs[key] = mobile.locator("#reference").inner_text()
+        if n == 0:
+            phone_shot(mobile, "04-objection-filed-390")
+        assert mobile.evaluate("document.documentElement.scrollWidth") <= 390
+
+    sign_in(page, live, "scjg-reviewer", DEMO_PASSWORD)
+    page.click('#nav a[data-view="objections"]')
+    rows = page.locator("#objections tr[data-objection]")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("13903501234")
+    shot(page, "17-objections")
+    first = rows.filter(has_text=refs["A"])
+    first.locator("button[data-accept]").click()
+    dlg = page.locator("#confirm-dialog")
+    dlg.locator("input[value=A]").uncheck()
+    dlg.locator("input[value=E]").check()
+    page.fill("#confirm-reason", "经复核现场照片，当事人已当场改正")
+    shot(page, "18-objection-accept")
+    page.click("#confirm-ok")
+    expect(first).to_contain_text("已受理并更正")
+    expect(first).to_contain_text("发现问题经责令已改正")
+    second = rows.filter(has_text=refs["8"])
+    second.locator("button[data-reject]").click()
+    page.fill("#confirm-reason", "执法记录仪录像显示负责人拒绝出示台账，原结果无误")
+    page.click("#confirm-ok")
+    expect(second).to_contain_text("不予采纳")
+    shot(page, "19-objections-decided")
+    assert errors == [], errors
+
+    mobile.goto(f"{live}/public/objections?reference={refs['A']}")
+    expect(mobile.locator("#objection-status")).to_have_text("已受理并更正")
+    expect(mobile.locator("#objection")).to_contain_text("已更正（")
+    phone_shot(mobile, "05-objection-accepted-390")
+    mobile.goto(f"{live}/public/objections?reference={refs['8']}")
+    expect(mobile.locator("#objection-status")).to_have_text("不予采纳")
+    expect(mobile.locator("#objection")).to_contain_text("执法记录仪录像显示负责人拒绝出示台账")
+    mobile.goto(f"{live}/public/results")
+    corrected = mobile.locator(".result-card").filter(has_text="发现问题经责令已改正")
+    expect(corrected.locator(".corrected")).to_contain_text("已更正（")
+    phone_shot(mobile, "06-results-corrected-390")
+    phone.close()
