@@ -99,6 +99,7 @@ def configure_blueprints(app: Flask) -> None:
     from .leads.api import blp as leads_blp, hooks_blp as lead_hooks_blp
     from .objections.api import blp as objections_blp
     from .plans.api import blp as plans_blp
+    from .public import draw_page  # noqa: F401  (adds /public/draws/<id> to the public pages)
     from .public import pages as public_pages
     from .public.api import blp as public_blp
     from .registry.api import blp as registry_blp

@@ -67,3 +67,24 @@ def test_results_and_verification_on_a_phone(app, client, login, page):
         shot(page, "02-verify-390")
     finally:
         stop()
+
+
+def test_draw_page_on_a_phone(app, client, login, page):
+    """The demo's completed joint draw: commitment, public random value, seed and the selection,
+    readable at 390 px (long hashes wrap, nothing runs off the screen)."""
+    from playwright.sync_api import expect
+
+    task = client.get("/api/v1/draws", headers=login("office")).get_json()[0]["id"]
+    data = client.get(f"/api/v1/public/draws/{task}").get_json()
+    base, stop = serve(app)
+    try:
+        page.goto(f"{base}/public/draws/{task}")
+        expect(page.locator("#draw")).to_contain_text(data["commitment"])
+        expect(page.locator("#draw")).to_contain_text(data["seed"])
+        expect(page.locator("#selected li")).to_have_count(len(data["selected"]))
+        expect(page.locator("#selected")).to_contain_text(data["selected"][0]["name"])
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page.evaluate(CLIPPED_JS) == []
+        shooter("public")(page, "07-draw-390")
+    finally:
+        stop()
