@@ -17,9 +17,9 @@ READERS = (Role.REVIEWER, Role.DEPT_ADMIN, Role.DEPT_LEADER, Role.OFFICE_ADMIN, 
 
 # One allowance per client address for filing (and, separately, for looking up): abusive volumes
 # get 429 objection_throttled with Retry-After.
-file_limit = limit_requests("public_objection", limit_key="PUBLIC_OBJECTION_MAX_REQUESTS",
+file_limit = limit_requests("objection_file", limit_key="PUBLIC_OBJECTION_MAX_REQUESTS",
                             window_key="PUBLIC_OBJECTION_WINDOW", code="objection_throttled", what="提出异议")
-lookup_limit = limit_requests("public_objection_lookup", limit_key="PUBLIC_VERIFY_MAX_REQUESTS",
+lookup_limit = limit_requests("objection_look", limit_key="PUBLIC_VERIFY_MAX_REQUESTS",
                               window_key="PUBLIC_VERIFY_WINDOW", code="objection_throttled", what="异议查询")
 
 
