@@ -74,11 +74,13 @@ async function createLead(finding, d, thumbs) {
 }
 
 async function createOrder(finding) {
-  const days = await confirmAction({ title: "责令整改", ok: "下达整改通知", reason: "整改期限（工作日数）", minLength: 1,
+  const term = await confirmAction({ title: "责令整改", ok: "下达整改通知", reason: "整改期限：工作日数，或日期（如 2027-01-15）", minLength: 1,
     text: `问题：${finding.description}。期满后系统安排复查，复查结论为已改正的，公示结果由 A 改为 E。` });
-  if (!days) return;
+  if (!term) return;
+  const body = /^\d{4}-\d{2}-\d{2}$/.test(term) ? { deadline_on: term } : { deadline_workdays: Number(term) };
+  if (!body.deadline_on && !(body.deadline_workdays >= 1)) { alertIn(new Error("整改期限请填写工作日数或日期。")); return; }
   try {
-    await postJSON("/api/v1/leads/rectifications", { finding_id: finding.id, deadline_workdays: Number(days) });
+    await postJSON("/api/v1/leads/rectifications", { finding_id: finding.id, ...body });
     location.hash = "#leads";
   } catch (e) { alertIn(e); }
 }
@@ -107,9 +109,9 @@ export async function loadLeads() {
     h("div", { class: "card" }, h("h2", {}, "收到的线索（本部门待签收、办理）"), table(received, "leads-received", "sender")),
     h("div", { class: "card" }, h("h2", {}, "本部门移送的线索"), table(sent, "leads-sent", "receiver")),
     h("div", { class: "card" }, h("h2", {}, "责令整改"), orders.items.length ? h("table", { class: "grid", id: "orders" },
-      h("thead", {}, h("tr", {}, ["编号", "整改期限", "状态", "复查", ""].map((t) => h("th", {}, t)))),
+      h("thead", {}, h("tr", {}, ["编号", "检查记录", "整改期限", "状态", "复查", ""].map((t) => h("th", {}, t)))),
       h("tbody", {}, orders.items.map((o) => h("tr", { "data-order": o.id },
-        h("td", {}, `整改 ${o.id}`), h("td", {}, fmtDate(o.deadline_on)), h("td", {}, ORDER_STATUS[o.status] || o.status),
+        h("td", {}, `整改 ${o.id}`), h("td", {}, h("a", { href: `#record/${o.visit_id}` }, "查看检查记录")), h("td", {}, fmtDate(o.deadline_on)), h("td", {}, ORDER_STATUS[o.status] || o.status),
         h("td", {}, o.followup_visit_id ? h("a", { href: `#record/${o.followup_visit_id}` }, "复查记录") : (o.followup_task_id ? "已安排复查" : "—")),
         h("td", {}, o.status === "follow_up" && hasRole("reviewer", "dept_admin") ? orderDecision(o) : null)))))
       : h("p", { class: "muted" }, "无")));

@@ -259,6 +259,16 @@ def test_lead_from_finding_to_feedback(client, login, live, page, shot, errors, 
     expect(page.locator("#lead-timeline")).to_contain_text("签收")
     shot(page, "15-sender-feedback")
     assert page.evaluate(CLIPPED_JS) == []
+
+    # The same finding gets a rectification order; its follow-up visit is scheduled when it falls due.
+    page.goto(f"{live}/review#record/{records['first']}")
+    page.click(f'button[data-order-from="{fid}"]')
+    page.fill("#confirm-reason", "10")
+    page.click("#confirm-ok")
+    order = page.locator("#orders tr[data-order]")
+    expect(order).to_have_count(1)
+    expect(order).to_contain_text("整改期内")
+    shot(page, "15b-rectification-order")
     assert errors == [], errors
 
 
