@@ -7,6 +7,7 @@ import { ACTION_LABELS, DEADLINE_LABELS, REVIEW_STATUS_LABELS, distanceM, fmtTim
 import { api, auth, getJSON, hasRole, logout, me, onLogout, stored } from "./session.js";
 import { $, confirmAction, download, showView as show } from "./ui.js";
 import { evidenceCard } from "./evidence.js";
+import { entriesCard } from "./entries.js";
 import { publicationCard, loadPublication } from "./publication.js";
 import { leadButton, loadLeads, openLead } from "./leads.js";
 import { loadOffice } from "./office.js";
@@ -272,7 +273,7 @@ async function openRecord(visitId) {
   const open = ["pending", "returned", "evidence_requested"].includes(d.review.status);
   for (const id of ["#act-approve", "#act-return", "#act-evidence"]) $(id).disabled = !open;
   $("#d-actions").hidden = !hasRole("reviewer", "dept_admin");
-  $("#d-publication").replaceChildren(...publicationCard(d, () => openRecord(d.visit.id)));
+  $("#d-publication").replaceChildren(...entriesCard(d), ...publicationCard(d, () => openRecord(d.visit.id)));
 }
 
 async function act(kind) {
