@@ -102,6 +102,6 @@ function rowsTable(rows, open, published) {
     h("tbody", {}, rows.map((r) => h("tr", { "data-visit": r.visit_id, class: "clickable", onclick: open(r.visit_id) },
       h("td", {}, h("strong", {}, r.object_name), h("br"), h("span", { class: "hash" }, r.credit_code || "")),
       h("td", {}, r.task_name), h("td", { class: "result" }, resultText(r.result_labels)),
-      h("td", {}, published ? [fmtDate(r.published_on), r.revised_on ? h("div", { class: "pill warn" }, `${r.revised_on} 已更正`) : null]
+      h("td", {}, published ? [fmtDate(r.published_on), r.revised_on ? h("div", { class: "pill warn" }, `${r.revised_on} 结果已更新`) : null]
         : (r.due_on || "日历缺失"))))));
 }
