@@ -172,7 +172,8 @@ def test_approval_enters_the_codes_as_amended(client, login, dbs):
 
 
 PUBLIC_FIELDS = {"plan_no", "plan_name", "task_no", "task_name", "check_type", "authority", "completed_on", "result",
-                 "object_name", "credit_code", "market_entity", "revised_on"}
+                 "object_name", "credit_code", "market_entity", "revised_on",
+                 "corrected_on", "id"}  # id: the published row's number, to file an objection (异议) against
 
 
 def test_public_results_show_published_fields_only(client, login, dbs):
