@@ -30,7 +30,7 @@ export async function loadOffice(tab) {
   const reload = () => loadOffice(tab);
   const guard = (fn) => async (...a) => { msg.textContent = ""; try { await fn(...a); } catch (e) { if (e) msg.textContent = errorText(e); } };
   try {
-    body.replaceChildren(...await ({ calendar, users, devices, departments })[tab](reload, guard));
+    body.replaceChildren(...(await ({ calendar, users, devices, departments })[tab](reload, guard)).filter(Boolean));
   } catch (e) { msg.textContent = errorText(e); }
 }
 
@@ -38,6 +38,10 @@ export async function loadOffice(tab) {
 
 async function calendar(reload, guard) {
   const st = await getJSON("/api/v1/calendar/status");
+  // The desk's banner follows what the office has just entered.
+  const banner = document.querySelector("#calendar-warning");
+  banner.textContent = st.warning || "";
+  banner.hidden = !st.warning;
   const thisYear = Number(String(st.today).slice(0, 4));
   const year = h("input", { id: "cal-year", type: "number", value: thisYear + 1, min: 2004, max: 2100 });
   const holidays = h("textarea", { id: "cal-holidays", rows: 5, placeholder: "每行一段：起始日期 结束日期 说明\n2027-01-01 2027-01-03 元旦\n2027-02-10 2027-02-17 春节" });
@@ -78,7 +82,6 @@ async function calendar(reload, guard) {
   });
   await showOverrides();
   return [
-    st.warning ? h("p", { class: "banner" }, st.warning) : null,
     h("div", { class: "card" }, h("h2", {}, "各年日历"), h("table", { class: "grid", id: "cal-years" },
       h("thead", {}, h("tr", {}, ["年份", "来源", "放假日", "调休上班", "依据", ""].map((t) => h("th", {}, t)))),
       h("tbody", {}, st.years.map((y) => h("tr", { "data-year": y.year }, h("td", {}, `${y.year} 年`),

@@ -190,6 +190,8 @@ def test_office_enters_next_years_holidays(client, login, live, page, shot, erro
     page.click("#cal-save")
     page.click("#confirm-ok")
     expect(page.locator(f'#cal-years tr[data-year="{year}"]')).to_contain_text("已完整录入")
+    expect(page.locator("#calendar-warning")).to_be_hidden()  # the missing-year warning is gone
+    expect(page.locator("#office-body")).not_to_contain_text("null")
     expect(page.locator("#cal-overrides tr[data-day]")).to_have_count(12)
     shot(page, "10-calendar-done")
     page.goto(f"{live}/review#queue")
