@@ -95,8 +95,9 @@ export async function loadLeads() {
   const view = section("leads");
   showView("leads");
   const names = await deptNames();
-  const [received, sent, orders] = await Promise.all([getJSON("/api/v1/leads?direction=received&limit=100"),
-    getJSON("/api/v1/leads?direction=sent&limit=100"), getJSON("/api/v1/leads/rectifications?limit=100")]);
+  const [received, sent, orders, overview] = await Promise.all([getJSON("/api/v1/leads?direction=received&limit=100"),
+    getJSON("/api/v1/leads?direction=sent&limit=100"), getJSON("/api/v1/leads/rectifications?limit=100"),
+    getJSON("/api/v1/leads/dashboard")]);
   const table = (rows, id, who) => (rows.items.length ? h("table", { class: "grid", id },
     h("thead", {}, h("tr", {}, ["编号", "线索摘要", "类别", who === "sender" ? "移送部门" : "接收部门", "状态", "签收期限", "反馈期限"].map((t) => h("th", {}, t)))),
     h("tbody", {}, rows.items.map((l) => h("tr", { "data-lead": l.id, class: "clickable", onclick: () => { location.hash = `#lead/${l.id}`; } },
@@ -105,7 +106,7 @@ export async function loadLeads() {
       h("td", {}, h("span", { class: "pill" }, l.status_label), " ", overduePills(l.overdue)),
       h("td", {}, fmtDate(l.receipt_due_on)), h("td", {}, fmtDate(l.feedback_due_on))))))
     : h("p", { class: "muted" }, "无"));
-  view.replaceChildren(h("div", { class: "toolbar" }, h("h1", {}, "线索移送")),
+  view.replaceChildren(h("div", { class: "toolbar" }, h("h1", {}, "线索移送")), overviewCard(overview),
     h("div", { class: "card" }, h("h2", {}, "收到的线索（本部门待签收、办理）"), table(received, "leads-received", "sender")),
     h("div", { class: "card" }, h("h2", {}, "本部门移送的线索"), table(sent, "leads-sent", "receiver")),
     h("div", { class: "card" }, h("h2", {}, "责令整改"), orders.items.length ? h("table", { class: "grid", id: "orders" },
@@ -115,6 +116,18 @@ export async function loadLeads() {
         h("td", {}, o.followup_visit_id ? h("a", { href: `#record/${o.followup_visit_id}` }, "复查记录") : (o.followup_task_id ? "已安排复查" : "—")),
         h("td", {}, o.status === "follow_up" && hasRole("reviewer", "dept_admin") ? orderDecision(o) : null)))))
       : h("p", { class: "muted" }, "无")));
+}
+
+/** Per department: leads received and sent, open, overdue (the reminders' subject), concluded. */
+function overviewCard(rows) {
+  const busy = rows.filter((r) => r.received.open + r.received.closed + r.sent.open + r.sent.closed > 0);
+  if (!busy.length) return null;
+  const cols = ["部门", "收到·未办结", "收到·签收超期", "收到·反馈超期", "收到·已办结", "移送·未办结", "移送·投递失败", "移送·已办结"];
+  return h("div", { class: "card" }, h("h2", {}, "线索概况（超期的已自动提醒接收部门）"), h("table", { class: "grid", id: "lead-overview" },
+    h("thead", {}, h("tr", {}, cols.map((t, i) => h("th", { class: i ? "num" : null }, t)))),
+    h("tbody", {}, busy.map((r) => h("tr", {}, h("td", {}, r.department_name),
+      [r.received.open, r.received.overdue_receipt, r.received.overdue_feedback, r.received.concluded, r.sent.open,
+        r.sent.undelivered, r.sent.concluded].map((n) => h("td", { class: "num" }, n)))))));
 }
 
 function orderDecision(o) {

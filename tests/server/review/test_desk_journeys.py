@@ -230,6 +230,7 @@ def test_lead_from_finding_to_feedback(client, login, live, page, shot, errors, 
     page.click('#nav a[data-view="leads"]')
     inbox = page.locator("#leads-received tr[data-lead]")
     expect(inbox).to_have_count(1)
+    expect(page.locator("#lead-overview")).to_contain_text(receiver)
     expect(inbox).to_contain_text("已移送待签收")
     shot(page, "13-receiver-inbox")
     inbox.click()
