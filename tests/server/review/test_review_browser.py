@@ -19,6 +19,7 @@ import pytest
 
 from tests.conftest import DEMO_PASSWORD
 from tests.support import field
+from tests.support.desk import launch_args
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -37,7 +38,7 @@ pytestmark = [
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args():
-    return {"executable_path": CHROMIUM, "args": ARGS, "headless": True}
+    return launch_args()
 
 
 @pytest.fixture(scope="session")
@@ -202,6 +203,8 @@ def test_reviewer_screen(app, client, login, live, page, shot, monkeypatch):
     page.fill("#d-general", "请补充店内全景照片")
     shot(page, "04-commenting")
     page.click("#act-return")
+    expect(page.locator("#confirm-dialog")).to_contain_text("共 2 条意见")
+    page.click("#confirm-ok")
     expect(page.locator("#act-ok")).to_contain_text("已退回检查组")
     expect(page.locator("#d-status")).to_have_text("已退回检查组")
     expect(page.locator("#d-history li")).to_have_count(2)
@@ -231,6 +234,9 @@ def test_reviewer_screen(app, client, login, live, page, shot, monkeypatch):
     shot(page, "05c-amended-answer")
     expect(page.locator("#d-trail")).to_contain_text("补正")
     page.click("#act-approve")
+    expect(page.locator("#confirm-dialog")).to_contain_text("B 未按规定公示应当公示的信息")
+    shot(page, "06a-approve-confirm")
+    page.click("#confirm-ok")
     expect(page.locator("#act-ok")).to_contain_text("已审核通过")
     expect(page.locator("#d-status")).to_have_text("已录入结果")
     expect(page.locator("#act-approve")).to_be_disabled()
@@ -242,7 +248,10 @@ def test_reviewer_screen(app, client, login, live, page, shot, monkeypatch):
     expect(page.locator("#dash-table tbody tr")).to_have_count(1)
     expect(page.locator("#dash-table tbody")).to_contain_text("忻州市市场监督管理局")
     expect(page.locator("#charts svg")).to_have_count(4)
+    expect(page.locator("#by-region tbody tr").first).to_contain_text("1409")
+    expect(page.locator("#by-inspector tbody")).to_contain_text(first["visit"]["team"][0]["name"])
     shot(page, "07-dashboard")
+    page.screenshot(path=str(ARTIFACTS / "07-dashboard-full.png"), full_page=True)
     with page.expect_download() as dl:
         page.click("#xlsx")
     assert dl.value.suggested_filename.endswith(".xlsx")
