@@ -4,7 +4,7 @@
 import { h } from "/shared/dom.js";
 import { resultText } from "./format.js";
 import { queueDepartment } from "./entries.js";
-import { getJSON, hasRole, postJSON } from "./session.js";
+import { getJSON, hasRole, me, postJSON } from "./session.js";
 import { confirmAction, download, errorText, fmtDate, section, showView } from "./ui.js";
 
 const WITHHOLD_STATUS = { requested: "待领导审批", approved: "已批准不予公示", rejected: "已驳回（应予公示）" };
@@ -52,7 +52,9 @@ export function publicationCard(d, reload) {
         await postJSON(`/api/v1/reviews/${d.visit.id}/withhold`, { reason });
       }) }, "申请不予公示")));
   }
-  if (own && pending && hasRole("dept_leader")) out.push(decisionButtons(pending, reload, (e) => { msg.textContent = errorText(e); }));
+  // A leader decides the requests about their own department's entry only.
+  const asked = (d.withholdings || []).find((w) => w.status === "requested" && me.department && w.department_id === me.department.id);
+  if (asked && hasRole("dept_leader")) out.push(decisionButtons(asked, reload, (e) => { msg.textContent = errorText(e); }));
   out.push(msg);
   return out;
 }

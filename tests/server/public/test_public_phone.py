@@ -39,8 +39,11 @@ def test_results_and_verification_on_a_phone(app, client, login, page):
     scout = field.Phone(client, "scjg-insp1")
     scout.pull()
     ids = [v["id"] for v in scout.visits()[:2]]
+    # A problem code needs a finding, recorded on scjg's own item so that scjg's entry carries it.
+    found = [{"department": "scjg", "description": "未在经营场所醒目位置公示营业执照"}]
     for vid, codes in zip(ids, [("1",), ("B",)]):
-        field.complete_inspection(client, office, vid, codes=codes, followup="none")
+        field.complete_inspection(client, office, vid, codes=codes, followup="none",
+                                  findings=found if codes != ("1",) else None)
         assert client.post(f"/api/v1/reviews/{vid}/approve", headers=rv).status_code == 200
         assert client.post(f"/api/v1/reviews/{vid}/publish", headers=rv).status_code == 200
     names = {r["object_name"] for r in client.get("/api/v1/public/results").get_json()["items"]}

@@ -234,10 +234,14 @@ def test_reviewer_screen(app, client, login, live, page, shot, monkeypatch):
     shot(page, "05c-amended-answer")
     expect(page.locator("#d-trail")).to_contain_text("补正")
     page.click("#act-approve")
-    expect(page.locator("#confirm-dialog")).to_contain_text("B 未按规定公示应当公示的信息")
+    # scjg enters the result of its own items (谁检查、谁录入): none of them failed and no finding is
+    # on them, so "未发现问题", and the dialog says so before anything is entered.
+    expect(page.locator("#confirm-dialog")).to_contain_text("忻州市市场监督管理局负责事项")
+    expect(page.locator("#confirm-dialog")).to_contain_text("1 未发现问题")
     shot(page, "06a-approve-confirm")
     page.click("#confirm-ok")
     expect(page.locator("#act-ok")).to_contain_text("已审核通过")
+    expect(page.locator("#d-entries tr.mine")).to_contain_text("1 未发现问题")  # as confirmed
     expect(page.locator("#d-status")).to_have_text("已录入结果")
     expect(page.locator("#act-approve")).to_be_disabled()
     shot(page, "06-approved")
@@ -323,7 +327,7 @@ def test_participating_department_enters_its_own_items_on_the_desk(client, login
     page.fill("#password", DEMO_PASSWORD)
     page.click("#login-form button[type=submit]")
     expect(page.locator("#queue-table tbody tr")).to_have_count(1)
-    expect(page.locator(f'#queue-table tr[data-visit="{vid}"] .dept')).to_contain_text("应急管理局录入")
+    expect(page.locator(f'#queue-table tr[data-visit="{vid}"] .dept[data-dept]')).to_contain_text("应急管理局录入")
     page.click(f'#queue-table tr[data-visit="{vid}"]')
     rows = page.locator("#d-entries tbody tr")
     expect(rows).to_have_count(3)
@@ -331,6 +335,10 @@ def test_participating_department_enters_its_own_items_on_the_desk(client, login
     expect(page.locator("#d-summary")).to_contain_text("尚待")
     expect(page.locator("#act-summary")).to_have_count(0)
     page.click("#act-approve")
+    # The confirmation names what yjgl enters for its own items (not the team's whole-record codes).
+    expect(page.locator("#confirm-dialog")).to_contain_text("忻州市应急管理局负责事项")
+    expect(page.locator("#confirm-dialog")).to_contain_text("A 发现问题待后续处理")
+    page.click("#confirm-ok")
     expect(page.locator("#act-ok")).to_contain_text("已审核通过")
     expect(page.locator('#d-entries tr[data-dept="yjgl"]')).to_contain_text("A 发现问题待后续处理")
     expect(page.locator('#d-entries tr[data-dept="scjg"]')).to_contain_text("待审核")
