@@ -345,4 +345,30 @@ def test_participating_department_enters_its_own_items_on_the_desk(client, login
     expect(page.locator("#act-approve")).to_be_disabled()
     page.locator("#d-entries").scroll_into_view_if_needed()
     shot(page, "10-joint-entries")
+    # The other departments enter theirs; the initiating department's reviewer then publishes its
+    # own row from the publication card and the joint summary from the entries card, each confirmed.
+    for code in [r.get_attribute("data-dept") for r in rows.all()]:
+        if code not in ("yjgl", "scjg"):
+            assert client.post(f"/api/v1/reviews/{vid}/approve", headers=login(f"{code}-reviewer")).status_code == 200
+    page.click("#logout")
+    page.fill("#username", "scjg-reviewer")
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.goto(f"{live}/review#record/{vid}")
+    expect(page.locator("#d-entries tr.mine")).to_have_attribute("data-dept", "scjg")
+    expect(page.locator("#act-summary")).to_have_count(0)  # scjg's own entry is still open
+    page.click("#act-approve")
+    page.click("#confirm-ok")
+    expect(page.locator("#act-ok")).to_contain_text("已审核通过")
+    page.click("#act-publish")
+    expect(page.locator("#confirm-dialog")).to_contain_text("忻州市市场监督管理局的检查结果")
+    page.click("#confirm-ok")
+    expect(page.locator('#d-entries tr[data-dept="scjg"]')).to_contain_text("已公示")
+    page.click("#act-summary")
+    expect(page.locator("#confirm-dialog")).to_contain_text("联合检查汇总结果将在公示系统向社会公开")
+    page.click("#confirm-ok")
+    expect(page.locator("#act-ok")).to_contain_text("已公示联合检查汇总结果")
+    expect(page.locator("#d-summary")).to_contain_text("联合检查汇总已公示：发现问题待后续处理")
+    page.locator("#d-entries").scroll_into_view_if_needed()
+    shot(page, "11-joint-summary-published")
     assert errors == [], errors
