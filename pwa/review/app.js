@@ -103,7 +103,7 @@ async function loadQueue() {
   q.set("sort", $("#f-sort").value);
   const rows = await getJSON(`/api/v1/reviews?${q}`);
   const tbody = $("#queue-table tbody");
-  tbody.replaceChildren(...rows.map((r) => h("tr", { "data-visit": r.visit_id, onclick: () => { location.hash = `#record/${r.visit_id}`; } },
+  tbody.replaceChildren(...rows.map((r) => h("tr", { "data-visit": r.visit_id, "data-dept": r.department, onclick: () => { location.hash = `#record/${r.visit_id}`; } },
     h("td", {}, h("strong", {}, r.object_name), h("br"), h("span", { class: "hash" }, r.credit_code || "")),
     h("td", {}, r.task_name, queueDepartment(r),
       r.inspectors && r.inspectors.length ? h("div", { class: "dept" }, `检查人员：${r.inspectors.join("、")}`) : null),

@@ -169,7 +169,7 @@ def test_leader_decides_a_withholding(client, login, live, page, shot, errors, r
 
 
 def test_office_enters_next_years_holidays(client, login, live, page, shot, errors, records):
-    """Records sealed in December are due in January: unknown until the office enters the year."""
+    """Records sealed in December are due in January: provisional (暂定) until the office enters the year."""
     from playwright.sync_api import expect
 
     rv = login("scjg-reviewer")
@@ -177,8 +177,9 @@ def test_office_enters_next_years_holidays(client, login, live, page, shot, erro
     status = client.get("/api/v1/calendar/status", headers=rv).get_json()
     year = int(status["today"][:4]) + 1
     missing = next((y for y in status["years"] if y["year"] == year and y["coverage"] == "missing"), None)
-    if missing is None or row["due_on"] is not None:
-        pytest.skip("the deadline of a record sealed today is already known (needs a year the calendar lacks)")
+    if missing is None or not row["deadline_provisional"]:
+        pytest.skip("the deadline of a record sealed today is already final (needs a year the calendar lacks)")
+    provisional = row["due_on"]
     sign_in(page, live, "office", DEMO_PASSWORD)
     page.goto(f"{live}/review#office/calendar")
     expect(page.locator(f'#cal-years tr[data-year="{year}"]')).to_contain_text("缺失")
@@ -195,10 +196,13 @@ def test_office_enters_next_years_holidays(client, login, live, page, shot, erro
     expect(page.locator("#cal-overrides tr[data-day]")).to_have_count(12)
     shot(page, "10-calendar-done")
     page.goto(f"{live}/review#queue")
-    first = page.locator(f'#queue-table tr[data-visit="{records["first"]}"]')
-    expect(first).not_to_contain_text("日历缺失")
+    # The office sees every department's entry of the joint record: scjg's row.
+    first = page.locator(f'#queue-table tr[data-visit="{records["first"]}"][data-dept="scjg"]')
+    expect(first).not_to_contain_text("暂定")
     due = client.get("/api/v1/reviews", headers=rv).get_json()
-    assert all(r["due_on"] and r["due_on"].startswith(str(year)) for r in due)
+    assert all(r["due_on"] and r["due_on"].startswith(str(year)) and not r["deadline_provisional"] for r in due)
+    # 元旦 was already counted in the provisional deadline; the final one never comes earlier.
+    assert next(r["due_on"] for r in due if r["visit_id"] == records["first"]) >= provisional
     expect(first).to_contain_text(next(r["due_on"] for r in due if r["visit_id"] == records["first"]))
     shot(page, "11-queue-deadlines-known")
     assert errors == [], errors
