@@ -124,3 +124,47 @@ def test_public_form_files_and_looks_up(client, published):
     assert "待处理" in client.get(f"/public/objections?reference={ref}").get_data(as_text=True)
     assert client.get("/public/objections?reference=NOPE").status_code == 404
     assert client.get("/public/objections/new?result=999999").status_code == 404
+
+
+def test_joint_check_objections_go_to_the_publishing_department(client, login):
+    """Per-department entries (谁检查、谁录入): an objection to yjgl's own row is yjgl's to decide and
+    corrects yjgl's entry (and the joint summary follows); one to the joint summary is the initiating
+    department's, and accepting it corrects the summary row."""
+    office = login("office")
+    ctx = field.complete_inspection(client, office, codes=("A",), followup="rectify",
+                                    findings=[{"department": "yjgl", "description": "安全生产责任制未上墙公示"}])
+    vid = ctx["visit_id"]
+    depts = [d["department"] for d in client.get(f"/api/v1/reviews/{vid}", headers=login("scjg-reviewer"))
+             .get_json()["entries"]]
+    assert "yjgl" in depts and len(depts) > 1
+    for code in depts:
+        h = login(f"{code}-reviewer")
+        assert client.post(f"/api/v1/reviews/{vid}/approve", headers=h).status_code == 200
+        assert client.post(f"/api/v1/reviews/{vid}/publish", headers=h).status_code == 200
+    assert client.post(f"/api/v1/reviews/{vid}/publish-summary", headers=login("scjg-reviewer")).status_code == 200
+    rows = {(r["kind"], r["authority"]): r for r in client.get("/api/v1/public/results").get_json()["items"]}
+    yjgl_row = next(r for (kind, auth), r in rows.items() if kind == "department" and "应急管理局" in auth)
+    summary = next(r for (kind, _), r in rows.items() if kind == "joint")
+    assert yjgl_row["result"] == summary["result"] == "发现问题待后续处理"
+
+    _file(client, yjgl_row["id"])
+    assert client.get("/api/v1/objections", headers=login("scjg-reviewer")).get_json()["items"] == []
+    (o,) = client.get("/api/v1/objections", headers=login("yjgl-reviewer")).get_json()["items"]
+    assert client.post(f"/api/v1/objections/{o['id']}/accept", headers=login("scjg-reviewer"),
+                       json={"result_codes": ["E"], "reason": "核实"}).status_code == 404
+    assert client.post(f"/api/v1/objections/{o['id']}/accept", headers=login("yjgl-reviewer"),
+                       json={"result_codes": ["E"], "reason": "经复核已改正"}).status_code == 200
+    after = {r["id"]: r for r in client.get("/api/v1/public/results").get_json()["items"]}
+    assert after[yjgl_row["id"]]["result"] == "发现问题经责令已改正" and after[yjgl_row["id"]]["corrected_on"]
+    assert after[summary["id"]]["result"] == "发现问题经责令已改正"  # the summary follows the entries
+    entry = next(e for e in client.get(f"/api/v1/reviews/{vid}", headers=login("yjgl-reviewer")).get_json()["entries"]
+                 if e["department"] == "yjgl")
+    assert entry["result_codes"] == ["E"]
+
+    _file(client, summary["id"], text="汇总结果有误")
+    (s,) = client.get("/api/v1/objections", headers=login("scjg-reviewer")).get_json()["items"]
+    assert client.post(f"/api/v1/objections/{s['id']}/accept", headers=login("scjg-reviewer"),
+                       json={"result_codes": ["1"], "reason": "经复核未发现问题"}).status_code == 200
+    after = {r["id"]: r for r in client.get("/api/v1/public/results").get_json()["items"]}
+    assert after[summary["id"]]["result"] == "未发现问题" and after[summary["id"]]["corrected_on"]
+    assert after[yjgl_row["id"]]["result"] == "发现问题经责令已改正"  # the department's own row stays

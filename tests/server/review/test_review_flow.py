@@ -11,7 +11,7 @@ import json
 import uuid
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from tests.support.field import LEGAL_REP_ID, Phone, complete_inspection, image_bytes, upload
 from tests.support.http import assert_problem
