@@ -100,8 +100,10 @@ def configure_blueprints(app: Flask) -> None:
     from .extensions import api
     from .inspectors.api import blp as inspectors_blp
     from .leads.api import blp as leads_blp, hooks_blp as lead_hooks_blp
+    from .objections.api import blp as objections_blp
     from .ops import metrics_api
     from .plans.api import blp as plans_blp
+    from .public import draw_page  # noqa: F401  (adds /public/draws/<id> to the public pages)
     from .public import pages as public_pages
     from .public.api import blp as public_blp
     from .registry.api import blp as registry_blp
@@ -113,7 +115,7 @@ def configure_blueprints(app: Flask) -> None:
     wiring.connect()
     for blp in (accounts_blp, audit_blp, catalog_blp, inspectors_blp, plans_blp, public_blp, registry_blp, sync_blp,
                 uploads_blp, media_blp, delivery_blp, calendar_blp, draws_blp, visits_blp, review_blp, leads_blp,
-                lead_hooks_blp, statistics_blp):
+                lead_hooks_blp, statistics_blp, objections_blp):
         api.register_blueprint(blp)
     init_media(app)
     for bp in (public_pages.bp, review_pages.bp, health.bp, metrics_api.bp, web.bp):

@@ -49,6 +49,9 @@ class BaseConfig:
     # and its stored photos, so one client address gets this many calls per window.
     PUBLIC_VERIFY_MAX_REQUESTS = 30
     PUBLIC_VERIFY_WINDOW = timedelta(minutes=1)
+    # Objections to published results (异议): filings one client address may make per window.
+    PUBLIC_OBJECTION_MAX_REQUESTS = 5
+    PUBLIC_OBJECTION_WINDOW = timedelta(hours=1)
     # The delivery worker deletes throttle rows that are over (quiet for a day, not locked) at
     # start and then this often; None: never (then run `flask users prune-throttle` from cron).
     THROTTLE_PRUNE_INTERVAL: timedelta | None = timedelta(hours=1)

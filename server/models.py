@@ -16,3 +16,4 @@ from .draws import models as draws_models  # noqa: F401,E402
 from .visits import models as visits_models  # noqa: F401,E402
 from .review import models as review_workflow_models  # noqa: F401,E402
 from .leads import models as lead_models  # noqa: F401,E402
+from .objections import models as objection_models  # noqa: F401,E402

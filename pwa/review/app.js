@@ -1,59 +1,21 @@
 // The reviewer's desktop screen: queue, record detail, approve / return / request evidence,
 // and the statistics dashboard. Talks only to /api/v1 on our own origin.
 import { h } from "/shared/dom.js";
-import { ApiError, AuthNeeded, send, tokenSession } from "/shared/http.js";
-import { FACT_LABELS, METHOD_LABELS, SIGNER_ROLE_LABELS, VALUE_LABELS } from "/shared/labels.js";
-import { ACTION_LABELS, DEADLINE_LABELS, REVIEW_STATUS_LABELS, distanceM, fmtTime, gpsText, mapUrl } from "./format.js";
+import { ApiError } from "/shared/http.js";
+import { METHOD_LABELS, SIGNER_ROLE_LABELS, VALUE_LABELS } from "/shared/labels.js";
+import { ACTION_LABELS, DEADLINE_LABELS, REVIEW_STATUS_LABELS, distanceM, fmtTime, gpsText, mapUrl, resultText } from "./format.js";
+import { api, auth, getJSON, hasRole, logout, me, onLogout, stored } from "./session.js";
+import { $, confirmAction, download, showView as show } from "./ui.js";
+import { evidenceCard } from "./evidence.js";
 import { entriesCard, mayDecide, queueDepartment } from "./entries.js";
-const $ = (sel) => document.querySelector(sel);
+import { publicationCard, loadPublication } from "./publication.js";
+import { leadButton, loadLeads, openLead } from "./leads.js";
+import { loadOffice } from "./office.js";
+import { breakdownCards } from "./stats.js";
+import { loadObjections } from "./objections.js";
 
-const state = { me: null, detail: null, comments: [], urls: [] };
-
-// Tokens live for this browser tab only (sessionStorage); the device id stays (localStorage),
-// so logging in again reuses this desk's device row instead of registering a new one.
-const SESSION = "review.session";
-const stored = () => JSON.parse(sessionStorage.getItem(SESSION) || "{}");
-
-function deviceId() {
-  let id = localStorage.getItem("review.device");
-  if (!id) {
-    id = "desk-" + crypto.getRandomValues(new Uint32Array(2)).join("-");
-    localStorage.setItem("review.device", id);
-  }
-  return id;
-}
-
-const auth = tokenSession({
-  load: async () => ({ ...stored(), device_uid: deviceId() }),
-  save: async (s) => sessionStorage.setItem(SESSION, JSON.stringify(s)),
-});
-
-/** An authenticated call returning the Response; a session that cannot be renewed logs out. */
-async function api(path, opts = {}) {
-  try {
-    return await auth.call(path, { ...opts, raw: true });
-  } catch (e) {
-    if (e instanceof AuthNeeded || (e instanceof ApiError && e.status === 401)) {
-      logout();
-      throw new Error("登录已过期，请重新登录。");
-    }
-    throw e;
-  }
-}
-const getJSON = async (path) => (await api(path)).json();
-
-function logout() {
-  const { access_token: token } = stored();
-  if (token) send("/api/v1/auth/logout", { method: "POST", token }).catch(() => {});
-  sessionStorage.removeItem(SESSION);
-  show("login");
-}
-
-function show(view) {
-  for (const v of ["login", "queue", "detail", "dashboard"]) $(`#${v}-view`).hidden = v !== view;
-  $("#nav").hidden = $("#who").hidden = view === "login";
-  for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("active", a.dataset.view === view);
-}
+const state = { detail: null, comments: [], urls: [], departments: [] };
+onLogout(() => show("login"));
 
 // --- login -------------------------------------------------------------------------------
 
@@ -70,15 +32,29 @@ $("#login-form").addEventListener("submit", async (ev) => {
   await start();
 });
 $("#logout").addEventListener("click", logout);
+$("#norole-logout").addEventListener("click", logout);
+
+// Which screens each role works in; an account with none of them is told where its work is.
+const DESK = ["reviewer", "dept_admin", "dept_leader", "office_admin", "auditor"];
+const NAV = [
+  { view: "queue", label: "审核队列", roles: DESK },
+  { view: "publication", label: "公示管理", roles: ["reviewer", "dept_admin", "dept_leader", "office_admin", "auditor"] },
+  { view: "objections", label: "异议处理", roles: ["reviewer", "dept_admin", "dept_leader", "office_admin", "auditor"] },
+  { view: "leads", label: "线索移送", roles: ["reviewer", "dept_admin", "dept_leader", "office_admin", "auditor"] },
+  { view: "dashboard", label: "统计看板", roles: DESK },
+  { view: "office", label: "系统管理", roles: ["office_admin", "dept_admin"] },
+];
 
 async function start() {
   try {
-    const me = await getJSON("/api/v1/me");
-    state.me = me;
+    Object.assign(me, await getJSON("/api/v1/me"));
     $("#who-name").textContent = `${me.user.display_name}（${me.department ? me.department.name : ""}）`;
   } catch (e) { show("login"); return; }
+  $("#nav").replaceChildren(...NAV.filter((n) => hasRole(...n.roles)).map((n) =>
+    h("a", { href: `#${n.view}`, "data-view": n.view }, n.label)));
+  getJSON("/api/v1/departments").then((ds) => { state.departments = ds; fillDepartments(); }).catch(() => {});
   // From November on, administrators are told when next year's working-day calendar is missing.
-  if ((state.me.roles || []).some((r) => ["office_admin", "dept_admin"].includes(r))) {
+  if (hasRole("office_admin", "dept_admin")) {
     getJSON("/api/v1/calendar/status").then((st) => {
       $("#calendar-warning").textContent = st.warning || "";
       $("#calendar-warning").hidden = !st.warning;
@@ -91,36 +67,54 @@ async function start() {
 
 function route() {
   if (!stored().refresh_token) { show("login"); return; }
+  if (!hasRole(...DESK)) { show("norole"); return; }
   const hash = location.hash || (location.pathname.startsWith("/office") ? "#dashboard" : "#queue");
   if (hash.startsWith("#record/")) openRecord(hash.slice(8));
+  else if (hash.startsWith("#lead/")) openLead(Number(hash.slice(6)));
   else if (hash === "#dashboard") loadDashboard();
+  else if (hash === "#publication") loadPublication();
+  else if (hash === "#leads") loadLeads();
+  else if (hash === "#objections") loadObjections();
+  else if (hash.startsWith("#office")) loadOffice(hash.slice(8) || "calendar");
   else loadQueue();
 }
 window.addEventListener("hashchange", route);
 
 // --- queue -------------------------------------------------------------------------------
 
-for (const id of ["#f-status", "#f-deadline", "#f-sort"]) $(id).addEventListener("change", loadQueue);
+for (const id of ["#f-status", "#f-deadline", "#f-sort", "#f-department"]) $(id).addEventListener("change", loadQueue);
+$("#queue-search").addEventListener("submit", (ev) => { ev.preventDefault(); loadQueue(); });
+
+function fillDepartments() {
+  const sel = $("#f-department");
+  sel.replaceChildren(h("option", { value: "" }, "全部部门"),
+    ...state.departments.filter((d) => !d.is_office).map((d) => h("option", { value: d.id }, d.name)));
+  // Only the office and auditors see more than their own department.
+  $("#f-department-label").hidden = !hasRole("office_admin", "auditor");
+}
 
 async function loadQueue() {
   show("queue");
   const q = new URLSearchParams();
   if ($("#f-status").value) q.set("status", $("#f-status").value);
   if ($("#f-deadline").value) q.set("deadline", $("#f-deadline").value);
+  if ($("#f-department").value) q.set("department_id", $("#f-department").value);
+  if ($("#f-q").value.trim()) q.set("q", $("#f-q").value.trim());
   q.set("sort", $("#f-sort").value);
   const rows = await getJSON(`/api/v1/reviews?${q}`);
   const tbody = $("#queue-table tbody");
-  tbody.replaceChildren(...rows.map((r) => h("tr", { "data-visit": r.visit_id, onclick: () => { location.hash = `#record/${r.visit_id}`; } },
+  tbody.replaceChildren(...rows.map((r) => h("tr", { "data-visit": r.visit_id, "data-dept": r.department, onclick: () => { location.hash = `#record/${r.visit_id}`; } },
     h("td", {}, h("strong", {}, r.object_name), h("br"), h("span", { class: "hash" }, r.credit_code || "")),
-    h("td", {}, r.task_name, queueDepartment(r)),
+    h("td", {}, r.task_name, queueDepartment(r),
+      r.inspectors && r.inspectors.length ? h("div", { class: "dept" }, `检查人员：${r.inspectors.join("、")}`) : null),
     h("td", {}, r.check_ended_on),
     h("td", {}, r.due_on || "未知", r.deadline_provisional ? [" ", h("span", { class: "pill warn provisional", title: r.deadline_message || "" }, "暂定")] : null, " ",
       h("span", { class: `pill ${r.deadline_state}` }, DEADLINE_LABELS[r.deadline_state] || r.deadline_state)),
     h("td", {}, h("span", { class: "pill" }, r.status_label), r.amended_since_sent_back ? [" ", h("span", { class: "pill good" }, "已补正")] : null),
-    h("td", {}, (r.result_codes || []).join("、")),
+    h("td", { class: "result" }, resultText(r.result_labels) || "—"),
     h("td", {}, r.returned_count || ""),
     h("td", {}, r.evidence_pending ? h("span", { class: "pill warn" }, "待上传") : h("span", { class: "pill good" }, "齐全")))));
-  if (!rows.length) tbody.append(h("tr", {}, h("td", { colspan: 8 }, "队列为空")));
+  if (!rows.length) tbody.append(h("tr", {}, h("td", { colspan: 8 }, q.has("q") ? "没有符合搜索条件的记录" : "队列为空")));
   $("#queue-count").textContent = `共 ${rows.length} 条`;
 }
 
@@ -174,6 +168,10 @@ async function openRecord(visitId) {
   renderComments();
   $("#act-error").textContent = $("#act-ok").textContent = "";
   $("#d-main").replaceChildren(h("p", {}, "加载中…"));
+  // Nothing acts on the previous record while this one loads.
+  for (const id of ["#act-approve", "#act-return", "#act-evidence"]) $(id).disabled = true;
+  $("#d-publication").replaceChildren();
+  $("#d-title").textContent = "";
   let d;
   try { d = await getJSON(`/api/v1/reviews/${visitId}`); } catch (e) {
     $("#d-main").replaceChildren(h("p", { class: "error" }, e.message)); return;
@@ -211,7 +209,7 @@ async function openRecord(visitId) {
       h("td", {}, m.role === "leader" ? "组长" : "组员"), h("td", {}, m.present ? "是" : "否")))))));
   // Items with answers per department.
   const items = h("div", { class: "card" }, h("h2", {}, "检查事项与检查情况"));
-  for (const item of s.items) {
+  for (const item of s.items.filter((i) => i.checkpoints.length)) {
     const rows = item.checkpoints.map((cp) => {
       const target = `answer:${item.item_id}:${cp.key}`;
       const shown = (v) => (VALUE_LABELS[v] || v || "—") + (v && cp.unit && !VALUE_LABELS[v] ? ` ${cp.unit}` : "");
@@ -231,21 +229,24 @@ async function openRecord(visitId) {
       h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "检查要点"), h("th", {}, "结果"), h("th", {}, "说明"), h("th", {}, "检查人（部门）"),
         h("th", {}, "照片"), h("th", {}, ""))), h("tbody", {}, rows))));
   }
+  if (!s.items.some((i) => i.checkpoints.length)) {
+    items.append(h("p", { class: "dept" }, s.case_label
+      ? `未进行逐项检查（${s.case_label}），情况见下方“检查结果”中的证据。` : "没有填写任何检查要点。"));
+  }
   main.push(items);
   // Findings.
   const findings = v.record.findings;
   main.push(h("div", { class: "card", id: "d-findings" }, h("h2", {}, "发现的问题"), findings.length ? h("ol", {}, findings.map((f) =>
     h("li", {}, f.description, f.legal_basis ? ` （依据：${f.legal_basis}）` : "", f.rectify_deadline ? ` 整改期限 ${f.rectify_deadline}` : "", " ",
-      thumbs(s, mediaFor(s, "finding", f.id)), commentButton(`finding:${f.id}`, `问题：${f.description.slice(0, 20)}`)))) : h("p", {}, "未发现问题")));
+      thumbs(s, mediaFor(s, "finding", f.id)), commentButton(`finding:${f.id}`, `问题：${f.description.slice(0, 20)}`),
+      leadButton(f, d, thumbs)))) : h("p", {}, "未发现问题")));
   // Outcome.
   main.push(h("div", { class: "card", id: "d-outcome" }, h("h2", {}, "检查结果"),
     h("p", {}, s.outcome_labels.map((o) => h("span", { class: "pill", "data-code": o.code }, `${o.code} ${o.label}`)), " ",
       s.followup_label ? `后续处置：${s.followup_label}` : ""),
     s.sealed_outcome_labels ? h("p", { class: "dept", id: "d-outcome-sealed" }, "已补正，签字确认时为：",
       s.sealed_outcome_labels.map((o) => `${o.code} ${o.label}`).join("；")) : null,
-    // Art. 21 facts as the party or witness signed them.
-    h("dl", { class: "facts", id: "d-outcome-facts" }, Object.entries(FACT_LABELS).filter(([k]) => ((s.outcome || {}).evidence || {})[k])
-      .map(([k, label]) => [h("dt", {}, label), h("dd", {}, s.outcome.evidence[k])]))));
+    evidenceCard(s, thumbs(s, s.media.filter((m) => (s.outcome_media_ids || []).includes(m.media_id))))));
   main.push(entriesCard(d, () => act("summary")));
   // Other photos (not tied to an answer or a finding).
   const loose = s.media.filter((m) => m.kind !== "signature" && !["answer", "finding"].includes(m.target.type));
@@ -277,6 +278,8 @@ async function openRecord(visitId) {
     h("div", { class: "target" }, `第 ${c.round} 轮 · ${c.kind === "return" ? "退回" : "补充证据"} · ${c.target} · ${fmtTime(c.at)}`), c.text))
     : [h("li", {}, "无")]));
   for (const id of ["#act-approve", "#act-return", "#act-evidence"]) $(id).disabled = !mayDecide(d);
+  $("#d-actions").hidden = !hasRole("reviewer", "dept_admin");
+  $("#d-publication").replaceChildren(...publicationCard(d, () => openRecord(d.visit.id)));
 }
 
 async function act(kind) {
@@ -286,6 +289,21 @@ async function act(kind) {
   const general = $("#d-general").value.trim();
   if (general) comments.push({ target: "general", text: general });
   const id = d.visit.id;
+  const name = d.sheet.business.name;
+  if (!["approve", "summary"].includes(kind) && !comments.length) { $("#act-error").textContent = "请至少填写一条意见。"; return; }
+  // A joint record: the department enters (and confirms) the result of its own items only.
+  const joint = (d.entries || []).length > 1;
+  const own = joint ? `${d.review.department_name}负责事项（${d.review.items.join("、")}）的` : "";
+  const asked = kind === "approve"
+    ? await confirmAction({ title: "确认审核通过", ok: "审核通过并录入结果",
+        text: `将“${name}”${own}检查结果录入为：${resultText(d.review.proposed_labels || d.sheet.outcome_labels)}。录入后不能再退回检查组。` })
+    : kind === "summary"
+      ? await confirmAction({ title: "确认公示联合检查汇总", ok: "公示汇总",
+          text: `“${name}”的联合检查汇总结果将在公示系统向社会公开。公示后不能撤回，只能更正。` })
+      : await confirmAction({ title: kind === "return" ? "确认退回检查组" : "确认要求补充证据",
+        ok: kind === "return" ? "退回" : "要求补充证据",
+        text: `共 ${comments.length} 条意见将发给“${name}”的检查组，检查组下次同步时可见。` });
+  if (!asked) return;
   try {
     if (kind === "approve") {
       await api(`/api/v1/reviews/${id}/approve`, { method: "POST" });
@@ -294,7 +312,6 @@ async function act(kind) {
       await api(`/api/v1/reviews/${id}/publish-summary`, { method: "POST" });
       $("#act-ok").textContent = "已公示联合检查汇总结果。";
     } else {
-      if (!comments.length) { $("#act-error").textContent = "请至少填写一条意见。"; return; }
       await api(`/api/v1/reviews/${id}/${kind === "return" ? "return" : "request-evidence"}`, { method: "POST", body: { comments } });
       $("#act-ok").textContent = kind === "return" ? "已退回检查组，检查组下次同步时可见。" : "已要求补充证据。";
       $("#d-general").value = "";
@@ -362,6 +379,9 @@ async function loadDashboard() {
     h("td", {}, d.deadline_unknown), h("td", {}, d.returns))));
   const charts = $("#charts");
   charts.replaceChildren();
+  const old = document.getElementById("breakdowns");
+  if (old) old.remove();
+  charts.after(breakdownCards(stats));
   for (const kind of ["completion", "deadlines", "outcomes", "problems"]) {
     const card = h("div", { class: "card", "data-chart": kind });
     charts.append(card);

@@ -35,3 +35,6 @@ export function mapUrl(g) {
   const lat = g.lat.toFixed(6), lon = g.lon.toFixed(6);
   return `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=17/${lat}/${lon}`;
 }
+
+/** Result codes in words: "A 发现问题待后续处理；5 违反其他部门相关规定". */
+export const resultText = (labels) => (labels || []).map((o) => `${o.code} ${o.label}`).join("；");

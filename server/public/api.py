@@ -101,6 +101,8 @@ class PublicResultSchema(BaseSchema):
     kind_label = fields.String()
     revised_on = fields.String(allow_none=True, metadata={
         "description": "公示后结果变更的日期（如整改复查后由 A 变为 E），未变更为 null"})
+    corrected_on = fields.String(allow_none=True, metadata={"description": "因异议成立而更正的日期（已更正），未更正为 null"})
+    id = fields.Integer(metadata={"description": "公示结果编号（提出异议时用）"})
 
 
 class PublicResultPage(BaseSchema):

@@ -13,8 +13,8 @@ from ..visits.models import Visit, VisitRecord
 from . import publication, record, service
 from .detail import review_detail
 from .models import Review
-from .schemas import (ApproveSchema, DecisionSchema, DetailSchema, DisclosureSchema, PublishedSchema, QueueArgs, QueueRowSchema,
-                      ReasonSchema, SendBackSchema)
+from .schemas import (ApproveSchema, DecisionSchema, DetailSchema, DisclosureSchema, PublishedSchema, QueueArgs,
+                      QueueRowSchema, ReasonSchema, SendBackSchema, WithholdingArgs, WithholdingSchema)
 
 blp = Blueprint("review", __name__, url_prefix="/api/v1/reviews", description="后台审核、结果录入与公示")
 REVIEWERS = (Role.REVIEWER, Role.DEPT_ADMIN)
@@ -28,7 +28,7 @@ READERS = (Role.REVIEWER, Role.DEPT_ADMIN, Role.DEPT_LEADER, Role.OFFICE_ADMIN, 
 def queue(args):
     """审核队列：本部门检查过的已封存记录（联合检查各部门各自录入本部门事项的结果），按录入截止日期排序"""
     return service.queue(current_principal(), args["status"], args["deadline"], args["task_id"], args["sort"],
-                         args["department"])
+                         args["department"], args["q"], args["department_id"])
 
 
 @blp.route("/<uuid:visit_id>", methods=["GET"])
@@ -104,6 +104,15 @@ def withhold(args, visit_id):
     d = publication.request_withholding(current_principal(), str(visit_id), args["reason"])
     db.session.commit()
     return d
+
+
+@blp.route("/withholdings", methods=["GET"])
+@requires(*READERS)
+@blp.arguments(WithholdingArgs, location="query")
+@blp.response(200, WithholdingSchema(many=True))
+def list_withholdings(args):
+    """不予公示申请（本部门任务；办公室与审计：全部），待审批的在前"""
+    return publication.withholdings(current_principal(), args["status"])
 
 
 @blp.route("/withholdings/<int:request_id>/decision", methods=["POST"])

@@ -10,12 +10,14 @@ from ..audit.models import AuditEntry
 from ..calendar.service import provisional_message, result_deadline
 from ..extensions import db
 from ..visits.models import Signature, MediaRef
-from ..visits.rules import FOLLOWUPS, RESULT_CODES
+from ..visits.rules import FOLLOWUPS, OUTCOMES, RESULT_CODES
 from ..visits.seal import task_item_versions
 from ..visits.verification import binding_verified
 from ..visits.views import visit_entity, current_view
-from .entries import departments_that_checked, is_joint, items_of
-from .models import REVIEW_STATUSES, PublishedResult, Review
+from .entries import default_codes, departments_that_checked, is_joint, items_of
+from .models import REVIEW_STATUSES, Disclosure, PublishedResult, Review
+from .pdf_sections import EVIDENCE_LABELS
+from .publication import disclosure_view, public_row
 from .record import pdf_record
 from .service import ENTERED, OPEN, amended_since_sent_back, comments_for, due_of, entered_on_time, entering_department, sealed_visit
 
@@ -33,10 +35,14 @@ def review_detail(principal, visit_id: str) -> dict:
     trail = db.session.execute(select(AuditEntry).where(
         or_(AuditEntry.target_id == visit.id, AuditEntry.target_id == str(visit.task_id))).order_by(AuditEntry.seq)).scalars()
     return {"visit": visit_entity(visit, principal),
-            "review": {**entry_view(review, task), "writable": mine is not None} if review else None,
+            "review": {**entry_view(review, task), "writable": mine is not None,
+                       "proposed_labels": _proposed(visit, record, task, mine)} if review else None,
             "entries": [entry_view(e, task) for e in entries],
             "summary": summary_state(visit.id, task, entries),
             "comments": comments_for(visit.id), "binding_verified": binding_verified(visit, record),
+            "withholdings": [disclosure_view(d, visit) for d in db.session.execute(
+                select(Disclosure).where(Disclosure.visit_id == visit.id).order_by(Disclosure.id)).scalars()],
+            "published": _published(review),
             "sheet": desk_sheet(visit, record, task),
             "audit_trail": [{"seq": e.seq, "at": e.created_at.isoformat(), "action": e.action,
                              "actor_user_id": e.actor_user_id, "actor": _name(e.actor_user_id),
@@ -83,6 +89,24 @@ def _deadline(review: Review) -> dict:
             if provisional else None}
 
 
+def _proposed(visit, record, task, mine: Review | None) -> list[dict] | None:
+    """What approving the reader's own open entry enters when no codes are given."""
+    if mine is None or mine.status not in OPEN:
+        return None
+    return [{"code": c, "label": RESULT_CODES.get(c, c)}
+            for c in default_codes(visit, record, task, items_of(task, mine.department_id))]
+
+
+def _published(review: Review | None) -> dict | None:
+    """The entry's own published row (its department's result as the public sees it)."""
+    if review is None:
+        return None
+    row = db.session.execute(select(PublishedResult).where(
+        PublishedResult.visit_id == review.visit_id, PublishedResult.department_id == review.department_id,
+        PublishedResult.kind == "department")).scalar_one_or_none()
+    return None if row is None else {**public_row(row), "published_at": row.published_at.isoformat()}
+
+
 def _name(user_id):
     u = db.session.get(User, user_id) if user_id else None
     return u.display_name if u else None
@@ -126,6 +150,14 @@ def desk_sheet(visit, record, task) -> dict:
     sheet["outcome_labels"] = labels(codes)
     sheet["sealed_outcome_labels"] = labels(sealed_codes) if sealed_codes != codes else None
     sheet["followup_label"] = FOLLOWUPS.get(outcome.get("followup"))
+    sheet["followup_note"] = outcome.get("followup_note")
+    # Art. 21 cases (refused, unreachable…): the case and its evidence, labelled as the PDF prints them.
+    case = outcome.get("case")
+    sheet["case_label"] = OUTCOMES[case]["label"] if case in OUTCOMES else None
+    evidence = outcome.get("evidence") if isinstance(outcome.get("evidence"), dict) else {}
+    sheet["outcome_evidence"] = [{"key": k, "label": EVIDENCE_LABELS.get(k, k), "text": str(v).strip()}
+                                 for k, v in evidence.items() if k != "media_ids" and v and str(v).strip()]
+    sheet["outcome_media_ids"] = [str(m) for m in evidence.get("media_ids") or []]
     answers = {(a.get("item_id"), a.get("checkpoint_key")): a for a in now.get("answers") or [] if isinstance(a, dict)}
     # Item ids next to codes, so comments can target "answer:<item_id>:<key>".
     for item, v in zip(sheet["items"], task_item_versions(visit)):

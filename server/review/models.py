@@ -106,6 +106,7 @@ class PublishedResult(db.Model):
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     revised_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)  # result changed after publication
+    corrected_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)  # corrected on an accepted objection
 
     __table_args__ = (db.UniqueConstraint("visit_id", "department_id", "kind"),)
 

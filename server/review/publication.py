@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..accounts.auth import Principal
-from ..accounts.models import Department, Role
+from ..accounts.models import Department, Role, User
 from ..audit import service as audit
 from ..draws.models import InspectionTask
 from ..visits.models import Visit
@@ -118,16 +118,27 @@ def publish_summary(principal: Principal, visit_id: str) -> PublishedResult:
     return row
 
 
-def revise_entered_result(visit: Visit, department_id: int, reason: dict) -> None:
+def correct_summary(row: PublishedResult, codes: list[str], reason: dict) -> None:
+    """An objection to a joint check's published summary, accepted by the initiating department:
+    the summary row is corrected in place (the departments' own entries stay as they entered them)."""
+    before, now = list(row.result_codes or []), utcnow()
+    row.result, row.result_codes, row.revised_at = result_label(codes), list(codes), now
+    audit.record(db.session, "result.revise", "visit", row.visit_id,
+                 {**reason, "department_id": row.department_id, "from": before, "to": list(codes), "published": True,
+                  "revised": [{"kind": row.kind, "result": row.result}]})
+
+
+def revise_entered_result(visit: Visit, department_id: int, reason: dict, codes: list[str] | None = None) -> None:
     """A later official decision (the department's rectification order found done: E replaces A)
     changes the department's entered result. Its codes follow, its published row (and a published
     joint summary) is revised in place and shows the date of the revision, its check history
     follows; the change is logged with what it was before. An entry not yet approved needs nothing
-    here: approving reads the amended record."""
+    here: approving reads the amended record. ``codes``: the corrected codes (an accepted objection);
+    by default "A" gives way to "E"."""
     review = db.session.get(Review, (visit.id, department_id))
     if review is None or review.status not in ENTERED:
         return
-    codes = rectified(review.result_codes)
+    codes = rectified(review.result_codes) if codes is None else list(codes)
     if review.result_codes == codes:
         return
     before, now = list(review.result_codes), utcnow()
@@ -182,10 +193,44 @@ def decide_withholding(principal: Principal, request_id: int, approve: bool, not
     return d
 
 
+def disclosure_view(d: Disclosure, visit: Visit | None = None) -> dict:
+    """A withholding request as the desk shows it: the record it is about and who asked and decided."""
+    visit = visit or db.session.get(Visit, d.visit_id)
+    obj = db.session.get(InspectionObject, visit.object_id)
+    task = db.session.get(InspectionTask, visit.task_id)
+    review = db.session.get(Review, (d.visit_id, d.department_id))
+    dept = db.session.get(Department, d.department_id)
+
+    def name(uid):
+        u = db.session.get(User, uid) if uid else None
+        return u.display_name if u else None
+
+    return {"id": d.id, "visit_id": d.visit_id, "reason": d.reason, "status": d.status,
+            "requested_at": d.requested_at, "requested_by": name(d.requested_by), "decided_at": d.decided_at,
+            "decided_by": name(d.decided_by), "decision_note": d.decision_note, "object_name": obj.name,
+            "credit_code": obj.credit_code, "task_name": task.name, "department_id": d.department_id,
+            "department": dept.code, "department_name": dept.name,
+            "result": result_label(review.result_codes) if review else None}
+
+
+def withholdings(principal: Principal, status: str | None = None) -> list[dict]:
+    """Withholding requests for the department's own entries (the office and auditors: all), open ones first."""
+    stmt = select(Disclosure, Visit).join(Visit, Visit.id == Disclosure.visit_id)
+    if not principal.sees_everything:
+        stmt = stmt.where(Disclosure.department_id == principal.department_id)
+    if status:
+        stmt = stmt.where(Disclosure.status == status)
+    rows = [disclosure_view(d, v) for d, v in db.session.execute(stmt.order_by(Disclosure.id)).all()]
+    rows.sort(key=lambda r: r["status"] != "requested")
+    return rows
+
+
 def public_row(r: PublishedResult) -> dict:
     """The national publicity system's fields, plus the public identity of the object."""
     return {"plan_no": r.plan_no, "plan_name": r.plan_name, "task_no": r.task_no, "task_name": r.task_name,
             "check_type": r.check_type, "authority": r.authority, "completed_on": r.completed_on.isoformat(),
             "result": r.result, "object_name": r.object_name, "credit_code": r.credit_code,
             "market_entity": r.market_entity, "kind": r.kind, "kind_label": PUBLISHED_KINDS.get(r.kind, r.kind),
-            "revised_on": r.revised_at.astimezone(SHANGHAI).date().isoformat() if r.revised_at else None}
+            "revised_on": r.revised_at.astimezone(SHANGHAI).date().isoformat() if r.revised_at else None,
+            "corrected_on": r.corrected_at.astimezone(SHANGHAI).date().isoformat() if r.corrected_at else None,
+            "id": r.id}

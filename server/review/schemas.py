@@ -15,6 +15,10 @@ class QueueArgs(BaseSchema):
     deadline = fields.String(load_default=None, validate=validate.OneOf(["ok", "due_soon", "overdue", "unknown", "done"]),
                              metadata={"description": "截止状态：ok、due_soon、overdue、unknown（日历缺失）、done"})
     task_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    department_id = fields.Integer(load_default=None, validate=validate.Range(min=1),
+                                   metadata={"description": "录入部门编号（办公室与审计按部门筛选）"})
+    q = fields.String(load_default=None, validate=validate.Length(max=100),
+                      metadata={"description": "搜索：检查对象名称、统一社会信用代码、任务名称或编号、检查人员姓名"})
     sort = fields.String(load_default="due", validate=validate.OneOf(list(SORTS)),
                          metadata={"description": "due（截止日期由近到远）、-due、ended、-ended"})
     department = fields.String(load_default=None, validate=validate.Length(min=1, max=32),
@@ -25,6 +29,9 @@ class QueueRowSchema(BaseSchema):
     visit_id = fields.String()
     task_id = fields.Integer()
     task_name = fields.String()
+    task_code = fields.String()
+    department_id = fields.Integer(metadata={"description": "录入该结果的部门"})
+    inspectors = fields.List(fields.String())
     object_name = fields.String()
     credit_code = fields.String(allow_none=True)
     department = fields.String(metadata={"description": "录入该结果的部门代码（谁检查、谁录入）"})
@@ -40,6 +47,9 @@ class QueueRowSchema(BaseSchema):
     deadline_state = fields.String()
     entered_on_time = fields.Boolean(allow_none=True)
     result_codes = fields.List(fields.String())
+    result_labels = fields.List(fields.Nested("CodeLabelSchema"))
+    published_on = fields.Date(allow_none=True)
+    revised_on = fields.Date(allow_none=True, metadata={"description": "公示后结果更新（更正）的日期"})
     returned_count = fields.Integer()
     evidence_pending = fields.Boolean()
     amended_since_sent_back = fields.Boolean(metadata={"description": "退回或要求补证后，检查组已提交补正"})
@@ -82,6 +92,22 @@ class DisclosureSchema(BaseSchema):
     decision_note = fields.String(allow_none=True)
 
 
+class WithholdingArgs(BaseSchema):
+    status = fields.String(load_default=None, validate=validate.OneOf(["requested", "approved", "rejected"]))
+
+
+class WithholdingSchema(DisclosureSchema):
+    """A withholding request with the record it concerns (the leader decides from this)."""
+    requested_by = fields.String(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    object_name = fields.String()
+    credit_code = fields.String(allow_none=True)
+    task_name = fields.String()
+    department = fields.String(metadata={"description": "申请不予公示其结果的部门代码"})
+    department_name = fields.String()
+    result = fields.String(allow_none=True)
+
+
 class EntrySchema(BaseSchema):
     """One department's entry of the record's result."""
 
@@ -106,6 +132,8 @@ class EntrySchema(BaseSchema):
 
 class ReviewStateSchema(EntrySchema):
     writable = fields.Boolean(metadata={"description": "当前用户所在部门可录入此结果"})
+    proposed_labels = fields.List(fields.Nested(lambda: CodeLabelSchema()), allow_none=True, metadata={
+        "description": "本部门录入待审核时：不另选结果代码直接审核通过将录入的结果"})
 
 
 class SummaryStateSchema(BaseSchema):
@@ -254,6 +282,17 @@ class SheetSchema(BaseSchema):
     outcome_labels = fields.List(fields.Nested(CodeLabelSchema))
     sealed_outcome_labels = fields.List(fields.Nested(CodeLabelSchema), allow_none=True)
     followup_label = fields.String(allow_none=True)
+    followup_note = fields.String(allow_none=True)
+    case_label = fields.String(allow_none=True, metadata={"description": "第二十一条情形（拒绝配合、无法联系等）"})
+    outcome_evidence = fields.List(fields.Nested("EvidenceLineSchema"), metadata={
+        "description": "第二十一条情形的证据（拒绝配合的事项、拒绝方式、见证人、情况说明、电话联系情况）"})
+    outcome_media_ids = fields.List(fields.String())
+
+
+class EvidenceLineSchema(BaseSchema):
+    key = fields.String()
+    label = fields.String()
+    text = fields.String()
 
 
 class DetailSchema(BaseSchema):
@@ -268,6 +307,9 @@ class DetailSchema(BaseSchema):
     sheet = fields.Nested(SheetSchema, metadata={
         "description": "按事项排列的记录（含部门、检查要点、照片 EXIF 与应用声明并列、签名、补正）"})
     audit_trail = fields.List(fields.Nested(AuditTrailEntrySchema))
+    withholdings = fields.List(fields.Nested(WithholdingSchema))
+    published = fields.Nested("PublishedSchema", allow_none=True, metadata={
+        "description": "review 所指部门录入的公示结果（联合检查汇总见 summary）"})
 
 
 class PublishedSchema(BaseSchema):
@@ -284,4 +326,7 @@ class PublishedSchema(BaseSchema):
     market_entity = fields.Boolean()
     kind = fields.String(metadata={"description": "department：部门检查结果；joint：联合检查汇总"})
     kind_label = fields.String()
-    revised_on = fields.String(allow_none=True)
+    revised_on = fields.String(allow_none=True, metadata={"description": "公示后结果更新的日期"})
+    corrected_on = fields.String(allow_none=True, metadata={"description": "因异议成立而更正的日期"})
+    id = fields.Integer(metadata={"description": "公示结果编号（提出异议时用）"})
+    published_at = fields.String(allow_none=True)

@@ -21,8 +21,10 @@ from ..visits.announce import announce
 from ..visits.checkdate import check_ended_on
 from ..visits.hooks import media_arrived
 from ..visits.models import Visit, MediaRef, VisitRecord, Amendment
+from ..visits.rules import RESULT_CODES
+from ..visits.views import team
 from .entries import DeptItems, check_codes, default_codes, departments_that_checked, is_joint, items_of
-from .models import REVIEW_STATUSES, Review, ReviewComment
+from .models import REVIEW_STATUSES, PublishedResult, Review, ReviewComment
 
 OPEN = ("pending", "returned", "evidence_requested")
 SENT_BACK = ("returned", "evidence_requested")
@@ -194,11 +196,14 @@ SORTS = ("due", "-due", "ended", "-ended")
 
 
 def queue(principal: Principal, status: str | None = None, deadline: str | None = None, task_id: int | None = None,
-          sort: str = "due", department: str | None = None) -> list[dict]:
+          sort: str = "due", department: str | None = None, q: str | None = None,
+          department_id: int | None = None) -> list[dict]:
     """The department's entries of sealed records (each department that checked enters its own),
-    soonest deadline first (unknown last). The office sees every department's, or one's (``department``).
+    soonest deadline first (unknown last). The office and auditors see every department's, or one's
+    (``department`` code or ``department_id``).
 
-    Filters: review status, deadline state (ok / due_soon / overdue / unknown / done), task.
+    Filters: review status, deadline state (ok / due_soon / overdue / unknown / done), task and
+    ``q``, a search in the business name, credit code, task name or number and the team's names.
     ``sort``: "due" (open records first, soonest deadline first), "-due" (latest first),
     "ended"/"-ended" (by the day the check ended)."""
     stmt = (select(Visit, VisitRecord, InspectionTask, Review)
@@ -214,7 +219,13 @@ def queue(principal: Principal, status: str | None = None, deadline: str | None 
         stmt = stmt.where(Review.status == status)
     if task_id is not None:
         stmt = stmt.where(Review.task_id == task_id)
+    if department_id is not None and principal.sees_everything:
+        stmt = stmt.where(Review.department_id == department_id)
     rows = [queue_row(*r) for r in db.session.execute(stmt).all()]
+    if q and q.strip():
+        needle = q.strip().lower()
+        rows = [r for r in rows if any(needle in (x or "").lower() for x in
+                                       (r["object_name"], r["credit_code"], r["task_name"], r["task_code"], *r["inspectors"]))]
     if deadline:
         rows = [r for r in rows if r["deadline_state"] == deadline]
     far = dt.date.max
@@ -233,14 +244,22 @@ def queue_row(visit, record, task, review) -> dict:
     dept = db.session.get(Department, review.department_id)
     due, provisional = due_of(review)
     message = provisional_message(result_deadline(review.check_ended_on).missing_years) if provisional else None
-    return {"visit_id": visit.id, "task_id": task.id, "task_name": task.name, "object_name": obj.name,
-            "credit_code": obj.credit_code, "department": dept.code, "department_name": dept.name,
+    pub = db.session.execute(select(PublishedResult).where(
+        PublishedResult.visit_id == visit.id, PublishedResult.department_id == review.department_id,
+        PublishedResult.kind == "department")).scalar_one_or_none() if review.status == "published" else None
+    return {"visit_id": visit.id, "task_id": task.id, "task_name": task.name, "task_code": task.code,
+            "inspectors": [m["name"] for m in team(visit) if m.get("name")], "object_name": obj.name,
+            "credit_code": obj.credit_code, "department_id": review.department_id, "department": dept.code,
+            "department_name": dept.name,
             "joint": is_joint(task), "initiating": review.department_id == task.initiating_department_id,
             "status": review.status, "status_label": REVIEW_STATUSES[review.status],
             "check_ended_on": review.check_ended_on, "due_on": due, "deadline_provisional": provisional,
             "deadline_message": message,
             "deadline_state": deadline_state(due, local_today()) if review.status in OPEN else "done",
             "entered_on_time": entered_on_time(review), "result_codes": review.result_codes,
+            "result_labels": [{"code": c, "label": RESULT_CODES.get(c, c)} for c in review.result_codes or []],
+            "published_on": pub.published_at.astimezone(SHANGHAI).date() if pub else None,
+            "revised_on": pub.revised_at.astimezone(SHANGHAI).date() if pub and pub.revised_at else None,
             "returned_count": review.returned_count, "evidence_pending": bool(missing_evidence(visit)),
             "amended_since_sent_back": amended_since_sent_back(visit.id, review.department_id)
             if review.status in OPEN else False}

@@ -35,6 +35,7 @@ from ..visits.rules import RESULT_CODES
 from .entries import departments_that_checked
 from .models import Review, ReviewComment
 from .service import ENTERED, OPEN, due_of, entered_on_time
+from .stats_breakdown import breakdown
 
 
 def _rate(n: int, d: int) -> float | None:
@@ -42,13 +43,14 @@ def _rate(n: int, d: int) -> float | None:
 
 
 def _blank() -> dict:
-    return {"visits": 0, "sealed": 0, "entered": 0, "entered_on_time": 0, "completed": 0, "open": 0, "due_soon": 0,
-            "overdue": 0, "deadline_unknown": 0, "returned_records": 0, "returns": 0}
+    return {"visits": 0, "sealed": 0, "entered": 0, "entered_on_time": 0, "entered_deadline_unknown": 0, "completed": 0,
+            "open": 0, "due_soon": 0, "overdue": 0, "deadline_unknown": 0, "returned_records": 0, "returns": 0}
 
 
 def _finish(c: dict) -> dict:
     c["completion_rate"] = _rate(c["completed"], c["visits"])
-    c["on_time_rate"] = _rate(c["entered_on_time"], c["entered"])
+    # Results entered while the deadline was (and still is) unknown are neither on time nor late.
+    c["on_time_rate"] = _rate(c["entered_on_time"], c["entered"] - c["entered_deadline_unknown"])
     return c
 
 
@@ -122,7 +124,10 @@ def compute(principal: Principal, department_id: int | None = None, task_id: int
             for c in (per_task[r.task_id], dept_row(r.department_id)):
                 if r.status in ENTERED:
                     c["entered"] += 1
-                    if entered_on_time(r):
+                    on_time = entered_on_time(r)
+                    if on_time is None:
+                        c["entered_deadline_unknown"] += 1
+                    elif on_time:
                         c["entered_on_time"] += 1
                         c["completed"] += 1
                 elif r.status in OPEN:
@@ -171,6 +176,7 @@ def compute(principal: Principal, department_id: int | None = None, task_id: int
     for d in departments:
         total.update(d["outcomes"])
     return {"as_of": today.isoformat(), "departments": departments, "tasks": task_rows, "problems": problem_rows,
+            **breakdown(task_ids, depts_of),
             "outcomes": [{"code": c, "label": RESULT_CODES.get(c, c), "count": n} for c, n in sorted(total.items())]}
 
 
@@ -186,16 +192,47 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> str:
             f'<text x="12" y="22" font-size="15" font-weight="bold">{escape(title)}</text>' + "".join(body) + "</svg>")
 
 
+def _text_width(text: str, size: float = 13) -> float:
+    """Rough rendered width: a CJK character is one em, anything else about 0.58 em."""
+    return sum(size if ord(ch) > 0x2e7f else size * 0.58 for ch in text)
+
+
+def wrap_label(label: str, width: float, max_lines: int = 3) -> list[str]:
+    """The label in lines that fit `width` pixels, from its start (so a leading code such as "6" or
+    "F" is never lost); a label longer than `max_lines` lines ends with "…"."""
+    lines, line = [], ""
+    for ch in label:
+        if line and _text_width(line + ch) > width:
+            lines.append(line)
+            line = ""
+        line += ch
+    if line:
+        lines.append(line)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        while last and _text_width(last + "…") > width:
+            last = last[:-1]
+        lines[-1] = last + "…"
+    return lines
+
+
 def _bars(title: str, rows: list[tuple[str, list[tuple[str, float | None, str]]]], percent: bool = True,
           width: int = 640) -> str:
     """Horizontal bars: rows of (label, [(series, value, colour)])."""
-    label_w, top, bar_h, gap = 190, 40, 16, 10
+    label_w, top, bar_h, gap, line_h = 210, 40, 16, 10, 16
     series = rows[0][1] if rows else []
     maxv = 1.0 if percent else max([v or 0 for _, vals in rows for _, v, _ in vals] + [1])
     plot_w = width - label_w - 70
     body, y = [], top
     for label, vals in rows:
-        body.append(f'<text x="{label_w - 8}" y="{y + bar_h * len(vals) / 2 + 4}" text-anchor="end">{escape(label[:16])}</text>')
+        lines = wrap_label(label, label_w - 14)
+        row_h = max(bar_h * len(vals), line_h * len(lines))
+        first = y + row_h / 2 - line_h * (len(lines) - 1) / 2 + 4
+        body.append(f'<text x="{label_w - 8}" y="{first:.1f}" text-anchor="end">' + "".join(
+            f'<tspan x="{label_w - 8}" dy="{0 if i == 0 else line_h}">{escape(t)}</tspan>' for i, t in enumerate(lines))
+            + "</text>")
+        y0 = y
         for name, v, colour in vals:
             w = 0 if v is None else plot_w * (v / maxv)
             shown = "—" if v is None else (f"{v * 100:.0f}%" if percent else f"{v:g}")
@@ -203,7 +240,7 @@ def _bars(title: str, rows: list[tuple[str, list[tuple[str, float | None, str]]]
                         f'<title>{escape(label)} {escape(name)}：{shown}</title></rect>')
             body.append(f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 4}" font-size="11">{shown}</text>')
             y += bar_h
-        y += gap
+        y = y0 + row_h + gap
     lx = label_w
     for name, _, colour in series:
         body.append(f'<rect x="{lx}" y="{y + 2}" width="10" height="10" fill="{colour}"/>'

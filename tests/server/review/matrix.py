@@ -24,6 +24,7 @@ ROWS = {
     # The initiating department's reviewers (refused with 409 while the other departments have not entered).
     ("POST", "/api/v1/reviews/<uuid:visit_id>/publish-summary"): Row({"scjg-admin", "scjg-reviewer"}, _summary,
                                                                     hidden={"sthj-admin"}),
+    ("GET", "/api/v1/reviews/withholdings"): Row(_STATS, lambda c, w: ("/api/v1/reviews/withholdings", {})),
     ("GET", "/api/v1/statistics"): Row(_STATS, lambda c, w: ("/api/v1/statistics", {})),
     ("GET", "/api/v1/statistics/charts/<kind>.svg"): Row(
         _STATS, lambda c, w: ("/api/v1/statistics/charts/completion.svg", {})),

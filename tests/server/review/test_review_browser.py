@@ -19,6 +19,7 @@ import pytest
 
 from tests.conftest import DEMO_PASSWORD
 from tests.support import field
+from tests.support.desk import launch_args
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -37,7 +38,7 @@ pytestmark = [
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args():
-    return {"executable_path": CHROMIUM, "args": ARGS, "headless": True}
+    return launch_args()
 
 
 @pytest.fixture(scope="session")
@@ -203,6 +204,8 @@ def test_reviewer_screen(app, client, login, live, page, shot, monkeypatch):
     page.fill("#d-general", "请补充店内全景照片")
     shot(page, "04-commenting")
     page.click("#act-return")
+    expect(page.locator("#confirm-dialog")).to_contain_text("共 2 条意见")
+    page.click("#confirm-ok")
     expect(page.locator("#act-ok")).to_contain_text("已退回检查组")
     expect(page.locator("#d-status")).to_have_text("已退回检查组")
     expect(page.locator("#d-history li")).to_have_count(2)
@@ -232,7 +235,14 @@ def test_reviewer_screen(app, client, login, live, page, shot, monkeypatch):
     shot(page, "05c-amended-answer")
     expect(page.locator("#d-trail")).to_contain_text("补正")
     page.click("#act-approve")
+    # scjg enters the result of its own items (谁检查、谁录入): none of them failed and no finding is
+    # on them, so "未发现问题", and the dialog says so before anything is entered.
+    expect(page.locator("#confirm-dialog")).to_contain_text("忻州市市场监督管理局负责事项")
+    expect(page.locator("#confirm-dialog")).to_contain_text("1 未发现问题")
+    shot(page, "06a-approve-confirm")
+    page.click("#confirm-ok")
     expect(page.locator("#act-ok")).to_contain_text("已审核通过")
+    expect(page.locator("#d-entries tr.mine")).to_contain_text("1 未发现问题")  # as confirmed
     expect(page.locator("#d-status")).to_have_text("已录入结果")
     expect(page.locator("#act-approve")).to_be_disabled()
     shot(page, "06-approved")
@@ -243,7 +253,10 @@ def test_reviewer_screen(app, client, login, live, page, shot, monkeypatch):
     expect(page.locator("#dash-table tbody tr")).to_have_count(1)
     expect(page.locator("#dash-table tbody")).to_contain_text("忻州市市场监督管理局")
     expect(page.locator("#charts svg")).to_have_count(4)
+    expect(page.locator("#by-region tbody tr").first).to_contain_text("1409")
+    expect(page.locator("#by-inspector tbody")).to_contain_text(first["visit"]["team"][0]["name"])
     shot(page, "07-dashboard")
+    page.screenshot(path=str(ARTIFACTS / "07-dashboard-full.png"), full_page=True)
     with page.expect_download() as dl:
         page.click("#xlsx")
     assert dl.value.suggested_filename.endswith(".xlsx")
@@ -315,7 +328,7 @@ def test_participating_department_enters_its_own_items_on_the_desk(client, login
     page.fill("#password", DEMO_PASSWORD)
     page.click("#login-form button[type=submit]")
     expect(page.locator("#queue-table tbody tr")).to_have_count(1)
-    expect(page.locator(f'#queue-table tr[data-visit="{vid}"] .dept')).to_contain_text("应急管理局录入")
+    expect(page.locator(f'#queue-table tr[data-visit="{vid}"] .dept[data-dept]')).to_contain_text("应急管理局录入")
     page.click(f'#queue-table tr[data-visit="{vid}"]')
     rows = page.locator("#d-entries tbody tr")
     expect(rows).to_have_count(3)
@@ -323,10 +336,40 @@ def test_participating_department_enters_its_own_items_on_the_desk(client, login
     expect(page.locator("#d-summary")).to_contain_text("尚待")
     expect(page.locator("#act-summary")).to_have_count(0)
     page.click("#act-approve")
+    # The confirmation names what yjgl enters for its own items (not the team's whole-record codes).
+    expect(page.locator("#confirm-dialog")).to_contain_text("忻州市应急管理局负责事项")
+    expect(page.locator("#confirm-dialog")).to_contain_text("A 发现问题待后续处理")
+    page.click("#confirm-ok")
     expect(page.locator("#act-ok")).to_contain_text("已审核通过")
     expect(page.locator('#d-entries tr[data-dept="yjgl"]')).to_contain_text("A 发现问题待后续处理")
     expect(page.locator('#d-entries tr[data-dept="scjg"]')).to_contain_text("待审核")
     expect(page.locator("#act-approve")).to_be_disabled()
     page.locator("#d-entries").scroll_into_view_if_needed()
     shot(page, "10-joint-entries")
+    # The other departments enter theirs; the initiating department's reviewer then publishes its
+    # own row from the publication card and the joint summary from the entries card, each confirmed.
+    for code in [r.get_attribute("data-dept") for r in rows.all()]:
+        if code not in ("yjgl", "scjg"):
+            assert client.post(f"/api/v1/reviews/{vid}/approve", headers=login(f"{code}-reviewer")).status_code == 200
+    page.click("#logout")
+    page.fill("#username", "scjg-reviewer")
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.goto(f"{live}/review#record/{vid}")
+    expect(page.locator("#d-entries tr.mine")).to_have_attribute("data-dept", "scjg")
+    expect(page.locator("#act-summary")).to_have_count(0)  # scjg's own entry is still open
+    page.click("#act-approve")
+    page.click("#confirm-ok")
+    expect(page.locator("#act-ok")).to_contain_text("已审核通过")
+    page.click("#act-publish")
+    expect(page.locator("#confirm-dialog")).to_contain_text("忻州市市场监督管理局的检查结果")
+    page.click("#confirm-ok")
+    expect(page.locator('#d-entries tr[data-dept="scjg"]')).to_contain_text("已公示")
+    page.click("#act-summary")
+    expect(page.locator("#confirm-dialog")).to_contain_text("联合检查汇总结果将在公示系统向社会公开")
+    page.click("#confirm-ok")
+    expect(page.locator("#act-ok")).to_contain_text("已公示联合检查汇总结果")
+    expect(page.locator("#d-summary")).to_contain_text("联合检查汇总已公示：发现问题待后续处理")
+    page.locator("#d-entries").scroll_into_view_if_needed()
+    shot(page, "11-joint-summary-published")
     assert errors == [], errors

@@ -11,7 +11,7 @@ import json
 import uuid
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from tests.support.field import LEGAL_REP_ID, Phone, complete_inspection, image_bytes, upload
 from tests.support.http import assert_problem
@@ -181,7 +181,8 @@ def test_approval_enters_the_codes_as_amended(client, login, dbs):
 
 
 PUBLIC_FIELDS = {"plan_no", "plan_name", "task_no", "task_name", "check_type", "authority", "completed_on", "result",
-                 "object_name", "credit_code", "market_entity", "revised_on", "kind", "kind_label"}
+                 "object_name", "credit_code", "market_entity", "revised_on", "kind", "kind_label",
+                 "corrected_on", "id"}  # id: the published row's number, to file an objection (异议) against
 # The initiating department's (scjg) entry of a record; every department that checked has its own.
 SCJG_ENTRY = " AND department_id = (SELECT id FROM departments WHERE code = 'scjg')"
 

@@ -111,3 +111,54 @@ def test_statistics_json_svg_and_xlsx(client, login, scenario):
     assert head == ["部门", "1 未发现问题", "A 发现问题待后续处理", "E 发现问题经责令已改正"]
     assert [c.value for c in ws[2]] == ["忻州市市场监督管理局", 2, 1, 1]
     assert [c.value for c in ws[3]] == ["合计", 2, 1, 1]
+
+
+def test_chart_labels_wrap_instead_of_losing_their_codes():
+    """Long result labels are wrapped from their start: the codes 6 and F stay on the chart, and
+    every line fits the label column."""
+    from server.review.statistics import _text_width, chart, wrap_label
+    from server.visits.rules import RESULT_CODES
+
+    for code, label in RESULT_CODES.items():
+        lines = wrap_label(f"{code} {label}", 196)
+        assert "".join(lines) == f"{code} {label}" and lines[0].startswith(f"{code} ")
+        assert all(_text_width(x) <= 196 for x in lines)
+    svg = chart({"outcomes": [{"code": c, "label": RESULT_CODES[c], "count": 2} for c in ("6", "F", "5")]}, "outcomes")
+    assert ">6 通过登记的住所" in svg and ">F 未发现开展本次抽查" in svg and ">5 违反其他部门相关规定<" in svg
+    long = wrap_label("很" * 100, 100)
+    assert len(long) == 3 and long[-1].endswith("…")
+
+
+def test_on_time_rate_ignores_unknown_deadlines_and_breakdowns(client, login, app):
+    """A result entered while its deadline is unknown (next year's calendar missing) does not read
+    as late: the on-time rate leaves it out until the office enters the year, then judges it.
+    Figures per county and per inspector come with the per-department ones."""
+    import datetime as dt
+
+    from tests.support import field
+
+    office, rv = login("office"), login("scjg-reviewer")
+    scout = field.Phone(client, "scjg-insp1")
+    scout.pull()
+    vid = scout.visits()[0]["id"]
+    ctx = field.complete_inspection(client, office, vid)
+    assert client.post(f"/api/v1/reviews/{vid}/approve", headers=rv).status_code == 200
+    row = client.get("/api/v1/reviews", headers=rv).get_json()
+    due_known = next(r for r in row if r["visit_id"] == vid)["due_on"] is not None
+    stats = client.get("/api/v1/statistics", headers=rv).get_json()
+    dept = stats["departments"][0]
+    if not due_known:
+        assert dept["entered"] == 1 and dept["entered_deadline_unknown"] == 1 and dept["on_time_rate"] is None
+        year = dt.date.today().year + 1
+        assert client.post("/api/v1/calendar/overrides", headers=office,
+                           json={"from": f"{year}-01-01", "is_workday": False, "note": "元旦"}).status_code == 200
+        assert client.put(f"/api/v1/calendar/years/{year}", headers=office,
+                          json={"declared_complete": True, "source": "国务院办公厅通知"}).status_code == 200
+        dept = client.get("/api/v1/statistics", headers=rv).get_json()["departments"][0]
+    assert dept["entered_deadline_unknown"] == 0 and dept["on_time_rate"] == 1.0
+    stats = client.get("/api/v1/statistics", headers=rv).get_json()
+    assert sum(r["visits"] for r in stats["regions"]) == dept["visits"]
+    assert all(len(r["region_code"]) == 6 for r in stats["regions"])
+    team = {m["name"] for m in ctx["visit"]["team"]}
+    entered = {i["name"] for i in stats["inspectors"] if i["entered"] == 1}
+    assert team == entered
