@@ -135,14 +135,17 @@ def test_entered_results_make_the_objects_check_history(client, login, dbs):
         ended = str(s.execute(text("SELECT check_ended_on FROM visit_records WHERE visit_id = :v"),
                               {"v": vid}).scalar_one())[:10]
     admin = login("scjg-admin")
-    assert client.get(f"/api/v1/registry/objects/{oid}", headers=admin).get_json()["checks"] == []
+    before = client.get(f"/api/v1/registry/objects/{oid}", headers=admin).get_json()
+    assert before["checks"] == []
+    scjg_before = {c["department_id"]: c["last_checked_on"] for c in before["last_checks"]}.get(depts["scjg"])
     assert client.post(f"/api/v1/reviews/{vid}/approve", headers=login("yjgl-reviewer")).status_code == 200
     obj = client.get(f"/api/v1/registry/objects/{oid}", headers=admin).get_json()
     assert obj["checks"] == [{"department": "yjgl", "item_code": ITEMS["yjgl"], "last_checked_on": ended,
                               "result_codes": ["A"], "visit_id": vid}]
     # The draw's "last checked" per department moves with it (only the department that entered).
     assert {c["department_id"]: c["last_checked_on"] for c in obj["last_checks"]}.get(depts["yjgl"]) == ended
-    assert depts["scjg"] not in {c["department_id"] for c in obj["last_checks"]}
+    # scjg has not entered yet: its last check (the demo's, if any) stays as it was.
+    assert {c["department_id"]: c["last_checked_on"] for c in obj["last_checks"]}.get(depts["scjg"]) == scjg_before
     assert client.post(f"/api/v1/reviews/{vid}/approve", headers=login("scjg-reviewer")).status_code == 200
     checks = client.get(f"/api/v1/registry/objects/{oid}", headers=admin).get_json()["checks"]
     assert [(c["department"], c["item_code"], c["result_codes"]) for c in checks] == [
