@@ -74,7 +74,8 @@ def test_revision_of_a_published_result_still_works(published, app, runner):
 
     with app.app_context():
         visit = db.session.get(Visit, published["visit_id"])
-        review = db.session.execute(select(Review).where(Review.visit_id == visit.id)).scalars().first()
+        review = db.session.execute(select(Review).where(Review.visit_id == visit.id,
+                                                         Review.status == "published")).scalar_one()
         # A rectification found done: the department's entry becomes E, and its published row follows.
         revise_entered_result(visit, review.department_id, {"reason": "rectification", "order": 1})
         db.session.commit()
