@@ -6,7 +6,9 @@ Features (visits, review, leads) use:
 - ``record_claim(media_id, claim)``: what the app said about it (capture
   time, GPS, device, SHA-256), kept beside the EXIF, never merged;
 - ``evidence_status(media_ids)`` / ``missing(media_ids)``: whether the bytes
-  have arrived, so that review approval and lead forwarding wait for them.
+  have arrived, so that review approval and lead forwarding wait for them;
+- ``on_arrived(fn)``: fn(media_id) runs in the transaction that records the
+  bytes' arrival (e.g. to send the record's new evidence state to phones).
 
 Bytes and references arrive in either order: a reference to media whose
 bytes are not here yet creates a *pending* row that the upload completes.
@@ -33,6 +35,18 @@ from . import access
 from .models import MediaObject, Upload
 
 ARRIVED, PENDING = "arrived", "pending"
+_arrival_listeners: list = []
+
+
+def on_arrived(fn) -> None:
+    """fn(media_id) runs in the transaction that records a media object's bytes as arrived."""
+    if fn not in _arrival_listeners:
+        _arrival_listeners.append(fn)
+
+
+def arrived(media_id: str) -> None:
+    for fn in _arrival_listeners:
+        fn(media_id)
 MAX_CLAIM_BYTES = 16 * 1024
 _ENTITY_TYPE = re.compile(r"^[a-z][a-z0-9_.]{0,31}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")

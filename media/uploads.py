@@ -252,6 +252,7 @@ def record_arrival(obj: MediaObject, examined: ingest.Examined, stored: ingest.S
     obj.preview = examined.preview
     obj.preview_reason_code, obj.preview_reason = examined.reason_code, examined.reason
     obj.view_sha256, obj.thumb_sha256 = stored.view_sha256, stored.thumb_sha256
+    service.arrived(obj.media_id)  # e.g. the record's "evidence pending" flag on the team's phones
 
 
 def arrive_bytes(media_id: str, data: bytes, kind: str, content_type: str, *, user_id: int,

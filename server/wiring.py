@@ -9,6 +9,7 @@ learns its periodic jobs, and the audit verifier learns to check draws.
 from __future__ import annotations
 
 from media.access import register_policy
+from media.service import on_arrived as on_media_arrived
 
 # Modules imported for what they register when imported: the audit verifier's checks of draws,
 # sealed records and the archive, and the visits' sync mutators.
@@ -19,8 +20,9 @@ from .leads import reminders
 from .public.results import previous_results
 from .registry import closures as registry_closures
 from .review import archive, replay as review_replay  # noqa: F401
-from .review.service import comments_for, open_on_seal, reopen_on_amendment
+from .review.service import comments_for, open_on_seal, reopen_on_amendment, states_for
 from .visits import assignments, feed, hooks, methods, mutations, replay, sign, verification as visit_verification  # noqa: F401
+from .visits.announce import on_media_arrived as announce_media_visits
 from .visits.closed_objects import flag_open_visits
 from .visits.media_policy import may_read_media
 
@@ -38,8 +40,10 @@ def connect() -> None:
     hooks.on_sealed(open_on_seal)
     hooks.on_amended(reopen_on_amendment)
     hooks.on_review_comments(comments_for)
+    hooks.on_review_states(states_for)
     hooks.on_previous_results(previous_results)
     register_policy(may_read_media)
+    on_media_arrived(announce_media_visits)
     _done = True
 
 

@@ -10,6 +10,7 @@ from ..accounts.auth import Principal
 from ..accounts.models import Department, Role, User
 from ..audit import service as audit
 from ..draws.models import InspectionTask
+from ..visits.announce import announce
 from ..visits.models import Visit
 from ..errors import ApiError, Conflict, Forbidden, NotFound
 from ..extensions import db
@@ -71,6 +72,7 @@ def publish(principal: Principal, visit_id: str) -> PublishedResult:
         raise Conflict("不予公示申请尚在审批中。", code="disclosure_pending")
     row = _row(principal, visit, review.department_id, "department", review.result_codes, review.check_ended_on)
     review.status, review.updated_at = "published", utcnow()
+    announce(visit)  # the team's phones show the record as published
     audit.record(db.session, "result.publish", "visit", visit.id,
                  {"kind": "department", "department_id": review.department_id, "task_no": row.task_no,
                   "result": row.result, "result_codes": row.result_codes, "market_entity": row.market_entity})
@@ -188,6 +190,7 @@ def decide_withholding(principal: Principal, request_id: int, approve: bool, not
     if approve:
         review = db.session.get(Review, (d.visit_id, d.department_id))
         review.status, review.updated_at = "withheld", utcnow()
+        announce(db.session.get(Visit, d.visit_id))
     audit.record(db.session, "result.withhold_" + ("approve" if approve else "reject"), "visit", d.visit_id,
                  {"request": d.id, "department_id": d.department_id, "note": note, "reason": d.reason})
     return d

@@ -141,6 +141,15 @@ def comments_for(visit_id: str) -> list[dict]:
              "at": c.created_at.isoformat(), "department": codes.get(c.department_id)} for c in rows]
 
 
+def states_for(visit_id: str) -> list[dict]:
+    """Registered with visits: each department's entry of the record as the team's phones see it."""
+    rows = db.session.execute(select(Review, Department).join(Department, Department.id == Review.department_id)
+                              .where(Review.visit_id == visit_id).order_by(Review.department_id)).all()
+    return [{"department_id": r.department_id, "department_code": d.code, "department_name": d.name,
+             "status": r.status, "status_label": REVIEW_STATUSES[r.status], "round": r.returned_count}
+            for r, d in rows]
+
+
 def open_on_seal(visit: Visit, record: VisitRecord) -> None:
     """Registered with visits: sealing a record puts it in the queue of every department that checked."""
     ensure_entries(visit, record, db.session.get(InspectionTask, visit.task_id))

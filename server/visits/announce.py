@@ -1,10 +1,12 @@
 """Queueing a visit for its team's phones (the sync change log)."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from sync.changes import emit
 
 from ..extensions import db
-from .models import Visit
+from .models import MediaRef, Visit
 
 
 def recipients(visit: Visit) -> set[int]:
@@ -23,3 +25,13 @@ def withdraw(visit: Visit, users: set[int]) -> None:
     """Tell these users' phones to drop the visit (a replaced member, a substituted object)."""
     if users:
         emit(db.session, "visit", visit.id, users, op="del")
+
+
+def on_media_arrived(media_id: str) -> None:
+    """Registered with media: a photo's or video's bytes arrived, so the records that reference it
+    go to their teams' phones again (their "evidence pending" flag may have cleared)."""
+    ids = set(db.session.execute(select(MediaRef.visit_id).where(MediaRef.media_id == media_id)).scalars())
+    for visit_id in sorted(ids):
+        visit = db.session.get(Visit, visit_id)
+        if visit is not None:
+            announce(visit)

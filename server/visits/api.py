@@ -4,9 +4,9 @@ from __future__ import annotations
 from ..accounts.auth import current_principal, requires
 from ..extensions import db
 from ..http import Blueprint
-from . import service, unsealed as unsealed_records
-from .schemas import (ConflictSchema, MineArgs, ProgressSchema, ScheduleSchema, UnsealedArgs, UnsealedRowSchema,
-                      VisitOutSchema)
+from . import sections as visit_sections, service, unsealed as unsealed_records
+from .schemas import (ConflictSchema, MineArgs, ProgressSchema, ScheduleSchema, SectionSchema, UnsealedArgs,
+                      UnsealedRowSchema, VisitOutSchema)
 from .views import visit_entity
 
 blp = Blueprint("visits", __name__, url_prefix="/api/v1/visits", description="现场检查记录与检查组日程")
@@ -46,6 +46,14 @@ def get_visit(visit_id):
     """检查记录详情（检查组成员；相关部门的管理、审核人员；办公室与审计）"""
     p = current_principal()
     return visit_entity(service.readable_visit(p, str(visit_id)), p)
+
+
+@blp.route("/<uuid:visit_id>/sections", methods=["GET"])
+@requires()
+@blp.response(200, SectionSchema(many=True))
+def sections(visit_id):
+    """检查组各成员的部分：所属部门、服务器上本部门要点是否填完、最近同步时间、是否已交接（组长视图）"""
+    return visit_sections.sections(service.readable_visit(current_principal(), str(visit_id)))
 
 
 @blp.route("/<uuid:visit_id>/conflicts", methods=["GET"])

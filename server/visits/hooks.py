@@ -11,6 +11,8 @@ _previous: list[Callable[[int], list[dict]]] = []
 _comments: list[Callable[[str], list[dict]]] = []
 _sealed: list[Callable] = []
 _amended: list[Callable] = []
+_review_states: list[Callable[[str], list[dict]]] = []
+_handovers: list[Callable] = []
 
 
 def on_sealed(fn) -> None:
@@ -44,6 +46,30 @@ def on_previous_results(fn) -> None:
 def on_review_comments(fn) -> None:
     if fn not in _comments:
         _comments.append(fn)
+
+
+def on_review_states(fn) -> None:
+    """fn(visit_id) -> [{department_id, status, …}]: each department's entry of a sealed record."""
+    if fn not in _review_states:
+        _review_states.append(fn)
+
+
+def review_states(visit_id: str) -> list[dict]:
+    return [r for fn in _review_states for r in fn(visit_id)]
+
+
+def on_section_handovers(fn) -> None:
+    """fn(visit) -> {inspector_id: {"handed_over_at": iso, …}}: what the server knows of each member's
+    section having been handed over to the leader's phone (filled by the handoff feature)."""
+    if fn not in _handovers:
+        _handovers.append(fn)
+
+
+def section_handovers(visit) -> dict[int, dict]:
+    out: dict[int, dict] = {}
+    for fn in _handovers:
+        out.update(fn(visit))
+    return out
 
 
 def previous_results(object_id: int) -> list[dict]:

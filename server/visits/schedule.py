@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..draws.models import InspectionTask
 from ..errors import Invalid
 from ..extensions import db
+from ..inspectors.models import Inspector
 from .announce import announce
 from .models import Visit, VisitMember
 
@@ -16,6 +17,12 @@ def _overlap(a_from, a_to, b_from, b_to) -> bool:
     a_from, b_from = a_from or dt.time(0, 0), b_from or dt.time(0, 0)
     a_to, b_to = a_to or dt.time(23, 59), b_to or dt.time(23, 59)
     return a_from < b_to and b_from < a_to
+
+
+def _slot(visit: Visit) -> str:
+    if visit.time_from is None and visit.time_to is None:
+        return "全天"
+    return "–".join(t.strftime("%H:%M") if t else "" for t in (visit.time_from, visit.time_to))
 
 
 def schedule_warnings(visit: Visit) -> list[dict]:
@@ -34,8 +41,11 @@ def schedule_warnings(visit: Visit) -> list[dict]:
                VisitMember.inspector_id.in_(list(active)), Visit.status != "withdrawn")).all()
     for other, inspector_id in others:
         if _overlap(visit.time_from, visit.time_to, other.time_from, other.time_to):
-            out.append({"code": "inspector_double_booked", "inspector_id": inspector_id, "visit_id": other.id,
-                        "message": f"执法人员（编号 {inspector_id}）在同一时段另有检查安排"})
+            insp = db.session.get(Inspector, inspector_id)
+            name = insp.name if insp else "一名执法人员"
+            out.append({"code": "inspector_double_booked", "inspector_id": inspector_id, "inspector_name": name,
+                        "visit_id": other.id,
+                        "message": f"{name}在同一时段（{_slot(other)}）另有检查安排"})
     return out
 
 

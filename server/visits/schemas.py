@@ -49,6 +49,7 @@ class ScheduleWarningSchema(BaseSchema):
     code = fields.String(metadata={"description": "outside_window、inspector_double_booked"})
     message = fields.String()
     inspector_id = fields.Integer()
+    inspector_name = fields.String(metadata={"description": "同一时段另有安排的执法人员姓名"})
     visit_id = fields.String()
 
 
@@ -203,11 +204,22 @@ class ObjectClosedSchema(BaseSchema):
     note = fields.String()
 
 
+class ReviewStateSchema(BaseSchema):
+    department_id = fields.Integer()
+    department_code = fields.String()
+    department_name = fields.String()
+    status = fields.String(metadata={"description": "pending、returned、evidence_requested、approved、published、withheld"})
+    status_label = fields.String()
+    round = fields.Integer(metadata={"description": "退回或要求补证的次数"})
+
+
 class VisitOutSchema(BaseSchema):
     id = fields.String()
     task_id = fields.String()
     status = fields.String(metadata={"description": "not_started、in_progress、sealed、withdrawn"})
     evidence_pending = fields.Boolean()
+    review = fields.List(fields.Nested(ReviewStateSchema),
+                         metadata={"description": "封存后各部门审核录入的状态（联合检查每个部门一条）"})
     object = fields.Nested(ObjectBriefSchema)
     team = fields.List(fields.Nested(TeamMemberSchema))
     schedule = fields.Nested(VisitScheduleSchema)
@@ -268,3 +280,30 @@ class UnsealedRowSchema(BaseSchema):
     due_on = fields.Date(metadata={"description": "结果录入截止日期（自检查日起 20 个工作日）"})
     deadline_provisional = fields.Boolean(metadata={"description": "日历缺失时为 true：截止日期为暂定"})
     leader_user_id = fields.Integer(allow_none=True)
+
+
+class SectionDepartmentSchema(BaseSchema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+
+
+class SectionHandoverSchema(BaseSchema):
+    handed_over_at = fields.String(allow_none=True, metadata={"description": "交接时间（带时区）"})
+
+
+class SectionSchema(BaseSchema):
+    inspector_id = fields.Integer()
+    user_id = fields.Integer(allow_none=True)
+    name = fields.String(allow_none=True)
+    role = fields.String(metadata={"description": "leader（组长）或 member"})
+    department = fields.Nested(SectionDepartmentSchema)
+    checkpoints_total = fields.Integer(metadata={"description": "本部门检查要点总数"})
+    checkpoints_answered = fields.Integer(metadata={"description": "服务器已收到的本部门已填要点数"})
+    complete = fields.Boolean(metadata={"description": "服务器上本部门的要点已全部填写"})
+    answers_by_member = fields.Integer()
+    findings_by_member = fields.Integer()
+    last_push_at = fields.String(allow_none=True, metadata={"description": "该成员手机最近一次上传（同步）时间"})
+    last_pull_at = fields.String(allow_none=True)
+    handover = fields.Nested(SectionHandoverSchema, allow_none=True,
+                             metadata={"description": "服务器所知的该成员部分已交接给组长手机；未知为 null"})

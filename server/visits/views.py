@@ -133,6 +133,7 @@ def visit_entity(visit: Visit, principal) -> dict:
     rec = record_view(visit, record)
     return {"id": visit.id, "task_id": str(visit.task_id), "status": visit.status,
             "evidence_pending": any(not m["arrived"] for m in rec["media"]),
+            "review": hooks.review_states(visit.id) if record is not None and record.sealed_at else [],
             "object": object_brief(visit.object_id, principal), "team": team(visit),
             "schedule": {"date": visit.scheduled_date.isoformat() if visit.scheduled_date else None,
                          "time_from": visit.time_from.strftime("%H:%M") if visit.time_from else None,

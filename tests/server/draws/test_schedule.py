@@ -52,6 +52,9 @@ def test_leader_schedules_and_overlaps_and_window_are_flagged(client, login, dbs
     assert r.status_code == 200, r.get_json()
     flagged = [w for w in r.get_json()["schedule_warnings"] if w["code"] == "inspector_double_booked"]
     assert {w["inspector_id"] for w in flagged if w["visit_id"] == a[0]} == shared
+    # Named by person, with the clashing time slot (never "执法人员（编号 1）").
+    assert all(w["inspector_name"] and w["message"].startswith(w["inspector_name"]) and "编号" not in w["message"]
+               and "09:00–11:00" in w["message"] for w in flagged if w["visit_id"] == a[0])
     # The flag shows on the visit for its team as well.
     assert any(w["code"] == "inspector_double_booked" for w in
                client.get(f"/api/v1/visits/{b[0]}", headers=login(b[1])).get_json()["schedule"]["conflicts"])

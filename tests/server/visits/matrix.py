@@ -86,6 +86,8 @@ ROWS = {
                                                   hidden={"sthj-admin"}),
     ("GET", "/api/v1/visits/<uuid:visit_id>/conflicts"): Row(
         TASK_STAFF | {"scjg-insp1"}, lambda c, w: (f"/api/v1/visits/{c['visit_id']}/conflicts", {}), hidden={"sthj-admin"}),
+    ("GET", "/api/v1/visits/<uuid:visit_id>/sections"): Row(
+        TASK_STAFF | {"scjg-insp1"}, lambda c, w: (f"/api/v1/visits/{c['visit_id']}/sections", {}), hidden={"sthj-admin"}),
     ("PUT", "/api/v1/visits/<uuid:visit_id>/schedule"): Row(
         {"scjg-insp1"}, lambda c, w: (f"/api/v1/visits/{c['visit_id']}/schedule", {"json": {"date": "2026-12-10"}}),
         hidden={"sthj-admin"}),
