@@ -61,3 +61,12 @@ def touched(visit: Visit, record: VisitRecord) -> None:
 def ensure(condition: bool, message: str, code: str, status: int = 422) -> None:
     if not condition:
         raise ApiError(message, code=code, status=status, title="不能执行此操作")
+
+
+def amendment_record(principal, visit_id: str) -> tuple[Visit, VisitRecord]:
+    """The visit and its sealed record, for what a team adds with an amendment (a photo)."""
+    visit = team_visit(principal, visit_id, lock=True)
+    record = db.session.get(VisitRecord, visit.id)
+    if record is None or record.sealed_at is None:
+        raise Conflict("记录尚未封存，可直接修改，无需补正。", code="not_sealed")
+    return visit, record

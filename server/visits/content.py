@@ -21,7 +21,9 @@ def canonical_record(visit: Visit, record: VisitRecord | None = None) -> dict:
     answers = db.session.execute(select(Answer).where(Answer.visit_id == visit.id)
                                  .order_by(Answer.item_id, Answer.checkpoint_key)).scalars()
     findings = db.session.execute(select(Finding).where(Finding.visit_id == visit.id).order_by(Finding.id)).scalars()
-    media = db.session.execute(select(MediaRef).where(MediaRef.visit_id == visit.id, MediaRef.kind != "signature")
+    # Photos sent with an amendment after the seal are not part of the signed content.
+    media = db.session.execute(select(MediaRef).where(MediaRef.visit_id == visit.id, MediaRef.kind != "signature",
+                                                      MediaRef.target_type != "amendment")
                                .order_by(MediaRef.media_id)).scalars()
     body = {
         "visit_id": visit.id,

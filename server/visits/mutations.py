@@ -22,7 +22,8 @@ from ..extensions import db
 from ..plans.models import PlanTask
 from ..schemas import BaseSchema
 from ..types import utcnow
-from .access import member_of, refuse_if_sealed, team_visit, touched, writable_record
+from .access import amendment_record, member_of, refuse_if_sealed, team_visit, touched, writable_record
+from .announce import announce
 from .clock import refuse_future, refuse_future_capture
 from .models import Answer, FieldHistory, Finding, MediaRef
 from .rules import MEASURES, METHODS, check_answer_value
@@ -85,7 +86,8 @@ class FindingUpdateArgs(VisitArgs):
 
 
 class MediaTarget(BaseSchema):
-    type = fields.String(required=True, validate=validate.OneOf(["finding", "answer", "outcome", "visit", "signature", "method"]))
+    type = fields.String(required=True, validate=validate.OneOf(["finding", "answer", "outcome", "visit", "signature", "method",
+                                                                "amendment"]))
     id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
 
 
@@ -263,7 +265,10 @@ def finding_update(ctx, args):
 
 @mutator("media.attach", MediaArgs())
 def media_attach(ctx, args):
-    visit, record = writable_record(ctx.principal, args["visit_id"])
+    if args["target"]["type"] == "amendment":
+        visit, record = amendment_record(ctx.principal, args["visit_id"])
+    else:
+        visit, record = writable_record(ctx.principal, args["visit_id"])
     mid = str(args["media_id"])
     existing = db.session.get(MediaRef, mid)
     if existing is not None:
@@ -281,6 +286,12 @@ def media_attach(ctx, args):
     # Bound to the uploader: a team member may attach a colleague's photo, nobody else's.
     media_service.attach(mid, "visit", visit.id, by_user=ctx.principal.user_id,
                          may_share={m.user_id for m in visit.members if m.active and m.user_id})
+    if record.sealed_at is not None:
+        # A photo for an amendment: the sealed content stays as signed (content.py leaves such
+        # media out); the amendment that follows adds it to the current view.
+        visit.version += 1
+        announce(visit)
+        return None
     touched(visit, record)
 
 

@@ -15,7 +15,7 @@ from ..identifiers import ID_DOCUMENT_TYPES, check_identity_document, mask_docum
 from ..schemas import BaseSchema
 from ..types import utcnow
 from . import hooks
-from .access import member_of, team_visit, touched, writable_record
+from .access import amendment_record, member_of, team_visit, touched, writable_record
 from .announce import announce
 from .clock import RECORD_MOMENTS, parse_client_time, refuse_after_seal, refuse_future, view_moments
 from .content import canonical_record, content_sha256
@@ -242,10 +242,7 @@ def seal(ctx, args):
 
 @mutator("amendment.add", AmendmentArgs())
 def amendment_add(ctx, args):
-    visit = team_visit(ctx.principal, args["visit_id"], lock=True)
-    record = db.session.get(VisitRecord, visit.id)
-    if record is None or record.sealed_at is None:
-        raise Conflict("记录尚未封存，可直接修改，无需补正。", code="not_sealed")
+    visit, record = amendment_record(ctx.principal, args["visit_id"])
     aid = str(args["amendment_id"])
     if db.session.get(Amendment, aid) is not None:
         return None

@@ -112,3 +112,53 @@ def test_sections_of_an_unknown_or_foreign_visit_are_not_found(client, login):
     vid = phone.visits()[0]["id"]
     r = client.get(f"/api/v1/visits/{vid}/sections", headers=login("sthj-admin"))
     assert r.status_code == 404 and r.get_json()["code"] == "visit_not_found"
+
+
+def test_a_photo_sent_with_an_amendment_answers_an_evidence_request(app, client, login):
+    import hashlib
+
+    from server.extensions import db
+    from server.visits.content import content_sha256
+    from server.visits.models import Visit, VisitRecord
+
+    ctx = complete_inspection(client, login("office"))
+    vid, lead = ctx["visit_id"], ctx["lead"]
+    r = client.post(f"/api/v1/reviews/{vid}/request-evidence", headers=login("scjg-reviewer"),
+                    json={"comments": [{"target": "general", "text": "请补拍营业执照"}]})
+    assert r.status_code == 200, r.get_json()
+    lead.pull()
+    assert _states(lead.visit(vid))["scjg"] == "evidence_requested"
+    aid, mid = str(uuid.uuid4()), str(uuid.uuid4())
+    data = image_bytes(mid)
+    sha = hashlib.sha256(data).hexdigest()
+    res = lead.push(
+        lead.mutation("media.attach", visit_id=vid, media_id=mid, sha256=sha, kind="photo",
+                      target={"type": "amendment", "id": aid}, claim={"captured_at": None}),
+        lead.mutation("amendment.add", visit_id=vid, amendment_id=aid, reason="补拍营业执照",
+                      patch=[{"op": "add", "path": "/media/-", "value": {"media_id": mid, "sha256": sha}}]))["results"]
+    assert [x["status"] for x in res] == ["applied", "applied"], res
+    lead.pull()
+    visit = lead.visit(vid)
+    assert _states(visit)["scjg"] == "pending" and visit["evidence_pending"] is True
+    # The reviewer cannot approve before the new photo's bytes arrive; then can.
+    r = client.post(f"/api/v1/reviews/{vid}/approve", headers=login("scjg-reviewer"))
+    assert r.status_code == 409 and r.get_json()["code"] == "evidence_pending"
+    upload(client, lead.headers, mid, data)
+    lead.pull()
+    assert lead.visit(vid)["evidence_pending"] is False
+    # What was signed is unchanged: the amendment's photo is not part of the sealed content.
+    with app.app_context():
+        v, rec = db.session.get(Visit, vid), db.session.get(VisitRecord, vid)
+        assert content_sha256(v, rec) == rec.content_sha256 == ctx["content_sha256"]
+    assert client.post(f"/api/v1/reviews/{vid}/approve", headers=login("scjg-reviewer")).status_code == 200
+
+
+def test_an_amendment_photo_needs_a_sealed_record(client, login):
+    ctx = complete_inspection(client, login("office"), seal=False)
+    mid = str(uuid.uuid4())
+    res = ctx["lead"].do("media.attach", visit_id=ctx["visit_id"], media_id=mid, sha256="a" * 64, kind="photo",
+                         target={"type": "amendment", "id": str(uuid.uuid4())}, claim={})
+    assert res["status"] == "rejected" and res["problem"]["code"] == "not_sealed", res
+    res = ctx["lead"].do("media.attach", visit_id=ctx["visit_id"], media_id=mid, sha256="a" * 64, kind="photo",
+                         target={"type": "nowhere", "id": None}, claim={})
+    assert res["status"] == "rejected" and res["problem"]["code"] == "validation_failed", res
