@@ -17,6 +17,7 @@ route('/visit/:id/check', screen('checklist'));
 route('/visit/:id/findings', screen('findings'));
 route('/visit/:id/outcome', screen('outcome'));
 route('/visit/:id/sign', screen('sign'));
+route('/visit/:id/amend', screen('amend'));
 route('/team', screen('team'));
 route('/sync', screen('sync'));
 route('/settings', screen('settings'));

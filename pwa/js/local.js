@@ -82,7 +82,14 @@ const APPLY = {
       refusal_reason: a.refusal_reason ?? null, no_witness_reason: a.no_witness_reason ?? null, server_verified: false });
   },
   'visit.seal'(r, a) { r.sealed = { at: null, content_sha256: a.content_sha256, local: true }; },
+  'amendment.add'(r, a, ctx) {
+    if ((r.amendments || []).some((x) => x.id === a.amendment_id)) return;
+    r.amendments = [...(r.amendments || []), { id: a.amendment_id, reason: a.reason, by: ctx.user_id, at: null, patch: a.patch, local: true }];
+  },
 };
+
+// What an amendment leaves as it is (server/visits/sign.py amendment_add): the record stays sealed.
+const AFTER_SEAL = new Set(['amendment.add', 'media.attach']);
 
 /** The visit as it will be once `mutations` (in order) are applied; never mutates `visit`. */
 export function applyAll(visit, task, me, mutations) {
@@ -101,6 +108,11 @@ export function applyAll(visit, task, me, mutations) {
     const fn = APPLY[m.name];
     if (!fn) continue;
     fn(v.record, m.args, ctx);
+    if (m.name === 'amendment.add') {
+      // The record goes back to the queue of each department that sent it back (server: review.resubmit).
+      v.review = (v.review || []).map((e) => (['returned', 'evidence_requested'].includes(e.status) ? { ...e, status: 'pending' } : e));
+    }
+    if (AFTER_SEAL.has(m.name) && v.status === 'sealed') continue;
     if (v.status === 'not_started') v.status = 'in_progress';
     if (m.name === 'visit.seal') v.status = 'sealed';
   }
@@ -124,7 +136,8 @@ export function canonical(visit) {
     findings: r.findings.map((f) => ({ id: f.id, item_id: f.item_id, checkpoint_key: f.checkpoint_key, description: f.description,
       legal_basis: f.legal_basis, measures: f.measures, rectify_deadline: f.rectify_deadline, media_ids: f.media_ids }))
       .sort(byStr('id')),
-    media: r.media.filter((m) => m.kind !== 'signature').map((m) => ({ media_id: m.media_id, sha256: m.sha256 })).sort(byStr('media_id')),
+    // Photos sent with an amendment after the seal are not part of the signed content (server/visits/content.py).
+    media: r.media.filter((m) => m.kind !== 'signature' && m.target?.type !== 'amendment').map((m) => ({ media_id: m.media_id, sha256: m.sha256 })).sort(byStr('media_id')),
     outcome: r.outcome,
   };
   // Only once recorded: records sealed before check methods keep their content and hash.

@@ -15,6 +15,9 @@ async function contextIn(tx, visit) {
   return { task, me: meRows[0]?.data };
 }
 
+/** What a sealed record still takes: an amendment (补正) and the photos sent with it. */
+const amending = ({ name, args }) => name === 'amendment.add' || (name === 'media.attach' && args.target?.type === 'amendment');
+
 /** Queue mutation `name(args)` for visit `visitId`, apply it locally; `media` rows are stored alongside. */
 export function enqueue(visitId, name, args, media = []) {
   return enqueueMany(visitId, [{ name, args }], media);
@@ -27,7 +30,7 @@ export async function enqueueMany(visitId, mutations, media = []) {
   const ents = tx.objectStore('entities');
   const row = await ents.get(ekey('visit', visitId));
   if (!row) { tx.abort(); throw new Error('本机没有该检查任务'); }
-  if (row.data.status === 'sealed') { tx.abort(); throw new Error('该记录已封存，不能再修改'); }
+  if (row.data.status === 'sealed' && !mutations.every(amending)) { tx.abort(); throw new Error('该记录已封存，不能再修改'); }
   const { task, me } = await contextIn(tx, row.data);
   const queued = mutations.map(({ name, args }) => ({ name, args, visit_id: visitId, client_time: isoNow(), queued_at: Date.now() }));
   for (const file of media) await tx.objectStore('media').put(file);

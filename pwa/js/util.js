@@ -8,16 +8,41 @@ export function isoNow() {
   return `${local}${off >= 0 ? '+' : '-'}${pad(off / 60)}:${pad(off % 60)}`;
 }
 
+// On-site times are shown in Beijing time wherever the phone is set (a server time is UTC, a
+// phone abroad or set to another zone records its own offset).
+const BEIJING = 'Asia/Shanghai';
+function beijingParts(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return null;
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: BEIJING, year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(d);
+  return Object.fromEntries(parts.map((p) => [p.type, p.value]));
+}
+
+/** "HH:MM" in Beijing time. */
 export function hhmm(iso) {
   if (!iso) return '';
-  const m = /T(\d\d:\d\d)/.exec(iso);
-  return m ? m[1] : iso;
+  const p = beijingParts(iso);
+  return p ? `${p.hour}:${p.minute}` : iso;
+}
+
+/** "YYYY-MM-DD HH:MM" in Beijing time. */
+export function beijing(iso) {
+  if (!iso) return '';
+  const p = beijingParts(iso);
+  return p ? `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}` : iso;
 }
 
 export function when(iso) {
   if (!iso) return '从未';
-  const d = new Date(iso);
-  return `${d.getMonth() + 1}月${d.getDate()}日 ${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  const p = beijingParts(iso);
+  return p ? `${+p.month}月${+p.day}日 ${p.hour}:${p.minute}` : iso;
+}
+
+/** A distance in kilometres (one decimal; "<0.1 公里" close by). */
+export function km(kilometres) {
+  if (kilometres == null || Number.isNaN(kilometres)) return null;
+  return kilometres < 0.1 ? '<0.1 公里' : `${kilometres.toFixed(kilometres < 100 ? 1 : 0)} 公里`;
 }
 
 export function bytes(n) {
@@ -28,9 +53,10 @@ export function bytes(n) {
   return `${(n / 1073741824).toFixed(2)} GB`;
 }
 
+/** Today's date in Beijing (YYYY-MM-DD), for the schedule. */
 export function today() {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  const p = beijingParts(new Date().toISOString());
+  return `${p.year}-${p.month}-${p.day}`;
 }
 
 export const STATUS_LABELS = { not_started: '未开始', in_progress: '进行中', sealed: '已封存', withdrawn: '已撤回' };

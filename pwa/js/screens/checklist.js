@@ -5,6 +5,7 @@ import { load, stepNav, sealedBanner, sealed, mine, deptName, progressOf, photos
 import { enqueue } from '../outbox.js';
 import { VALUE_LABELS } from '/shared/labels.js';
 import { photoBlock } from './photos.js';
+import { commentNotes } from '../review.js';
 
 export async function render({ id }) {
   const ctx = await load(id);
@@ -53,6 +54,7 @@ export async function render({ id }) {
       : (a?.note ? h('p', { class: 'muted' }, `备注：${a.note}`) : null);
     return h('li', { class: `checkpoint ${a?.value ? 'answered' : ''}`, 'data-key': key },
       h('p', { class: 'prompt' }, cp.prompt),
+      commentNotes(visit, `answer:${key}`),
       cp.legal_basis ? h('p', { class: 'basis' }, `依据：${cp.legal_basis}`) : null,
       cp.photo_required ? h('p', { class: `badge ${missingPhoto ? 'need' : ''}` }, missingPhoto ? '⚠ 须拍照留证' : '须拍照留证') : null,
       control, note,

@@ -5,6 +5,7 @@ import { enqueue } from '../outbox.js';
 import { uuid } from '../ids.js';
 import { MEASURE_LABELS } from '../util.js';
 import { photoBlock } from './photos.js';
+import { commentNotes } from '../review.js';
 
 /** Sync does not re-render this screen: it holds unsaved input. */
 export const noAutoRefresh = true;
@@ -25,6 +26,7 @@ export async function render({ id }) {
 
   const list = r.findings.length ? h('ul', { class: 'cards' }, r.findings.map((f) => h('li', { class: 'card finding' },
     h('p', { class: 'prompt' }, f.description),
+    commentNotes(visit, `finding:${f.id}`),
     f.legal_basis ? h('p', { class: 'basis' }, `依据：${f.legal_basis}`) : null,
     h('p', {}, `现场措施：${f.measures.map((m) => MEASURE_LABELS[m] || m).join('、') || '无'}`),
     f.rectify_deadline ? h('p', {}, `整改期限：${f.rectify_deadline}`) : null,

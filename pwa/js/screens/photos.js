@@ -5,12 +5,38 @@ import { sha256Hex, uuid } from '../ids.js';
 import { enqueue } from '../outbox.js';
 import { progress } from '../uploads.js';
 import { isoNow } from '../util.js';
+import * as api from '../api.js';
 
 const SHOW_HASHING_FROM = 8 * 1024 * 1024; // bytes: below this, hashing is over in a blink
 const urls = new Map();
 function thumbUrl(row) {
   if (!urls.has(row.media_id)) urls.set(row.media_id, URL.createObjectURL(row.blob));
   return urls.get(row.media_id);
+}
+
+// The browser cannot draw HEIC/HEIF (iPhone photos) itself: show the server's JPEG thumbnail
+// (media derivatives) once the original has arrived, and say so until then, never a broken image.
+const DRAWABLE = /^image\/(jpeg|png|gif|webp|avif|bmp)$/i;
+const serverThumbs = new Map();
+function serverThumb(mediaId, img) {
+  if (!serverThumbs.has(mediaId)) {
+    serverThumbs.set(mediaId, (async () => {
+      const resp = await fetch(`/api/v1/media/${mediaId}/thumb`, { headers: { Authorization: `Bearer ${await api.token()}` } });
+      if (!resp.ok) throw new Error(String(resp.status));
+      return URL.createObjectURL(await resp.blob());
+    })().catch((e) => { serverThumbs.delete(mediaId); throw e; }));
+  }
+  serverThumbs.get(mediaId).then((url) => { img.src = url; img.hidden = false; img.nextSibling?.remove(); }).catch(() => {});
+}
+
+function thumbOf(m, row) {
+  if (row?.blob && DRAWABLE.test(row.type)) return h('img', { src: thumbUrl(row), alt: '现场照片' });
+  if (m.kind !== 'photo' && !(row?.type || '').startsWith('image/')) return h('span', { class: 'nothumb' }, m.kind === 'video' ? '视频' : '文件');
+  const heic = /hei[cf]/i.test(row?.type || row?.filename || '');
+  const label = h('span', { class: `nothumb${heic ? ' heic' : ''}` }, m.arrived ? '缩略图加载中' : heic ? 'HEIC 照片（上传后显示缩略图）' : '照片（上传后显示缩略图）');
+  const img = h('img', { alt: '现场照片', hidden: true });
+  if (m.arrived && navigator.onLine) serverThumb(m.media_id, img);
+  return [img, label];
 }
 
 /**
@@ -45,7 +71,7 @@ export function photoBlock(ctx, target, { readOnly = false, onChange, label = '�
     const p = progress.get(m.media_id);
     const status = m.arrived || row?.done ? '已上传' : row?.failed ? `上传失败：${row.error}` : p ? `上传中 ${Math.round((100 * p.sent) / p.total)}%` : '待上传';
     return h('figure', { class: 'thumb' },
-      row?.blob && row.type.startsWith('image/') ? h('img', { src: thumbUrl(row), alt: '现场照片' }) : h('span', { class: 'nothumb' }, m.kind === 'video' ? '视频' : '文件'),
+      thumbOf(m, row),
       h('figcaption', {}, status));
   });
   // Hashing a long video takes seconds on a phone: say how far it got (only for big

@@ -2,7 +2,8 @@
 import { h, mount, setTitle } from '../ui.js';
 import { entities, unsent } from '../store.js';
 import { me, progressOf } from '../model.js';
-import { STATUS_LABELS, today } from '../util.js';
+import { STATUS_LABELS, today, km } from '../util.js';
+import { reviewBadges, sentBack } from '../review.js';
 
 let position = null;
 function locate() {
@@ -17,7 +18,7 @@ function distance(o) {
   const R = 6371, rad = Math.PI / 180;
   const dLat = (o.lat - position.latitude) * rad, dLon = (o.lon - position.longitude) * rad;
   const a = Math.sin(dLat / 2) ** 2 + Math.cos(position.latitude * rad) * Math.cos(o.lat * rad) * Math.sin(dLon / 2) ** 2;
-  return `${(2 * R * Math.asin(Math.sqrt(a))).toFixed(1)} 公里`;
+  return km(2 * R * Math.asin(Math.sqrt(a)));
 }
 
 export async function render() {
@@ -32,19 +33,21 @@ export async function render() {
     ['今天', visits.filter((v) => v.schedule.date === day && v.status !== 'sealed')],
     ['即将进行', visits.filter((v) => (v.schedule.date || '9999') > day && v.status !== 'sealed')],
     ['逾期未完成', visits.filter((v) => v.schedule.date && v.schedule.date < day && v.status !== 'sealed')],
-    ['已封存', visits.filter((v) => v.status === 'sealed')],
+    ['退回待补正', visits.filter((v) => v.status === 'sealed' && sentBack(v))],
+    ['已封存', visits.filter((v) => v.status === 'sealed' && !sentBack(v))],
   ];
   const card = (v) => {
     const t = taskById[v.task_id];
     const p = progressOf(v, t);
     const dist = distance(v.object);
-    return h('li', {}, h('a', { class: 'visit-card', href: `#/visit/${v.id}` },
+    return h('li', {}, h('a', { class: 'visit-card', href: `#/visit/${v.id}`, 'data-visit': v.id },
       h('strong', { class: 'name' }, v.object.name),
       h('span', {}, `${v.schedule.date || '未排期'} ${v.schedule.time_from || ''}–${v.schedule.time_to || ''}`),
       h('span', {}, v.object.business_address || v.object.registered_address),
       h('span', { class: 'meta' },
-        h('span', { class: `badge ${v.status}` }, STATUS_LABELS[v.status] || v.status),
-        ` 要点 ${p.answered}/${p.total}`, dist ? ` · ${dist}` : '', queued(v.id) ? ` · 待发送 ${queued(v.id)}` : '',
+        h('span', { class: `badge ${v.status}` }, STATUS_LABELS[v.status] || '未知状态'),
+        ...reviewBadges(v),
+        v.status === 'sealed' ? '' : ` 要点 ${p.answered}/${p.total}`, dist ? ` · ${dist}` : '', queued(v.id) ? ` · 待发送 ${queued(v.id)}` : '',
         v.object_closed && v.status !== 'sealed' ? h('span', { class: 'badge warn' }, `对象已${v.object_closed.status_label}`) : '')));
   };
   const who = meRow ? h('p', { class: 'muted' }, `${meRow.display_name} · ${meRow.department.name}`) : null;
