@@ -160,6 +160,6 @@ export function closedBanner(visit) {
 
 export function sealedBanner(visit) {
   return sealed(visit)
-    ? h('p', { class: 'banner sealed', role: 'status' }, '记录已签名封存，不能再修改（如需更正请在后台提交补正）。')
+    ? h('p', { class: 'banner sealed', role: 'status' }, '记录已签名封存，不能再修改；如需更正，请在“简介”页提交补正。')
     : null;
 }
