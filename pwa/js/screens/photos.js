@@ -30,9 +30,9 @@ function serverThumb(mediaId, img) {
 }
 
 function thumbOf(m, row) {
-  if (row?.blob && DRAWABLE.test(row.type)) return h('img', { src: thumbUrl(row), alt: '现场照片' });
+  const heic = /hei[cf]/i.test(row?.type || '') || /\.hei[cf]$/i.test(row?.filename || '');
+  if (row?.blob && DRAWABLE.test(row.type) && !heic) return h('img', { src: thumbUrl(row), alt: '现场照片' });
   if (m.kind !== 'photo' && !(row?.type || '').startsWith('image/')) return h('span', { class: 'nothumb' }, m.kind === 'video' ? '视频' : '文件');
-  const heic = /hei[cf]/i.test(row?.type || row?.filename || '');
   const label = h('span', { class: `nothumb${heic ? ' heic' : ''}` }, m.arrived ? '缩略图加载中' : heic ? 'HEIC 照片（上传后显示缩略图）' : '照片（上传后显示缩略图）');
   const img = h('img', { alt: '现场照片', hidden: true });
   if (m.arrived && navigator.onLine) serverThumb(m.media_id, img);
