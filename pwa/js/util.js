@@ -1,15 +1,14 @@
-// Small helpers: local times with offset, sizes, Chinese labels of the phone's own codes
+// Small helpers: Beijing times (what the phone records and shows), sizes, Chinese labels of the phone's own codes
 // (those the review desk shows too are in /shared/labels.js).
+/** Now, as Beijing wall time with its offset (+08:00), whatever zone the phone is set to: the
+ *  same instant, written as the summary, the reviewer and the party read it. */
 export function isoNow() {
-  const d = new Date();
-  const off = -d.getTimezoneOffset();
-  const pad = (n) => String(Math.floor(Math.abs(n))).padStart(2, '0');
-  const local = new Date(d.getTime() + off * 60000).toISOString().slice(0, 19);
-  return `${local}${off >= 0 ? '+' : '-'}${pad(off / 60)}:${pad(off % 60)}`;
+  const d = new Date(Date.now() + 8 * 3600000);
+  return `${d.toISOString().slice(0, 19)}+08:00`;
 }
 
-// On-site times are shown in Beijing time wherever the phone is set (a server time is UTC, a
-// phone abroad or set to another zone records its own offset).
+// Times are shown in Beijing time wherever the phone is set (a server time is UTC; a record
+// made elsewhere or by an older app version may carry another offset).
 const BEIJING = 'Asia/Shanghai';
 function beijingParts(iso) {
   const d = new Date(iso);

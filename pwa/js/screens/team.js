@@ -4,7 +4,7 @@ import { h, mount, setTitle, section, field } from '../ui.js';
 import { entities } from '../store.js';
 import { me as loadMe, progressOf, isLeader, deptName } from '../model.js';
 import { enqueue } from '../outbox.js';
-import { STATUS_LABELS, today, when } from '../util.js';
+import { STATUS_LABELS, beijing, today, when } from '../util.js';
 import { reviewBadges } from '../review.js';
 import { serverSections, localHandovers } from '../sections.js';
 
@@ -142,12 +142,12 @@ async function membersCard(v, task) {
 /** Visits checked (ended, or at least arrived) and not sealed: the 20 working days already run
  *  from the day of the check (server: GET /api/v1/visits/unsealed for the back office). */
 function unsealedCard(led) {
-  const day = (iso) => (iso ? iso.slice(0, 10) : null);
-  const now = new Date();
+  const day = (iso) => (iso ? beijing(iso).slice(0, 10) : null);
+  const now = Date.parse(`${today()}T00:00:00Z`);
   const rows = led.filter((v) => v.status !== 'sealed' && !v.record?.sealed)
     .map((v) => ({ v, on: day(v.record?.check_ended_at) || day(v.record?.arrival?.at) }))
     .filter((r) => r.on)
-    .map((r) => ({ ...r, days: Math.floor((now - new Date(`${r.on}T00:00:00`)) / 86400000) }))
+    .map((r) => ({ ...r, days: Math.round((now - Date.parse(`${r.on}T00:00:00Z`)) / 86400000) }))
     .sort((a, b) => b.days - a.days);
   if (!rows.length) return null;
   return section('已检查未封存', h('p', { class: 'hint' }, '检查结果须在检查完成之日起 20 个工作日内录入，请尽快签名封存并同步。'),
