@@ -129,7 +129,8 @@ async function membersCard(v, task) {
       const ho = handed[m.inspector_id] || s?.handover;
       const state = m.role === 'leader' ? '组长（本机）'
         : ho ? `已交接 ${when(ho.handed_over_at)}` : '未交接';
-      const synced = s ? (s.last_push_at ? `最近同步 ${when(s.last_push_at)}` : '尚未同步') : '同步情况未知（联网后显示）';
+      const synced = !s ? '同步情况未知（联网后显示）' : s.last_push_at ? `最近上传 ${when(s.last_push_at)}`
+        : s.last_pull_at ? `最近同步 ${when(s.last_pull_at)}，尚未上传` : '从未同步';
       const complete = s ? (s.checkpoints_total ? `服务器已收到本部门要点 ${s.checkpoints_answered}/${s.checkpoints_total}${s.complete ? '（已填完）' : ''}` : '本部门无检查要点') : '';
       return h('li', { 'data-inspector': m.inspector_id },
         h('strong', {}, m.name || '执法人员'), `（${deptName(task, m.department_id) || '所属部门'}）`,
