@@ -29,6 +29,11 @@ def _return_with_comments(app, fu) -> dict:
     return {"visit_id": ctx["visit_id"], "item": item, "cp": cp, "client": client, "reviewer": reviewer}
 
 
+def _scroll_to(page, selector: str) -> None:
+    """In one step (a sync ending re-renders the screen, which would detach a held element)."""
+    page.evaluate("(s) => document.querySelector(s).scrollIntoView()", selector)
+
+
 def test_returned_record_is_amended_offline_and_goes_back_to_the_queue(app, fu, live, page, context, shot, errors, tmp_path):
     base, _ = live
     back = _return_with_comments(app, fu)
@@ -39,7 +44,7 @@ def test_returned_record_is_amended_offline_and_goes_back_to_the_queue(app, fu, 
     card.wait_for()
     assert "已退回" in card.inner_text()
     assert "退回待补正" in page.locator("section.group", has=card).inner_text()
-    page.locator("section.group", has=card).scroll_into_view_if_needed()
+    _scroll_to(page, f".visit-card[data-visit='{vid}']")
     shot(page, "ret-01-visits-returned", top=False)
 
     card.click()
@@ -53,7 +58,7 @@ def test_returned_record_is_amended_offline_and_goes_back_to_the_queue(app, fu, 
     page.goto(f"{base}/#/visit/{vid}/check")
     point = page.locator(f".checkpoint[data-key='{back['item']['item_id']}:{cp['key']}']")
     assert "该要点结论与照片不符" in point.inner_text()
-    point.scroll_into_view_if_needed()
+    _scroll_to(page, f".checkpoint[data-key='{back['item']['item_id']}:{cp['key']}']")
     shot(page, "ret-03-checklist-comment", top=False)
 
     # Offline: the 补正 screen.
@@ -103,7 +108,7 @@ def test_returned_record_is_amended_offline_and_goes_back_to_the_queue(app, fu, 
     page.goto(f"{base}/#/")
     resubmitted = page.locator(f".visit-card[data-visit='{vid}']", has_text="待审核")
     resubmitted.wait_for()
-    resubmitted.scroll_into_view_if_needed()
+    _scroll_to(page, f".visit-card[data-visit='{vid}']")
     shot(page, "ret-07-visits-resubmitted", top=False)
     assert small_text(page) == []
     assert not errors, errors

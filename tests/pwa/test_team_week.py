@@ -46,7 +46,8 @@ def test_leader_reschedules_two_visits_at_once_and_sees_the_clash_by_name(app, f
     clash = day.locator(f"label.pick[data-visit='{first}'] .conflict").first
     leader_name = page.evaluate("async () => (await (await import('/js/model.js')).me()).display_name")
     assert leader_name in clash.inner_text() and "编号" not in clash.inner_text()
-    day.scroll_into_view_if_needed()
+    # The screen re-renders when the sync attempt ends: scroll in one step, not through a stale element.
+    page.evaluate("document.querySelector(\".day[data-date='2026-12-16']\").scrollIntoView()")
     shot(page, "week-03-rescheduled-offline", top=False)
 
     context.set_offline(False)
@@ -72,7 +73,7 @@ def test_leader_reschedules_two_visits_at_once_and_sees_the_clash_by_name(app, f
     members.wait_for()
     text = members.inner_text()
     assert "组长（本机）" in text and "服务器已收到本部门要点" in text and "服务器情况截至" in text
-    members.scroll_into_view_if_needed()
+    page.evaluate("[...document.querySelectorAll('section.card')].find((c) => c.textContent.includes('组员')).scrollIntoView()")
     shot(page, "week-04-members", top=False)
     assert small_text(page) == []
     assert not errors, errors
