@@ -21,17 +21,21 @@ def _return_with_comments(app, fu) -> dict:
     task = ctx["task"]
     item = next(i for i in task["items"] if i["department_id"] == fu["department_id"])
     cp = item["checkpoints"][0]
+    key = f"{item['item_id']}:{cp['key']}"
+    photo = next((m["media_id"] for m in ctx["lead"].pull() and ctx["lead"].visit(ctx["visit_id"])["record"]["media"]
+                  if m["target"] == {"type": "answer", "id": key}), None)
     reviewer = Session.login(client, f"{fu['department_code']}-reviewer", DEMO_PASSWORD, "reviewer-device-ret").headers
     r = client.post(f"/api/v1/reviews/{ctx['visit_id']}/return", headers=reviewer, json={"comments": [
         {"target": "general", "text": "现场照片未能反映经营场所全貌，请补拍。"},
-        {"target": f"answer:{item['item_id']}:{cp['key']}", "text": "该要点结论与照片不符，请核实后补正。"}]})
+        {"target": f"answer:{item['item_id']}:{cp['key']}", "text": "该要点结论与照片不符，请核实后补正。"},
+        *([{"target": f"media:{photo}", "text": "照片模糊，看不清许可证编号。"}] if photo else [])]})
     assert r.status_code == 200, r.get_json()
-    return {"visit_id": ctx["visit_id"], "item": item, "cp": cp, "client": client, "reviewer": reviewer}
+    return {"visit_id": ctx["visit_id"], "item": item, "cp": cp, "client": client, "reviewer": reviewer, "photo": photo}
 
 
 def _scroll_to(page, selector: str) -> None:
     """In one step (a sync ending re-renders the screen, which would detach a held element)."""
-    page.evaluate("(s) => document.querySelector(s).scrollIntoView()", selector)
+    page.evaluate("(s) => document.querySelector(s).scrollIntoView({ block: 'center' })", selector)
 
 
 def test_returned_record_is_amended_offline_and_goes_back_to_the_queue(app, fu, live, page, context, shot, errors, tmp_path):
@@ -58,6 +62,8 @@ def test_returned_record_is_amended_offline_and_goes_back_to_the_queue(app, fu, 
     page.goto(f"{base}/#/visit/{vid}/check")
     point = page.locator(f".checkpoint[data-key='{back['item']['item_id']}:{cp['key']}']")
     assert "该要点结论与照片不符" in point.inner_text()
+    if back["photo"]:  # a comment on a photo sits under that photo
+        assert "照片模糊，看不清许可证编号" in point.locator(".photos").inner_text()
     _scroll_to(page, f".checkpoint[data-key='{back['item']['item_id']}:{cp['key']}']")
     shot(page, "ret-03-checklist-comment", top=False)
 

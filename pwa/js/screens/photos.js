@@ -6,6 +6,7 @@ import { enqueue } from '../outbox.js';
 import { progress } from '../uploads.js';
 import { isoNow } from '../util.js';
 import * as api from '../api.js';
+import { commentNotes } from '../review.js';
 
 const SHOW_HASHING_FROM = 8 * 1024 * 1024; // bytes: below this, hashing is over in a blink
 const urls = new Map();
@@ -95,6 +96,7 @@ export function photoBlock(ctx, target, { readOnly = false, onChange, label = '�
       } });
     return h('label', { class: 'button secondary camera' }, el, text);
   };
-  return h('div', { class: 'photos' }, h('div', { class: 'thumbs' }, thumbs), status,
+  const notes = attached.map((m) => commentNotes(ctx.visit, `media:${m.media_id}`));
+  return h('div', { class: 'photos' }, h('div', { class: 'thumbs' }, thumbs), notes, status,
     readOnly ? null : h('div', { class: 'row' }, input('image/*', label), input('video/*', '录像')));
 }
