@@ -7,7 +7,7 @@ import { ACTION_LABELS, DEADLINE_LABELS, REVIEW_STATUS_LABELS, distanceM, fmtTim
 import { api, auth, getJSON, hasRole, logout, me, onLogout, stored } from "./session.js";
 import { $, confirmAction, download, showView as show } from "./ui.js";
 import { evidenceCard } from "./evidence.js";
-import { entriesCard, mayDecide, queueDepartment } from "./entries.js";
+import { codePicker, entriesCard, mayDecide, queueDepartment } from "./entries.js";
 import { publicationCard, loadPublication } from "./publication.js";
 import { leadButton, loadLeads, openLead } from "./leads.js";
 import { loadOffice } from "./office.js";
@@ -53,8 +53,8 @@ async function start() {
   $("#nav").replaceChildren(...NAV.filter((n) => hasRole(...n.roles)).map((n) =>
     h("a", { href: `#${n.view}`, "data-view": n.view }, n.label)));
   getJSON("/api/v1/departments").then((ds) => { state.departments = ds; fillDepartments(); }).catch(() => {});
-  // From November on, administrators are told when next year's working-day calendar is missing.
-  if (hasRole("office_admin", "dept_admin")) {
+  // From November on, the office (which enters it) is told when next year's working-day calendar is missing.
+  if (hasRole("office_admin")) {
     getJSON("/api/v1/calendar/status").then((st) => {
       $("#calendar-warning").textContent = st.warning || "";
       $("#calendar-warning").hidden = !st.warning;
@@ -294,9 +294,11 @@ async function act(kind) {
   // A joint record: the department enters (and confirms) the result of its own items only.
   const joint = (d.entries || []).length > 1;
   const own = joint ? `${d.review.department_name}负责事项（${d.review.items.join("、")}）的` : "";
+  const picker = kind === "approve" && d.review.result_choices ? codePicker(d.review) : null;
   const asked = kind === "approve"
-    ? await confirmAction({ title: "确认审核通过", ok: "审核通过并录入结果",
-        text: `将“${name}”${own}检查结果录入为：${resultText(d.review.proposed_labels || d.sheet.outcome_labels)}。录入后不能再退回检查组。` })
+    ? await confirmAction({ title: "确认审核通过", ok: "审核通过并录入结果", extra: picker && picker.element, check: picker && picker.check,
+        text: `将“${name}”${own}检查结果录入为：${resultText(d.review.proposed_labels || d.sheet.outcome_labels)}。`
+          + `${picker ? "如与检查记录不符，可在下方另选。" : ""}录入后不能再退回检查组。` })
     : kind === "summary"
       ? await confirmAction({ title: "确认公示联合检查汇总", ok: "公示汇总",
           text: `“${name}”的联合检查汇总结果将在公示系统向社会公开。公示后不能撤回，只能更正。` })
@@ -306,7 +308,7 @@ async function act(kind) {
   if (!asked) return;
   try {
     if (kind === "approve") {
-      await api(`/api/v1/reviews/${id}/approve`, { method: "POST" });
+      await api(`/api/v1/reviews/${id}/approve`, { method: "POST", body: picker && picker.changed() ? { result_codes: picker.codes() } : undefined });
       $("#act-ok").textContent = "已审核通过并录入结果。";
     } else if (kind === "summary") {
       await api(`/api/v1/reviews/${id}/publish-summary`, { method: "POST" });

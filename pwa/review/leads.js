@@ -24,12 +24,16 @@ async function deptNames() {
   return departments;
 }
 
-/** On a record's finding: 移送线索 and 责令整改 (for reviewers of the initiating department). */
+/** On a record's finding: 移送线索 and 责令整改, for the reviewers the server lets act on it (those of
+ *  the initiating department or of the finding's own): the buttons appear once it has said so. */
 export function leadButton(finding, d, thumbs) {
   if (!hasRole("reviewer", "dept_admin")) return null;
-  return h("span", { class: "lead-actions" }, " ",
+  const span = h("span", { class: "lead-actions" });
+  getJSON(`/api/v1/leads/suggestion?finding_id=${finding.id}`).then(() => span.replaceChildren(" ",
     h("button", { type: "button", class: "comment-btn", "data-lead-from": finding.id, onclick: () => createLead(finding, d, thumbs) }, "移送线索"), " ",
-    h("button", { type: "button", class: "comment-btn", "data-order-from": finding.id, onclick: () => createOrder(finding) }, "责令整改"));
+    h("button", { type: "button", class: "comment-btn", "data-order-from": finding.id, onclick: () => createOrder(finding) }, "责令整改")))
+    .catch(() => {});  // another department's finding: nothing to offer
+  return span;
 }
 
 async function createLead(finding, d, thumbs) {
@@ -106,16 +110,32 @@ export async function loadLeads() {
       h("td", {}, h("span", { class: "pill" }, l.status_label), " ", overduePills(l.overdue)),
       h("td", {}, fmtDate(l.receipt_due_on)), h("td", {}, fmtDate(l.feedback_due_on))))))
     : h("p", { class: "muted" }, "无"));
-  view.replaceChildren(h("div", { class: "toolbar" }, h("h1", {}, "线索移送")), overviewCard(overview),
+  const msg = h("p", { class: "error", role: "alert", id: "leads-error" });
+  view.replaceChildren(...[h("div", { class: "toolbar" }, h("h1", {}, "线索移送")), msg, overviewCard(overview),
     h("div", { class: "card" }, h("h2", {}, "收到的线索（本部门待签收、办理）"), table(received, "leads-received", "sender")),
     h("div", { class: "card" }, h("h2", {}, "本部门移送的线索"), table(sent, "leads-sent", "receiver")),
     h("div", { class: "card" }, h("h2", {}, "责令整改"), orders.items.length ? h("table", { class: "grid", id: "orders" },
       h("thead", {}, h("tr", {}, ["编号", "检查记录", "整改期限", "状态", "复查", ""].map((t) => h("th", {}, t)))),
       h("tbody", {}, orders.items.map((o) => h("tr", { "data-order": o.id },
         h("td", {}, `整改 ${o.id}`), h("td", {}, h("a", { href: `#record/${o.visit_id}` }, "查看检查记录")), h("td", {}, fmtDate(o.deadline_on)), h("td", {}, ORDER_STATUS[o.status] || o.status),
-        h("td", {}, o.followup_visit_id ? h("a", { href: `#record/${o.followup_visit_id}` }, "复查记录") : (o.followup_task_id ? "已安排复查" : "—")),
-        h("td", {}, o.status === "follow_up" && hasRole("reviewer", "dept_admin") ? orderDecision(o) : null)))))
-      : h("p", { class: "muted" }, "无")));
+        h("td", {}, followupText(o)),
+        h("td", {}, ["open", "follow_up"].includes(o.status) && hasRole("reviewer", "dept_admin")
+          ? orderDecision(o, msg) : decided(o))))))
+      : h("p", { class: "muted" }, "无"))].filter(Boolean));
+}
+
+/** The follow-up visit: scheduled with the team, or sealed (its record opens on the desk). */
+function followupText(o) {
+  const f = o.followup;
+  if (!f) return o.status === "open" ? `期满（${fmtDate(o.deadline_on)}）后安排` : "—";
+  if (!f.sealed) return `已安排检查组复查${f.scheduled_date ? `（${f.scheduled_date}）` : ""}，待完成`;
+  return h("a", { href: `#record/${f.visit_id}` }, "复查记录（已封存）");
+}
+
+/** What was decided on an order: the note, and the lead a failed rectification went on as. */
+function decided(o) {
+  if (!["rectified", "not_rectified"].includes(o.status)) return null;
+  return h("span", { class: "muted" }, o.decision_note || "", o.lead_id ? [" ", h("a", { href: `#lead/${o.lead_id}` }, `已移送：线索 ${o.lead_id}`)] : null);
 }
 
 /** Per department: leads received and sent, open, overdue (the reminders' subject), concluded. */
@@ -130,17 +150,33 @@ function overviewCard(rows) {
         r.sent.undelivered, r.sent.concluded].map((n) => h("td", { class: "num" }, n)))))));
 }
 
-function orderDecision(o) {
+/** The decision on an order, before its deadline (the business showed it has put things right) or
+ *  after the follow-up visit: rectified (E replaces A in the result), or not, which goes on as a
+ *  lead to the own case-handling unit or the competent department. */
+function orderDecision(o, msg) {
   const decide = async (rectified) => {
-    const note = await confirmAction({ title: rectified ? "复查结论：已改正" : "复查结论：逾期未改正", reason: "复查说明",
-      text: rectified ? "已公示的结果将由“发现问题待后续处理”更正为“发现问题经责令已改正”。" : "逾期未改正的，可再移送线索。",
-      ok: "确定" });
-    if (!note) return;
-    await postJSON(`/api/v1/leads/rectifications/${o.id}/decision`, { rectified, note });
-    await loadLeads();
+    msg.textContent = "";
+    try {
+      let lead = null;
+      let extra = null;
+      if (!rectified) {
+        const [sug, names] = await Promise.all([getJSON(`/api/v1/leads/suggestion?finding_id=${o.finding_id}`), deptNames()]);
+        const cat = h("select", { id: "order-lead-category" }, Object.entries(CATEGORIES).map(([k, v]) => h("option", { value: k, selected: k === sug.category }, v)));
+        const dept = h("select", { id: "order-lead-dept" }, Object.entries(names).map(([id, n]) =>
+          h("option", { value: id, selected: Number(id) === sug.department_id }, n + (Number(id) === sug.department_id ? "（建议）" : ""))));
+        extra = h("div", { class: "form order-lead" }, h("div", { class: "row" }, h("label", {}, "移送给", dept), h("label", {}, "移送类别", cat)));
+        lead = () => ({ category: cat.value, department_id: Number(dept.value) });
+      }
+      const note = await confirmAction({ title: rectified ? "复查结论：已改正" : "复查结论：逾期未改正", reason: "复查说明", extra,
+        text: rectified ? "检查结果将由“A 发现问题待后续处理”更正为“E 发现问题经责令已改正”；已公示的，公示结果随之更正。"
+          : "逾期未改正的，作为违法线索移送本部门案件办理机构或有管辖权的部门。", ok: rectified ? "确认已改正" : "确认并移送" });
+      if (!note) return;
+      await postJSON(`/api/v1/leads/rectifications/${o.id}/decision`, { rectified, note, ...(lead ? { lead: lead() } : {}) });
+      await loadLeads();
+    } catch (e) { msg.textContent = errorText(e); }
   };
-  return h("span", {}, h("button", { type: "button", onclick: () => decide(true) }, "已改正"), " ",
-    h("button", { type: "button", onclick: () => decide(false) }, "未改正"));
+  return h("span", {}, h("button", { type: "button", "data-rectified": o.id, onclick: () => decide(true) }, "已改正"), " ",
+    h("button", { type: "button", "data-not-rectified": o.id, onclick: () => decide(false) }, "未改正"));
 }
 
 /** One lead: its facts, the feedback, the timeline, and the receiving department's steps. */
