@@ -5,7 +5,7 @@ import { ApiError } from "/shared/http.js";
 import { METHOD_LABELS, SIGNER_ROLE_LABELS, VALUE_LABELS } from "/shared/labels.js";
 import { ACTION_LABELS, DEADLINE_LABELS, REVIEW_STATUS_LABELS, distanceM, fmtTime, gpsText, mapUrl, resultText } from "./format.js";
 import { api, auth, getJSON, hasRole, logout, me, onLogout, stored } from "./session.js";
-import { $, confirmAction, download, showView as show } from "./ui.js";
+import { $, confirmAction, download, errorText, showView as show } from "./ui.js";
 import { evidenceCard } from "./evidence.js";
 import { codePicker, entriesCard, mayDecide, queueDepartment } from "./entries.js";
 import { publicationCard, loadPublication } from "./publication.js";
@@ -174,7 +174,7 @@ async function openRecord(visitId) {
   $("#d-title").textContent = "";
   let d;
   try { d = await getJSON(`/api/v1/reviews/${visitId}`); } catch (e) {
-    $("#d-main").replaceChildren(h("p", { class: "error" }, e.message)); return;
+    $("#d-main").replaceChildren(h("p", { class: "error" }, errorText(e))); return;
   }
   state.detail = d;
   const s = d.sheet;
@@ -297,8 +297,9 @@ async function act(kind) {
   const picker = kind === "approve" && d.review.result_choices ? codePicker(d.review) : null;
   const asked = kind === "approve"
     ? await confirmAction({ title: "确认审核通过", ok: "审核通过并录入结果", extra: picker && picker.element, check: picker && picker.check,
-        text: `将“${name}”${own}检查结果录入为：${resultText(d.review.proposed_labels || d.sheet.outcome_labels)}。`
-          + `${picker ? "如与检查记录不符，可在下方另选。" : ""}录入后不能再退回检查组。` })
+        text: picker ? `“${name}”${own}检查结果，按检查记录建议录入：${resultText(d.review.proposed_labels)}。如与检查记录不符，`
+          + "可在下方另选。录入后不能再退回检查组。"
+          : `将“${name}”${own}检查结果录入为：${resultText(d.review.proposed_labels || d.sheet.outcome_labels)}。录入后不能再退回检查组。` })
     : kind === "summary"
       ? await confirmAction({ title: "确认公示联合检查汇总", ok: "公示汇总",
           text: `“${name}”的联合检查汇总结果将在公示系统向社会公开。公示后不能撤回，只能更正。` })
@@ -322,7 +323,7 @@ async function act(kind) {
     await openRecord(id);
     $("#act-ok").textContent = msg;
   } catch (e) {
-    $("#act-error").textContent = e.message;
+    $("#act-error").textContent = errorText(e);
   }
 }
 $("#act-approve").addEventListener("click", () => act("approve"));
@@ -337,7 +338,7 @@ $("#d-pdf").addEventListener("click", async () => {
     document.body.append(a);
     a.click();
     a.remove();
-  } catch (e) { $("#act-error").textContent = e.message; }
+  } catch (e) { $("#act-error").textContent = errorText(e); }
 });
 
 // --- photo viewer --------------------------------------------------------------------------

@@ -115,9 +115,11 @@ export async function loadLeads() {
     h("div", { class: "card" }, h("h2", {}, "收到的线索（本部门待签收、办理）"), table(received, "leads-received", "sender")),
     h("div", { class: "card" }, h("h2", {}, "本部门移送的线索"), table(sent, "leads-sent", "receiver")),
     h("div", { class: "card" }, h("h2", {}, "责令整改"), orders.items.length ? h("table", { class: "grid", id: "orders" },
-      h("thead", {}, h("tr", {}, ["编号", "检查记录", "整改期限", "状态", "复查", ""].map((t) => h("th", {}, t)))),
+      h("thead", {}, h("tr", {}, ["编号", "检查对象与问题", "整改期限", "状态", "复查", ""].map((t) => h("th", {}, t)))),
       h("tbody", {}, orders.items.map((o) => h("tr", { "data-order": o.id },
-        h("td", {}, `整改 ${o.id}`), h("td", {}, h("a", { href: `#record/${o.visit_id}` }, "查看检查记录")), h("td", {}, fmtDate(o.deadline_on)), h("td", {}, ORDER_STATUS[o.status] || o.status),
+        h("td", {}, `整改 ${o.id}`),
+        h("td", {}, h("a", { href: `#record/${o.visit_id}` }, o.object_name || "查看检查记录"), h("div", { class: "dept" }, o.finding_description || "")),
+        h("td", {}, fmtDate(o.deadline_on)), h("td", {}, ORDER_STATUS[o.status] || o.status),
         h("td", {}, followupText(o)),
         h("td", {}, ["open", "follow_up"].includes(o.status) && hasRole("reviewer", "dept_admin")
           ? orderDecision(o, msg) : decided(o))))))

@@ -138,20 +138,27 @@ async function users(reload, guard) {
       department_id: Number(f.dept.value), password: f.password.value, roles });
     await reload();
   });
-  return [h("div", { class: "card" }, h("table", { class: "grid", id: "users" },
+  // The office sees every department's accounts: a filter by department keeps the list short.
+  const shown = Number(sessionStorage.getItem("office.user_dept")) || null;
+  const filter = h("select", { id: "users-dept" }, h("option", { value: "" }, "全部部门"),
+    depts.filter((d) => page.items.some((u) => u.department_id === d.id)).map((d) => h("option", { value: d.id, selected: d.id === shown }, d.name)));
+  filter.addEventListener("change", () => { sessionStorage.setItem("office.user_dept", filter.value); reload(); });
+  const listed = page.items.filter((u) => !shown || u.department_id === shown);
+  return [hasRole("office_admin") ? h("div", { class: "toolbar" }, h("label", {}, "部门 ", filter)) : null,
+  h("div", { class: "card form", id: "user-new" }, h("h2", {}, "新增用户"),
+    h("div", { class: "row" }, h("label", {}, "用户名", f.username), h("label", {}, "姓名", f.name), h("label", {}, "部门", f.dept),
+      h("label", {}, "初始密码", f.password)),
+    h("div", { class: "cal-days" }, f.roles),
+    h("p", {}, h("button", { type: "button", class: "primary", id: "user-create", onclick: create }, "新增用户"))),
+  h("div", { class: "card" }, h("table", { class: "grid", id: "users" },
     h("thead", {}, h("tr", {}, ["用户名", "姓名", "部门", "角色", "状态", ""].map((t) => h("th", {}, t)))),
-    h("tbody", {}, page.items.map((u) => h("tr", { "data-user": u.username },
+    h("tbody", {}, listed.map((u) => h("tr", { "data-user": u.username },
       h("td", {}, u.username), h("td", {}, u.display_name), h("td", {}, deptName[u.department_id] || ""),
       h("td", {}, u.roles.map((r) => ROLE_LABELS[r] || r).join("、") || "—"), h("td", {}, u.active ? "启用" : "停用"),
       h("td", {}, h("button", { type: "button", class: "link", "data-roles": u.id, onclick: setRoles(u) }, "角色"),
         h("button", { type: "button", class: "link", "data-reset": u.id, onclick: resetPassword(u) }, "重置密码"),
         h("button", { type: "button", class: "link", "data-active": u.id, onclick: setActive(u) }, u.active ? "停用" : "启用"),
-        h("a", { href: `#office/devices`, onclick: () => sessionStorage.setItem("office.device_user", u.id) }, "设备"))))))),
-  h("div", { class: "card form", id: "user-new" }, h("h2", {}, "新增用户"),
-    h("div", { class: "row" }, h("label", {}, "用户名", f.username), h("label", {}, "姓名", f.name), h("label", {}, "部门", f.dept),
-      h("label", {}, "初始密码", f.password)),
-    h("div", { class: "cal-days" }, f.roles),
-    h("p", {}, h("button", { type: "button", class: "primary", id: "user-create", onclick: create }, "新增用户")))];
+        h("a", { href: `#office/devices`, onclick: () => sessionStorage.setItem("office.device_user", u.id) }, "设备")))))))];
 }
 
 // --- devices ---------------------------------------------------------------------------------

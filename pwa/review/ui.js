@@ -60,4 +60,9 @@ export function section(name) {
 }
 
 export const fmtDate = (iso) => (iso ? String(iso).slice(0, 10) : "—");
-export const errorText = (e) => (e && e.message) || "操作失败";
+/** What went wrong, for a person: a problem's own field messages (they name the field in words)
+ *  rather than its general "see the fields" sentence. */
+export function errorText(e) {
+  const fields = [...new Set(((e && e.problem && e.problem.errors) || []).map((x) => x && x.message).filter(Boolean))];
+  return fields.length ? fields.join("；") : (e && e.message) || "操作失败";
+}
