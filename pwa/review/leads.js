@@ -6,7 +6,7 @@
 import { h } from "/shared/dom.js";
 import { fmtTime } from "./format.js";
 import { getJSON, hasRole, me, postJSON } from "./session.js";
-import { confirmAction, errorText, fmtDate, section, showView } from "./ui.js";
+import { confirmAction, download, errorText, fmtDate, section, showView } from "./ui.js";
 
 const CATEGORIES = { case_unit: "本部门案件办理机构", department: "其他有管辖权的部门", judicial: "司法机关（涉嫌犯罪）",
   discipline: "纪检监察机关（涉嫌违纪违法）" };
@@ -192,6 +192,7 @@ export async function openLead(id) {
     [lead, steps] = await Promise.all([getJSON(`/api/v1/leads/${id}`), getJSON(`/api/v1/leads/${id}/timeline`)]);
   } catch (e) { view.replaceChildren(msg); msg.textContent = errorText(e); return; }
   const receiver = me.department && me.department.id === lead.receiver_department_id && hasRole("dept_admin", "dept_leader", "reviewer");
+  const readsRecord = hasRole("office_admin", "auditor") || (me.department && me.department.id === lead.sender_department_id);
   const step = (path, body) => async () => {
     msg.textContent = "";
     try { await postJSON(`/api/v1/leads/${id}/${path}`, await body()); await openLead(id); } catch (e) { if (e) msg.textContent = errorText(e); }
@@ -228,6 +229,7 @@ export async function openLead(id) {
     h("div", { class: "columns" },
       h("div", {},
         h("div", { class: "card" }, h("h2", {}, "线索内容"), h("dl", { class: "facts" },
+          h("dt", {}, "检查对象"), h("dd", {}, lead.object_name || "—"),
           h("dt", {}, "摘要"), h("dd", {}, lead.summary),
           h("dt", {}, "法律依据"), h("dd", {}, lead.legal_basis || "—"),
           h("dt", {}, "类别"), h("dd", {}, lead.category_label),
@@ -236,7 +238,12 @@ export async function openLead(id) {
           h("dt", {}, "签收期限"), h("dd", {}, fmtDate(lead.receipt_due_on)),
           h("dt", {}, "反馈期限"), h("dd", {}, fmtDate(lead.feedback_due_on)),
           h("dt", {}, "承办人"), h("dd", {}, lead.handler_name || "—"),
-          h("dt", {}, "检查记录"), h("dd", {}, h("a", { href: `#record/${lead.visit_id}` }, "查看检查记录")))),
+          h("dt", {}, "检查记录"), h("dd", {},
+            h("button", { type: "button", id: "lead-pdf", onclick: () => download(lead.evidence.record.pdf, `线索${lead.id}-检查记录表.pdf`)
+              .catch((e) => { msg.textContent = errorText(e); }) }, "下载检查记录表 PDF"),
+            // The record itself opens on the desk for the departments of the check (the sender always is one).
+            readsRecord ? [" ", h("a", { href: `#record/${lead.visit_id}` }, "在工作台查看检查记录")] : null),
+          h("dt", {}, "随附证据"), h("dd", { id: "lead-evidence" }, evidenceText(lead.evidence)))),
         feedback,
         h("div", { class: "card" }, h("h2", {}, "办理过程"), h("ol", { class: "timeline", id: "lead-timeline" }, steps.map((s) =>
           h("li", {}, h("div", { class: "when" }, fmtTime(s.at), s.department_id ? ` · ${names[s.department_id] || ""}` : ""),
@@ -246,6 +253,14 @@ export async function openLead(id) {
           lead.status === "concluded" ? "已办结，办理结果见左侧“办理结果反馈”。"
             : lead.status === "returned" ? "接收部门已退回，理由见左侧。"
             : "由接收部门签收、办理并反馈；反馈到达后显示在左侧。"), msg))));
+}
+
+/** The evidence sent with a lead: the sealed record (its hash) and the photos chosen, by fingerprint. */
+function evidenceText(ev) {
+  const media = (ev && ev.media) || [];
+  const record = ev && ev.record ? `检查记录（封存于 ${fmtTime(ev.record.sealed_at)}，内容哈希 ${ev.record.content_sha256.slice(0, 16)}…）` : "";
+  return [record, media.length ? h("div", {}, `${media.map((m) => MEDIA_KINDS[m.kind] || "资料").join("、")}共 ${media.length} 份（清单见记录表 PDF），`
+    + `SHA-256：${media.map((m) => `${m.sha256.slice(0, 12)}…`).join("、")}`) : h("div", { class: "muted" }, "未附照片或视频")];
 }
 
 function concludeForm(id, msg) {

@@ -114,10 +114,15 @@ class LeadSchema(BaseSchema):
     closed_at = fields.DateTime(allow_none=True)
     overdue = fields.Method("_overdue")
     delivery = fields.Method("_delivery")
+    object_name = fields.Method("_object_name", metadata={"description": "检查对象名称"})
     created_by = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     version = fields.Integer()
+
+    def _object_name(self, obj):
+        o = db.session.get(InspectionObject, obj.object_id)
+        return o.name if o else None
 
     def _overdue(self, obj):
         return overdue(obj)
