@@ -114,15 +114,10 @@ class LeadSchema(BaseSchema):
     closed_at = fields.DateTime(allow_none=True)
     overdue = fields.Method("_overdue")
     delivery = fields.Method("_delivery")
-    object_name = fields.Method("_object_name", metadata={"description": "检查对象名称"})
     created_by = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     version = fields.Integer()
-
-    def _object_name(self, obj):
-        o = db.session.get(InspectionObject, obj.object_id)
-        return o.name if o else None
 
     def _overdue(self, obj):
         return overdue(obj)
@@ -133,6 +128,15 @@ class LeadSchema(BaseSchema):
 
 
 LeadPageSchema = page_schema(LeadSchema, "LeadPage")
+
+
+class LeadDetailSchema(LeadSchema):
+    """One lead as its page shows it: with the checked object's name (the list leaves it out)."""
+    object_name = fields.Method("_object_name", metadata={"description": "检查对象名称"})
+
+    def _object_name(self, obj):
+        o = db.session.get(InspectionObject, obj.object_id)
+        return o.name if o else None
 
 
 class SuggestionSchema(BaseSchema):
