@@ -136,7 +136,9 @@ function addComment(target, label) {
   renderComments();
 }
 
+// Comments go with a return or an evidence request: only for a reviewer whose own entry is open.
 function commentButton(target, label) {
+  if (!hasRole("reviewer", "dept_admin") || !state.detail || !mayDecide(state.detail)) return null;
   return h("button", { type: "button", class: "comment-btn", "data-target": target,
     onclick: () => addComment(target, label) }, "提意见");
 }
