@@ -102,18 +102,23 @@ export async function loadLeads() {
   const [received, sent, orders, overview] = await Promise.all([getJSON("/api/v1/leads?direction=received&limit=100"),
     getJSON("/api/v1/leads?direction=sent&limit=100"), getJSON("/api/v1/leads/rectifications?limit=100"),
     getJSON("/api/v1/leads/dashboard")]);
+  const everyone = Boolean(me.department && me.department.is_office) || (hasRole("office_admin", "auditor") && !hasRole("reviewer", "dept_admin"));
   const table = (rows, id, who) => (rows.items.length ? h("table", { class: "grid", id },
-    h("thead", {}, h("tr", {}, ["编号", "线索摘要", "类别", who === "sender" ? "移送部门" : "接收部门", "状态", "签收期限", "反馈期限"].map((t) => h("th", {}, t)))),
+    h("thead", {}, h("tr", {}, ["编号", "线索摘要", "类别", { sender: "移送部门", receiver: "接收部门", both: "移送部门 → 接收部门" }[who],
+      "状态", "签收期限", "反馈期限"].map((t) => h("th", {}, t)))),
     h("tbody", {}, rows.items.map((l) => h("tr", { "data-lead": l.id, class: "clickable", onclick: () => { location.hash = `#lead/${l.id}`; } },
       h("td", {}, `线索 ${l.id}`), h("td", {}, l.summary), h("td", {}, l.category_label),
-      h("td", {}, names[who === "sender" ? l.sender_department_id : l.receiver_department_id] || ""),
+      h("td", {}, who === "both" ? `${names[l.sender_department_id] || ""} → ${names[l.receiver_department_id] || ""}`
+        : names[who === "sender" ? l.sender_department_id : l.receiver_department_id] || ""),
       h("td", {}, h("span", { class: "pill" }, l.status_label), " ", overduePills(l.overdue)),
       h("td", {}, fmtDate(l.receipt_due_on)), h("td", {}, fmtDate(l.feedback_due_on))))))
     : h("p", { class: "muted" }, "无"));
   const msg = h("p", { class: "error", role: "alert", id: "leads-error" });
   view.replaceChildren(...[h("div", { class: "toolbar" }, h("h1", {}, "线索移送")), msg, overviewCard(overview),
-    h("div", { class: "card" }, h("h2", {}, "收到的线索（本部门待签收、办理）"), table(received, "leads-received", "sender")),
-    h("div", { class: "card" }, h("h2", {}, "本部门移送的线索"), table(sent, "leads-sent", "receiver")),
+    // The office and auditors see every department's leads (both lists would be the same): one list.
+    ...(everyone ? [h("div", { class: "card" }, h("h2", {}, "各部门的线索"), table(received, "leads-all", "both"))] : [
+      h("div", { class: "card" }, h("h2", {}, "收到的线索（本部门待签收、办理）"), table(received, "leads-received", "sender")),
+      h("div", { class: "card" }, h("h2", {}, "本部门移送的线索"), table(sent, "leads-sent", "receiver"))]),
     h("div", { class: "card" }, h("h2", {}, "责令整改"), orders.items.length ? h("table", { class: "grid", id: "orders" },
       h("thead", {}, h("tr", {}, ["编号", "检查对象与问题", "整改期限", "状态", "复查", ""].map((t) => h("th", {}, t)))),
       h("tbody", {}, orders.items.map((o) => h("tr", { "data-order": o.id },
