@@ -48,7 +48,10 @@ const NAV = [
 async function start() {
   try {
     Object.assign(me, await getJSON("/api/v1/me"));
-    $("#who-name").textContent = `${me.user.display_name}（${me.department ? me.department.name : ""}）`;
+    // The office's full name (领导小组办公室 of the 双随机、一公开 work) would push the header onto two lines.
+    const dept = me.department ? (me.department.is_office ? "领导小组办公室" : me.department.name) : "";
+    $("#who-name").textContent = `${me.user.display_name}（${dept}）`;
+    $("#who-name").title = me.department ? me.department.name : "";
   } catch (e) { show("login"); return; }
   $("#nav").replaceChildren(...NAV.filter((n) => hasRole(...n.roles)).map((n) =>
     h("a", { href: `#${n.view}`, "data-view": n.view }, n.label)));
