@@ -5,9 +5,9 @@ import { ApiError } from "/shared/http.js";
 import { METHOD_LABELS, SIGNER_ROLE_LABELS, VALUE_LABELS } from "/shared/labels.js";
 import { ACTION_LABELS, DEADLINE_LABELS, REVIEW_STATUS_LABELS, distanceM, fmtTime, gpsText, mapUrl, resultText } from "./format.js";
 import { api, auth, getJSON, hasRole, logout, me, onLogout, stored } from "./session.js";
-import { $, confirmAction, download, showView as show } from "./ui.js";
+import { $, confirmAction, download, errorText, showView as show } from "./ui.js";
 import { evidenceCard } from "./evidence.js";
-import { entriesCard, mayDecide, queueDepartment } from "./entries.js";
+import { codePicker, entriesCard, mayDecide, queueDepartment } from "./entries.js";
 import { publicationCard, loadPublication } from "./publication.js";
 import { leadButton, loadLeads, openLead } from "./leads.js";
 import { loadOffice } from "./office.js";
@@ -48,13 +48,16 @@ const NAV = [
 async function start() {
   try {
     Object.assign(me, await getJSON("/api/v1/me"));
-    $("#who-name").textContent = `${me.user.display_name}（${me.department ? me.department.name : ""}）`;
+    // The office's full name (领导小组办公室 of the 双随机、一公开 work) would push the header onto two lines.
+    const dept = me.department ? (me.department.is_office ? "领导小组办公室" : me.department.name) : "";
+    $("#who-name").textContent = `${me.user.display_name}（${dept}）`;
+    $("#who-name").title = me.department ? me.department.name : "";
   } catch (e) { show("login"); return; }
   $("#nav").replaceChildren(...NAV.filter((n) => hasRole(...n.roles)).map((n) =>
     h("a", { href: `#${n.view}`, "data-view": n.view }, n.label)));
   getJSON("/api/v1/departments").then((ds) => { state.departments = ds; fillDepartments(); }).catch(() => {});
-  // From November on, administrators are told when next year's working-day calendar is missing.
-  if (hasRole("office_admin", "dept_admin")) {
+  // From November on, the office (which enters it) is told when next year's working-day calendar is missing.
+  if (hasRole("office_admin")) {
     getJSON("/api/v1/calendar/status").then((st) => {
       $("#calendar-warning").textContent = st.warning || "";
       $("#calendar-warning").hidden = !st.warning;
@@ -136,7 +139,9 @@ function addComment(target, label) {
   renderComments();
 }
 
+// Comments go with a return or an evidence request: only for a reviewer whose own entry is open.
 function commentButton(target, label) {
+  if (!hasRole("reviewer", "dept_admin") || !state.detail || !mayDecide(state.detail)) return null;
   return h("button", { type: "button", class: "comment-btn", "data-target": target,
     onclick: () => addComment(target, label) }, "提意见");
 }
@@ -174,7 +179,7 @@ async function openRecord(visitId) {
   $("#d-title").textContent = "";
   let d;
   try { d = await getJSON(`/api/v1/reviews/${visitId}`); } catch (e) {
-    $("#d-main").replaceChildren(h("p", { class: "error" }, e.message)); return;
+    $("#d-main").replaceChildren(h("p", { class: "error" }, errorText(e))); return;
   }
   state.detail = d;
   const s = d.sheet;
@@ -294,9 +299,12 @@ async function act(kind) {
   // A joint record: the department enters (and confirms) the result of its own items only.
   const joint = (d.entries || []).length > 1;
   const own = joint ? `${d.review.department_name}负责事项（${d.review.items.join("、")}）的` : "";
+  const picker = kind === "approve" && d.review.result_choices ? codePicker(d.review) : null;
   const asked = kind === "approve"
-    ? await confirmAction({ title: "确认审核通过", ok: "审核通过并录入结果",
-        text: `将“${name}”${own}检查结果录入为：${resultText(d.review.proposed_labels || d.sheet.outcome_labels)}。录入后不能再退回检查组。` })
+    ? await confirmAction({ title: "确认审核通过", ok: "审核通过并录入结果", extra: picker && picker.element, check: picker && picker.check,
+        text: picker ? `“${name}”${own}检查结果，按检查记录建议录入：${resultText(d.review.proposed_labels)}。如与检查记录不符，`
+          + "可在下方另选。录入后不能再退回检查组。"
+          : `将“${name}”${own}检查结果录入为：${resultText(d.review.proposed_labels || d.sheet.outcome_labels)}。录入后不能再退回检查组。` })
     : kind === "summary"
       ? await confirmAction({ title: "确认公示联合检查汇总", ok: "公示汇总",
           text: `“${name}”的联合检查汇总结果将在公示系统向社会公开。公示后不能撤回，只能更正。` })
@@ -306,7 +314,7 @@ async function act(kind) {
   if (!asked) return;
   try {
     if (kind === "approve") {
-      await api(`/api/v1/reviews/${id}/approve`, { method: "POST" });
+      await api(`/api/v1/reviews/${id}/approve`, { method: "POST", body: picker && picker.changed() ? { result_codes: picker.codes() } : undefined });
       $("#act-ok").textContent = "已审核通过并录入结果。";
     } else if (kind === "summary") {
       await api(`/api/v1/reviews/${id}/publish-summary`, { method: "POST" });
@@ -320,7 +328,7 @@ async function act(kind) {
     await openRecord(id);
     $("#act-ok").textContent = msg;
   } catch (e) {
-    $("#act-error").textContent = e.message;
+    $("#act-error").textContent = errorText(e);
   }
 }
 $("#act-approve").addEventListener("click", () => act("approve"));
@@ -335,7 +343,7 @@ $("#d-pdf").addEventListener("click", async () => {
     document.body.append(a);
     a.click();
     a.remove();
-  } catch (e) { $("#act-error").textContent = e.message; }
+  } catch (e) { $("#act-error").textContent = errorText(e); }
 });
 
 // --- photo viewer --------------------------------------------------------------------------

@@ -41,3 +41,24 @@ export function entriesCard(detail, onSummary) {
       h("th", {}, "录入截止"), h("th", {}, "录入结果"))), h("tbody", {}, rows)),
     h("p", { id: "d-summary" }, summary, " ", button));
 }
+
+// The result codes of the reader's own entry, in words, to approve with: the proposed ones ticked;
+// "1 未发现问题" excludes every other code. `codes()`: the ticked ones; `changed()`: whether they
+// differ from the proposal (only then are they sent); `check()`: what is wrong, or nothing.
+export function codePicker(review) {
+  const proposed = (review.proposed_labels || []).map((l) => l.code);
+  const boxes = (review.result_choices || []).map((c) => h("input", { type: "checkbox", value: c.code, checked: proposed.includes(c.code),
+    onchange: (ev) => {
+      if (!ev.target.checked) return;
+      for (const b of boxes) if ((ev.target.value === NO_PROBLEM) !== (b.value === NO_PROBLEM)) b.checked = false;
+    } }));
+  const codes = () => boxes.filter((b) => b.checked).map((b) => b.value);
+  const element = h("fieldset", { class: "code-picker", id: "approve-codes" }, h("legend", {}, "录入的检查结果（可更改）"),
+    boxes.map((b, i) => h("label", { class: "evidence-pick", "data-code": b.value }, b, ` ${review.result_choices[i].code} ${review.result_choices[i].label}`)));
+  return {
+    element, codes,
+    changed: () => codes().join() !== proposed.join(),
+    check: () => (codes().length ? null : "请至少选择一项检查结果。"),
+  };
+}
+const NO_PROBLEM = "1";

@@ -6,7 +6,7 @@
 import { h } from "/shared/dom.js";
 import { fmtTime } from "./format.js";
 import { getJSON, hasRole, me, postJSON } from "./session.js";
-import { confirmAction, errorText, fmtDate, section, showView } from "./ui.js";
+import { confirmAction, download, errorText, fmtDate, section, showView } from "./ui.js";
 
 const CATEGORIES = { case_unit: "本部门案件办理机构", department: "其他有管辖权的部门", judicial: "司法机关（涉嫌犯罪）",
   discipline: "纪检监察机关（涉嫌违纪违法）" };
@@ -24,12 +24,16 @@ async function deptNames() {
   return departments;
 }
 
-/** On a record's finding: 移送线索 and 责令整改 (for reviewers of the initiating department). */
+/** On a record's finding: 移送线索 and 责令整改, for the reviewers the server lets act on it (those of
+ *  the initiating department or of the finding's own): the buttons appear once it has said so. */
 export function leadButton(finding, d, thumbs) {
   if (!hasRole("reviewer", "dept_admin")) return null;
-  return h("span", { class: "lead-actions" }, " ",
+  const span = h("span", { class: "lead-actions" });
+  getJSON(`/api/v1/leads/suggestion?finding_id=${finding.id}`).then(() => span.replaceChildren(" ",
     h("button", { type: "button", class: "comment-btn", "data-lead-from": finding.id, onclick: () => createLead(finding, d, thumbs) }, "移送线索"), " ",
-    h("button", { type: "button", class: "comment-btn", "data-order-from": finding.id, onclick: () => createOrder(finding) }, "责令整改"));
+    h("button", { type: "button", class: "comment-btn", "data-order-from": finding.id, onclick: () => createOrder(finding) }, "责令整改")))
+    .catch(() => {});  // another department's finding: nothing to offer
+  return span;
 }
 
 async function createLead(finding, d, thumbs) {
@@ -98,24 +102,47 @@ export async function loadLeads() {
   const [received, sent, orders, overview] = await Promise.all([getJSON("/api/v1/leads?direction=received&limit=100"),
     getJSON("/api/v1/leads?direction=sent&limit=100"), getJSON("/api/v1/leads/rectifications?limit=100"),
     getJSON("/api/v1/leads/dashboard")]);
+  const everyone = Boolean(me.department && me.department.is_office) || (hasRole("office_admin", "auditor") && !hasRole("reviewer", "dept_admin"));
   const table = (rows, id, who) => (rows.items.length ? h("table", { class: "grid", id },
-    h("thead", {}, h("tr", {}, ["编号", "线索摘要", "类别", who === "sender" ? "移送部门" : "接收部门", "状态", "签收期限", "反馈期限"].map((t) => h("th", {}, t)))),
+    h("thead", {}, h("tr", {}, ["编号", "线索摘要", "类别", { sender: "移送部门", receiver: "接收部门", both: "移送部门 → 接收部门" }[who],
+      "状态", "签收期限", "反馈期限"].map((t) => h("th", {}, t)))),
     h("tbody", {}, rows.items.map((l) => h("tr", { "data-lead": l.id, class: "clickable", onclick: () => { location.hash = `#lead/${l.id}`; } },
       h("td", {}, `线索 ${l.id}`), h("td", {}, l.summary), h("td", {}, l.category_label),
-      h("td", {}, names[who === "sender" ? l.sender_department_id : l.receiver_department_id] || ""),
+      h("td", {}, who === "both" ? `${names[l.sender_department_id] || ""} → ${names[l.receiver_department_id] || ""}`
+        : names[who === "sender" ? l.sender_department_id : l.receiver_department_id] || ""),
       h("td", {}, h("span", { class: "pill" }, l.status_label), " ", overduePills(l.overdue)),
       h("td", {}, fmtDate(l.receipt_due_on)), h("td", {}, fmtDate(l.feedback_due_on))))))
     : h("p", { class: "muted" }, "无"));
-  view.replaceChildren(h("div", { class: "toolbar" }, h("h1", {}, "线索移送")), overviewCard(overview),
-    h("div", { class: "card" }, h("h2", {}, "收到的线索（本部门待签收、办理）"), table(received, "leads-received", "sender")),
-    h("div", { class: "card" }, h("h2", {}, "本部门移送的线索"), table(sent, "leads-sent", "receiver")),
+  const msg = h("p", { class: "error", role: "alert", id: "leads-error" });
+  view.replaceChildren(...[h("div", { class: "toolbar" }, h("h1", {}, "线索移送")), msg, overviewCard(overview),
+    // The office and auditors see every department's leads (both lists would be the same): one list.
+    ...(everyone ? [h("div", { class: "card" }, h("h2", {}, "各部门的线索"), table(received, "leads-all", "both"))] : [
+      h("div", { class: "card" }, h("h2", {}, "收到的线索（本部门待签收、办理）"), table(received, "leads-received", "sender")),
+      h("div", { class: "card" }, h("h2", {}, "本部门移送的线索"), table(sent, "leads-sent", "receiver"))]),
     h("div", { class: "card" }, h("h2", {}, "责令整改"), orders.items.length ? h("table", { class: "grid", id: "orders" },
-      h("thead", {}, h("tr", {}, ["编号", "检查记录", "整改期限", "状态", "复查", ""].map((t) => h("th", {}, t)))),
+      h("thead", {}, h("tr", {}, ["编号", "检查对象与问题", "整改期限", "状态", "复查", ""].map((t) => h("th", {}, t)))),
       h("tbody", {}, orders.items.map((o) => h("tr", { "data-order": o.id },
-        h("td", {}, `整改 ${o.id}`), h("td", {}, h("a", { href: `#record/${o.visit_id}` }, "查看检查记录")), h("td", {}, fmtDate(o.deadline_on)), h("td", {}, ORDER_STATUS[o.status] || o.status),
-        h("td", {}, o.followup_visit_id ? h("a", { href: `#record/${o.followup_visit_id}` }, "复查记录") : (o.followup_task_id ? "已安排复查" : "—")),
-        h("td", {}, o.status === "follow_up" && hasRole("reviewer", "dept_admin") ? orderDecision(o) : null)))))
-      : h("p", { class: "muted" }, "无")));
+        h("td", {}, `整改 ${o.id}`),
+        h("td", {}, h("a", { href: `#record/${o.visit_id}` }, o.object_name || "查看检查记录"), h("div", { class: "dept" }, o.finding_description || "")),
+        h("td", {}, fmtDate(o.deadline_on)), h("td", {}, ORDER_STATUS[o.status] || o.status),
+        h("td", {}, followupText(o)),
+        h("td", {}, ["open", "follow_up"].includes(o.status) && hasRole("reviewer", "dept_admin")
+          ? orderDecision(o, msg) : decided(o))))))
+      : h("p", { class: "muted" }, "无"))].filter(Boolean));
+}
+
+/** The follow-up visit: scheduled with the team, or sealed (its record opens on the desk). */
+function followupText(o) {
+  const f = o.followup;
+  if (!f) return o.status === "open" ? `期满（${fmtDate(o.deadline_on)}）后安排` : "—";
+  if (!f.sealed) return `已安排检查组复查${f.scheduled_date ? `（${f.scheduled_date}）` : ""}，待完成`;
+  return h("a", { href: `#record/${f.visit_id}` }, "复查记录（已封存）");
+}
+
+/** What was decided on an order: the note, and the lead a failed rectification went on as. */
+function decided(o) {
+  if (!["rectified", "not_rectified"].includes(o.status)) return null;
+  return h("span", { class: "muted" }, o.decision_note || "", o.lead_id ? [" ", h("a", { href: `#lead/${o.lead_id}` }, `已移送：线索 ${o.lead_id}`)] : null);
 }
 
 /** Per department: leads received and sent, open, overdue (the reminders' subject), concluded. */
@@ -130,17 +157,33 @@ function overviewCard(rows) {
         r.sent.undelivered, r.sent.concluded].map((n) => h("td", { class: "num" }, n)))))));
 }
 
-function orderDecision(o) {
+/** The decision on an order, before its deadline (the business showed it has put things right) or
+ *  after the follow-up visit: rectified (E replaces A in the result), or not, which goes on as a
+ *  lead to the own case-handling unit or the competent department. */
+function orderDecision(o, msg) {
   const decide = async (rectified) => {
-    const note = await confirmAction({ title: rectified ? "复查结论：已改正" : "复查结论：逾期未改正", reason: "复查说明",
-      text: rectified ? "已公示的结果将由“发现问题待后续处理”更正为“发现问题经责令已改正”。" : "逾期未改正的，可再移送线索。",
-      ok: "确定" });
-    if (!note) return;
-    await postJSON(`/api/v1/leads/rectifications/${o.id}/decision`, { rectified, note });
-    await loadLeads();
+    msg.textContent = "";
+    try {
+      let lead = null;
+      let extra = null;
+      if (!rectified) {
+        const [sug, names] = await Promise.all([getJSON(`/api/v1/leads/suggestion?finding_id=${o.finding_id}`), deptNames()]);
+        const cat = h("select", { id: "order-lead-category" }, Object.entries(CATEGORIES).map(([k, v]) => h("option", { value: k, selected: k === sug.category }, v)));
+        const dept = h("select", { id: "order-lead-dept" }, Object.entries(names).map(([id, n]) =>
+          h("option", { value: id, selected: Number(id) === sug.department_id }, n + (Number(id) === sug.department_id ? "（建议）" : ""))));
+        extra = h("div", { class: "form order-lead" }, h("div", { class: "row" }, h("label", {}, "移送给", dept), h("label", {}, "移送类别", cat)));
+        lead = () => ({ category: cat.value, department_id: Number(dept.value) });
+      }
+      const note = await confirmAction({ title: rectified ? "复查结论：已改正" : "复查结论：逾期未改正", reason: "复查说明", extra,
+        text: rectified ? "检查结果将由“A 发现问题待后续处理”更正为“E 发现问题经责令已改正”；已公示的，公示结果随之更正。"
+          : "逾期未改正的，作为违法线索移送本部门案件办理机构或有管辖权的部门。", ok: rectified ? "确认已改正" : "确认并移送" });
+      if (!note) return;
+      await postJSON(`/api/v1/leads/rectifications/${o.id}/decision`, { rectified, note, ...(lead ? { lead: lead() } : {}) });
+      await loadLeads();
+    } catch (e) { msg.textContent = errorText(e); }
   };
-  return h("span", {}, h("button", { type: "button", onclick: () => decide(true) }, "已改正"), " ",
-    h("button", { type: "button", onclick: () => decide(false) }, "未改正"));
+  return h("span", {}, h("button", { type: "button", "data-rectified": o.id, onclick: () => decide(true) }, "已改正"), " ",
+    h("button", { type: "button", "data-not-rectified": o.id, onclick: () => decide(false) }, "未改正"));
 }
 
 /** One lead: its facts, the feedback, the timeline, and the receiving department's steps. */
@@ -154,6 +197,7 @@ export async function openLead(id) {
     [lead, steps] = await Promise.all([getJSON(`/api/v1/leads/${id}`), getJSON(`/api/v1/leads/${id}/timeline`)]);
   } catch (e) { view.replaceChildren(msg); msg.textContent = errorText(e); return; }
   const receiver = me.department && me.department.id === lead.receiver_department_id && hasRole("dept_admin", "dept_leader", "reviewer");
+  const readsRecord = hasRole("office_admin", "auditor") || (me.department && me.department.id === lead.sender_department_id);
   const step = (path, body) => async () => {
     msg.textContent = "";
     try { await postJSON(`/api/v1/leads/${id}/${path}`, await body()); await openLead(id); } catch (e) { if (e) msg.textContent = errorText(e); }
@@ -190,6 +234,7 @@ export async function openLead(id) {
     h("div", { class: "columns" },
       h("div", {},
         h("div", { class: "card" }, h("h2", {}, "线索内容"), h("dl", { class: "facts" },
+          h("dt", {}, "检查对象"), h("dd", {}, lead.object_name || "—"),
           h("dt", {}, "摘要"), h("dd", {}, lead.summary),
           h("dt", {}, "法律依据"), h("dd", {}, lead.legal_basis || "—"),
           h("dt", {}, "类别"), h("dd", {}, lead.category_label),
@@ -198,7 +243,12 @@ export async function openLead(id) {
           h("dt", {}, "签收期限"), h("dd", {}, fmtDate(lead.receipt_due_on)),
           h("dt", {}, "反馈期限"), h("dd", {}, fmtDate(lead.feedback_due_on)),
           h("dt", {}, "承办人"), h("dd", {}, lead.handler_name || "—"),
-          h("dt", {}, "检查记录"), h("dd", {}, h("a", { href: `#record/${lead.visit_id}` }, "查看检查记录")))),
+          h("dt", {}, "检查记录"), h("dd", {},
+            h("button", { type: "button", id: "lead-pdf", onclick: () => download(lead.evidence.record.pdf, `线索${lead.id}-检查记录表.pdf`)
+              .catch((e) => { msg.textContent = errorText(e); }) }, "下载检查记录表 PDF"),
+            // The record itself opens on the desk for the departments of the check (the sender always is one).
+            readsRecord ? [" ", h("a", { href: `#record/${lead.visit_id}` }, "在工作台查看检查记录")] : null),
+          h("dt", {}, "随附证据"), h("dd", { id: "lead-evidence" }, evidenceText(lead.evidence)))),
         feedback,
         h("div", { class: "card" }, h("h2", {}, "办理过程"), h("ol", { class: "timeline", id: "lead-timeline" }, steps.map((s) =>
           h("li", {}, h("div", { class: "when" }, fmtTime(s.at), s.department_id ? ` · ${names[s.department_id] || ""}` : ""),
@@ -208,6 +258,14 @@ export async function openLead(id) {
           lead.status === "concluded" ? "已办结，办理结果见左侧“办理结果反馈”。"
             : lead.status === "returned" ? "接收部门已退回，理由见左侧。"
             : "由接收部门签收、办理并反馈；反馈到达后显示在左侧。"), msg))));
+}
+
+/** The evidence sent with a lead: the sealed record (its hash) and the photos chosen, by fingerprint. */
+function evidenceText(ev) {
+  const media = (ev && ev.media) || [];
+  const record = ev && ev.record ? `检查记录（封存于 ${fmtTime(ev.record.sealed_at)}，内容哈希 ${ev.record.content_sha256.slice(0, 16)}…）` : "";
+  return [record, media.length ? h("div", {}, `${media.map((m) => MEDIA_KINDS[m.kind] || "资料").join("、")}共 ${media.length} 份（清单见记录表 PDF），`
+    + `SHA-256：${media.map((m) => `${m.sha256.slice(0, 12)}…`).join("、")}`) : h("div", { class: "muted" }, "未附照片或视频")];
 }
 
 function concludeForm(id, msg) {

@@ -3,7 +3,7 @@
 // password resets; devices, with revoking a lost phone; departments.
 import { h } from "/shared/dom.js";
 import { fmtTime } from "./format.js";
-import { getJSON, hasRole, postJSON } from "./session.js";
+import { getJSON, hasRole, me, postJSON } from "./session.js";
 import { confirmAction, errorText, section, showView } from "./ui.js";
 
 export const ROLE_LABELS = { inspector: "执法检查人员", reviewer: "审核人员", dept_admin: "部门管理员",
@@ -118,14 +118,46 @@ async function users(reload, guard) {
     document.querySelector("#office-error").textContent = "";
     document.querySelector("#office-body").prepend(h("p", { class: "ok", role: "status" }, `已重置 ${u.display_name} 的密码。`));
   });
+  const setActive = (u) => guard(async () => {
+    if (!await confirmAction({ title: `${u.active ? "停用" : "启用"}账号：${u.display_name}`, ok: u.active ? "停用" : "启用", danger: u.active,
+      text: u.active ? "停用后该用户不能再登录，已登录的设备随即失效。" : "启用后该用户可以用原密码登录。" })) return;
+    await postJSON(`/api/v1/users/${u.id}`, { active: !u.active }, "PATCH");
+    await reload();
+  });
   const deptName = Object.fromEntries(depts.map((d) => [d.id, d.name]));
-  return [h("div", { class: "card" }, h("table", { class: "grid", id: "users" },
+  const mine = hasRole("office_admin") ? depts : depts.filter((d) => d.id === (me.department || {}).id);
+  const f = { username: h("input", { id: "user-username", placeholder: "如 scjg-insp7", autocomplete: "off" }),
+    name: h("input", { id: "user-name", placeholder: "姓名" }),
+    dept: h("select", { id: "user-dept" }, mine.map((d) => h("option", { value: d.id }, d.name))),
+    password: h("input", { id: "user-password", type: "password", autocomplete: "new-password", placeholder: "初始密码（至少 8 位，含三类字符）" }),
+    roles: assignable.map((r) => h("label", { class: "evidence-pick" }, h("input", { type: "checkbox", value: r, checked: r === "inspector" }), ` ${ROLE_LABELS[r]}`)) };
+  const create = guard(async () => {
+    const roles = f.roles.map((b) => b.firstChild).filter((c) => c.checked).map((c) => c.value);
+    if (!f.username.value.trim() || !f.name.value.trim()) throw new Error("请填写用户名和姓名。");
+    await postJSON("/api/v1/users", { username: f.username.value.trim(), display_name: f.name.value.trim(),
+      department_id: Number(f.dept.value), password: f.password.value, roles });
+    await reload();
+  });
+  // The office sees every department's accounts: a filter by department keeps the list short.
+  const shown = Number(sessionStorage.getItem("office.user_dept")) || null;
+  const filter = h("select", { id: "users-dept" }, h("option", { value: "" }, "全部部门"),
+    depts.filter((d) => page.items.some((u) => u.department_id === d.id)).map((d) => h("option", { value: d.id, selected: d.id === shown }, d.name)));
+  filter.addEventListener("change", () => { sessionStorage.setItem("office.user_dept", filter.value); reload(); });
+  const listed = page.items.filter((u) => !shown || u.department_id === shown);
+  return [hasRole("office_admin") ? h("div", { class: "toolbar" }, h("label", {}, "部门 ", filter)) : null,
+  h("div", { class: "card form", id: "user-new" }, h("h2", {}, "新增用户"),
+    h("div", { class: "row" }, h("label", {}, "用户名", f.username), h("label", {}, "姓名", f.name), h("label", {}, "部门", f.dept),
+      h("label", {}, "初始密码", f.password)),
+    h("div", { class: "cal-days" }, f.roles),
+    h("p", {}, h("button", { type: "button", class: "primary", id: "user-create", onclick: create }, "新增用户"))),
+  h("div", { class: "card" }, h("table", { class: "grid", id: "users" },
     h("thead", {}, h("tr", {}, ["用户名", "姓名", "部门", "角色", "状态", ""].map((t) => h("th", {}, t)))),
-    h("tbody", {}, page.items.map((u) => h("tr", { "data-user": u.username },
+    h("tbody", {}, listed.map((u) => h("tr", { "data-user": u.username },
       h("td", {}, u.username), h("td", {}, u.display_name), h("td", {}, deptName[u.department_id] || ""),
       h("td", {}, u.roles.map((r) => ROLE_LABELS[r] || r).join("、") || "—"), h("td", {}, u.active ? "启用" : "停用"),
       h("td", {}, h("button", { type: "button", class: "link", "data-roles": u.id, onclick: setRoles(u) }, "角色"),
         h("button", { type: "button", class: "link", "data-reset": u.id, onclick: resetPassword(u) }, "重置密码"),
+        h("button", { type: "button", class: "link", "data-active": u.id, onclick: setActive(u) }, u.active ? "停用" : "启用"),
         h("a", { href: `#office/devices`, onclick: () => sessionStorage.setItem("office.device_user", u.id) }, "设备")))))))];
 }
 

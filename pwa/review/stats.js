@@ -12,8 +12,19 @@ function table(id, title, first, rows, key) {
     : h("p", { class: "muted" }, "无"));
 }
 
+// Per task: each counted department's own entries of its records.
+function taskTable(rows) {
+  const cols = ["任务", "抽取对象", "已封存", "已录入", "完成率（按时录入）", "按时录入率", "临近截止", "已逾期"];
+  return h("div", { class: "card wide" }, h("h2", {}, "按任务"), rows.length ? h("table", { class: "grid", id: "by-task" },
+    h("thead", {}, h("tr", {}, cols.map((t, i) => h("th", { class: i ? "num" : null }, t)))),
+    h("tbody", {}, rows.map((t) => h("tr", { "data-task": t.task_id },
+      h("td", {}, t.task_name, h("div", { class: "dept" }, `${t.task_code} · ${t.department}发起`)),
+      [t.visits, t.sealed, t.entered, pct(t.completion_rate), pct(t.on_time_rate), t.due_soon, t.overdue].map((n) => h("td", { class: "num" }, n))))))
+    : h("p", { class: "muted" }, "无"));
+}
+
 export function breakdownCards(stats) {
-  return h("div", { class: "charts", id: "breakdowns" },
-    table("by-region", "按县（区）", "行政区划代码", stats.regions || [], (r) => r.region_code),
+  return h("div", { class: "charts", id: "breakdowns" }, taskTable(stats.tasks || []),
+    table("by-region", "按县（市、区）", "县（市、区）", stats.regions || [], (r) => r.region_name || r.region_code),
     table("by-inspector", "按检查人员", "检查人员", stats.inspectors || [], (r) => r.name));
 }

@@ -5,8 +5,9 @@ import { api } from "./session.js";
 export const $ = (sel) => document.querySelector(sel);
 
 /** Ask before an action that cannot be taken back. `reason`: a required text field (its label);
- *  resolves to the text typed (or true) when confirmed, null when cancelled. */
-export function confirmAction({ title, text, ok = "确定", reason = null, minLength = 2, danger = false, extra = null }) {
+ *  resolves to the text typed (or true) when confirmed, null when cancelled. `check()`: what is
+ *  still wrong with the dialog's `extra` fields (a sentence), or nothing; the dialog stays open. */
+export function confirmAction({ title, text, ok = "确定", reason = null, minLength = 2, danger = false, extra = null, check = null }) {
   return new Promise((resolve) => {
     const field = reason ? h(/密码/.test(reason) ? "input" : "textarea", { id: "confirm-reason", rows: 3, placeholder: reason,
       type: /密码/.test(reason) ? "password" : null, autocomplete: "new-password" }) : null;
@@ -18,6 +19,8 @@ export function confirmAction({ title, text, ok = "确定", reason = null, minLe
         h("button", { type: "button", id: "confirm-cancel", onclick: () => { dlg.close(); resolve(null); } }, "取消"),
         h("button", { type: "button", id: "confirm-ok", class: danger ? "danger" : "primary", onclick: () => {
           if (field && field.value.trim().length < minLength) { err.textContent = `请填写${reason}（至少 ${minLength} 个字）。`; return; }
+          const wrong = check && check();
+          if (wrong) { err.textContent = wrong; return; }
           dlg.close();
           resolve(field ? field.value.trim() : true);
         } }, ok)));
@@ -57,4 +60,9 @@ export function section(name) {
 }
 
 export const fmtDate = (iso) => (iso ? String(iso).slice(0, 10) : "—");
-export const errorText = (e) => (e && e.message) || "操作失败";
+/** What went wrong, for a person: a problem's own field messages (they name the field in words)
+ *  rather than its general "see the fields" sentence. */
+export function errorText(e) {
+  const fields = [...new Set(((e && e.problem && e.problem.errors) || []).map((x) => x && x.message).filter(Boolean))];
+  return fields.length ? fields.join("；") : (e && e.message) || "操作失败";
+}

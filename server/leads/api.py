@@ -14,9 +14,9 @@ from ..review import record
 from ..visits.models import Visit, VisitRecord
 from . import feedback, idempotency, rectification, reminders, service, timeline, inbound as inbound_hooks
 from .access import AUTHORS, READERS, STAFF, visible_lead, visible_order
-from .schemas import (ConcludeSchema, LeadCreateSchema, LeadDashboardRowSchema, LeadListArgs, LeadPageSchema,
-                      LeadSchema, NoteSchema, ReceiveSchema, RectificationCreateSchema, RectificationDecisionSchema,
-                      RectificationListArgs, RectificationPageSchema, RectificationSchema, ReturnSchema, SuggestArgs,
+from .schemas import (ConcludeSchema, LeadCreateSchema, LeadDashboardRowSchema, LeadDetailSchema, LeadListArgs,
+                      LeadPageSchema, LeadSchema, NoteSchema, ReceiveSchema, RectificationCreateSchema,
+                      RectificationDecisionSchema, RectificationListArgs, RectificationPageSchema, RectificationSchema, ReturnSchema, SuggestArgs,
                       SuggestionSchema, TimelineEntrySchema)
 
 blp = Blueprint("leads", __name__, url_prefix="/api/v1/leads", description="违法线索移送、签收与反馈，责令整改跟进")
@@ -71,7 +71,7 @@ def dashboard():
 
 @blp.route("/<int:lead_id>", methods=["GET"])
 @requires(*READERS)
-@blp.response(200, LeadSchema)
+@blp.response(200, LeadDetailSchema)
 def get_lead(lead_id):
     """线索详情（含投递状态与是否超期）；发送部门以外的获取均记入审计日志"""
     return service.read_lead(current_principal(), lead_id)

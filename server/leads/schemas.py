@@ -5,7 +5,8 @@ from marshmallow import fields, validate
 
 from ..extensions import db
 from ..schemas import BaseSchema, PageArgsSchema, page_schema
-from ..visits.models import Visit, VisitRecord
+from ..registry.models import InspectionObject
+from ..visits.models import Finding, Visit, VisitRecord
 from .models import CATEGORIES, RESULTS, STATUSES
 from .state import delivery_state, overdue
 
@@ -129,6 +130,15 @@ class LeadSchema(BaseSchema):
 LeadPageSchema = page_schema(LeadSchema, "LeadPage")
 
 
+class LeadDetailSchema(LeadSchema):
+    """One lead as its page shows it: with the checked object's name (the list leaves it out)."""
+    object_name = fields.Method("_object_name", metadata={"description": "检查对象名称"})
+
+    def _object_name(self, obj):
+        o = db.session.get(InspectionObject, obj.object_id)
+        return o.name if o else None
+
+
 class SuggestionSchema(BaseSchema):
     finding_id = fields.String()
     category = fields.String()
@@ -201,6 +211,8 @@ class RectificationSchema(BaseSchema):
     followup_task_id = fields.Integer(allow_none=True)
     followup_visit_id = fields.String(allow_none=True)
     followup = fields.Method("_followup", metadata={"description": "复查记录的状态与检查结果（供作出复查结论）"})
+    object_name = fields.Method("_object_name", metadata={"description": "检查对象名称"})
+    finding_description = fields.Method("_finding", metadata={"description": "责令整改的问题"})
     lead_id = fields.Integer(allow_none=True)
     decision_note = fields.String(allow_none=True)
     decided_by = fields.Integer(allow_none=True)
@@ -208,6 +220,14 @@ class RectificationSchema(BaseSchema):
     created_by = fields.Integer()
     created_at = fields.DateTime()
 
+
+    def _object_name(self, obj):
+        o = db.session.get(InspectionObject, obj.object_id)
+        return o.name if o else None
+
+    def _finding(self, obj):
+        f = db.session.get(Finding, obj.finding_id)
+        return f.description if f else None
 
     def _followup(self, obj):
         if not obj.followup_visit_id:

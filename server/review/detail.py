@@ -36,7 +36,8 @@ def review_detail(principal, visit_id: str) -> dict:
         or_(AuditEntry.target_id == visit.id, AuditEntry.target_id == str(visit.task_id))).order_by(AuditEntry.seq)).scalars()
     return {"visit": visit_entity(visit, principal),
             "review": {**entry_view(review, task), "writable": mine is not None,
-                       "proposed_labels": _proposed(visit, record, task, mine)} if review else None,
+                       "proposed_labels": _proposed(visit, record, task, mine),
+                       "result_choices": _choices(mine)} if review else None,
             "entries": [entry_view(e, task) for e in entries],
             "summary": summary_state(visit.id, task, entries),
             "comments": comments_for(visit.id), "binding_verified": binding_verified(visit, record),
@@ -95,6 +96,13 @@ def _proposed(visit, record, task, mine: Review | None) -> list[dict] | None:
         return None
     return [{"code": c, "label": RESULT_CODES.get(c, c)}
             for c in default_codes(visit, record, task, items_of(task, mine.department_id))]
+
+
+def _choices(mine: Review | None) -> list[dict] | None:
+    """The result codes the reviewer may pick instead when approving the reader's own open entry."""
+    if mine is None or mine.status not in OPEN:
+        return None
+    return [{"code": c, "label": label} for c, label in RESULT_CODES.items()]
 
 
 def _published(review: Review | None) -> dict | None:

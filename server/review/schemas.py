@@ -134,6 +134,8 @@ class ReviewStateSchema(EntrySchema):
     writable = fields.Boolean(metadata={"description": "当前用户所在部门可录入此结果"})
     proposed_labels = fields.List(fields.Nested(lambda: CodeLabelSchema()), allow_none=True, metadata={
         "description": "本部门录入待审核时：不另选结果代码直接审核通过将录入的结果"})
+    result_choices = fields.List(fields.Nested(lambda: CodeLabelSchema()), allow_none=True, metadata={
+        "description": "本部门录入待审核时：审核通过时可另选的结果代码（approve 的 result_codes）"})
 
 
 class SummaryStateSchema(BaseSchema):

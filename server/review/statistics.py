@@ -7,7 +7,8 @@
 - ``on_time_rate`` = entered on time / entered;
 - open records: due soon, overdue, deadline unknown;
 - problem rate per item and checkpoint: "fail" answers / pass-or-fail answers, over sealed records;
-- outcome code distribution over sealed records;
+- outcome code distribution over sealed records, each department's own codes (the result it
+  entered, or, while its entry is open, what approving would enter);
 - returned for rework: how many times records were returned to the team (and how many records).
 Also rendered as SVG charts (no script, our own origin) and as an XLSX workbook.
 """
@@ -102,18 +103,14 @@ def compute(principal: Principal, department_id: int | None = None, task_id: int
             per_task[tid]["visits"] = n * len(depts_of[tid])
             for did in depts_of[tid]:
                 dept_row(did)["visits"] += n
-        sealed = db.session.execute(select(Visit.id, Visit.task_id, VisitRecord.outcome)
+        sealed = db.session.execute(select(Visit.id, Visit.task_id)
                                     .join(VisitRecord, VisitRecord.visit_id == Visit.id)
                                     .where(Visit.task_id.in_(task_ids), VisitRecord.sealed_at.is_not(None))).all()
-        sealed_ids = {vid: tid for vid, tid, _ in sealed}
-        for vid, tid, outcome in sealed:
+        sealed_ids = {vid: tid for vid, tid in sealed}
+        for vid, tid in sealed:
             per_task[tid]["sealed"] += len(depts_of[tid])
-            codes = (outcome or {}).get("codes") or []
-            codes = codes if isinstance(codes, list) else [codes]
-            outcomes_task[tid].update(codes)
             for did in depts_of[tid]:
                 dept_row(did)["sealed"] += 1
-                dept_outcomes[did].update(codes)
         returns = Counter({(vid, did): n for vid, did, n in db.session.execute(
             select(ReviewComment.visit_id, ReviewComment.department_id, func.count(func.distinct(ReviewComment.round)))
             .where(ReviewComment.kind == "return", ReviewComment.visit_id.in_(list(sealed_ids) or [""]))
@@ -121,6 +118,9 @@ def compute(principal: Principal, department_id: int | None = None, task_id: int
         for r in db.session.execute(select(Review).where(Review.task_id.in_(task_ids))).scalars():
             if r.department_id not in depts_of[r.task_id]:
                 continue
+            if r.visit_id in sealed_ids:  # the department's own codes: entered, or those it would enter
+                outcomes_task[r.task_id].update(r.result_codes or [])
+                dept_outcomes[r.department_id].update(r.result_codes or [])
             for c in (per_task[r.task_id], dept_row(r.department_id)):
                 if r.status in ENTERED:
                     c["entered"] += 1

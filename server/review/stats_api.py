@@ -26,7 +26,7 @@ class StatsSchema(BaseSchema):
     tasks = fields.List(fields.Dict())
     problems = fields.List(fields.Dict(), metadata={"description": "每个事项、检查要点的问题发现率"})
     outcomes = fields.List(fields.Dict())
-    regions = fields.List(fields.Dict(), metadata={"description": "按县（检查对象的行政区划代码）：抽取、封存、录入、按时录入率"})
+    regions = fields.List(fields.Dict(), metadata={"description": "按县（检查对象的行政区划代码 region_code，名称 region_name）：抽取、封存、录入、按时录入率"})
     inspectors = fields.List(fields.Dict(), metadata={"description": "按检查人员：参加的检查、封存、录入、按时录入率"})
 
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from ..extensions import db
+from ..identifiers import XINZHOU_DIVISIONS
 from ..inspectors.models import Inspector
 from ..registry.models import InspectionObject
 from ..visits.models import Visit, VisitMember, VisitRecord
@@ -60,6 +61,7 @@ def breakdown(task_ids: list[int], depts_of: dict[int, list[int]]) -> dict:
                 unknown = any(t is None for t in times)
                 c["entered_deadline_unknown"] += unknown
                 c["entered_on_time"] += not unknown and all(times)
-    return {"regions": [{"region_code": k, **_rates(c)} for k, c in sorted(regions.items())],
+    return {"regions": [{"region_code": k, "region_name": XINZHOU_DIVISIONS.get(k, k), **_rates(c)}
+                        for k, c in sorted(regions.items())],
             "inspectors": [{"inspector_id": iid, "name": name, **_rates(c)}
                            for (iid, name), c in sorted(people.items(), key=lambda kv: (-kv[1]["visits"], kv[0][1]))]}

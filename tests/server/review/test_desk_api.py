@@ -83,3 +83,27 @@ def test_withholding_list_and_published_detail(client, login, two):
     assert d["published"]["result"] == "发现问题待后续处理" and d["published"]["published_at"]
     row = client.get("/api/v1/reviews", headers=rv, query_string={"status": "published"}).get_json()[0]
     assert row["published_on"] and row["revised_on"] is None
+
+
+def test_detail_offers_result_codes_in_words_while_the_entry_is_open(client, login, two):
+    """The desk's picker: every result code with its words while the reader's own entry is open;
+    the codes picked are what approving enters; nothing to pick once entered, nor for readers
+    without an entry of their own."""
+    from server.visits.rules import RESULT_CODES
+
+    rv = login("scjg-reviewer")
+    d = client.get(f"/api/v1/reviews/{two['first']}", headers=rv).get_json()
+    assert d["review"]["result_choices"] == [{"code": c, "label": label} for c, label in RESULT_CODES.items()]
+    assert d["review"]["proposed_labels"] == [{"code": "A", "label": "发现问题待后续处理"}]
+    office = client.get(f"/api/v1/reviews/{two['first']}", headers=login("office")).get_json()
+    assert office["review"]["writable"] is False and office["review"]["result_choices"] is None
+    # "未发现问题" while the department's own item carries a finding is refused, nothing entered.
+    r = client.post(f"/api/v1/reviews/{two['first']}/approve", headers=rv, json={"result_codes": ["1"]})
+    assert r.status_code == 422 and r.get_json()["code"] == "result_inconsistent"
+    assert client.get(f"/api/v1/reviews/{two['first']}", headers=rv).get_json()["review"]["status"] == "pending"
+    r = client.post(f"/api/v1/reviews/{two['first']}/approve", headers=rv, json={"result_codes": ["A", "5"]})
+    assert r.status_code == 200
+    d = client.get(f"/api/v1/reviews/{two['first']}", headers=rv).get_json()
+    assert d["review"]["result_labels"] == [{"code": "A", "label": "发现问题待后续处理"},
+                                            {"code": "5", "label": "违反其他部门相关规定"}]
+    assert d["review"]["result_choices"] is None and d["review"]["proposed_labels"] is None

@@ -238,6 +238,13 @@ def test_lead_from_finding_to_feedback(client, login, live, page, shot, errors, 
     expect(inbox).to_contain_text("已移送待签收")
     shot(page, "13-receiver-inbox")
     inbox.click()
+    # The receiver (not necessarily a department of the check) reads the evidence sent with the lead.
+    business = client.get(f"/api/v1/reviews/{records['first']}", headers=login("office")).get_json()["sheet"]["business"]["name"]
+    expect(page.locator("#lead-view")).to_contain_text(business)
+    expect(page.locator("#lead-evidence")).to_contain_text("照片共 1 份")
+    with page.expect_download() as dl:
+        page.click("#lead-pdf")
+    assert dl.value.suggested_filename.endswith(".pdf")
     page.click("#lead-receive")
     page.fill("#confirm-reason", "李明")
     page.click("#confirm-ok")

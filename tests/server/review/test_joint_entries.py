@@ -197,6 +197,8 @@ def test_send_back_and_withholding_are_the_departments_own(client, login, dbs):
     everyone = {d["department_code"]: d for d in client.get("/api/v1/statistics", headers=office).get_json()["departments"]}
     assert {c: everyone[c]["entered"] for c in ITEMS} == {"scjg": 1, "yjgl": 1, "wsjk": 1}
     assert {c: everyone[c]["returns"] for c in ITEMS} == {"scjg": 0, "yjgl": 1, "wsjk": 0}
+    # …and its own result codes: only yjgl's items showed the problem.
+    assert {c: everyone[c]["outcomes"] for c in ITEMS} == {"scjg": {"1": 1}, "yjgl": {"A": 1}, "wsjk": {"1": 1}}
 
 
 def test_migration_backfills_the_check_history_from_entered_results(app, client, login, dbs):

@@ -253,7 +253,9 @@ def test_reviewer_screen(app, client, login, live, page, shot, monkeypatch):
     expect(page.locator("#dash-table tbody tr")).to_have_count(1)
     expect(page.locator("#dash-table tbody")).to_contain_text("忻州市市场监督管理局")
     expect(page.locator("#charts svg")).to_have_count(4)
-    expect(page.locator("#by-region tbody tr").first).to_contain_text("1409")
+    expect(page.locator("#by-region tbody tr").first).to_contain_text("忻府区")  # counties by name, not by code
+    expect(page.locator("#by-region tbody")).not_to_contain_text("1409")
+    expect(page.locator("#by-task tbody tr")).to_have_count(1)
     expect(page.locator("#by-inspector tbody")).to_contain_text(first["visit"]["team"][0]["name"])
     shot(page, "07-dashboard")
     page.screenshot(path=str(ARTIFACTS / "07-dashboard-full.png"), full_page=True)
