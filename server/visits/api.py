@@ -4,8 +4,8 @@ from __future__ import annotations
 from ..accounts.auth import current_principal, requires
 from ..extensions import db
 from ..http import Blueprint
-from . import service, unsealed as unsealed_records
-from .schemas import (ConflictSchema, MineArgs, ProgressSchema, ScheduleSchema, UnsealedArgs, UnsealedRowSchema,
+from . import method_choice, service, unsealed as unsealed_records
+from .schemas import (ConflictSchema, MethodChoiceSchema, MineArgs, PlannedMethodSchema, ProgressSchema, ScheduleSchema, UnsealedArgs, UnsealedRowSchema,
                       VisitOutSchema)
 from .views import visit_entity
 
@@ -66,3 +66,15 @@ def set_schedule(args, visit_id):
     visit, warnings = service.schedule(p, str(visit_id), args["date"], args["time_from"], args["time_to"])
     db.session.commit()
     return service.progress_row(visit, p, conflicts=0, warnings=warnings)
+
+
+@blp.route("/<uuid:visit_id>/method", methods=["PUT"])
+@requires()
+@blp.arguments(MethodChoiceSchema)
+@blp.response(200, PlannedMethodSchema)
+def choose_method(args, visit_id):
+    """确定本次检查的检查方式（检查开始前：检查组组长或计划制定部门的管理员；手机与后台按此方式检查）"""
+    visit = method_choice.choose(current_principal(), service.readable_visit(current_principal(), str(visit_id)),
+                                 args["method"])
+    db.session.commit()
+    return method_choice.planned_view(visit)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from ..schemas import BaseSchema
+from .rules import METHODS
 
 
 class PreviousResultSchema(BaseSchema):
@@ -203,6 +204,18 @@ class ObjectClosedSchema(BaseSchema):
     note = fields.String()
 
 
+class MethodChoiceSchema(BaseSchema):
+    method = fields.String(required=True, validate=validate.OneOf(list(METHODS)),
+                           metadata={"description": "onsite、documentary、online、delegated_body、other_authority"})
+
+
+class PlannedMethodSchema(BaseSchema):
+    code = fields.String()
+    label = fields.String()
+    source = fields.String(metadata={"description": "task：计划任务的默认方式；visit：组长（或计划部门）为本次检查确定"})
+    chosen_by = fields.Integer(allow_none=True)
+
+
 class VisitOutSchema(BaseSchema):
     id = fields.String()
     task_id = fields.String()
@@ -212,6 +225,7 @@ class VisitOutSchema(BaseSchema):
     team = fields.List(fields.Nested(TeamMemberSchema))
     schedule = fields.Nested(VisitScheduleSchema)
     record = fields.Nested(RecordViewSchema)
+    planned_method = fields.Nested(PlannedMethodSchema, metadata={"description": "本次检查确定的检查方式"})
     object_closed = fields.Nested(ObjectClosedSchema, allow_none=True,
                                   metadata={"description": "名录数据显示对象已注销、吊销、撤销或迁出时的提示"})
     version = fields.Integer()
