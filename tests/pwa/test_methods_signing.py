@@ -87,7 +87,9 @@ def test_documentary_check_chosen_on_the_phone(app, fu, live, page, shot, errors
     page.get_by_role("button", name="保存依据材料").click()
     page.wait_for_selector("text=依据材料已齐全")
     shot(page, "20-documentary-method")
-    flows.answer_own_items(page, ctx["task"], fu["department_id"], [PHOTO_A, PHOTO_B])
+    flows.answer_own_items(page, ctx["task"], fu["department_id"], [])
+    # Photos of the premises are an on-site matter: none is asked for.
+    assert page.locator(".checkpoint .badge", has_text="须拍照留证").count() == 0
     page.get_by_role("link", name="下一步：发现问题").click()
     flows.set_outcome(page, "未发现问题")
     summary = page.locator("section.card", has_text="检查记录摘要").inner_text()
