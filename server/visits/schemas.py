@@ -4,7 +4,10 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from ..schemas import BaseSchema
-from .rules import METHODS
+from .rules import FOLLOWUPS, METHODS, OUTCOMES, RESULT_CODES
+
+# Result codes of the Art. 21 cases: an on-site matter, not a result of a check by documents.
+CASE_CODES = {o["result_code"] for o in OUTCOMES.values()} - {"D", "F"}
 
 
 class PreviousResultSchema(BaseSchema):
@@ -174,6 +177,7 @@ class MethodDetailsOutSchema(BaseSchema):
     authority = fields.String(allow_none=True)
     document = fields.String(allow_none=True)
     document_date = fields.String(allow_none=True)
+    reviewed_by = fields.String(allow_none=True, metadata={"description": "书面检查的审查人员（后台书面检查）"})
 
 
 class RecordViewSchema(BaseSchema):
@@ -282,3 +286,80 @@ class UnsealedRowSchema(BaseSchema):
     due_on = fields.Date(metadata={"description": "结果录入截止日期（自检查日起 20 个工作日）"})
     deadline_provisional = fields.Boolean(metadata={"description": "日历缺失时为 true：截止日期为暂定"})
     leader_user_id = fields.Integer(allow_none=True)
+
+
+class DeskAnswerSchema(BaseSchema):
+    item_id = fields.Integer(required=True)
+    checkpoint_key = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    value = fields.String(required=True, allow_none=True, validate=validate.Length(max=2000))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class DeskFindingSchema(BaseSchema):
+    description = fields.String(required=True, validate=validate.Length(min=2, max=4000))
+    legal_basis = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class DeskScanSchema(BaseSchema):
+    content_type = fields.String(required=True, validate=validate.OneOf(["image/png", "image/jpeg"]))
+    data = fields.String(required=True, validate=validate.Length(min=4, max=14_000_000),
+                         metadata={"description": "图片的 base64 编码（单个不超过约 10 MB）"})
+
+
+class DeskCheckSchema(BaseSchema):
+    documents_received = fields.String(required=True, validate=validate.Length(min=2, max=2000),
+                                       metadata={"description": "收到的书面材料（名称、份数、提交日期）"})
+    reviewed_by = fields.String(required=True, validate=validate.Length(min=2, max=200),
+                                metadata={"description": "审查书面材料的人员"})
+    review_date = fields.Date(required=True, metadata={"description": "审查日期（即检查日期：录入期限自此起算）"})
+    answers = fields.List(fields.Nested(DeskAnswerSchema), required=True, validate=validate.Length(max=3000))
+    findings = fields.List(fields.Nested(DeskFindingSchema), load_default=list, validate=validate.Length(max=50))
+    codes = fields.List(fields.String(validate=validate.OneOf([c for c in RESULT_CODES if c not in CASE_CODES])),
+                        required=True, validate=validate.Length(min=1, max=10))
+    followup = fields.String(load_default="none", validate=validate.OneOf(list(FOLLOWUPS)))
+    followup_note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    scans = fields.List(fields.Nested(DeskScanSchema), load_default=list, validate=validate.Length(max=5),
+                        metadata={"description": "书面材料的扫描件或照片（可选，原件由部门存档）"})
+
+
+class DeskCheckOutSchema(BaseSchema):
+    visit_id = fields.String()
+    content_sha256 = fields.String()
+    sealed_at = fields.DateTime()
+    check_ended_on = fields.Date()
+
+
+class DeskPendingSchema(BaseSchema):
+    visit_id = fields.String()
+    task_id = fields.Integer()
+    task_name = fields.String()
+    object_name = fields.String()
+    credit_code = fields.String(allow_none=True)
+    scheduled_date = fields.Date(allow_none=True)
+    window_end = fields.Date()
+
+
+class DeskCheckpointSchema(BaseSchema):
+    key = fields.String()
+    prompt = fields.String()
+    answer_type = fields.String()
+    choices = fields.List(fields.String())
+    unit = fields.String(allow_none=True)
+
+
+class DeskItemSchema(BaseSchema):
+    item_id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    department_id = fields.Integer()
+    documents_to_request = fields.List(fields.String())
+    checkpoints = fields.List(fields.Nested(DeskCheckpointSchema))
+
+
+class DeskFormSchema(BaseSchema):
+    visit_id = fields.String()
+    task_name = fields.String()
+    object = fields.Nested(ObjectBriefSchema)
+    items = fields.List(fields.Nested(DeskItemSchema))
+    window_start = fields.Date()
+    window_end = fields.Date()
