@@ -37,7 +37,7 @@ from .access import touched
 from .content import canonical_record
 from .method_choice import planned
 from .models import Answer, Finding, MediaRef, Signature, Visit, VisitRecord
-from .rules import FOLLOWUPS, METHODS, OUTCOME_EVIDENCE_KEYS, RESULT_CODES, check_answer_value, consistency_problems
+from .rules import CASE_CODES, FOLLOWUPS, METHODS, OUTCOME_EVIDENCE_KEYS, RESULT_CODES, check_answer_value, consistency_problems
 from .seal import task_item_versions
 from .views import object_brief
 
@@ -96,7 +96,9 @@ def form(principal: Principal, visit: Visit) -> dict:
                       "checkpoints": [{"key": c.key, "prompt": c.prompt, "answer_type": c.answer_type,
                                        "choices": list(c.choices or []), "unit": c.unit} for c in v.checkpoints]})
     return {"visit_id": visit.id, "task_name": task.name, "object": object_brief(visit.object_id, principal),
-            "items": items, "window_start": task.window_start, "window_end": task.window_end}
+            "items": items, "window_start": task.window_start, "window_end": task.window_end,
+            "result_codes": [{"code": c, "label": label} for c, label in RESULT_CODES.items() if c not in CASE_CODES],
+            "followups": [{"code": c, "label": label} for c, label in FOLLOWUPS.items()]}
 
 
 def _answers(visit: Visit, given: list[dict]) -> list[tuple]:

@@ -32,6 +32,8 @@ OUTCOMES = {
                     "requires": ["description", "site_photos"]},
     "unlicensed": {"label": "发现无证无照经营", "result_code": "D", "requires": ["description", "site_photos"]},
 }
+# Result codes of the Art. 21 cases found on site: not a result of a check by documents (desk_check).
+CASE_CODES = {o["result_code"] for o in OUTCOMES.values()} - {"D", "F"}
 EVIDENCE_LABELS = {
     "site_photos": "现场照片", "description": "情况说明", "phone_attempt": "电话联系记录",
     "refused_what": "拒绝配合的事项", "refused_how": "拒绝的方式", "witness": "见证人",

@@ -4,10 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from ..schemas import BaseSchema
-from .rules import FOLLOWUPS, METHODS, OUTCOMES, RESULT_CODES
-
-# Result codes of the Art. 21 cases: an on-site matter, not a result of a check by documents.
-CASE_CODES = {o["result_code"] for o in OUTCOMES.values()} - {"D", "F"}
+from .rules import CASE_CODES, FOLLOWUPS, METHODS, RESULT_CODES
 
 
 class PreviousResultSchema(BaseSchema):
@@ -363,3 +360,5 @@ class DeskFormSchema(BaseSchema):
     items = fields.List(fields.Nested(DeskItemSchema))
     window_start = fields.Date()
     window_end = fields.Date()
+    result_codes = fields.List(fields.Dict(), metadata={"description": "可选的检查结果（书面检查不含现场特殊情形）"})
+    followups = fields.List(fields.Dict())
