@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from media import service as media_service
 from media.uploads import arrive_bytes
@@ -31,6 +31,7 @@ from ..catalog.models import CheckItem
 from ..draws.models import InspectionTask
 from ..errors import ApiError, Conflict, Forbidden, Invalid, field_error
 from ..extensions import db
+from ..plans.models import PlanTask
 from ..types import SHANGHAI, local_today, utcnow
 from . import hooks
 from .access import touched
@@ -42,7 +43,7 @@ from .seal import task_item_versions
 from .views import object_brief
 
 DESK_ROLES = (Role.REVIEWER, Role.DEPT_ADMIN)
-SCAN_TYPES = {"image/png", "image/jpeg"}
+LIMIT = 500  # the oldest first; a department rarely has more documentary checks waiting
 
 
 def may_check_at_desk(principal: Principal, visit: Visit) -> bool:
@@ -69,14 +70,17 @@ def pending(principal: Principal) -> list[dict]:
     """Visits of the caller's department's tasks to be checked by documents, not yet started."""
     if not principal.has(*DESK_ROLES):
         return []
+    documentary = or_(Visit.planned_method == "documentary",
+                      and_(Visit.planned_method.is_(None), PlanTask.default_method == "documentary"))
     rows = db.session.execute(
         select(Visit, InspectionTask).join(InspectionTask, InspectionTask.id == Visit.task_id)
-        .where(InspectionTask.initiating_department_id == principal.department_id, Visit.status == "not_started")
-        .order_by(Visit.scheduled_date, Visit.id)).all()
+        .join(PlanTask, PlanTask.id == InspectionTask.plan_task_id)
+        .outerjoin(VisitRecord, VisitRecord.visit_id == Visit.id)
+        .where(InspectionTask.initiating_department_id == principal.department_id, Visit.status == "not_started",
+               VisitRecord.visit_id.is_(None), documentary)
+        .order_by(Visit.scheduled_date, Visit.id).limit(LIMIT)).all()
     out = []
     for visit, task in rows:
-        if planned(visit) != "documentary" or db.session.get(VisitRecord, visit.id) is not None:
-            continue
         obj = object_brief(visit.object_id, principal)
         out.append({"visit_id": visit.id, "task_id": task.id, "task_name": task.name, "object_name": obj["name"],
                     "credit_code": obj["credit_code"], "scheduled_date": visit.scheduled_date,
