@@ -56,7 +56,8 @@ export const METHOD_EVIDENCE = {
   other_authority: [['authority', '作出结论的部门'], ['document', '结论文书名称及文号'], ['document_date', '结论文书日期'],
     ['media', '结论文书的照片或扫描件']],
 };
-export const methodOf = (visit) => visit.record.method || 'onsite';
+// The method recorded, else the one the plan task or the leader chose for the visit (planned_method).
+export const methodOf = (visit) => visit.record.method || visit.planned_method?.code || 'onsite';
 export const onsite = (visit) => methodOf(visit) === 'onsite';
 
 /** Labels of the method's own evidence still missing (none for an on-site check). */

@@ -13,6 +13,7 @@ import { leadButton, loadLeads, openLead } from "./leads.js";
 import { loadOffice } from "./office.js";
 import { breakdownCards } from "./stats.js";
 import { loadObjections } from "./objections.js";
+import { loadDocumentary, openDocumentary } from "./documentary.js";
 
 const state = { detail: null, comments: [], urls: [], departments: [] };
 onLogout(() => show("login"));
@@ -39,6 +40,7 @@ const DESK = ["reviewer", "dept_admin", "dept_leader", "office_admin", "auditor"
 const NAV = [
   { view: "queue", label: "审核队列", roles: DESK },
   { view: "publication", label: "公示管理", roles: ["reviewer", "dept_admin", "dept_leader", "office_admin", "auditor"] },
+  { view: "documentary", label: "书面检查", roles: ["reviewer", "dept_admin"] },
   { view: "objections", label: "异议处理", roles: ["reviewer", "dept_admin", "dept_leader", "office_admin", "auditor"] },
   { view: "leads", label: "线索移送", roles: ["reviewer", "dept_admin", "dept_leader", "office_admin", "auditor"] },
   { view: "dashboard", label: "统计看板", roles: DESK },
@@ -78,6 +80,8 @@ function route() {
   else if (hash === "#publication") loadPublication();
   else if (hash === "#leads") loadLeads();
   else if (hash === "#objections") loadObjections();
+  else if (hash === "#documentary") loadDocumentary();
+  else if (hash.startsWith("#documentary/")) openDocumentary(hash.slice(13));
   else if (hash.startsWith("#office")) loadOffice(hash.slice(8) || "calendar");
   else loadQueue();
 }

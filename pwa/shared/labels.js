@@ -6,7 +6,7 @@
 export const VALUE_LABELS = { pass: '合格', fail: '不合格', na: '不涉及' };
 
 /** Who signed the record. */
-export const SIGNER_ROLE_LABELS = { legal_rep: '法定代表人', person_in_charge: '负责人', witness: '见证人', inspector: '执法检查人员' };
+export const SIGNER_ROLE_LABELS = { legal_rep: '法定代表人', person_in_charge: '负责人', witness: '见证人', inspector: '执法检查人员', desk_reviewer: '后台书面审查人员' };
 
 /** How the check was done (Art. 19; server/visits/rules.py METHODS). */
 export const METHOD_LABELS = { onsite: '实地核查', documentary: '书面检查', online: '网络检查（网络监测）', delegated_body: '委托专业机构检查', other_authority: '采信其他部门检查结论' };

@@ -74,5 +74,5 @@ class DeadlineSchema(BaseSchema):
     missing_years = fields.List(fields.Integer())
     estimated_due = fields.Date(allow_none=True, metadata={"description": "暂定截止日期（与 provisional_due 相同；日历齐全时即正式日期）"})
     provisional = fields.Boolean(metadata={"description": "日历缺失时为 true：截止日期为暂定"})
-    provisional_due = fields.Date(allow_none=True, metadata={"description": "暂定截止日期：缺失年份按周一至周五、扣除固定日期的法定节假日推算"})
+    provisional_due = fields.Date(allow_none=True, metadata={"description": "暂定截止日期：缺失年份按周一至周五、扣除法定节假日（含按农历推算的春节、清明、端午、中秋及周末补假）推算"})
     message = fields.String(allow_none=True)

@@ -62,8 +62,9 @@ def _cfg(key: str, default):
 def provisional_message(missing_years: list[int]) -> str:
     """Why a deadline is provisional, for reviewers and leaders (Chinese)."""
     years = "、".join(f"{y} 年" for y in sorted(missing_years))
-    return (f"暂定：{years}的法定节假日安排尚未录入，此截止日期暂按周一至周五、扣除元旦、劳动节、国庆节"
-            "等固定日期的法定节假日推算（春节、清明节、端午节、中秋节和调休上班日尚未计入）。"
+    return (f"暂定：{years}的法定节假日安排尚未录入，此截止日期暂按周一至周五、扣除法定节假日推算"
+            "（元旦、春节、清明节、劳动节、端午节、中秋节、国庆节，春节等按农历推算；适逢周六、周日的在其后工作日补假；"
+            "调休上班日尚未计入）。"
             "领导小组办公室录入国务院办公厅公布的放假安排并确认该年已完整录入后，自动改为正式截止日期。")
 
 

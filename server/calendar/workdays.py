@@ -11,7 +11,7 @@ declared complete by the administrator. Calculations touching an unknown day nev
 they return ``known=False`` with the missing years, so a request never crashes because the
 State Council has not yet published (or the package not yet shipped) next year's calendar.
 
-Pure module: standard library + chinesecalendar only.
+Pure module: standard library + chinesecalendar only (and ``statutory``, pure too).
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
+
+from .statutory import FIXED_STATUTORY_HOLIDAYS, provisional_workday  # noqa: F401 (re-exported)
 
 try:  # pragma: no cover - exercised only when the package is absent
     import chinese_calendar as _cc
@@ -36,17 +38,8 @@ Coverage = Literal["package", "overrides", "missing"]
 
 _ONE_DAY = timedelta(days=1)
 
-# The statutory holidays whose dates do not move (全国年节及纪念日放假办法, 2024 revision):
-# 元旦 1 January; 劳动节 1–2 May; 国庆节 1–3 October. The others (春节, 清明节, 端午节, 中秋节)
-# follow the lunar calendar or a solar term, and every make-up workday comes from the State
-# Council's notice: a year without its calendar is counted provisionally, without them.
-FIXED_STATUTORY_HOLIDAYS = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
-
-
-def provisional_workday(d: date) -> bool:
-    """A day of a year whose official calendar is missing, counted provisionally: Monday to
-    Friday, except the fixed-date statutory holidays."""
-    return d.weekday() < 5 and (d.month, d.day) not in FIXED_STATUTORY_HOLIDAYS
+# A year without its official calendar is counted provisionally: Monday to Friday less the
+# statutory holidays (fixed, lunar and solar-term ones) and their days in lieu (``statutory``).
 _package_years: dict[int, bool] = {}
 
 

@@ -17,7 +17,7 @@ from ..config import instance_secret
 from ..extensions import db
 from ..settings import get_setting, set_setting
 from ..types import utcnow
-from . import accounts, catalog, draws, inspectors, plans, records, registry
+from . import accounts, catalog, draws, inspectors, methods, plans, records, registry
 from .names import NameMaker
 
 # Steps run in order; later features append theirs.
@@ -29,6 +29,7 @@ STEPS = [
     ("inspector directory", inspectors.load),
     ("joint draw", draws.load),
     ("sealed joint record entered per department", records.load),
+    ("a documentary check and a record confirmed by the company stamp", methods.load),
 ]
 
 

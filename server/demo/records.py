@@ -48,7 +48,7 @@ def _png(seed: str) -> bytes:
     return buf.getvalue()
 
 
-class _Phone:
+class Phone:
     """One team member's phone: mutations as a sync push applies them, at on-site times."""
 
     def __init__(self, user, visit_id: str, start: dt.datetime):
@@ -64,13 +64,19 @@ class _Phone:
         at = self.time()
         m.fn(MutationContext(self.principal, "demo-phone", self.step, at), m.schema.load({"visit_id": self.visit_id, **args}))
 
-    def photo(self, target: dict, kind: str = "photo") -> tuple[str, str]:
+    def photo(self, target: dict, kind: str = "photo", data: bytes | None = None) -> tuple[str, str]:
         mid = str(uuid.uuid4())
-        data = _png(mid)
+        data = data if data is not None else _png(mid)
         sha = hashlib.sha256(data).hexdigest()
         self.do("media.attach", media_id=mid, sha256=sha, kind=kind, target=target, claim={"captured_at": self.time()})
         arrive_bytes(mid, data, kind, "image/png", user_id=self.user_id, filename=f"{kind}.png")
         return mid, sha
+
+    def sign(self, image: bytes | None = None, **args) -> None:
+        """A signature (or the stamp's photo) captured on this phone, bound to ``content_sha256``."""
+        sid = str(uuid.uuid4())
+        mid, sha = self.photo({"type": "signature", "id": sid}, kind="signature", data=image)
+        self.do("signature.capture", signature_id=sid, image_media_id=mid, image_sha256=sha, **args)
 
 
 def load(ctx: dict) -> None:
@@ -84,8 +90,8 @@ def load(ctx: dict) -> None:
     phones = {}
     for m in members:
         if m.user_id is not None and m.department_id not in phones:
-            phones[m.department_id] = _Phone(users[m.user_id], visit.id, start)
-    leader = _Phone(users[next(m.user_id for m in members if m.role == "leader")], visit.id, start)
+            phones[m.department_id] = Phone(users[m.user_id], visit.id, start)
+    leader = Phone(users[next(m.user_id for m in members if m.role == "leader")], visit.id, start)
     leader.do("visit.arrive", at=leader.time(), gps={"lat": 38.4167, "lon": 112.7333, "accuracy": 10.0}, method="onsite")
     leader.do("visit.present", inspector_ids=sorted(m.inspector_id for m in members))
     leader.do("visit.credentials_shown", at=leader.time())
@@ -114,10 +120,7 @@ def load(ctx: dict) -> None:
         [("inspector", db.session.get(Inspector, m.inspector_id).name, {"inspector_id": m.inspector_id})
          for m in members[:2]]
     for role, name, extra in signers:
-        sid = str(uuid.uuid4())
-        mid, sha = leader.photo({"type": "signature", "id": sid}, kind="signature")
-        leader.do("signature.capture", signature_id=sid, role=role, signer_name=name, content_sha256=current,
-                  strokes=STROKES, image_media_id=mid, image_sha256=sha, **extra)
+        leader.sign(role=role, signer_name=name, content_sha256=current, strokes=STROKES, **extra)
     leader.do("visit.seal", content_sha256=current)
     # Each department enters the result of its own items.
     reviewer = principal_for(ctx["users"]["scjg-reviewer"])

@@ -94,6 +94,8 @@ class PlanTask(db.Model):
     window_end: Mapped[dt.date] = mapped_column(Date)
     participating_department_ids: Mapped[list] = mapped_column(JSONType, default=list)
     note: Mapped[Optional[str]] = mapped_column(Text)
+    # The method its visits are checked by unless the leader chooses another (null = on-site).
+    default_method: Mapped[Optional[str]] = mapped_column(String(16))
 
     plan_version: Mapped[PlanVersion] = relationship(back_populates="tasks")
     items: Mapped[list["PlanTaskItem"]] = relationship(

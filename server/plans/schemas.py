@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ..catalog.models import OBJECT_TYPES
+from ..catalog.models import METHODS, OBJECT_TYPES
 from ..catalog.schemas import RATIO
 from ..schemas import BaseSchema
 from .models import STRATA
 
+# The methods a visit may be checked by (Art. 19, 20(1)); sampling for testing is part of a check.
+VISIT_METHODS = [m for m in METHODS if m != "lab_testing"]
 REG_STATUSES = ["active", "operating", "revoked", "deregistered", "cancelled", "moved_out", "liquidating"]
 
 
@@ -74,6 +76,8 @@ class TaskInSchema(BaseSchema):
     window_start = fields.Date(required=True)
     window_end = fields.Date(required=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    default_method = fields.String(load_default="onsite", validate=validate.OneOf(VISIT_METHODS),
+                                   metadata={"description": "本任务检查对象的默认检查方式（组长可在检查开始前逐户调整）"})
 
     @validates_schema
     def _shape(self, data, **kwargs):
@@ -115,6 +119,7 @@ class TaskOutSchema(BaseSchema):
     window_start = fields.Date()
     window_end = fields.Date()
     note = fields.String(allow_none=True)
+    default_method = fields.String(metadata={"description": "默认检查方式"})
 
 
 class VersionOutSchema(BaseSchema):

@@ -106,6 +106,7 @@ def _apply_task(task: PlanTask, data: dict, resolved) -> None:
     for f in TASK_FIELDS:
         setattr(task, f, data.get(f))
     task.participating_department_ids = sorted(set(data.get("participating_department_ids") or []))
+    task.default_method = None if data.get("default_method", "onsite") == "onsite" else data["default_method"]
     task.items = [PlanTaskItem(position=i, role=role, item_id=item.id, item_version=v.version,
                                department_id=item.department_id) for i, (role, item, v) in enumerate(resolved)]
 
@@ -144,6 +145,9 @@ def task_content(task: PlanTask) -> dict:
     body["items"] = [{"role": i.role, "item_id": i.item_id, "version": i.item_version, "department_id": i.department_id}
                      for i in task.items]
     body["code"] = task.code
+    # Only when not on-site: versions hashed before methods were chosen keep their hash.
+    if task.default_method:
+        body["default_method"] = task.default_method
     return body
 
 
@@ -246,7 +250,7 @@ def adjust(principal: Principal, plan_id: int, reason: str) -> Plan:
     number = plan.current_version + 1
     new = PlanVersion(version=number, status="draft", adjustment_reason=reason, created_by=principal.user_id)
     for t in current.tasks:
-        copy = PlanTask(code=t.code, **{f: getattr(t, f) for f in TASK_FIELDS})
+        copy = PlanTask(code=t.code, default_method=t.default_method, **{f: getattr(t, f) for f in TASK_FIELDS})
         copy.items = [PlanTaskItem(position=i.position, role=i.role, item_id=i.item_id, item_version=i.item_version,
                                    department_id=i.department_id) for i in t.items]
         new.tasks.append(copy)

@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from ..accounts.models import Department
-from ..catalog.models import CheckItem, CheckItemVersion
+from ..catalog.models import METHOD_LABELS, CheckItem, CheckItemVersion
 from ..catalog.service import ratio_within_max
 from ..errors import Invalid, field_error
 from ..extensions import db
@@ -78,6 +78,11 @@ def validate_task(data: dict, initiating_dept_id: int, year: int) -> list[tuple[
         for s in STRATA:
             if s in ratios and not ratio_within_max(v, ratios[s]):
                 errors.append(field_error(f"ratios.{s}", f"一般检查事项“{v.name}”的最高抽查比例为 {v.max_ratio}，{s} 类比例 {ratios[s]} 超过上限。"))
+
+    method = data.get("default_method") or "onsite"
+    for role, item, v in resolved:
+        if role == "main" and method != "onsite" and method not in (v.methods or []):
+            errors.append(field_error("default_method", f"主事项“{v.name}”的检查方式不包括“{METHOD_LABELS[method]}”。"))
 
     scope_types = set(data["scope"]["object_types"])
     for role, item, v in resolved:

@@ -30,6 +30,7 @@ def task_view(task: PlanTask, plan: Plan) -> dict:
                                          "allow_experts", "window_start", "window_end", "participating_department_ids",
                                          "note")}
     body["items"] = items
+    body["default_method"] = task.default_method or "onsite"
     body["initiating_department_id"] = plan.department_id
     return body
 

@@ -68,7 +68,7 @@ def task(pdf, record: dict, n: str) -> None:
 
 METHOD_DETAIL_LABELS = {"documents_received": "收到的书面材料", "urls": "检查的网址", "body": "专业机构",
                         "report_no": "报告编号", "authority": "作出结论的部门", "document": "结论文书",
-                        "document_date": "文书日期"}
+                        "document_date": "文书日期", "reviewed_by": "审查人员"}
 
 
 def _method_rows(record: dict) -> list[tuple[str, str]]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 from ..accounts.auth import current_principal, requires
 from ..extensions import db
 from ..http import Blueprint
-from . import sections as visit_sections, service, unsealed as unsealed_records
-from .schemas import (ConflictSchema, MineArgs, ProgressSchema, ScheduleSchema, SectionSchema, UnsealedArgs,
-                      UnsealedRowSchema, VisitOutSchema)
+from . import desk_check, method_choice, sections as visit_sections, service, unsealed as unsealed_records
+from .schemas import (ConflictSchema, DeskCheckOutSchema, DeskCheckSchema, DeskFormSchema, DeskPendingSchema,
+                      MethodChoiceSchema, MineArgs, PlannedMethodSchema, ProgressSchema, ScheduleSchema, SectionSchema,
+                      UnsealedArgs, UnsealedRowSchema, VisitOutSchema)
 from .views import visit_entity
 
 blp = Blueprint("visits", __name__, url_prefix="/api/v1/visits", description="现场检查记录与检查组日程")
@@ -37,6 +38,36 @@ def team_progress():
 def unsealed(args):
     """已检查未封存：检查后超过若干工作日仍未签名封存的记录（组长、相关部门与办公室可见），最久的在前"""
     return unsealed_records.unsealed(current_principal(), args["min_workdays"])
+
+
+@blp.route("/desk-checks", methods=["GET"])
+@requires()
+@blp.response(200, DeskPendingSchema(many=True))
+def desk_checks():
+    """待后台书面检查：本部门任务中检查方式为书面检查、检查组尚未开始的检查对象"""
+    return desk_check.pending(current_principal())
+
+
+@blp.route("/<uuid:visit_id>/desk-check", methods=["GET"])
+@requires()
+@blp.response(200, DeskFormSchema)
+def desk_check_form(visit_id):
+    """后台书面检查表：检查对象与本任务全部检查要点（计划制定部门的审核人员、管理员）"""
+    p = current_principal()
+    return desk_check.form(p, service.readable_visit(p, str(visit_id)))
+
+
+@blp.route("/<uuid:visit_id>/desk-check", methods=["POST"])
+@requires()
+@blp.arguments(DeskCheckSchema)
+@blp.response(201, DeskCheckOutSchema)
+def desk_check_record(args, visit_id):
+    """在后台完成书面检查：记录收到的材料、审查人员、审查日期（即检查日期）、各要点、发现的问题和检查结果，并立即封存"""
+    p = current_principal()
+    record = desk_check.record_and_seal(p, service.readable_visit(p, str(visit_id)), args)
+    db.session.commit()
+    return {"visit_id": record.visit_id, "content_sha256": record.content_sha256, "sealed_at": record.sealed_at,
+            "check_ended_on": record.check_ended_on}
 
 
 @blp.route("/<uuid:visit_id>", methods=["GET"])
@@ -74,3 +105,15 @@ def set_schedule(args, visit_id):
     visit, warnings = service.schedule(p, str(visit_id), args["date"], args["time_from"], args["time_to"])
     db.session.commit()
     return service.progress_row(visit, p, conflicts=0, warnings=warnings)
+
+
+@blp.route("/<uuid:visit_id>/method", methods=["PUT"])
+@requires()
+@blp.arguments(MethodChoiceSchema)
+@blp.response(200, PlannedMethodSchema)
+def choose_method(args, visit_id):
+    """确定本次检查的检查方式（检查开始前：检查组组长或计划制定部门的管理员；手机与后台按此方式检查）"""
+    visit = method_choice.choose(current_principal(), service.readable_visit(current_principal(), str(visit_id)),
+                                 args["method"])
+    db.session.commit()
+    return method_choice.planned_view(visit)

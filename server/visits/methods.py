@@ -18,6 +18,7 @@ from ..extensions import db
 from ..schemas import BaseSchema
 from .access import touched, writable_record
 from .clock import parse_client_time, refuse_future
+from .method_choice import refuse_unplanned
 from .models import MediaRef
 from .mutations import ISO, MomentArgs, VisitArgs
 from .rules import METHODS
@@ -70,6 +71,8 @@ def method_media_count(visit_id: str) -> int:
 @mutator("visit.method", MethodArgs())
 def choose_method(ctx, args):
     visit, record = writable_record(ctx.principal, args["visit_id"])
+    if record.method != args["method"]:
+        refuse_unplanned(visit, args["method"])
     record.method = args["method"]
     record.method_details = stored_details(args["method"], args["details"])
     touched(visit, record)

@@ -37,6 +37,10 @@ class Visit(db.Model):
     object_closed_status: Mapped[Optional[str]] = mapped_column(String(16))
     object_closed_on: Mapped[Optional[dt.date]] = mapped_column(Date)
     object_closed_batch: Mapped[Optional[str]] = mapped_column(String(64))
+    # The method chosen for this visit before it started (null = the plan task's default):
+    # the phone and the desk follow it (``visits.method_choice``).
+    planned_method: Mapped[Optional[str]] = mapped_column(String(16))
+    method_planned_by: Mapped[Optional[int]] = mapped_column(Integer)
 
     members: Mapped[list["VisitMember"]] = relationship(
         back_populates="visit", order_by="VisitMember.position", lazy="selectin", cascade="all, delete-orphan")

@@ -25,6 +25,7 @@ from ..types import utcnow
 from .access import amendment_record, member_of, refuse_if_sealed, team_visit, touched, writable_record
 from .announce import announce
 from .clock import refuse_future, refuse_future_capture
+from .method_choice import refuse_unplanned
 from .models import Answer, FieldHistory, Finding, MediaRef
 from .rules import MEASURES, METHODS, check_answer_value
 from .schedule import apply_schedule
@@ -141,6 +142,8 @@ def arrive(ctx, args):
     if record.method not in (None, "onsite"):
         raise Invalid(f"本次检查方式为“{METHODS[record.method]['label']}”，无需记录到达现场；如需实地核查，请先将检查方式改为“实地核查”。",
                       code="not_onsite")
+    if record.method is None:
+        refuse_unplanned(visit, "onsite")
     record.arrival_at, record.arrival_gps, record.method = args["at"], args["gps"], "onsite"
     record.arrival_recorded_at = utcnow()
     touched(visit, record)

@@ -32,6 +32,8 @@ OUTCOMES = {
                     "requires": ["description", "site_photos"]},
     "unlicensed": {"label": "发现无证无照经营", "result_code": "D", "requires": ["description", "site_photos"]},
 }
+# Result codes of the Art. 21 cases found on site: not a result of a check by documents (desk_check).
+CASE_CODES = {o["result_code"] for o in OUTCOMES.values()} - {"D", "F"}
 EVIDENCE_LABELS = {
     "site_photos": "现场照片", "description": "情况说明", "phone_attempt": "电话联系记录",
     "refused_what": "拒绝配合的事项", "refused_how": "拒绝的方式", "witness": "见证人",
@@ -63,7 +65,10 @@ METHOD_MEDIA_LABELS = {"documentary": "书面材料的照片或扫描件", "onli
                        "delegated_body": "专业机构出具的报告", "other_authority": "结论文书的照片或扫描件"}
 # Result codes that say a problem was found: they need a failed checkpoint or a recorded finding.
 PROBLEM_CODES = {"A", "B", "C", "D", "5", "E"}
-SIGNER_ROLES = {"legal_rep": "法定代表人", "person_in_charge": "负责人", "witness": "见证人", "inspector": "执法检查人员"}
+SIGNER_ROLES = {"legal_rep": "法定代表人", "person_in_charge": "负责人", "witness": "见证人", "inspector": "执法检查人员",
+                "desk_reviewer": "后台书面审查人员"}
+# Roles a phone may capture; the desk reviewer's confirmation is made by the server (desk_check).
+PHONE_SIGNER_ROLES = [r for r in SIGNER_ROLES if r != "desk_reviewer"]
 
 
 def missing_evidence(case: str, evidence: dict, media_count: int) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from ..schemas import BaseSchema
+from .rules import CASE_CODES, FOLLOWUPS, METHODS, RESULT_CODES
 
 
 class PreviousResultSchema(BaseSchema):
@@ -174,6 +175,7 @@ class MethodDetailsOutSchema(BaseSchema):
     authority = fields.String(allow_none=True)
     document = fields.String(allow_none=True)
     document_date = fields.String(allow_none=True)
+    reviewed_by = fields.String(allow_none=True, metadata={"description": "书面检查的审查人员（后台书面检查）"})
 
 
 class RecordViewSchema(BaseSchema):
@@ -213,6 +215,18 @@ class ReviewStateSchema(BaseSchema):
     round = fields.Integer(metadata={"description": "退回或要求补证的次数"})
 
 
+class MethodChoiceSchema(BaseSchema):
+    method = fields.String(required=True, validate=validate.OneOf(list(METHODS)),
+                           metadata={"description": "onsite、documentary、online、delegated_body、other_authority"})
+
+
+class PlannedMethodSchema(BaseSchema):
+    code = fields.String()
+    label = fields.String()
+    source = fields.String(metadata={"description": "task：计划任务的默认方式；visit：组长（或计划部门）为本次检查确定"})
+    chosen_by = fields.Integer(allow_none=True)
+
+
 class VisitOutSchema(BaseSchema):
     id = fields.String()
     task_id = fields.String()
@@ -224,6 +238,7 @@ class VisitOutSchema(BaseSchema):
     team = fields.List(fields.Nested(TeamMemberSchema))
     schedule = fields.Nested(VisitScheduleSchema)
     record = fields.Nested(RecordViewSchema)
+    planned_method = fields.Nested(PlannedMethodSchema, metadata={"description": "本次检查确定的检查方式"})
     object_closed = fields.Nested(ObjectClosedSchema, allow_none=True,
                                   metadata={"description": "名录数据显示对象已注销、吊销、撤销或迁出时的提示"})
     version = fields.Integer()
@@ -307,3 +322,80 @@ class SectionSchema(BaseSchema):
     last_pull_at = fields.String(allow_none=True)
     handover = fields.Nested(SectionHandoverSchema, allow_none=True,
                              metadata={"description": "服务器所知的该成员部分已交接给组长手机；未知为 null"})
+class DeskAnswerSchema(BaseSchema):
+    item_id = fields.Integer(required=True)
+    checkpoint_key = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    value = fields.String(required=True, allow_none=True, validate=validate.Length(max=2000))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class DeskFindingSchema(BaseSchema):
+    description = fields.String(required=True, validate=validate.Length(min=2, max=4000))
+    legal_basis = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class DeskScanSchema(BaseSchema):
+    content_type = fields.String(required=True, validate=validate.OneOf(["image/png", "image/jpeg"]))
+    data = fields.String(required=True, validate=validate.Length(min=4, max=14_000_000),
+                         metadata={"description": "图片的 base64 编码（单个不超过约 10 MB）"})
+
+
+class DeskCheckSchema(BaseSchema):
+    documents_received = fields.String(required=True, validate=validate.Length(min=2, max=2000),
+                                       metadata={"description": "收到的书面材料（名称、份数、提交日期）"})
+    reviewed_by = fields.String(required=True, validate=validate.Length(min=2, max=200),
+                                metadata={"description": "审查书面材料的人员"})
+    review_date = fields.Date(required=True, metadata={"description": "审查日期（即检查日期：录入期限自此起算）"})
+    answers = fields.List(fields.Nested(DeskAnswerSchema), required=True, validate=validate.Length(max=3000))
+    findings = fields.List(fields.Nested(DeskFindingSchema), load_default=list, validate=validate.Length(max=50))
+    codes = fields.List(fields.String(validate=validate.OneOf([c for c in RESULT_CODES if c not in CASE_CODES])),
+                        required=True, validate=validate.Length(min=1, max=10))
+    followup = fields.String(load_default="none", validate=validate.OneOf(list(FOLLOWUPS)))
+    followup_note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    scans = fields.List(fields.Nested(DeskScanSchema), load_default=list, validate=validate.Length(max=5),
+                        metadata={"description": "书面材料的扫描件或照片（可选，原件由部门存档）"})
+
+
+class DeskCheckOutSchema(BaseSchema):
+    visit_id = fields.String()
+    content_sha256 = fields.String()
+    sealed_at = fields.DateTime()
+    check_ended_on = fields.Date()
+
+
+class DeskPendingSchema(BaseSchema):
+    visit_id = fields.String()
+    task_id = fields.Integer()
+    task_name = fields.String()
+    object_name = fields.String()
+    credit_code = fields.String(allow_none=True)
+    scheduled_date = fields.Date(allow_none=True)
+    window_end = fields.Date()
+
+
+class DeskCheckpointSchema(BaseSchema):
+    key = fields.String()
+    prompt = fields.String()
+    answer_type = fields.String()
+    choices = fields.List(fields.String())
+    unit = fields.String(allow_none=True)
+
+
+class DeskItemSchema(BaseSchema):
+    item_id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    department_id = fields.Integer()
+    documents_to_request = fields.List(fields.String())
+    checkpoints = fields.List(fields.Nested(DeskCheckpointSchema))
+
+
+class DeskFormSchema(BaseSchema):
+    visit_id = fields.String()
+    task_name = fields.String()
+    object = fields.Nested(ObjectBriefSchema)
+    items = fields.List(fields.Nested(DeskItemSchema))
+    window_start = fields.Date()
+    window_end = fields.Date()
+    result_codes = fields.List(fields.Dict(), metadata={"description": "可选的检查结果（书面检查不含现场特殊情形）"})
+    followups = fields.List(fields.Dict())

@@ -23,7 +23,7 @@ from .jsonpatch import PatchError, apply_patch
 from .models import Amendment, Finding, MediaRef, Signature, VisitRecord
 from .mutations import GpsSchema, VisitArgs
 from .checkdate import ended_on_at_seal
-from .rules import FOLLOWUPS, OUTCOME_EVIDENCE_KEYS, OUTCOMES, RESULT_CODES, SIGNER_ROLES, missing_evidence
+from .rules import FOLLOWUPS, OUTCOME_EVIDENCE_KEYS, OUTCOMES, PHONE_SIGNER_ROLES, RESULT_CODES, missing_evidence
 from .seal import PARTY_ROLES, seal_problems
 from .views import current_view
 
@@ -52,7 +52,7 @@ class OutcomeArgs(VisitArgs):
 
 class SignatureArgs(VisitArgs):
     signature_id = fields.UUID(required=True)
-    role = fields.String(required=True, validate=validate.OneOf(list(SIGNER_ROLES)))
+    role = fields.String(required=True, validate=validate.OneOf(PHONE_SIGNER_ROLES))
     kind = fields.String(load_default="signature", validate=validate.OneOf(["signature", "stamp"]))
     id_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(ID_DOCUMENT_TYPES)))
     signer_name = fields.String(required=True, validate=validate.Length(min=1, max=64))

@@ -17,6 +17,7 @@ from ..settings import get_setting
 from . import hooks
 from .closed_objects import closure_view
 from .jsonpatch import apply_patch
+from .method_choice import planned_view
 from .models import Visit, Amendment, Answer, Finding, MediaRef, Signature, VisitRecord
 from .rules import FOLLOWUPS, OUTCOMES, RESULT_CODES, SIGNER_ROLES
 from .schedule import schedule_warnings
@@ -139,7 +140,8 @@ def visit_entity(visit: Visit, principal) -> dict:
                          "time_from": visit.time_from.strftime("%H:%M") if visit.time_from else None,
                          "time_to": visit.time_to.strftime("%H:%M") if visit.time_to else None,
                          "conflicts": schedule_warnings(visit)},
-            "record": rec, "object_closed": closure_view(visit), "version": visit.version}
+            "record": rec, "planned_method": planned_view(visit), "object_closed": closure_view(visit),
+            "version": visit.version}
 
 
 def current_view(visit: Visit, record: VisitRecord) -> dict:

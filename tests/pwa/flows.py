@@ -63,7 +63,8 @@ def on_site(page, shot=None, present: int = 2) -> None:
 
 
 def answer_own_items(page, task: dict, department_id: int, photos: list, shot=None) -> list[str]:
-    """Answers every checkpoint of the own department; photo-required ones get the next photo."""
+    """Answers every checkpoint of the own department; photo-required ones get the next photo
+    (none when ``photos`` is empty: a check away from the premises asks for none)."""
     page.get_by_role("link", name="下一步：逐项检查").click()
     page.wait_for_selector(".checkpoint")
     if shot:
@@ -87,7 +88,7 @@ def answer_own_items(page, task: dict, department_id: int, photos: list, shot=No
                 li.locator("input, textarea").first.fill("4.5" if cp["answer_type"] == "number" else "情况正常")
                 li.get_by_role("button", name="保存").click()
                 page.wait_for_selector(f"li.checkpoint.answered[data-key='{key}']")
-            if cp["photo_required"]:
+            if cp["photo_required"] and photos:
                 li = page.locator(f"li.checkpoint[data-key='{key}']")
                 li.locator("input[type=file][accept='image/*']").set_input_files(str(photos.pop(0)))
                 page.wait_for_selector(f"li.checkpoint[data-key='{key}'] figure.thumb")

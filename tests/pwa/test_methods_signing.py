@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.pwa import flows
-from tests.pwa.helpers import PHOTO_A, PHOTO_B, draw, login, wait_controlled, wait_synced
+from tests.pwa.helpers import PHOTO_A, PHOTO_B, draw, flush, login, wait_controlled, wait_synced
 
 pytestmark = pytest.mark.browser
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -57,9 +57,21 @@ def _normal_check_until_party(page, ctx, fu):
 
 
 def test_documentary_check_chosen_on_the_phone(app, fu, live, page, shot, errors):
-    vid, ctx = _start(app, fu, live, page, 0)
+    base, _ = live
+    vid = fu["visits"][0]
+    login(page, base, fu["username"])
+    flows.open_visit(page, fu["names"][vid])
     page.get_by_role("link", name="开始现场检查").click()
-    page.get_by_label("本次检查方式（第十九条）").select_option("documentary")
+    page.wait_for_selector("text=（由计划任务确定）")
+    # The leader chooses the method before the visit starts (online); the steps follow it.
+    page.get_by_text("更改检查方式（组长，检查开始前，须联网）").click()
+    page.get_by_label("新的检查方式").select_option("documentary")
+    shot(page, "19-method-choice", top=False)
+    page.get_by_role("button", name="确定", exact=True).click()
+    page.wait_for_selector("text=（由检查组组长确定）")
+    assert page.locator("details.method-change").count() == 1
+    ctx = flows.teammates_answer(app, vid, fu)
+    flush(page)
     page.wait_for_selector("text=实施检查的执法人员")
     # No arrival, credentials or rights on a documentary check.
     assert page.get_by_role("button", name="已到达现场").count() == 0
@@ -67,13 +79,17 @@ def test_documentary_check_chosen_on_the_phone(app, fu, live, page, shot, errors
     page.locator("input[name=present]").first.check()
     page.get_by_role("button", name="确认在场人员").click()
     page.wait_for_selector("text=已记录 1 人")
+    # Started: the method is no longer changed (the server refuses it too).
+    assert page.locator("details.method-change").count() == 0
     page.get_by_label("收到的书面材料（名称、份数、提交日期）").fill("营业执照复印件 1 份、食品经营许可证复印件 1 份（12 月 1 日提交）")
     page.locator("input[type=file][accept='image/*']").first.set_input_files(str(PHOTO_A))
     page.wait_for_selector("figure.thumb")
     page.get_by_role("button", name="保存依据材料").click()
     page.wait_for_selector("text=依据材料已齐全")
     shot(page, "20-documentary-method")
-    flows.answer_own_items(page, ctx["task"], fu["department_id"], [PHOTO_A, PHOTO_B])
+    flows.answer_own_items(page, ctx["task"], fu["department_id"], [])
+    # Photos of the premises are an on-site matter: none is asked for.
+    assert page.locator(".checkpoint .badge", has_text="须拍照留证").count() == 0
     page.get_by_role("link", name="下一步：发现问题").click()
     flows.set_outcome(page, "未发现问题")
     summary = page.locator("section.card", has_text="检查记录摘要").inner_text()

@@ -63,6 +63,12 @@ class Phone:
         assert res["status"] == "applied", res
         return res
 
+    def plan_method(self, visit_id: str, method: str) -> dict:
+        """The team leader chooses the visit's method before it starts (PUT …/method)."""
+        r = self.client.put(f"/api/v1/visits/{visit_id}/method", headers=self.headers, json={"method": method})
+        assert r.status_code == 200, r.get_json()
+        return r.get_json()
+
     def pull(self) -> dict:
         url = f"/api/v1/sync/pull?client_id={self.client_id}" + (f"&cursor={self.cursor}" if self.cursor else "")
         while True:

@@ -1,7 +1,7 @@
 // The checklist: the own department's items are editable, the others read-only
 // ("who checks, who enters"); big 合格 / 不合格 / 不涉及 buttons; photo-required enforced.
 import { h, mount, setTitle } from '../ui.js';
-import { load, stepNav, sealedBanner, sealed, mine, deptName, progressOf, photosFor } from '../model.js';
+import { load, stepNav, sealedBanner, sealed, mine, deptName, progressOf, photosFor, onsite } from '../model.js';
 import { enqueue } from '../outbox.js';
 import { VALUE_LABELS } from '/shared/labels.js';
 import { photoBlock } from './photos.js';
@@ -28,7 +28,9 @@ export async function render({ id }) {
     const key = `${item.item_id}:${cp.key}`;
     const a = r.answers[key];
     const photos = photosFor(r, 'answer', key);
-    const missingPhoto = cp.photo_required && a && a.value && a.value !== 'na' && !photos.length;
+    // Photos of the premises are an on-site matter: a check away from them is not asked for any.
+    const needsPhoto = cp.photo_required && onsite(visit);
+    const missingPhoto = needsPhoto && a && a.value && a.value !== 'na' && !photos.length;
     let control;
     if (!editable) {
       control = h('p', { class: 'readonly-value' }, a?.value != null ? (VALUE_LABELS[a.value] || a.value) : '（对方部门尚未填写）');
@@ -56,9 +58,9 @@ export async function render({ id }) {
       h('p', { class: 'prompt' }, cp.prompt),
       commentNotes(visit, `answer:${key}`),
       cp.legal_basis ? h('p', { class: 'basis' }, `依据：${cp.legal_basis}`) : null,
-      cp.photo_required ? h('p', { class: `badge ${missingPhoto ? 'need' : ''}` }, missingPhoto ? '⚠ 须拍照留证' : '须拍照留证') : null,
+      needsPhoto ? h('p', { class: `badge ${missingPhoto ? 'need' : ''}` }, missingPhoto ? '⚠ 须拍照留证' : '须拍照留证') : null,
       control, note,
-      photos.length || (editable && (cp.photo_required || a?.value === 'fail'))
+      photos.length || (editable && (needsPhoto || a?.value === 'fail'))
         ? photoBlock(ctx, { type: 'answer', id: key }, { readOnly: !editable, onChange: redo }) : null);
   };
 

@@ -1,13 +1,16 @@
 // How the visit is checked (Art. 19: on site, documentary, online, a professional body, another
-// authority's conclusion), then that method's steps: on site, arrival (time + GPS), inspectors
+// authority's conclusion: chosen by the plan task or, before the visit starts, by the team leader
+// — PUT /api/v1/visits/{id}/method, online only), then that method's steps only: on site, arrival (time + GPS), inspectors
 // present (≥ 2), credentials shown, rights explained; away from the premises, the inspectors who
 // did it and the method's own evidence (documents, URLs and captures, the body's report, the
 // other authority's document).
 import { h, mount, setTitle, section, toast, field } from '../ui.js';
-import { load, stepNav, sealedBanner, sealed, deptName, methodOf, methodMissing, METHOD_EVIDENCE } from '../model.js';
+import { load, stepNav, sealedBanner, sealed, deptName, methodOf, methodMissing, METHOD_EVIDENCE, isLeader } from '../model.js';
 import { photoBlock } from './photos.js';
 import { METHOD_LABELS } from '/shared/labels.js';
 import { enqueue } from '../outbox.js';
+import { call } from '../api.js';
+import { flush } from '../sync.js';
 import { isoNow, hhmm } from '../util.js';
 
 function gps() {
@@ -87,17 +90,37 @@ export async function render({ id }) {
 }
 
 
-/** The method of this visit; choosing another one is queued at once (the steps follow it). */
+/** The method of this visit, as the plan task or the leader chose it; the leader may choose
+ *  another one before the visit starts (online: the server refuses once it has started). */
 function methodChooser(ctx, redo, ro) {
-  const { visit } = ctx;
-  const methods = Object.entries(METHOD_LABELS);
+  const { visit, me } = ctx;
+  const r = visit.record;
   const current = methodOf(visit);
-  const select = h('select', { name: 'method', disabled: ro, onchange: async () => {
-    await enqueue(visit.id, 'visit.method', { visit_id: visit.id, method: select.value, details: {} });
-    redo();
-  } }, methods.map(([code, label]) => h('option', { value: code, selected: code === current }, label)));
-  return section('检查方式', field('本次检查方式（第十九条）', select,
-    current === 'onsite' ? '实地核查：到达现场、出示证件、告知权利义务后逐项检查。' : '非现场检查：无需到达现场和出示证件，须提供下列依据材料。'));
+  const who = visit.planned_method?.source === 'visit' ? '由检查组组长确定' : '由计划任务确定';
+  const hint = current === 'onsite' ? '实地核查：到达现场、出示证件、告知权利义务后逐项检查。'
+    : '非现场检查：无需到达现场和出示证件，须提供下列依据材料。';
+  const started = visit.status !== 'not_started' || r.arrival || r.present.length || r.method || r.outcome;
+  let change = null;
+  if (!ro && !started && isLeader(visit, me)) {
+    const select = h('select', { name: 'method' },
+      Object.entries(METHOD_LABELS).map(([code, label]) => h('option', { value: code, selected: code === current }, label)));
+    const msg = h('p', { class: 'error', role: 'alert' });
+    const apply = h('button', { type: 'button', class: 'secondary', onclick: async () => {
+      apply.disabled = true; msg.textContent = '';
+      try {
+        await call(`/api/v1/visits/${visit.id}/method`, { method: 'PUT', body: { method: select.value } });
+        await flush();
+        redo();
+      } catch (e) {
+        msg.textContent = e.status ? e.message : '更改检查方式须联网，请稍后再试。';
+        apply.disabled = false;
+      }
+    } }, '确定');
+    change = h('details', { class: 'method-change' }, h('summary', {}, '更改检查方式（组长，检查开始前，须联网）'),
+      field('新的检查方式', select), msg, apply);
+  }
+  return section('检查方式', h('p', { class: 'method-current' }, h('strong', {}, METHOD_LABELS[current] || current), `（${who}）`),
+    h('p', { class: 'hint' }, hint), change);
 }
 
 const DETAIL_FIELDS = {

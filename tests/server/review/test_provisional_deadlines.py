@@ -29,7 +29,9 @@ def _ended_on(dbs, visit_id: str, day: dt.date) -> None:
 
 def test_provisional_days_skip_weekends_and_fixed_statutory_holidays():
     assert not provisional_workday(dt.date(2027, 1, 1))  # New Year's Day, a Friday
-    assert not provisional_workday(dt.date(2027, 10, 1)) and provisional_workday(dt.date(2027, 5, 3))
+    assert not provisional_workday(dt.date(2027, 10, 1)) and provisional_workday(dt.date(2027, 5, 6))
+    # 1–2 May 2027 fall on the weekend: Monday 3 and Tuesday 4 May are the days in lieu (tests/server/calendar/test_statutory.py).
+    assert not provisional_workday(dt.date(2027, 5, 3)) and not provisional_workday(dt.date(2027, 5, 4))
     assert provisional_workday(dt.date(2027, 1, 4)) and not provisional_workday(dt.date(2027, 1, 2))
     result = WorkCalendar().add_workdays(ENDED, 20)
     # 12/21–25 (5), 12/28–31 (9), 1/1 off, 1/4–8 (14), 1/11–15 (19), 1/18 (20)

@@ -28,6 +28,7 @@ def _pdf_text(client, login, vid) -> str:
 def test_pdf_shows_a_documentary_check_and_its_evidence(client, login, dbs):
     team = team_of(client, login("office"))
     lead, vid = team.lead, team.visit_id
+    lead.plan_method(vid, "documentary")
     lead.ok("visit.present", visit_id=vid, inspector_ids=[team.visit["team"][0]["inspector_id"]])
     attach_photo(lead, vid, {"type": "method", "id": None})
     lead.ok("visit.method", visit_id=vid, method="documentary", details={"documents_received": "营业执照复印件与进货台账"})

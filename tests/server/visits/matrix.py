@@ -91,6 +91,16 @@ ROWS = {
     ("PUT", "/api/v1/visits/<uuid:visit_id>/schedule"): Row(
         {"scjg-insp1"}, lambda c, w: (f"/api/v1/visits/{c['visit_id']}/schedule", {"json": {"date": "2026-12-10"}}),
         hidden={"sthj-admin"}),
+    ("PUT", "/api/v1/visits/<uuid:visit_id>/method"): Row(
+        {"scjg-insp1", "scjg-admin"}, lambda c, w: (f"/api/v1/visits/{c['visit_id']}/method", {"json": {"method": "documentary"}}),
+        hidden={"sthj-admin"}),
+    ("GET", "/api/v1/visits/desk-checks"): Row(STAFF | {"scjg-insp1"}, lambda c, w: ("/api/v1/visits/desk-checks", {})),
+    ("GET", "/api/v1/visits/<uuid:visit_id>/desk-check"): Row(
+        {"scjg-admin", "scjg-reviewer"}, lambda c, w: (f"/api/v1/visits/{c['visit_id']}/desk-check", {}), hidden={"sthj-admin"}),
+    ("POST", "/api/v1/visits/<uuid:visit_id>/desk-check"): Row(
+        {"scjg-admin", "scjg-reviewer"}, lambda c, w: (f"/api/v1/visits/{c['visit_id']}/desk-check", {"json": {
+            "documents_received": "营业执照复印件", "reviewed_by": "王晓明", "review_date": "2026-12-01", "answers": [],
+            "codes": ["1"]}}), hidden={"sthj-admin"}),
     ("GET", "/api/v1/reviews"): Row(STAFF, lambda c, w: ("/api/v1/reviews", {})),
     ("GET", "/api/v1/reviews/<uuid:visit_id>"): Row(TASK_STAFF, _r(""), hidden={"sthj-admin"}),
     ("POST", "/api/v1/reviews/<uuid:visit_id>/approve"): Row(REVIEWERS, _r("/approve"), hidden={"sthj-admin"}),

@@ -78,6 +78,7 @@ def test_documentary_check_needs_its_own_evidence_and_no_site_steps(client, logi
     team = team_of(client, login("office"))
     lead, vid = team.lead, team.visit_id
     me = team.visit["team"][0]["inspector_id"]
+    lead.plan_method(vid, "documentary")
     lead.ok("visit.method", visit_id=vid, method="documentary", details={})
     # Arrival is not a step of a documentary check.
     res = lead.do("visit.arrive", visit_id=vid, at=phone_time(5), gps=None)
@@ -111,6 +112,7 @@ def test_documentary_check_needs_its_own_evidence_and_no_site_steps(client, logi
 def test_online_check_needs_urls_and_captures(client, login, dbs):
     team = team_of(client, login("office"))
     lead, vid = team.lead, team.visit_id
+    lead.plan_method(vid, "online")
     res = lead.do("visit.method", visit_id=vid, method="online", details={"urls": ["ftp://shop.example.com/"]})
     assert res["status"] == "rejected" and res["problem"]["code"] == "validation_failed"
     lead.ok("visit.method", visit_id=vid, method="online", details={"urls": []})
