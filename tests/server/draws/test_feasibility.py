@@ -161,3 +161,36 @@ def test_unavailable_and_conflicted_inspectors_are_frozen_and_never_matched(app,
     assert str(conflicted) not in members and str(away) not in members
     assert all(len(t["members"]) >= 2 for t in pkg["teams"]["teams"].values())
     assert run_verifier(tmp_path, pkg).returncode == 0
+
+
+def test_conflicts_leaving_an_object_without_a_leader_are_refused_at_reveal(app, client, login, dbs):
+    """Declared conflicts are not known per drawn object at launch; should they leave a drawn
+    object without any eligible leader, the reveal answers a problem (409) and writes nothing."""
+    from server.accounts.models import User
+    from server.draws.models import Draw, InspectionTask
+    from server.extensions import db
+    from server.inspectors import declarations
+    from server.inspectors.models import Inspector
+    from server.plans.models import PlanTask
+    from server.registry import service as registry
+
+    with app.app_context():
+        task = db.session.get(PlanTask, plan_task_id(client, login("office"), "T02"))
+        scope = {k: v for k, v in task.scope.items() if k != "statuses"}
+        oids = [c.id for c in registry.objects_in_scope(scope, task.plan_version.plan.department_id)]
+        for username in ("scjg-insp1", "scjg-insp4"):  # T02's only leader candidates (特种设备安全监察)
+            uid = db.session.execute(select(User.id).where(User.username == username)).scalar_one()
+            iid = db.session.execute(select(Inspector.id).where(Inspector.user_id == uid)).scalar_one()
+            for oid in oids:
+                declarations.declare_conflict(None, iid, {"object_id": oid, "reason": "测试：近亲属在该单位任职",
+                                                          "valid_from": dt.date(task.window_start.year, 1, 1)})
+        db.session.commit()
+        db.session.remove()
+    r = launch(client, login)
+    assert r.status_code == 201, r.get_json()
+    tid = r.get_json()["task"]["id"]
+    body = assert_problem(reveal(client, login, tid), 409, "team_matching_failed")
+    assert "组长" in body["detail"] and body["shortfalls"][0]["role"] == "leader"
+    with dbs() as s:
+        assert s.execute(select(Draw.seed_hex).where(Draw.task_id == tid)).scalar_one() is None
+        assert s.get(InspectionTask, tid).status == "committed"
