@@ -238,6 +238,12 @@ def test_frozen_team_v1_package_still_verifies(tmp_path):
     result = run_verifier(tmp_path, pkg)
     assert result.returncode == 0, result.stdout
     assert "PASS teams" in result.stdout and "PASS replacement:1" in result.stdout
+    # The server's code keeps the v1 rules for draws made under them (replacements, substitutions).
+    t = pkg["teams"]
+    rule = T.TeamRule.from_dict(pkg["plan"]["teams"])
+    assert rule.v1 and T.pool_hash(t["pool"], rule.algorithm) == t["pool_hash"]
+    order = A.selection_order(pkg["results"])
+    assert T.match_teams(t["pool"], rule, bytes.fromhex(pkg["seed"]), order) == t["teams"]
     _first_non_leader_swap(pkg)
     assert run_verifier(tmp_path, pkg).returncode == 1
 

@@ -65,11 +65,15 @@ def test_audit_package_is_complete_and_office_and_auditors_only(client, login):
     assert len(pkg["snapshot"]) == pub["snapshot_size"]
     assert {s: {"N": r["N"], "n": r["n"]} for s, r in pkg["results"].items()} == pub["counts"]
     t = pkg["teams"]
-    assert t["algorithm"] == "dsr-team-v1" and t["pool"] and t["teams"] and t["final_teams"] == t["teams"]
-    # Joint task: leader of the initiating department, one per participating department, >= 3.
+    assert t["algorithm"] == "dsr-team-v2" and t["pool"] and t["teams"] and t["final_teams"] == t["teams"]
+    # Joint task: leader of the initiating department (its own staff, holding the main item's
+    # qualification 食品安全执法), one per participating department, >= 3.
+    assert t["leader_qualifications"] == ["食品安全执法"] and t["experts"] is False
     depts = {r["id"]: r["department"] for r in t["pool"]}
+    rows = {r["id"]: r for r in t["pool"]}
     for team in t["teams"].values():
-        assert depts[team["leader"]] == "scjg" == t["initiating_department"]
+        assert depts[team["leader"]] == "scjg" == t["initiating_department"] == rows[team["leader"]]["home_department"]
+        assert "食品安全执法" in rows[team["leader"]]["qualifications"] and not rows[team["leader"]]["expert"]
         assert {depts[m] for m in team["members"]} == {"scjg", "wsjk", "yjgl"}
         assert len(team["members"]) >= max(t["min_size"], 2)
 
