@@ -243,7 +243,7 @@ def compute(draw: Draw, beacon_value: str) -> dict:
     rule = teams.TeamRule.from_dict(plan_obj["teams"])
     try:
         matched = teams.match_teams(pool, rule, seed, algorithm.selection_order(strata))
-    except teams.TeamMatchingError as exc:  # the launch check rules this out; never a 500
+    except teams.TeamMatchingError as exc:  # declared conflicts (not counted at launch): a problem, never a 500
         raise Conflict("抽中的检查对象无法全部组成检查组：" + str(exc), code="team_matching_failed",
                        extra={"shortfalls": exc.shortfalls}) from exc
     return {"seed": seed.hex(), "strata": strata, "teams": matched, "pool": pool, "rule": rule}
