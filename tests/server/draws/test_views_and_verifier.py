@@ -36,7 +36,7 @@ def test_public_view_has_no_credit_class_or_other_internal_data(client, login):
     assert all(set(o) == {"name", "credit_code", "withdrawn"} for o in body["selected"])
     assert not (_keys(body) & INTERNAL_KEYS), _keys(body) & INTERNAL_KEYS
     # The team parameters are public, the pool itself is not (only its hash).
-    assert set(body["plan"]["teams"]) == {"algorithm", "pool_hash", "min_size", "cap"}
+    assert set(body["plan"]["teams"]) == {"algorithm", "pool_hash", "min_size", "cap", "leader_qualifications", "experts"}
     # Per-stratum counts are public, but the order of the selected objects must not give away
     # each object's class (with the counts, an order grouped by stratum would): it is by credit code.
     pkg = audit_package(client, login, tid)
