@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Standalone verifier for a "double-random" spot-check draw (dsr-wrs-v1 + dsr-team-v1).
+"""Standalone verifier for a "double-random" spot-check draw (dsr-wrs-v1 + dsr-team-v2, or
+the earlier dsr-team-v1).
 
     python verify_draw.py AUDIT_PACKAGE.json [--expect NAME=HEX ...]
 
@@ -27,10 +28,12 @@ The audit package is one JSON object (format "dsr-audit-v1"):
   substitutions   [{"seq", "stratum", "outgoing_object", "incoming_object", "reason",
                     "approved_by", "approved_at", "team" (only when teams are matched)}]
   final_selection {stratum: [ids]} after the substitutions
-  teams           optional: {"algorithm": "dsr-team-v1", "pool": [{"id", "department",
-                  "qualifications", "active", "available", "conflicts"}], "pool_hash",
-                  "initiating_department", "participating_departments": {dept: [tags]},
-                  "min_size", "cap", "teams": {object: {"leader", "members", "roles"}},
+  teams           optional: {"algorithm": "dsr-team-v2" (or "dsr-team-v1"), "pool": [{"id",
+                  "department", "home_department", "expert", "qualifications", "active",
+                  "available", "conflicts"}] (v1 rows: no home_department, no expert),
+                  "pool_hash", "initiating_department", "participating_departments":
+                  {dept: [tags]}, "min_size", "cap", v2 also "leader_qualifications": [tags]
+                  and "experts": bool, "teams": {object: {"leader", "members", "roles"}},
                   "replacements": [{"seq", "object_id", "outgoing", "incoming", "reason",
                   "approved_by", "approved_at"}], "final_teams": {...}}
 
@@ -145,7 +148,10 @@ def weights_problem(snapshot, rule):
     return None
 
 
-# ---- dsr-team-v1: inspector matching ---------------------------------------------------------
+# ---- dsr-team-v1 and dsr-team-v2: inspector matching -----------------------------------------
+
+TEAM_ALGORITHMS = ("dsr-team-v1", "dsr-team-v2")
+
 
 def inspector_order(seed, object_id, pool):
     """The object's own ordering: HMAC(seed, "insp|object|inspector") ascending, then id."""
@@ -155,14 +161,36 @@ def inspector_order(seed, object_id, pool):
     return sorted(pool, key=key)
 
 
+def holds_one(row, required):
+    return not required or any(q in required for q in row["qualifications"])
+
+
 def can_fill(row, role, t):
-    """Leader and filler roles need the initiating department; a department role needs a
-    member of that department holding one of its required tags (any, if none required)."""
-    if role in ("leader", t["initiating_department"]):
-        return row["department"] == t["initiating_department"]
-    required = t["participating_departments"][role]
-    return row["department"] == role and (not required or
-                                          any(q in required for q in row["qualifications"]))
+    """Who can fill a role.
+
+    dsr-team-v1: leader and filler roles need the initiating department; a department role
+    needs a member of that department holding one of its required tags (any, if none).
+    dsr-team-v2 adds: experts (row "expert") only ever fill the "expert" slot (an expert of an
+    involved department, not borrowed, when the plan allows experts); the leader is serving for
+    the initiating department, is its own staff (home_department the same: not borrowed) and
+    holds one of the main item's tags ("leader_qualifications", anyone when empty).
+    """
+    init = t["initiating_department"]
+    if t["algorithm"] == "dsr-team-v1":
+        if role in ("leader", init):
+            return row["department"] == init
+        return row["department"] == role and holds_one(row, t["participating_departments"][role])
+    borrowed = row["home_department"] != row["department"]
+    if role == "expert":
+        return (t["experts"] and row["expert"] and not borrowed
+                and (row["department"] == init or row["department"] in t["participating_departments"]))
+    if row["expert"]:
+        return False
+    if role == "leader":
+        return row["department"] == init and not borrowed and holds_one(row, t["leader_qualifications"])
+    if role == init:
+        return row["department"] == init
+    return row["department"] == role and holds_one(row, t["participating_departments"][role])
 
 
 def first_eligible(order, role, object_id, t, load, taken):
@@ -174,19 +202,73 @@ def first_eligible(order, role, object_id, t, load, taken):
     return None
 
 
-def match_team(seed, object_id, t, load):
-    """Leader, one per participating department (sorted), fillers up to max(min_size, 2)."""
+def team_roles(t):
+    """Leader, one per participating department (sorted), fillers up to
+    max(min_size, 2, 1 + departments) law-enforcement members; v2: then the optional expert."""
     roles = ["leader"] + sorted(t["participating_departments"])
     roles += [t["initiating_department"]] * (max(t["min_size"], 2) - len(roles))
+    if t["algorithm"] == "dsr-team-v2" and t["experts"]:
+        roles.append("expert")
+    return roles
+
+
+def fill_team(seed, object_id, t, load, roles, team):
+    """Add members for ``roles`` to ``team`` (dict with "members" and "roles"); False when a
+    required slot stays empty (the expert slot may)."""
     order = inspector_order(seed, object_id, t["pool"])
-    members, role_of = [], {}
     for role in roles:
-        who = first_eligible(order, role, object_id, t, load, set(members))
+        who = first_eligible(order, role, object_id, t, load, set(team["members"]))
         if who is None:
-            return None
-        members.append(who)
-        role_of[who] = role
-    return {"leader": members[0], "members": members, "roles": role_of}
+            if role == "expert":
+                continue
+            return False
+        team["members"].append(who)
+        team["roles"][who] = role
+        load[who] = load.get(who, 0) + 1
+    return True
+
+
+def match_team(seed, object_id, t, load):
+    """One team (for a substituted-in object, or every team under v1), counting ``load``."""
+    team = {"members": [], "roles": {}}
+    if not fill_team(seed, object_id, t, dict(load), team_roles(t), team):
+        return None
+    return {"leader": team["members"][0], "members": team["members"], "roles": team["roles"]}
+
+
+def match_all(seed, objects, t):
+    """Every initial team, objects in selection order. v1: one team after the other. v2: first
+    every object's leader, then the rest of every team (the leaders' loads counted)."""
+    load, teams = {}, {}
+    if t["algorithm"] == "dsr-team-v1":
+        for object_id in objects:
+            team = match_team(seed, object_id, t, load)
+            if team is None:
+                return None, object_id
+            for member in team["members"]:
+                load[member] = load.get(member, 0) + 1
+            teams[object_id] = team
+        return teams, None
+    for passes in (["leader"], team_roles(t)[1:]):
+        for object_id in objects:
+            team = teams.setdefault(object_id, {"members": [], "roles": {}})
+            if not fill_team(seed, object_id, t, load, passes, team):
+                return None, object_id
+    return {o: {"leader": team["members"][0], "members": team["members"], "roles": team["roles"]}
+            for o, team in teams.items()}, None
+
+
+def borrowing_problem(plan, t):
+    """v2: every borrowed row (home_department differs from department) is covered by a
+    borrowing recorded in the plan (with the lending department's consent, Art. 17)."""
+    recorded = {(b["borrower"], b["lender"]) for b in plan.get("borrowed", [])
+                if b.get("consented_at")}
+    for row in t["pool"]:
+        pair = (row["department"], row["home_department"])
+        if pair[0] != pair[1] and pair not in recorded:
+            return "inspector %s of %s serves for %s without a consented borrowing in the plan" % (
+                row["id"], pair[1], pair[0])
+    return None
 
 
 def loads(teams):
@@ -300,19 +382,24 @@ def verify(pkg, expect=None):
                   "them with the values recorded before the draw")
         check("pool_hash", lambda: differs("computed", lines_hash(t["pool"]), t["pool_hash"]))
 
+        check("team_algorithm", lambda: None if t.get("algorithm") in TEAM_ALGORITHMS else
+              "unknown team algorithm %r (this verifier knows %s)" % (
+                  t.get("algorithm"), ", ".join(TEAM_ALGORITHMS)))
+        if t.get("algorithm") == "dsr-team-v2":
+            check("borrowing", lambda: borrowing_problem(plan, t))
+
         def teams_check():
             order = [o for s in sorted(recorded) for o in recorded[s]["selected"]]
             if sorted(order) != sorted(t["teams"]):
                 return "teams recorded for %s, but drawn objects are %s" % (
                     sorted(t["teams"]), sorted(order))
-            load = {}
+            teams, stuck = match_all(seed, order, t)
+            if teams is None:
+                return "object %s cannot be staffed from the pool" % stuck
             for object_id in order:
-                team = match_team(seed, object_id, t, load)
-                if team != t["teams"][object_id]:
+                if teams[object_id] != t["teams"][object_id]:
                     return "object %s: expected %r, package has %r" % (
-                        object_id, team, t["teams"][object_id])
-                for member in team["members"]:
-                    load[member] = load.get(member, 0) + 1
+                        object_id, teams[object_id], t["teams"][object_id])
             return None
         check("teams", teams_check)
 

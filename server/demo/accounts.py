@@ -14,7 +14,7 @@ CITY_DEPARTMENTS = [
     ("wsjk", "忻州市卫生健康委员会", ["公共场所卫生", "医疗机构", "职业卫生"]),
     ("yjgl", "忻州市应急管理局", ["安全生产", "危险化学品"]),
     ("sw", "忻州市商务局", ["成品油流通", "单用途预付卡"]),
-    ("wl", "忻州市文化和旅游局", ["文化市场", "旅游市场"]),
+    ("wl", "忻州市文化和旅游局", ["文化市场", "旅游市场", "单用途预付卡"]),
 ]
 
 # County branches of some departments (code suffix, county name, division code).

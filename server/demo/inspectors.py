@@ -17,7 +17,7 @@ from .accounts import CITY_DEPARTMENTS, INSPECTORS_PER_DEPARTMENT
 # Per department, inspector 1..6: qualification tags (every tag has at least two holders).
 QUALIFICATIONS = {
     "scjg": [["食品安全执法", "特种设备安全监察"], ["价格监督检查", "广告监管"], ["网络交易监管", "食品安全执法"],
-             ["特种设备安全监察", "价格监督检查"], ["广告监管", "网络交易监管"], ["食品安全执法", "价格监督检查"]],
+             ["特种设备安全监察", "价格监督检查", "食品安全执法"], ["广告监管", "网络交易监管", "食品安全执法"], ["食品安全执法", "价格监督检查"]],
     "sthj": [["生态环境执法", "排污许可"], ["生态环境执法"], ["排污许可", "生态环境执法"], ["生态环境执法"],
              ["排污许可"], ["生态环境执法", "排污许可"]],
     "wsjk": [["卫生监督", "公共场所卫生"], ["卫生监督"], ["公共场所卫生", "卫生监督"], ["卫生监督"],
@@ -122,7 +122,9 @@ def load(ctx: dict) -> None:
 
     declarations.declare_conflict(principal_for(users["scjg-insp2"]), inspectors["scjg-insp2"].id, {
         "credit_code": CONFLICT_CODE, "reason": "配偶在该企业担任财务负责人", "valid_from": dt.date(today.year, 1, 1)})
-    borrowing.create_agreement(principal_for(users["wl-admin"]), {
+    # Same field (单用途预付卡), consented by the lender: a draw of 文化和旅游局 may use it (Art. 17).
+    loan = borrowing.create_agreement(principal_for(users["wl-admin"]), {
         "lender_department_id": depts["sw"].id, "reason": "同行业执法力量不足",
         "valid_from": dt.date(today.year, 1, 1), "valid_until": dt.date(today.year + 1, 12, 31)})
+    borrowing.consent_agreement(principal_for(users["sw-admin"]), loan.id, "同意在有效期内借调")
     ctx["inspectors"] = inspectors

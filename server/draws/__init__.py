@@ -1,1 +1,2 @@
-"""Verifiable double-random draw: dsr-wrs-v1 object draw and dsr-team-v1 inspector matching."""
+"""Verifiable double-random draw: dsr-wrs-v1 object draw and dsr-team-v2 inspector matching
+(dsr-team-v1 draws stay verifiable)."""

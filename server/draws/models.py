@@ -45,7 +45,7 @@ class TaskDepartment(db.Model):
 
 
 class Draw(db.Model):
-    """The commitment (before the beacon) and the result (after): dsr-wrs-v1 + dsr-team-v1."""
+    """The commitment (before the beacon) and the result (after): dsr-wrs-v1 + dsr-team-v2 (or v1 for older draws)."""
 
     __tablename__ = "draws"
 

@@ -23,8 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from .algorithm import ALGORITHM, run_draw, selection_order
-from .teams import (TEAM_ALGORITHM, TeamRule, match_team, match_teams, pool_hash, pool_rows,
-                    replace_member)
+from .teams import TeamRule, match_team, match_teams, pool_hash, pool_rows, replace_member
 
 PACKAGE_FORMAT = "dsr-audit-v1"
 _REPLACEMENT_FIELDS = ("object_id", "outgoing", "incoming", "reason", "approved_by", "approved_at")
@@ -177,8 +176,8 @@ def build_audit_package(*, plan: Mapping, snapshot: Sequence[Mapping], nonce: by
     if teams is None:
         teams = match_teams(pool, rule, seed, selection_order(strata))
     planned = plan.get("teams")
-    section = {"algorithm": TEAM_ALGORITHM, "pool": pool_rows(pool), "pool_hash": pool_hash(pool),
-               **rule.to_dict()}
+    section = {"algorithm": rule.algorithm, "pool": pool_rows(pool, rule.algorithm),
+               "pool_hash": pool_hash(pool, rule.algorithm), **rule.to_dict()}
     if planned is not None and any(planned.get(k) != v for k, v in section.items() if k != "pool"):
         raise ValueError('plan["teams"] does not match the pool and rule being packaged')
     state = replay_events(strata, teams, events)

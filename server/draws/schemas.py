@@ -104,11 +104,16 @@ class PublicTeamRuleSchema(BaseSchema):
     pool_hash = fields.String(metadata={"description": "冻结的执法人员库的哈希"})
     min_size = fields.Integer()
     cap = fields.Integer(allow_none=True)
+    leader_qualifications = fields.List(fields.String(), metadata={
+        "description": "dsr-team-v2：组长须具备其一的资格（主项检查事项要求的资格）"})
+    experts = fields.Boolean(metadata={"description": "dsr-team-v2：是否可由一名外部专家协助（不任组长、不计入执法人员人数）"})
 
 
 class BorrowedSchema(BaseSchema):
     borrower = fields.String()
     lender = fields.String()
+    agreement = fields.Integer(metadata={"description": "dsr-team-v2：所用借调约定的编号"})
+    consented_at = fields.String(metadata={"description": "dsr-team-v2：出借部门同意的时间"})
 
 
 class PublicPlanSchema(BaseSchema):

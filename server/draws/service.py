@@ -29,26 +29,34 @@ def _dept_codes() -> dict[int, str]:
 
 
 def _rule_for(plan_task, codes: dict[int, str]) -> teams.TeamRule:
-    """The team rule: a participating department's slot asks for the qualifications of its X items.
-    X items of the initiating department itself ("1+X" within one department) are checked by the
-    initiating department's own members and add no participating slot."""
+    """The team rule (dsr-team-v2): the leader holds one of the main item's required
+    qualifications; a participating department's slot asks for the qualifications of its X
+    items. X items of the initiating department itself ("1+X" within one department) are checked
+    by the initiating department's own members and add no participating slot. An expert may
+    assist when the plan allows experts."""
     initiating = plan_task.plan_version.plan.department_id
     required: dict[str, set[str]] = {}
+    leader_tags: set[str] = set()
     for ti in plan_task.items:
-        if ti.role != "x" or ti.department_id == initiating:
+        if ti.role == "x" and ti.department_id == initiating:
             continue
         v = db.session.execute(select(CheckItemVersion).where(
             CheckItemVersion.item_id == ti.item_id, CheckItemVersion.version == ti.item_version)).scalar_one()
-        required.setdefault(codes[ti.department_id], set()).update(v.required_qualifications or [])
+        if ti.role == "main":
+            leader_tags.update(v.required_qualifications or [])
+        else:
+            required.setdefault(codes[ti.department_id], set()).update(v.required_qualifications or [])
     for d in plan_task.participating_department_ids or []:
         required.setdefault(codes[d], set())
-    return teams.TeamRule(codes[initiating], required,
-                          max(plan_task.min_team_size, 2), plan_task.per_inspector_cap)
+    return teams.TeamRule(codes[initiating], required, max(plan_task.min_team_size, 2), plan_task.per_inspector_cap,
+                          leader_qualifications=leader_tags, experts=bool(plan_task.allow_experts))
 
 
 def _pool(plan_task, borrow: list[dict], row_ids_of, codes: dict[int, str],
           today: dt.date) -> tuple[list[teams.Inspector], list[dict]]:
-    """The frozen pool; borrowed inspectors fill the borrowing department's slots.
+    """The frozen pool; borrowed inspectors fill the borrowing department's slots (never the
+    leader's: their row keeps their own department as ``home_department``), experts are marked.
+    Only a same-field agreement the lender consented to may be used (Art. 17).
     ``row_ids_of(credit_codes)`` gives the snapshot row ids of candidates with those codes."""
     initiating = plan_task.plan_version.plan.department_id
     depts = [initiating, *(plan_task.participating_department_ids or [])]
@@ -58,11 +66,12 @@ def _pool(plan_task, borrow: list[dict], row_ids_of, codes: dict[int, str],
         borrower, lender = b["department_id"], b["lender_department_id"]
         if borrower not in depts:
             raise Invalid("只有本任务的发起或参与部门可以借调执法人员。", code="borrow_not_allowed")
-        if lender not in inspectors.lenders_for(borrower, today):
-            raise Invalid(f"“{codes.get(borrower)}”未与“{codes.get(lender)}”建立同行业借调关系（第十七条）。",
-                          code="borrow_not_allowed")
+        if lender in fills_for:
+            raise Invalid("出借部门已参加本任务或已被借调，不能重复借调。", code="borrow_not_allowed")
+        agreement = inspectors.usable_agreement(borrower, lender, today)
         fills_for[lender] = borrower
-        recorded.append({"borrower": codes[borrower], "lender": codes[lender]})
+        recorded.append({"borrower": codes[borrower], "lender": codes[lender], "agreement": agreement.id,
+                         "consented_at": agreement.consented_at.strftime("%Y-%m-%dT%H:%M:%SZ")})
     raw = inspectors.eligibility_pool(list(fills_for), plan_task.window_start, plan_task.window_end,
                                       include_experts=plan_task.allow_experts, on=today)
     by_code = row_ids_of({c for p in raw for c in p["conflicts"]["credit_codes"]})
@@ -74,7 +83,8 @@ def _pool(plan_task, borrow: list[dict], row_ids_of, codes: dict[int, str],
         conflicts |= {by_code[c] for c in p["conflicts"]["credit_codes"] if c in by_code}
         pool.append(teams.Inspector(id=str(p["id"]), department=codes[fills_for[own]],
                                     qualifications=p["qualifications"], active=p["active"],
-                                    available=p["available"], conflicts=conflicts))
+                                    available=p["available"], conflicts=conflicts,
+                                    home_department=p["department"], expert=p["is_expert"]))
     return pool, recorded
 
 
@@ -128,10 +138,14 @@ def launch(principal: Principal, plan_task_id: int, beacon: dict, borrow: list[d
     objects_to_staff = sum(c["n"] for c in counts.values())
     if objects_to_staff == 0:
         raise Invalid("按当前范围与比例，没有可抽取的检查对象。", code="draw_empty", extra={"strata": counts})
+    # Declared conflicts are not counted here (which objects are drawn is not known yet); should
+    # they leave an object without a team, the reveal answers team_matching_failed (409).
     shortfalls = teams.check_feasibility(pool, rule, objects_to_staff)
     if shortfalls:
-        raise Invalid("执法检查人员不足，无法组成检查组。可增加同行业借调部门后重试。", code="draw_infeasible",
-                      extra={"shortfalls": shortfalls, "strata": counts})
+        leaders = [s for s in shortfalls if s.get("role") == teams.LEADER]
+        detail = (leaders[0]["message"] if leaders else
+                  "执法检查人员不足，无法组成检查组。可增加同行业借调部门后重试。")
+        raise Invalid(detail, code="draw_infeasible", extra={"shortfalls": shortfalls, "strata": counts})
     committed = algorithm.commit(plan_obj, frozen.sha256, nonce)
     task = InspectionTask(code=code, name=plan_task.name, plan_task_id=plan_task.id,
                           initiating_department_id=plan.department_id,
@@ -142,7 +156,7 @@ def launch(principal: Principal, plan_task_id: int, beacon: dict, borrow: list[d
     db.session.flush()
     access.set_departments(task)
     draw = Draw(task_id=task.id, algorithm=algorithm.ALGORITHM, plan_json=algorithm.jcs_text(plan_obj),
-                pool_json=json.dumps(teams.pool_rows(pool), ensure_ascii=False, separators=(",", ":")),
+                pool_json=json.dumps(teams.pool_rows(pool, rule.algorithm), ensure_ascii=False, separators=(",", ":")),
                 plan_hash=committed["plan_hash"], snapshot_hash=committed["snapshot_hash"],
                 snapshot_size=frozen.size, commitment=committed["commitment"],
                 nonce_hex=committed["nonce"].hex(), committed_at=utcnow(),
@@ -227,7 +241,11 @@ def compute(draw: Draw, beacon_value: str) -> dict:
         strata[s] = {"N": len(rows), "n": n, "ranking": ranking, "selected": ranking[:n]}
     pool = json.loads(draw.pool_json)
     rule = teams.TeamRule.from_dict(plan_obj["teams"])
-    matched = teams.match_teams(pool, rule, seed, algorithm.selection_order(strata))
+    try:
+        matched = teams.match_teams(pool, rule, seed, algorithm.selection_order(strata))
+    except teams.TeamMatchingError as exc:  # declared conflicts (not counted at launch): a problem, never a 500
+        raise Conflict("抽中的检查对象无法全部组成检查组：" + str(exc), code="team_matching_failed",
+                       extra={"shortfalls": exc.shortfalls}) from exc
     return {"seed": seed.hex(), "strata": strata, "teams": matched, "pool": pool, "rule": rule}
 
 

@@ -1,157 +1,44 @@
-"""dsr-team-v1: deterministic, verifiable inspector matching (docs/design/draw.md).
+"""Deterministic, verifiable inspector matching (docs/design/draw.md): ``dsr-team-v2`` for new
+draws, ``dsr-team-v1`` kept so that draws made before stay reproducible.
 
-Pure functions, standard library only. For each drawn object, in selection order, inspectors
-are ordered by ``HMAC-SHA256(seed, "insp|" + object_id + "|" + inspector_id)`` (ascending
-bytes, ties by id) and the team takes, in this order:
+Pure functions, standard library only. For each drawn object inspectors are ordered by
+``HMAC-SHA256(seed, "insp|" + object_id + "|" + inspector_id)`` (ascending bytes, ties by id).
 
-1. the leader: the first eligible inspector of the initiating department;
-2. per participating department (sorted by code): its first eligible inspector holding at
-   least one of the department's required qualification tags (any inspector of it when the
-   department requires none);
-3. fillers: the next eligible inspectors of the initiating department until the team has
-   ``max(min_size, 2)`` members.
+``dsr-team-v2`` (Art. 17, 18, 20(2)) runs in two passes over the objects in selection order:
+
+1. leaders: for every object, the first eligible *leader candidate*: law-enforcement staff
+   (never an outside expert) of the initiating department itself (never borrowed) who holds at
+   least one of the main item's required qualification tags (``leader_qualifications``; anyone
+   when empty). All leaders are placed before any other member, so other slots can never use
+   up the leader candidates' capacity (no dead end: see ``check_feasibility``);
+2. the rest of each team, counting every leader's load: per participating department (sorted
+   by code) its first eligible law-enforcement inspector holding one of the department's tags;
+   then fillers, law-enforcement inspectors serving for the initiating department (its own or
+   borrowed with consent), until the team has ``team_size`` law-enforcement members (at least
+   2); then, only when the plan allows experts (``experts``), one optional ``"expert"`` slot:
+   the first eligible outside expert of an involved department, or nobody. Experts assist:
+   they never lead and never count toward the two law-enforcement inspectors.
+
+``dsr-team-v1`` (one pass; leader, departments, fillers per object) knows neither experts nor
+borrowing: every row serves for its ``department``.
 
 Eligible = active, available in the window, not conflicted with the object, and on fewer than
-``cap`` teams so far. An inspector serves for the department given in their pool row: an
-inspector borrowed from a same-industry department is entered into the pool with the borrowing
-department's code (the loan itself is recorded by the caller).
+``cap`` teams so far. A borrowed inspector's pool row names the department they serve for
+(``department``) and their own (``home_department``).
 
-Roles: ``"leader"`` for the leader, the department code for every other member (fillers carry
-the initiating department's code).
+Roles: ``"leader"``, ``"expert"``, or the department code for every other member (fillers
+carry the initiating department's code).
 """
 from __future__ import annotations
 
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 
-from .canonical import HmacSha256, jcs_lines_hash, jcs_text, lines_hash
-
-TEAM_ALGORITHM = "dsr-team-v1"
-LEADER = "leader"
-
-
-@dataclass(frozen=True)
-class Inspector:
-    """One row of the frozen inspector pool."""
-
-    id: str
-    department: str
-    qualifications: frozenset[str] = field(default_factory=frozenset)
-    active: bool = True
-    available: bool = True
-    conflicts: frozenset[str] = field(default_factory=frozenset)
-
-    def __post_init__(self):
-        for name in ("qualifications", "conflicts"):
-            value = getattr(self, name)
-            if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-                raise ValueError(f"inspector {self.id!r}: {name} must be a collection of strings")
-            object.__setattr__(self, name, frozenset(value))
-        if not (isinstance(self.id, str) and self.id and isinstance(self.department, str)
-                and self.department):
-            raise ValueError("inspector id and department must be non-empty strings")
-        if type(self.active) is not bool or type(self.available) is not bool:
-            raise ValueError(f"inspector {self.id!r}: active/available must be booleans")
-
-    def row(self) -> dict:
-        """The canonical pool row hashed by ``pool_hash`` (lists sorted, no floats)."""
-        return {"id": self.id, "department": self.department,
-                "qualifications": sorted(self.qualifications), "active": self.active,
-                "available": self.available, "conflicts": sorted(self.conflicts)}
-
-
-def as_inspector(item) -> Inspector:
-    """Accept an Inspector or a mapping (``available`` may be named ``available_in_window``)."""
-    if isinstance(item, Inspector):
-        return item
-    return Inspector(id=item["id"], department=item["department"],
-                     qualifications=item.get("qualifications", ()),
-                     active=item.get("active", True),
-                     available=item.get("available", item.get("available_in_window", True)),
-                     conflicts=item.get("conflicts", ()))
-
-
-def normalize_pool(pool: Iterable) -> list[Inspector]:
-    """The pool as Inspectors sorted by id; duplicate ids raise ValueError."""
-    inspectors = sorted((as_inspector(i) for i in pool), key=lambda i: i.id)
-    for a, b in zip(inspectors, inspectors[1:]):
-        if a.id == b.id:
-            raise ValueError(f"duplicate inspector id {a.id!r} in pool")
-    return inspectors
-
-
-def pool_rows(pool: Iterable) -> list[dict]:
-    """Canonical pool rows sorted by id."""
-    return [i.row() for i in normalize_pool(pool)]
-
-
-def pool_hash(pool: Iterable) -> str:
-    """``SHA-256(concat(JCS(row) + "\\n"))`` over ``pool_rows(pool)``."""
-    return jcs_lines_hash(pool_rows(pool))
-
-
-@dataclass(frozen=True)
-class TeamRule:
-    """Matching parameters: initiating department, participating departments with the tags
-    that qualify for them (any one suffices; empty = anyone of that department), the plan's
-    minimum team size and the per-inspector cap (maximum number of teams)."""
-
-    initiating_department: str
-    participating_departments: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    min_size: int = 2
-    cap: int = 1
-
-    def __post_init__(self):
-        parts = dict(self.participating_departments)
-        if any(isinstance(t, str) for t in parts.values()):
-            raise ValueError("required tags must be a collection of strings, not a string")
-        parts = {d: frozenset(t) for d, t in parts.items()}
-        object.__setattr__(self, "participating_departments", parts)
-        codes = [self.initiating_department, *parts]
-        if not all(isinstance(c, str) and c and c != LEADER for c in codes):
-            raise ValueError('department codes must be non-empty strings other than "leader"')
-        if self.initiating_department in parts:
-            raise ValueError("the initiating department cannot also be a participating one")
-        if type(self.min_size) is not int or type(self.cap) is not int or self.cap < 1:
-            raise ValueError("min_size must be an integer and cap a positive integer")
-
-    @property
-    def team_size(self) -> int:
-        """Members per team: ``max(min_size, 2, 1 + number of participating departments)``."""
-        return max(self.min_size, 2, 1 + len(self.participating_departments))
-
-    @property
-    def initiating_slots(self) -> int:
-        """Members per team from the initiating department (leader + fillers)."""
-        return self.team_size - len(self.participating_departments)
-
-    def qualifies(self, inspector: Inspector, department: str) -> bool:
-        """Whether ``inspector`` can fill ``department``'s slot."""
-        if inspector.department != department:
-            return False
-        required = self.participating_departments.get(department, frozenset())
-        return not required or bool(required & inspector.qualifications)
-
-    def to_dict(self) -> dict:
-        """JSON form (tags as sorted lists)."""
-        return {"initiating_department": self.initiating_department,
-                "participating_departments": {d: sorted(t) for d, t in
-                                              sorted(self.participating_departments.items())},
-                "min_size": self.min_size, "cap": self.cap}
-
-    @classmethod
-    def from_dict(cls, data: Mapping) -> "TeamRule":
-        """Inverse of ``to_dict``."""
-        return cls(data["initiating_department"], data.get("participating_departments", {}),
-                   data.get("min_size", 2), data.get("cap", 1))
-
-
-def team_plan_section(pool: Iterable, rule: TeamRule) -> dict:
-    """What to embed as ``plan["teams"]`` at T0 so that plan_hash (and hence the seed) binds
-    the frozen pool and the matching parameters."""
-    return {"algorithm": TEAM_ALGORITHM, "pool_hash": pool_hash(pool), **rule.to_dict()}
+from .canonical import HmacSha256, jcs_text, lines_hash
+from .team_rules import (EXPERT, LEADER, TEAM_ALGORITHM, TEAM_ALGORITHM_V1, TEAM_ALGORITHM_V2,  # noqa: F401
+                         TEAM_ALGORITHMS, Inspector, TeamRule, as_inspector, normalize_pool, pool_hash,
+                         pool_rows, team_plan_section)
 
 
 class TeamMatchingError(ValueError):
@@ -185,12 +72,6 @@ def _ordered(key: HmacSha256, object_id: str, candidates: list[Inspector],
     return [candidates[k] for k in order]
 
 
-def _slot_test(rule: TeamRule, role: str):
-    if role in (LEADER, rule.initiating_department):
-        return lambda i: i.department == rule.initiating_department
-    return lambda i: rule.qualifies(i, role)
-
-
 def _first(ordered, object_id, test, load, cap, taken) -> Inspector | None:
     for insp in ordered:
         if (insp.id not in taken and object_id not in insp.conflicts
@@ -199,33 +80,50 @@ def _first(ordered, object_id, test, load, cap, taken) -> Inspector | None:
     return None
 
 
+def _slot_department(rule: TeamRule, role: str) -> str:
+    return rule.initiating_department if role in (LEADER, EXPERT) else role
+
+
 def _runtime_shortfall(object_id: str, department: str, role: str) -> dict:
+    who = "可担任组长的本部门执法检查人员" if role == LEADER else "可匹配的检查人员"
     return {"code": "no_eligible_inspector_for_object", "object_id": object_id,
             "department": department, "role": role, "needed": 1, "available": 0,
-            "message": f"检查对象{object_id}：{department}已无可匹配的检查人员"
+            "message": f"检查对象{object_id}：{department}已无{who}"
                        f"（均已达参加检查组上限、存在利害关系或不可用）"}
 
 
-def _match_one(ordered: list[Inspector], rule: TeamRule, object_id: str, load: Counter,
-               removed: Iterable[str] = ()) -> dict:
-    """Build one team from the object's ordered candidates given current loads."""
-    taken = set(removed)
-    members: list[str] = []
-    roles: dict[str, str] = {}
-    missing: list[dict] = []
+def _slots(rule: TeamRule) -> list[str]:
+    """The team's roles in member order, leader first (the expert slot, if any, last)."""
     slots = [LEADER, *sorted(rule.participating_departments)]
     slots += [rule.initiating_department] * (rule.team_size - len(slots))
+    return slots + ([EXPERT] if rule.experts and not rule.v1 else [])
+
+
+def _fill(ordered: list[Inspector], rule: TeamRule, object_id: str, load: Counter,
+          slots: Sequence[str], members: list[str], roles: dict[str, str],
+          removed: Iterable[str] = ()) -> None:
+    """Fill ``slots`` in order into ``members``/``roles`` (the expert slot may stay empty)."""
+    taken = set(removed) | set(members)
+    missing: list[dict] = []
     for role in slots:
-        insp = _first(ordered, object_id, _slot_test(rule, role), load, rule.cap, taken)
-        dept = rule.initiating_department if role == LEADER else role
+        insp = _first(ordered, object_id, rule.slot_test(role), load, rule.cap, taken)
         if insp is None:
-            missing.append(_runtime_shortfall(object_id, dept, role))
+            if role != EXPERT:
+                missing.append(_runtime_shortfall(object_id, _slot_department(rule, role), role))
             continue
         taken.add(insp.id)
         members.append(insp.id)
         roles[insp.id] = role
     if missing:
         raise TeamMatchingError(missing)
+
+
+def _match_one(ordered: list[Inspector], rule: TeamRule, object_id: str, load: Counter,
+               removed: Iterable[str] = ()) -> dict:
+    """Build one team from the object's ordered candidates given current loads."""
+    members: list[str] = []
+    roles: dict[str, str] = {}
+    _fill(ordered, rule, object_id, load, _slots(rule), members, roles, removed)
     return {"leader": members[0], "members": members, "roles": roles}
 
 
@@ -248,10 +146,29 @@ def match_teams(pool: Iterable, rule: TeamRule, seed: bytes,
     encoded = [i.id.encode("utf-8") for i in candidates]
     load: Counter = Counter()
     teams: dict[str, dict] = {}
+    if rule.v1:
+        for object_id in objects:
+            team = _match_one(_ordered(key, object_id, candidates, encoded), rule, object_id, load)
+            load.update(team["members"])
+            teams[object_id] = team
+        return teams
+    # dsr-team-v2, pass 1: every object's leader, from the leader candidates only.
+    leaders = [i for i in candidates if rule.can_lead(i)]
+    leader_ids = [i.id.encode("utf-8") for i in leaders]
     for object_id in objects:
-        team = _match_one(_ordered(key, object_id, candidates, encoded), rule, object_id, load)
-        load.update(team["members"])
-        teams[object_id] = team
+        members: list[str] = []
+        roles: dict[str, str] = {}
+        _fill(_ordered(key, object_id, leaders, leader_ids), rule, object_id, load, [LEADER], members, roles)
+        load.update(members)
+        teams[object_id] = {"leader": members[0], "members": members, "roles": roles}
+    # Pass 2: the other members, counting every leader's load.
+    rest = _slots(rule)[1:]
+    for object_id in objects:
+        team = teams[object_id]
+        before = len(team["members"])
+        _fill(_ordered(key, object_id, candidates, encoded), rule, object_id, load, rest,
+              team["members"], team["roles"])
+        load.update(team["members"][before:])
     return teams
 
 
@@ -283,11 +200,11 @@ def replace_member(pool: Iterable, rule: TeamRule, seed: bytes, object_id: str,
                    removed: Iterable[str] = ()) -> dict:
     """Return the object's new team after replacing ``outgoing_id``; other teams are untouched.
 
-    The incoming inspector is the first in the object's own ordering who fills the same role
-    (leader/filler: initiating department; department slot: qualified member of it), is
-    active, available, not conflicted, not already in the team, not ``outgoing_id`` nor any
-    inspector in ``removed`` (earlier replacements on this object), and under the cap counting
-    ``current_teams``. Takes the outgoing member's place and role.
+    The incoming inspector is the first in the object's own ordering who can fill the same
+    role (``TeamRule.slot_test``), is active, available, not conflicted, not already in the
+    team, not ``outgoing_id`` nor any inspector in ``removed`` (earlier replacements on this
+    object), and under the cap counting ``current_teams``. Takes the outgoing member's place
+    and role.
     """
     team = current_teams.get(object_id)
     if team is None or outgoing_id not in team["roles"]:
@@ -295,11 +212,10 @@ def replace_member(pool: Iterable, rule: TeamRule, seed: bytes, object_id: str,
     role = team["roles"][outgoing_id]
     candidates = _relevant(normalize_pool(pool), rule)
     taken = set(team["members"]) | set(removed) | {outgoing_id}
-    incoming = _first(_ordered(HmacSha256(seed), object_id, candidates), object_id, _slot_test(rule, role),
+    incoming = _first(_ordered(HmacSha256(seed), object_id, candidates), object_id, rule.slot_test(role),
                       _loads(current_teams), rule.cap, taken)
     if incoming is None:
-        dept = rule.initiating_department if role == LEADER else role
-        shortfall = _runtime_shortfall(object_id, dept, role)
+        shortfall = _runtime_shortfall(object_id, _slot_department(rule, role), role)
         shortfall["code"] = "no_replacement_available"
         raise TeamMatchingError([shortfall])
     members = [incoming.id if m == outgoing_id else m for m in team["members"]]
@@ -308,53 +224,75 @@ def replace_member(pool: Iterable, rule: TeamRule, seed: bytes, object_id: str,
             "members": members, "roles": roles}
 
 
+def _group_shortfalls(dept: str, k: int, members: list[Inspector], rule: TeamRule, object_count: int,
+                      candidates: set[str] | None, what: str, leader: bool) -> list[dict]:
+    """Shortfalls of one group (``k`` distinct slots per team filled from ``members``): greedy
+    filling cannot dead-end for any seed iff ``m >= k + floor((T - 1) * k / c)``."""
+    m = len(members)
+    needed = k + (object_count - 1) * k // rule.cap
+    base = {"department": dept, "needed": needed, "available": m}
+    if leader:
+        base["role"] = LEADER
+        who, hint = f"可担任组长的本部门执法检查人员{what}", "（组长须由发起部门本部门的执法检查人员担任，借调人员和外部专家不能担任组长）"
+        codes = ("no_eligible_leader", "no_eligible_leader", "leader_capacity_insufficient")
+    else:
+        who, hint = f"{what}在岗可用检查人员", "，可申请从同行业部门借调检查人员"
+        codes = ("no_eligible_inspector", "too_few_inspectors", "capacity_insufficient")
+    if m == 0:
+        return [{"code": codes[0], **base, "message": f"{dept}没有{who}{hint}"}]
+    if m < k:
+        return [{"code": codes[1], **base, "needed": k, "message":
+                 f"每个检查组需要{dept}的{k}名检查人员，该部门仅有{m}名{who}{hint}"}]
+    if m < needed:
+        return [{"code": codes[2], **base, "message":
+                 f"按每名检查人员最多参加{rule.cap}个检查组计算，{object_count}个检查对象需要{dept}"
+                 f"至少{needed}名{who}，现有{m}名{hint}"}]
+    out = []
+    if candidates is not None:
+        blocked = Counter(o for i in members for o in i.conflicts if o in candidates)
+        for object_id, count in sorted(blocked.items()):
+            if m - count < needed:
+                out.append({"code": "conflicts_block_object", **base, "object_id": object_id,
+                            "available": m - count, "message":
+                            f"检查对象{object_id}：排除存在利害关系的人员后，{dept}{who}为"
+                            f"{m - count}名，少于所需的{needed}名{hint}"})
+    return out
+
+
 def check_feasibility(pool: Iterable, rule: TeamRule, object_count: int,
                       candidate_ids: Iterable[str] | None = None) -> list[dict]:
     """Shortfalls that would stop matching ``object_count`` objects (checked before the draw).
 
-    Per department (the initiating one needs ``initiating_slots`` distinct inspectors per
-    team, each participating one a qualified inspector) with ``m`` active, available,
-    qualified inspectors, ``k`` slots per team, cap ``c`` and ``T`` objects, greedy matching
-    is guaranteed for every seed iff no more than ``m - k`` inspectors can be saturated, i.e.
-    ``m >= k + floor((T - 1) * k / c)``. With ``candidate_ids`` the declared conflicts of each
-    candidate are subtracted as well. An empty list means matching will succeed.
-    Each shortfall: ``code``, ``department``, ``needed``, ``available``, ``message`` (Chinese),
-    and ``object_id`` for conflict shortfalls.
+    Per group of slots (``k`` per team) with ``m`` active, available inspectors able to fill
+    them, cap ``c`` and ``T`` objects, greedy matching succeeds for every seed iff no more than
+    ``m - k`` of them can be blocked, i.e. ``m >= k + floor((T - 1) * k / c)``. The groups:
+    each participating department (1 slot); the initiating department (``initiating_slots``);
+    and in v2 the leader candidates (1 slot; for one slot the bound is exact: ``m * c >= T``).
+    v2 places all leaders first, so fillers cannot starve the leaders, and the filler bound
+    still holds with the leaders' loads counted (the object's own leader is one of the blocked).
+    With ``candidate_ids`` the declared conflicts of each candidate are subtracted as well. An
+    empty list means matching will succeed. Each shortfall: ``code``, ``department``,
+    ``needed``, ``available``, ``message`` (Chinese), ``role`` for leader shortfalls and
+    ``object_id`` for conflict shortfalls.
     """
     if object_count <= 0:
         return []
     inspectors = [i for i in normalize_pool(pool) if i.active and i.available]
-    groups = [(rule.initiating_department, rule.initiating_slots,
-               [i for i in inspectors if i.department == rule.initiating_department])]
-    groups += [(d, 1, [i for i in inspectors if rule.qualifies(i, d)])
-               for d in sorted(rule.participating_departments)]
     candidates = None if candidate_ids is None else set(candidate_ids)
-    hint = "，可申请从同行业部门借调检查人员"
+    init = rule.initiating_department
     shortfalls = []
-    for dept, k, members in groups:
-        m = len(members)
-        needed = k + (object_count - 1) * k // rule.cap
-        tags = sorted(rule.participating_departments.get(dept, ()))
-        what = f"具备{'/'.join(tags)}资格的" if tags else ""
-        base = {"department": dept, "needed": needed, "available": m}
-        if m == 0:
-            shortfalls.append({"code": "no_eligible_inspector", **base, "message":
-                               f"{dept}没有{what}在岗可用检查人员{hint}"})
-        elif m < k:
-            shortfalls.append({"code": "too_few_inspectors", **base, "needed": k, "message":
-                               f"每个检查组需要{dept}的{k}名检查人员，该部门仅有{m}名{what}"
-                               f"在岗可用人员{hint}"})
-        elif m < needed:
-            shortfalls.append({"code": "capacity_insufficient", **base, "message":
-                               f"按每名检查人员最多参加{rule.cap}个检查组计算，{object_count}个"
-                               f"检查对象需要{dept}至少{needed}名{what}检查人员，现有{m}名{hint}"})
-        elif candidates is not None:
-            blocked = Counter(o for i in members for o in i.conflicts if o in candidates)
-            for object_id, count in sorted(blocked.items()):
-                if m - count < needed:
-                    shortfalls.append({
-                        "code": "conflicts_block_object", **base, "object_id": object_id,
-                        "available": m - count, "message":
-                        f"检查对象{object_id}：排除存在利害关系的人员后，{dept}可用检查人员为"
-                        f"{m - count}名，少于所需的{needed}名{hint}"})
+    if not rule.v1:
+        tags = sorted(rule.leader_qualifications)
+        what = f"（具备{'/'.join(tags)}资格）" if tags else ""
+        shortfalls += _group_shortfalls(init, 1, [i for i in inspectors if rule.can_lead(i)], rule,
+                                        object_count, candidates, what, leader=True)
+    if rule.v1 or rule.initiating_slots > 1:
+        filler = rule.slot_test(init)
+        shortfalls += _group_shortfalls(init, rule.initiating_slots, [i for i in inspectors if filler(i)],
+                                        rule, object_count, candidates, "", leader=False)
+    for dept in sorted(rule.participating_departments):
+        tags = sorted(rule.participating_departments[dept])
+        shortfalls += _group_shortfalls(dept, 1, [i for i in inspectors if rule.qualifies(i, dept)], rule,
+                                        object_count, candidates,
+                                        f"具备{'/'.join(tags)}资格的" if tags else "", leader=False)
     return shortfalls

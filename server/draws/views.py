@@ -30,7 +30,8 @@ def public_view(task: InspectionTask, *, staff: bool = False) -> dict:
     draw: Draw = task.draw
     plan = json.loads(draw.plan_json)
     public_plan = {k: v for k, v in plan.items() if k != "teams"}
-    public_plan["teams"] = {k: v for k, v in plan.get("teams", {}).items() if k in ("algorithm", "pool_hash", "min_size", "cap")}
+    public_keys = ("algorithm", "pool_hash", "min_size", "cap", "leader_qualifications", "experts")
+    public_plan["teams"] = {k: v for k, v in plan.get("teams", {}).items() if k in public_keys}
     body = {
         "task": {"id": task.id, "code": task.code, "name": task.name, "status": task.status,
                  "initiating_department": _dept(task.initiating_department_id),

@@ -3,5 +3,5 @@
 "General + specialist" inspectors tagged by enforcement qualification, expertise and post;
 external experts without accounts; leave and other unavailable periods; conflict-of-interest
 declarations; same-industry borrowing between departments. `service.eligibility_pool` is what
-the draw freezes for `dsr-team-v1` matching.
+the draw freezes for `dsr-team-v2` matching (experts marked: they assist, never lead).
 """

@@ -12,7 +12,7 @@ from .access import visible_inspector
 from .models import BorrowAgreement, ConflictDeclaration, Inspector
 from .schemas import (
     BorrowPageSchema, BorrowQuerySchema, BorrowSchema, ConflictListArgs, ConflictPageSchema, ConflictQuerySchema,
-    ConflictSchema, InspectorCreateSchema, InspectorPageSchema, InspectorQuerySchema, InspectorSchema,
+    ConflictSchema, ConsentSchema, InspectorCreateSchema, InspectorPageSchema, InspectorQuerySchema, InspectorSchema,
     InspectorUpdateSchema, ReasonSchema, UnavailabilitySchema,
 )
 from .service import inspector_for_user
@@ -200,6 +200,17 @@ def create_borrowing(args):
 def get_borrowing(agreement_id):
     """借调约定详情"""
     return borrowing.visible_agreement(current_principal(), agreement_id)
+
+
+@blp.route("/inspectors/borrowing/<int:agreement_id>/consent", methods=["POST"])
+@requires(Role.DEPT_ADMIN)
+@blp.arguments(ConsentSchema)
+@blp.response(200, BorrowSchema)
+def consent_borrowing(args, agreement_id):
+    """出借部门同意借调约定（仅出借部门管理员；未经同意的约定不能用于抽取，第十七条）"""
+    row = borrowing.consent_agreement(current_principal(), agreement_id, args["note"])
+    db.session.commit()
+    return row
 
 
 @blp.route("/inspectors/borrowing/<int:agreement_id>/revoke", methods=["POST"])

@@ -86,7 +86,8 @@ class ConflictDeclaration(db.Model):
 
 
 class BorrowAgreement(db.Model):
-    """Art. 17: `department_id` may draw inspectors from `lender_department_id`'s directory."""
+    """Art. 17: `department_id` may draw inspectors from `lender_department_id`'s directory,
+    once the lending department's admin has consented (`consented_at`)."""
 
     __tablename__ = "inspector_borrowing"
 
@@ -101,6 +102,9 @@ class BorrowAgreement(db.Model):
     revoked_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)
     revoked_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     revoke_reason: Mapped[Optional[str]] = mapped_column(String(200))
+    consented_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime)  # None: not (yet) usable
+    consented_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    consent_note: Mapped[Optional[str]] = mapped_column(String(200))
 
     department: Mapped[Department] = relationship(foreign_keys=[department_id], lazy="joined")
     lender: Mapped[Department] = relationship(foreign_keys=[lender_department_id], lazy="joined")

@@ -173,6 +173,15 @@ class BorrowSchema(BaseSchema):
     revoked_at = fields.DateTime(dump_only=True, allow_none=True)
     revoked_by = fields.Integer(dump_only=True, allow_none=True)
     revoke_reason = fields.String(dump_only=True, allow_none=True)
+    consented_at = fields.DateTime(dump_only=True, allow_none=True,
+                                   metadata={"description": "出借部门同意的时间；未同意的约定不能用于抽取"})
+    consented_by = fields.Integer(dump_only=True, allow_none=True)
+    consent_note = fields.String(dump_only=True, allow_none=True)
+
+
+class ConsentSchema(BaseSchema):
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
+                         metadata={"description": "出借部门的说明（可选）"})
 
 
 BorrowPageSchema = page_schema(BorrowSchema, "BorrowPageSchema")

@@ -1,7 +1,8 @@
 """What other features ask of the inspector directory (the draw above all).
 
-- `eligibility_pool(...)`: the rows the draw freezes and hashes for `dsr-team-v1` matching;
+- `eligibility_pool(...)`: the rows the draw freezes and hashes for `dsr-team-v2` matching;
 - `lenders_for(...)`: the same-industry departments a department may borrow from (Art. 17);
+- `usable_agreement(...)`: the consented same-field agreement a draw may use, or `Invalid`;
 - `inspector_for_user(...)`: the directory record behind a login.
 
 Managing the directory lives in `directory`, `declarations` and `borrowing`.
@@ -16,10 +17,10 @@ from ..accounts.models import Department
 from ..errors import Invalid
 from ..extensions import db
 from ..types import local_today
-from .borrowing import lenders_for
+from .borrowing import lenders_for, usable_agreement
 from .models import ConflictDeclaration, Inspector, InspectorUnavailability
 
-__all__ = ["eligibility_pool", "lenders_for", "inspector_for_user"]
+__all__ = ["eligibility_pool", "lenders_for", "usable_agreement", "inspector_for_user"]
 
 
 def _certified(is_expert: bool, valid_from: dt.date | None, valid_until: dt.date | None,

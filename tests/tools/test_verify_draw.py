@@ -31,12 +31,19 @@ def _inputs():
                         frozenset({"food"} if i % 2 else {"drug"}), active=i != 5,
                         available=i != 3, conflicts=frozenset({"E005", "E010"} if i == 1 else ()))
             for i in range(1, 24)]
-    rule = T.TeamRule("SCJ", {"WJW": {"food"}, "YJJ": set()}, min_size=4, cap=6)
+    # dsr-team-v2: two inspectors borrowed from ZJJ serve for SCJ (never as leader), an expert assists.
+    pool += [T.Inspector("B%02d" % i, "SCJ", frozenset({"food"}), home_department="ZJJ") for i in (1, 2)]
+    pool += [T.Inspector("X01", "SCJ", frozenset({"food"}), expert=True),
+             T.Inspector("X02", "WJW", frozenset({"food"}), expert=True)]
+    rule = T.TeamRule("SCJ", {"WJW": {"food"}, "YJJ": set()}, min_size=4, cap=6,
+                      leader_qualifications={"food"}, experts=True)
     plan = {"algorithm": "dsr-wrs-v1", "task": "T-2026-001",
             "strata": {"A": "0.2", "B": "0.3", "C": "0.1", "D": "0.5"}, "rounding": "ceil",
             "weight_rule": "1 默认；2 两年未查；3 三年以上", "exclusion_rule": "已注销",
             "beacon": {"source": "lottery", "reference": "2026-11-28"},
-            "teams": T.team_plan_section(pool, rule)}
+            "teams": T.team_plan_section(pool, rule),
+            "borrowed": [{"borrower": "SCJ", "lender": "ZJJ", "agreement": 1,
+                          "consented_at": "2026-11-20T02:00:00Z"}]}
     return plan, snapshot, pool, rule
 
 
@@ -44,7 +51,7 @@ def build_package(with_teams=True):
     """A small draw with teams, one replacement (seq 1) and one substitution (seq 2)."""
     plan, snapshot, pool, rule = _inputs()
     if not with_teams:
-        del plan["teams"]
+        del plan["teams"], plan["borrowed"]
     counts = A.stratum_counts(plan, snapshot)
     assert T.check_feasibility(pool, rule, sum(c["n"] for c in counts.values()),
                                [r["id"] for r in snapshot]) == []
@@ -231,5 +238,46 @@ def test_frozen_team_v1_package_still_verifies(tmp_path):
     result = run_verifier(tmp_path, pkg)
     assert result.returncode == 0, result.stdout
     assert "PASS teams" in result.stdout and "PASS replacement:1" in result.stdout
+    # The server's code keeps the v1 rules for draws made under them (replacements, substitutions).
+    t = pkg["teams"]
+    rule = T.TeamRule.from_dict(pkg["plan"]["teams"])
+    assert rule.v1 and T.pool_hash(t["pool"], rule.algorithm) == t["pool_hash"]
+    order = A.selection_order(pkg["results"])
+    assert T.match_teams(t["pool"], rule, bytes.fromhex(pkg["seed"]), order) == t["teams"]
     _first_non_leader_swap(pkg)
     assert run_verifier(tmp_path, pkg).returncode == 1
+
+
+def test_frozen_team_v2_package_verifies(tmp_path):
+    """The frozen dsr-team-v2 package (written by build_package) verifies; its teams keep the v2 rules."""
+    path = ROOT / "tests" / "data" / "draw" / "dsr-team-v2-package.json"
+    pkg = json.loads(path.read_text(encoding="utf-8"))
+    assert pkg["teams"]["algorithm"] == "dsr-team-v2" and pkg == build_package()
+    result = run_verifier(tmp_path, pkg)
+    assert result.returncode == 0, result.stdout
+    assert "PASS borrowing" in result.stdout and "PASS replacement:1" in result.stdout
+    rows = {r["id"]: r for r in pkg["teams"]["pool"]}
+    for team in pkg["teams"]["final_teams"].values():
+        leader = rows[team["leader"]]
+        assert leader["home_department"] == leader["department"] == "SCJ" and not leader["expert"]
+        staff = [m for m in team["members"] if not rows[m]["expert"]]
+        assert len(staff) >= 2 and all(team["roles"][m] == "expert" for m in team["members"] if rows[m]["expert"])
+
+
+def test_v2_package_with_a_borrowed_leader_or_unconsented_borrowing_fails(tmp_path):
+    pkg = build_package()
+    rows = {r["id"]: r for r in pkg["teams"]["pool"]}
+    obj, team = next((o, t) for o, t in pkg["teams"]["teams"].items()
+                     if any(rows[m]["home_department"] != "SCJ" for m in t["members"]))
+    borrowed = next(m for m in team["members"] if rows[m]["home_department"] != "SCJ")
+    swapped = copy.deepcopy(team)
+    swapped["leader"] = borrowed
+    swapped["roles"][borrowed], swapped["roles"][team["leader"]] = "leader", "SCJ"
+    tampered = copy.deepcopy(pkg)
+    tampered["teams"]["teams"][obj] = swapped
+    result = run_verifier(tmp_path, tampered)
+    assert result.returncode == 1 and "FAIL teams:" in result.stdout
+    unconsented = copy.deepcopy(pkg)
+    del unconsented["plan"]["borrowed"][0]["consented_at"]
+    result = run_verifier(tmp_path, unconsented)
+    assert "FAIL borrowing:" in result.stdout and "FAIL plan_hash:" in result.stdout

@@ -1,4 +1,4 @@
-"""Tests for the pure draw core: dsr-wrs-v1 (objects) and dsr-team-v1 (inspectors)."""
+"""Tests for the pure draw core: dsr-wrs-v1 (objects) and dsr-team-v1 and v2 (inspectors; dsr-team-v2 specifics in test_team_v2.py)."""
 import hashlib
 import hmac
 import json
@@ -348,7 +348,7 @@ def test_substitution_takes_next_unused_in_ranking():
     assert P.apply_substitutions(strata, subs) == {"A": ["a4", "a2"]}
 
 
-# --- inspector matching (dsr-team-v1) -------------------------------------------------------
+# --- inspector matching (the default, dsr-team-v2) -------------------------------------------------------
 
 DEPTS = ["SCJ", "WJW", "YJJ", "ZZZ"]
 TAGS = ["food", "drug", "fire"]

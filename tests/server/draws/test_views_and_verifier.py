@@ -36,7 +36,7 @@ def test_public_view_has_no_credit_class_or_other_internal_data(client, login):
     assert all(set(o) == {"name", "credit_code", "withdrawn"} for o in body["selected"])
     assert not (_keys(body) & INTERNAL_KEYS), _keys(body) & INTERNAL_KEYS
     # The team parameters are public, the pool itself is not (only its hash).
-    assert set(body["plan"]["teams"]) == {"algorithm", "pool_hash", "min_size", "cap"}
+    assert set(body["plan"]["teams"]) == {"algorithm", "pool_hash", "min_size", "cap", "leader_qualifications", "experts"}
     # Per-stratum counts are public, but the order of the selected objects must not give away
     # each object's class (with the counts, an order grouped by stratum would): it is by credit code.
     pkg = audit_package(client, login, tid)
@@ -65,11 +65,15 @@ def test_audit_package_is_complete_and_office_and_auditors_only(client, login):
     assert len(pkg["snapshot"]) == pub["snapshot_size"]
     assert {s: {"N": r["N"], "n": r["n"]} for s, r in pkg["results"].items()} == pub["counts"]
     t = pkg["teams"]
-    assert t["algorithm"] == "dsr-team-v1" and t["pool"] and t["teams"] and t["final_teams"] == t["teams"]
-    # Joint task: leader of the initiating department, one per participating department, >= 3.
+    assert t["algorithm"] == "dsr-team-v2" and t["pool"] and t["teams"] and t["final_teams"] == t["teams"]
+    # Joint task: leader of the initiating department (its own staff, holding the main item's
+    # qualification 食品安全执法), one per participating department, >= 3.
+    assert t["leader_qualifications"] == ["食品安全执法"] and t["experts"] is False
     depts = {r["id"]: r["department"] for r in t["pool"]}
+    rows = {r["id"]: r for r in t["pool"]}
     for team in t["teams"].values():
-        assert depts[team["leader"]] == "scjg" == t["initiating_department"]
+        assert depts[team["leader"]] == "scjg" == t["initiating_department"] == rows[team["leader"]]["home_department"]
+        assert "食品安全执法" in rows[team["leader"]]["qualifications"] and not rows[team["leader"]]["expert"]
         assert {depts[m] for m in team["members"]} == {"scjg", "wsjk", "yjgl"}
         assert len(team["members"]) >= max(t["min_size"], 2)
 

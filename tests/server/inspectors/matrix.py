@@ -44,12 +44,16 @@ def prepare(ctx):
     ctx["insp"] = {users[i["user_id"]]: i["id"] for i in listed if i["user_id"]}
     depts = client.get("/api/v1/departments", headers=office).get_json()
     ctx["dept"] = {d["code"]: d["id"] for d in depts}
+    for d in depts:  # borrowing is only between departments of one field (Art. 17)
+        if d["code"] in ("scjg", "sthj", "yjgl", "wsjk"):
+            _ok(client.patch(f"/api/v1/departments/{d['id']}", headers=office,
+                             json={"industry_tags": [*d["industry_tags"], "矩阵测试行业"]}), 200)
     ctx["borrow"] = _new_agreement(ctx)
 
 
-def _new_agreement(ctx) -> int:
+def _new_agreement(ctx, lender: str = "yjgl") -> int:
     n = uniq()
-    body = {"lender_department_id": ctx["dept"]["yjgl"], "reason": "矩阵测试：执法力量不足",
+    body = {"lender_department_id": ctx["dept"][lender], "reason": "矩阵测试：执法力量不足",
             "valid_from": _day(n).isoformat(), "valid_until": (_day(n) + dt.timedelta(days=1)).isoformat()}
     return _ok(ctx["client"].post(f"{BASE}/borrowing", headers=_h(ctx, "scjg-admin"), json=body))["id"]
 
@@ -120,6 +124,8 @@ ROWS = {
             "valid_from": _day(uniq()).isoformat(), "valid_until": _day(uniq()).isoformat()}})),
     ("GET", f"{BASE}/borrowing/<int:agreement_id>"): Row(
         SCJG_READERS, lambda c, w: (f"{BASE}/borrowing/{c['borrow']}", {}), hidden={"sthj-admin"}),
+    ("POST", f"{BASE}/borrowing/<int:agreement_id>/consent"): Row(
+        {"sthj-admin"}, lambda c, w: (f"{BASE}/borrowing/{_new_agreement(c, 'sthj')}/consent", {"json": {}})),
     ("POST", f"{BASE}/borrowing/<int:agreement_id>/revoke"): Row(
         SCJG_MANAGERS, lambda c, w: (f"{BASE}/borrowing/{_new_agreement(c)}/revoke", {"json": {"reason": "人员已补充"}}),
         hidden={"sthj-admin"}),

@@ -178,8 +178,15 @@ def test_lenders_for(dbs, ids):
     with dbs() as s:
         assert service.lenders_for(wl, today) == [sw]  # demo: 文旅 may borrow from 商务
         assert service.lenders_for(sw, today) == []  # borrowing is one-way
-        borrowing.create_agreement(None, {"lender_department_id": yjgl, "reason": "执法力量不足",
-                                          "valid_from": today, "valid_until": D(2031, 12, 31)}, borrower_id=wl)
+        from server.accounts.models import Department
+        from server.types import utcnow
+
+        s.get(Department, yjgl).industry_tags = ["安全生产", "文化市场"]  # now of one field with 文旅
+        row = borrowing.create_agreement(None, {"lender_department_id": yjgl, "reason": "执法力量不足",
+                                                "valid_from": today, "valid_until": D(2031, 12, 31)}, borrower_id=wl)
+        s.commit()
+        assert service.lenders_for(wl, today) == [sw]  # not before the lender consents
+        row.consented_at = utcnow()
         s.commit()
         assert service.lenders_for(wl, today) == sorted([sw, yjgl])
         assert service.lenders_for(wl, D(2031, 6, 1)) == [yjgl]
