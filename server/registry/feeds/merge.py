@@ -22,7 +22,7 @@ from ...bulk import insert_rows
 from ...extensions import db
 from ...types import UTCDateTime, utcnow
 from ..models import InspectionObject, ObjectCredit
-from ..protect import hash_id_number, protect_id_number
+from ..protect import IdProtector
 from ..state import CREDIT_COLUMNS, CREDIT_DEFAULTS, OBJECT_COLUMNS, OBJECT_DEFAULTS, content_hash
 from ..closures import CLOSED, Closure
 from .models import LIST_FLAGS, FeedRefusal, ObjectComplaintMonth, ObjectListEntry, ObjectStatusChange
@@ -54,6 +54,7 @@ class Work:
     old_credit: dict[str, Any] = field(default_factory=dict)
     old_extra: dict[str, Any] = field(default_factory=dict)
     months: dict[str, int] = field(default_factory=dict)
+    seen: bool = False  # an object record of this batch has been applied to it
 
     @property
     def new(self) -> bool:
@@ -93,6 +94,7 @@ class Merger:
                                                                  "unreadable")}
         self.closures: list[Closure] = []
         self.postgres = db.session.get_bind().dialect.name == "postgresql"
+        self.ids = IdProtector.current()
         STAGE.create(db.session.connection())
 
     def finish(self) -> None:
@@ -162,11 +164,16 @@ class Merger:
 
     def _write(self, works: dict[str, Work], events: "_Events", refusals: list[dict], lines: tuple[int, int]) -> None:
         session, now = db.session, utcnow()
-        fields = {w.key: w.changed_fields() for w in works.values()}
-        changed = [w for w in works.values() if w.new or fields[w.key] or w.extra != w.old_extra]
-        created = sorted((w for w in changed if w.new), key=lambda w: w.key)
+        created, fields = [], {}  # every new object is written; a known one when something changed
+        for w in works.values():
+            if w.new:
+                created.append(w)
+            elif (f := w.changed_fields()) or w.extra != w.old_extra:
+                fields[w.key] = f
+        created.sort(key=lambda w: w.key)
         created_keys = {w.key for w in created}
-        updated = sorted((w for w in changed if not w.new), key=lambda w: w.id)
+        updated = sorted((works[k] for k in fields), key=lambda w: w.id)
+        changed = created + updated
         hashes = {w.key: content_hash(w.values, w.credit) for w in changed}
         if created:
             insert_rows(session, _o, [{**w.values, **w.extra, "match_key": w.key, "content_hash": hashes[w.key],
@@ -276,7 +283,9 @@ def _set_status(w: Work, to: str, on: dt.date | None, reason: str | None, events
 
 def _apply_object(m: Merger, w: Work, op: Op, events: _Events) -> bool:
     cand = op.cand
-    before = (dict(w.values), w.credit["risk_class"], dict(w.extra))
+    created = w.new and not w.seen  # the record that brings the object into the directory
+    w.seen = True
+    before = None if created else (dict(w.values), w.credit["risk_class"], dict(w.extra))
     for k, v in cand.values.items():
         if k == "risk_class":
             w.credit["risk_class"] = v
@@ -285,14 +294,13 @@ def _apply_object(m: Merger, w: Work, op: Op, events: _Events) -> bool:
     if w.new and "region_code" not in cand.values and w.values["region_code"] is None:
         w.values["region_code"] = cand.default_region
     if cand.legal_rep_id:
-        digest = hash_id_number(cand.legal_rep_id)
+        digest = m.ids.digest(cand.legal_rep_id)
         if digest != w.values["legal_rep_id_hash"]:
             w.values["legal_rep_id_hash"] = digest
-            p = protect_id_number(cand.legal_rep_id)
+            p = m.ids.protect(cand.legal_rep_id, digest)
             w.extra = {"legal_rep_id_protected": p.protected, "legal_rep_id_masked": p.masked}
     if "registration_status" in cand.values:
         _set_status(w, cand.values["registration_status"], None, None, events)
-    created = w.new and before[0] == OBJECT_DEFAULTS  # the record that brings the object into the directory
     return created or before != (w.values, w.credit["risk_class"], w.extra)
 
 
