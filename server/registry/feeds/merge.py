@@ -15,10 +15,10 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, Table, bindparam, delete, select, text, tuple_, update
+from sqlalchemy import Column, Integer, MetaData, Table, bindparam, delete, select, text, update
 
 from ...audit import service as audit
-from ...bulk import insert_rows
+from ...bulk import among, insert_rows
 from ...extensions import db
 from ...types import UTCDateTime, utcnow
 from ..models import InspectionObject, ObjectCredit
@@ -93,7 +93,8 @@ class Merger:
         self.counts = {k: dict.fromkeys(OUTCOMES, 0) for k in ("object", "status", "list", "complaints", "risk",
                                                                  "unreadable")}
         self.closures: list[Closure] = []
-        self.postgres = db.session.get_bind().dialect.name == "postgresql"
+        self.dialect = db.session.get_bind().dialect.name
+        self.postgres = self.dialect == "postgresql"
         self.ids = IdProtector.current()
         STAGE.create(db.session.connection())
 
@@ -138,7 +139,7 @@ class Merger:
             return {}
         stmt = (select(_o.c.id, _o.c.match_key, _o.c.version, *[_o.c[k] for k in (*OBJECT_COLUMNS, *_EXTRA)],
                        *[_cr.c[k] for k in CREDIT_COLUMNS])
-                .select_from(_o.outerjoin(_cr, _cr.c.object_id == _o.c.id)).where(_o.c.match_key.in_(sorted(keys))))
+                .select_from(_o.outerjoin(_cr, _cr.c.object_id == _o.c.id)).where(among(_o.c.match_key, sorted(keys), self.dialect)))
         if self.postgres:
             stmt = stmt.order_by(_o.c.id).with_for_update(of=_o)
         works = {}
@@ -157,7 +158,7 @@ class Merger:
             return
         m = ObjectComplaintMonth.__table__
         for object_id, period, count in db.session.execute(
-                select(m.c.object_id, m.c.period, m.c.count).where(m.c.object_id.in_(sorted(ids)))):
+                select(m.c.object_id, m.c.period, m.c.count).where(among(m.c.object_id, sorted(ids), self.dialect))):
             ids[object_id].months[period] = count
 
     # --- writing -----------------------------------------------------------------
@@ -179,7 +180,7 @@ class Merger:
             insert_rows(session, _o, [{**w.values, **w.extra, "match_key": w.key, "content_hash": hashes[w.key],
                                        "version": 1, "created_at": now, "updated_at": now} for w in created])
             ids = dict(session.execute(select(_o.c.match_key, _o.c.id).where(
-                _o.c.match_key.in_([w.key for w in created]))).all())
+                among(_o.c.match_key, [w.key for w in created], self.dialect))).all())
             for w in created:
                 w.id = ids[w.key]
         if updated:
@@ -194,9 +195,9 @@ class Merger:
         if credit:
             old = [w.id for w in credit if w.key not in created_keys]
             for i in range(0, len(old), 5000):
-                session.execute(delete(_cr).where(_cr.c.object_id.in_(old[i:i + 5000])))
+                session.execute(delete(_cr).where(among(_cr.c.object_id, old[i:i + 5000], self.dialect)))
             insert_rows(session, _cr, [{"object_id": w.id, **w.credit, "updated_at": now} for w in credit])
-        events.write(self.batch_id, now)
+        events.write(self.batch_id, now, self.dialect)
         if refusals:
             insert_rows(session, FeedRefusal.__table__, refusals)
         for w, to, on in events.closing:
@@ -229,7 +230,7 @@ class _Events:
     def any(self) -> bool:
         return bool(self.status or self.entries or self.removals or self.months)
 
-    def write(self, batch_id: str, now) -> None:
+    def write(self, batch_id: str, now, dialect: str) -> None:
         session = db.session
         if self.status:
             insert_rows(session, ObjectStatusChange.__table__, [
@@ -249,9 +250,13 @@ class _Events:
         if self.months:
             m = ObjectComplaintMonth.__table__
             latest = {(w.id, period): count for w, period, count in self.months}
-            pairs = list(latest)
-            for i in range(0, len(pairs), 5000):
-                session.execute(delete(m).where(tuple_(m.c.object_id, m.c.period).in_(pairs[i:i + 5000])))
+            by_period: dict[str, list[int]] = {}
+            for oid, period in latest:
+                by_period.setdefault(period, []).append(oid)
+            for period, ids in sorted(by_period.items()):  # a batch states few months, for many objects
+                for i in range(0, len(ids), 5000):
+                    session.execute(delete(m).where(m.c.period == period,
+                                                    among(m.c.object_id, ids[i:i + 5000], dialect)))
             insert_rows(session, m, [{"object_id": oid, "period": p, "count": n, "batch_id": batch_id}
                                      for (oid, p), n in latest.items()])
 
