@@ -9,6 +9,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import select
 
+from ..bulk import among
 from ..canonical import jcs_sha256
 from ..extensions import db
 from .models import InspectionObject, ObjectCredit, ObjectSubLibrary
@@ -82,11 +83,12 @@ def load_states(keys: Iterable[str], *, lock: bool = False) -> dict[str, State]:
     if not keys:
         return {}
     o, cr = InspectionObject.__table__, ObjectCredit.__table__
+    dialect = db.session.get_bind().dialect.name
     stmt = (select(o.c.id, o.c.match_key, o.c.content_hash, o.c.version, *[o.c[k] for k in OBJECT_COLUMNS],
                    *[cr.c[k] for k in CREDIT_COLUMNS])
             .select_from(o.outerjoin(cr, cr.c.object_id == o.c.id))
-            .where(o.c.match_key.in_(keys)).order_by(o.c.id))
-    if lock and db.session.get_bind().dialect.name == "postgresql":
+            .where(among(o.c.match_key, keys, dialect)).order_by(o.c.id))
+    if lock and dialect == "postgresql":
         stmt = stmt.with_for_update(of=o)
     states: dict[str, State] = {}
     by_id: dict[int, State] = {}
@@ -98,7 +100,7 @@ def load_states(keys: Iterable[str], *, lock: bool = False) -> dict[str, State]:
     if by_id:
         m = ObjectSubLibrary.__table__
         for object_id, lib_id in db.session.execute(
-                select(m.c.object_id, m.c.sub_library_id).where(m.c.object_id.in_(list(by_id)))):
+                select(m.c.object_id, m.c.sub_library_id).where(among(m.c.object_id, list(by_id), dialect))):
             by_id[object_id].libs.add(lib_id)
     return states
 

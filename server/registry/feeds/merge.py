@@ -15,12 +15,13 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, Table, bindparam, delete, select, text, update
+from sqlalchemy import bindparam, delete, select, update
 
 from ...audit import service as audit
 from ...bulk import among, insert_rows
 from ...extensions import db
-from ...types import UTCDateTime, utcnow
+from ...types import utcnow
+from .. import bulkwrite
 from ..models import InspectionObject, ObjectCredit
 from ..protect import IdProtector
 from ..state import CREDIT_COLUMNS, CREDIT_DEFAULTS, OBJECT_COLUMNS, OBJECT_DEFAULTS, content_hash
@@ -31,14 +32,7 @@ from .records import Op, Refused, check
 
 OUTCOMES = ("applied", "unchanged", "refused")
 _o, _cr = InspectionObject.__table__, ObjectCredit.__table__
-_EXTRA = ("legal_rep_id_protected", "legal_rep_id_masked")
-
-# Changed objects are staged here, then merged with one UPDATE … FROM (a temporary table per batch).
-_stage_meta = MetaData()
-STAGE = Table("feed_stage_objects", _stage_meta, Column("id", Integer, primary_key=True),
-              *[Column(c, _o.c[c].type) for c in (*OBJECT_COLUMNS, *_EXTRA, "content_hash", "version")],
-              Column("updated_at", UTCDateTime), prefixes=["TEMPORARY"])
-
+_EXTRA = bulkwrite.PROTECTED
 
 @dataclass
 class Work:
@@ -96,10 +90,6 @@ class Merger:
         self.dialect = db.session.get_bind().dialect.name
         self.postgres = self.dialect == "postgresql"
         self.ids = IdProtector.current()
-        STAGE.create(db.session.connection())
-
-    def finish(self) -> None:
-        STAGE.drop(db.session.connection())
 
     def _refuse(self, refusals: list, line: int, kind: str | None, code_value: str | None, issue) -> None:
         self.counts[kind or "unreadable"]["refused"] += 1
@@ -176,27 +166,16 @@ class Merger:
         updated = sorted((works[k] for k in fields), key=lambda w: w.id)
         changed = created + updated
         hashes = {w.key: content_hash(w.values, w.credit) for w in changed}
-        if created:
-            insert_rows(session, _o, [{**w.values, **w.extra, "match_key": w.key, "content_hash": hashes[w.key],
-                                       "version": 1, "created_at": now, "updated_at": now} for w in created])
-            ids = dict(session.execute(select(_o.c.match_key, _o.c.id).where(
-                among(_o.c.match_key, [w.key for w in created], self.dialect))).all())
-            for w in created:
-                w.id = ids[w.key]
-        if updated:
-            session.execute(delete(STAGE))
-            insert_rows(session, STAGE, [{"id": w.id, **w.values, **w.extra, "content_hash": hashes[w.key],
-                                          "version": w.version + 1, "updated_at": now} for w in updated])
-            if self.postgres:
-                session.execute(text(f"ANALYZE {STAGE.name}"))
-            cols = (*OBJECT_COLUMNS, *_EXTRA, "content_hash", "version", "updated_at")
-            session.execute(update(_o).values({_o.c[c]: STAGE.c[c] for c in cols}).where(_o.c.id == STAGE.c.id))
+        ids = bulkwrite.insert_objects([{**w.values, **w.extra, "match_key": w.key, "content_hash": hashes[w.key],
+                                         "version": 1, "created_at": now, "updated_at": now} for w in created])
+        for w in created:
+            w.id = ids[w.key]
+        bulkwrite.update_objects([{"id": w.id, **w.values, **w.extra, "content_hash": hashes[w.key],
+                                   "version": w.version + 1, "updated_at": now} for w in updated])
         credit = [w for w in changed if w.new or w.credit != w.old_credit]
         if credit:
-            old = [w.id for w in credit if w.key not in created_keys]
-            for i in range(0, len(old), 5000):
-                session.execute(delete(_cr).where(among(_cr.c.object_id, old[i:i + 5000], self.dialect)))
-            insert_rows(session, _cr, [{"object_id": w.id, **w.credit, "updated_at": now} for w in credit])
+            bulkwrite.replace_credit([{"object_id": w.id, **w.credit, "updated_at": now} for w in credit],
+                                     [w.id for w in credit if w.key not in created_keys])
         events.write(self.batch_id, now, self.dialect)
         if refusals:
             insert_rows(session, FeedRefusal.__table__, refusals)

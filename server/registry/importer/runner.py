@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 from sqlalchemy import delete, insert, select
 
 from ...audit import service as audit
+from ...bulk import among
 from ...extensions import db
 from ...identifiers import mask_id_number
 from ...types import utcnow
@@ -60,7 +61,7 @@ class TableSeen:
         rows: dict[str, int] = {}
         if earlier:
             rows = dict(db.session.execute(select(t.c.match_key, t.c.row_number).where(
-                t.c.job_id == self.job_id, t.c.match_key.in_(earlier))).all())
+                t.c.job_id == self.job_id, among(t.c.match_key, earlier, db.session.get_bind().dialect.name))).all())
         dups = {first[k]: rows[k] for k in earlier}
         dups.update((ref, rows.get(key, first[key])) for ref, key in again)
         return dups
