@@ -251,6 +251,12 @@ def _given(value: Any) -> str:
     return _text(value)
 
 
+def _scalar(name: str, value: Any) -> None:
+    """A list or object where one value belongs (a JSON feed record) is refused, not read as text."""
+    if isinstance(value, (list, tuple, dict)):
+        raise _Bad("value_not_text", f"{LABELS[name]}应为单个值，不能是列表或对象。")
+
+
 # The simple fields in reporting order: field → check(text, raw value).
 _CHECKS = (
     *((n, lambda s, v, n=n: _plain(n, s)) for n in ("legal_rep_name", "registered_address", "business_address",
@@ -279,6 +285,7 @@ def normalize(raw: dict[str, Any], lookup: Lookup, *, partial: bool = False) -> 
     s = "" if v is None else _given(v)
     if s:
         try:
+            _scalar("name", v)
             values["name"] = _plain("name", s)
         except _Bad as bad:
             issues.append(Issue("name", bad.code, bad.message, s[:500]))
@@ -291,6 +298,7 @@ def normalize(raw: dict[str, Any], lookup: Lookup, *, partial: bool = False) -> 
         s = _given(v)
         if s:
             try:
+                _scalar(name, v)
                 values[name] = check(s, v)
             except _Bad as bad:
                 issues.append(Issue(name, bad.code, bad.message, s[:500]))
@@ -302,7 +310,9 @@ def normalize(raw: dict[str, Any], lookup: Lookup, *, partial: bool = False) -> 
             issues.append(Issue("sub_libraries", bad.code, bad.message, _given(v)[:500]))
     v = get("legal_rep_id_number")
     s = "" if v is None else _given(v)
-    if s:
+    if s and isinstance(v, (list, tuple, dict)):
+        issues.append(Issue("legal_rep_id_number", "value_not_text", "法定代表人身份证号应为单个值，不能是列表或对象。"))
+    elif s:
         check = check_id_number(s)
         if check.ok:
             c.legal_rep_id = check.normalized
@@ -321,6 +331,9 @@ def normalize(raw: dict[str, Any], lookup: Lookup, *, partial: bool = False) -> 
 
 
 def _credit_code(raw_value: Any, s: str, reason: str | None, c: Candidate) -> None:
+    if s and isinstance(raw_value, (list, tuple, dict)):
+        c.issues.append(Issue("credit_code", "value_not_text", "统一社会信用代码应为单个值，不能是列表或对象。"))
+        return
     if not s:
         if reason:
             c.issues.append(Issue("credit_code_override_reason", "credit_code_override_not_needed",
