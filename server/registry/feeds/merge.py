@@ -34,6 +34,7 @@ OUTCOMES = ("applied", "unchanged", "refused")
 _o, _cr = InspectionObject.__table__, ObjectCredit.__table__
 _EXTRA = bulkwrite.PROTECTED
 
+
 @dataclass
 class Work:
     """An object as the chunk's records leave it (`old_*` as it was before the chunk)."""
@@ -129,7 +130,8 @@ class Merger:
             return {}
         stmt = (select(_o.c.id, _o.c.match_key, _o.c.version, *[_o.c[k] for k in (*OBJECT_COLUMNS, *_EXTRA)],
                        *[_cr.c[k] for k in CREDIT_COLUMNS])
-                .select_from(_o.outerjoin(_cr, _cr.c.object_id == _o.c.id)).where(among(_o.c.match_key, sorted(keys), self.dialect)))
+                .select_from(_o.outerjoin(_cr, _cr.c.object_id == _o.c.id))
+                .where(among(_o.c.match_key, sorted(keys), self.dialect)))
         if self.postgres:
             stmt = stmt.order_by(_o.c.id).with_for_update(of=_o)
         works = {}
