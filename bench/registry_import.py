@@ -214,13 +214,16 @@ def measure(url: str, instance: str, path: str, extras: bool) -> dict:
         editor = Editor(None, True)
         sha, size = jobs.file_digest(Path(path))
         for label in ("first", "again"):
-            before = _maxrss_mib()
+            before, usage = _maxrss_mib(), resource.getrusage(resource.RUSAGE_SELF)
             t0 = time.perf_counter()
             job_id, table = jobs.prepare(editor, Path(path), Path(path).name, sha, size, "commit")
             job = run_job(job_id, table, editor, chunk_size=2000)
             elapsed = time.perf_counter() - t0
+            after = resource.getrusage(resource.RUSAGE_SELF)
+            cpu = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
             out[label] = {"rows": job.rows_processed, "created": job.created, "unchanged": job.unchanged,
-                          "rejected": job.rejected, "seconds": round(elapsed, 2),
+                          "rejected": job.rejected, "seconds": round(elapsed, 2), "cpu_seconds": round(cpu, 1),
+                          "rows_per_cpu_s": round(job.rows_processed / max(cpu, 0.01)),
                           "rows_per_s": round(job.rows_processed / elapsed), "peak_delta_mib": round(_maxrss_mib() - before, 1)}
             db.session.remove()
         if extras:
@@ -331,9 +334,10 @@ def main() -> None:
             results[(backend, path.name)] = r
             first, again = r["first"], r["again"]
             print(f"{backend:10} {path.name:22} first: {first['rows']:>7} rows {first['seconds']:7.2f}s "
-                  f"{first['rows_per_s']:>6} rows/s peak +{first['peak_delta_mib']:6.1f} MiB | re-import (unchanged "
-                  f"{again['unchanged']}): {again['rows_per_s']:>6} rows/s peak +{again['peak_delta_mib']:6.1f} MiB",
-                  flush=True)
+                  f"{first['rows_per_s']:>6} rows/s ({first['rows_per_cpu_s']:>6} per CPU s) peak "
+                  f"+{first['peak_delta_mib']:6.1f} MiB | re-import (unchanged {again['unchanged']}): "
+                  f"{again['rows_per_s']:>6} rows/s ({again['rows_per_cpu_s']:>6} per CPU s) peak "
+                  f"+{again['peak_delta_mib']:6.1f} MiB", flush=True)
             if extras:
                 for name, ms in r["extras"]["search_ms"].items():
                     print(f"{'':10}   search on 100k, median of 5: {name:28} {ms:7.1f} ms")

@@ -1,10 +1,12 @@
 """Inserting many rows of one table at once, below the ORM (a draw writes ~350k rows)."""
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from operator import itemgetter
 
-from sqlalchemy import Table
+from sqlalchemy import Table, Text, any_, bindparam, func, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 
@@ -44,8 +46,26 @@ def _values(rows: Sequence[dict], columns: list[str], processors: list) -> Itera
     if not processed:
         yield from map(pick, rows)
         return
+    last = [(object(), None)] * len(processors)  # rows often share a value (the time of the chunk)
     for row in rows:
         out = list(pick(row))
         for i, p in processed:
-            out[i] = p(out[i])
+            value = out[i]
+            seen, done = last[i]
+            if value is not seen:
+                done = p(value)
+                last[i] = (value, done)
+            out[i] = done
         yield tuple(out)
+
+
+def among(column, values: Sequence, dialect: str):
+    """``column IN (values)`` for many values (text or integers) as one parameter: on PostgreSQL
+    ``= ANY(array)``, on SQLite ``IN (SELECT value FROM json_each(json))`` (an IN list of thousands
+    of placeholders costs more to compile and send than the query costs to run)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    if dialect == "sqlite":
+        return column.in_(select(literal_column("value")).select_from(
+            func.json_each(bindparam(None, json.dumps(list(values)), type_=Text))))
+    return column.in_(values)

@@ -36,6 +36,8 @@ _TYPE_WORDS.update({"合作社": "farmer_coop", "农民合作社": "farmer_coop"
                     "公司": "enterprise", "其他": "other_org", "组织": "other_org"})
 _STATUS_WORDS = {label: code for code, label in REGISTRATION_STATUSES.items()}
 _STATUS_WORDS.update({"开业": "active", "在营": "active", "在册": "active", "正常": "active"})
+# What the prefix rule of `_status` gives for each word itself, looked up at once.
+_STATUS_EXACT = {w: next(code for word, code in _STATUS_WORDS.items() if w.startswith(word)) for w in _STATUS_WORDS}
 _CATEGORY_TYPE = {"enterprise": "enterprise", "individual_business": "individual", "farmer_cooperative": "farmer_coop"}
 _TRUE = {"是", "有", "y", "yes", "true", "t", "1", "√", "✓", "列入", "已列入"}
 _FALSE = {"否", "无", "n", "no", "false", "f", "0", "×", "✗", "未列入", "不是"}
@@ -113,6 +115,8 @@ class _Bad(Exception):
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:  # the usual case: printable text has no control character to drop
+        return value.strip() if value.isprintable() else _CONTROL.sub("", value).strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -121,7 +125,8 @@ def _text(value: Any) -> str:
 
 
 def _plain(field_name: str, s: str) -> str:
-    s = _SPACES.sub(" ", s)
+    if not s.isprintable() or "  " in s:  # printable text has no whitespace but single spaces
+        s = _SPACES.sub(" ", s)
     limit = TEXT_LIMITS[field_name]
     if len(s) > limit:
         raise _Bad(f"{field_name}_too_long", f"{LABELS[field_name]}不能超过 {limit} 个字符（现为 {len(s)} 个）。")
@@ -141,6 +146,8 @@ def _status(s: str) -> str:
     key = s.lower() if s.isascii() else s
     if key in REGISTRATION_STATUSES:
         return key
+    if s in _STATUS_EXACT:
+        return _STATUS_EXACT[s]
     for word, code in _STATUS_WORDS.items():
         if s.startswith(word):  # e.g. 存续（在营、开业、在册）
             return code
@@ -182,6 +189,8 @@ def _risk(s: str) -> str | None:
 
 
 def _region(s: str) -> str:
+    if s in XINZHOU_DIVISIONS:
+        return s
     code = _REGION_NAMES.get(s, normalize_code(s))
     if not re.fullmatch(r"\d{6}", code):
         raise _Bad("region_invalid", f"行政区划代码“{s}”应为 6 位数字（GB/T 2260）。")
@@ -233,82 +242,103 @@ def item_key(object_type: str, name: str, region: str | None) -> str:
     return f"k:{digest}"
 
 
+def _given(value: Any) -> str:
+    """The text of a value as it counts for "provided": empty means not given."""
+    if type(value) is str:
+        return value.strip() if value.isprintable() else _text(value)
+    if isinstance(value, (list, tuple)):
+        return "、".join(map(_text, value)) if value else ""
+    return _text(value)
+
+
+def _scalar(name: str, value: Any) -> None:
+    """A list or object where one value belongs (a JSON feed record) is refused, not read as text."""
+    if isinstance(value, (list, tuple, dict)):
+        raise _Bad("value_not_text", f"{LABELS[name]}应为单个值，不能是列表或对象。")
+
+
+# The simple fields in reporting order: field → check(text, raw value).
+_CHECKS = (
+    *((n, lambda s, v, n=n: _plain(n, s)) for n in ("legal_rep_name", "registered_address", "business_address",
+                                                     "industry")),
+    ("object_type", lambda s, v: _object_type(s)),
+    ("registration_status", lambda s, v: _status(s)),
+    ("region_code", lambda s, v: _region(s)),
+    ("phone", lambda s, v: _phone(s)),
+    ("shop_url", lambda s, v: _url(s)),
+    ("risk_class", lambda s, v: _risk(s)),
+    ("complaint_count", lambda s, v: _count(v)),
+    *((n, lambda s, v, n=n: _bool(n, v)) for n in ("online", "abnormal_list", "serious_violation_list")),
+)
+
+
 def normalize(raw: dict[str, Any], lookup: Lookup, *, partial: bool = False) -> Candidate:
     """Validate one input and collect every problem (not just the first).
 
     `partial` (PATCH) validates only the given fields: no required name and no
     identity checks, which the caller runs on the merged values (`identity`).
+    A value counts as given when its text is not empty (a list: when it has items).
     """
     c = Candidate()
-    texts: dict[str, str] = {}  # each value's text, computed once (a feed runs this a million times)
-
-    def provided(name: str) -> bool:
-        v = raw.get(name)
-        if v is None:
-            return False
-        if isinstance(v, (list, tuple)):
-            return bool(v)
-        t = texts.get(name)
-        if t is None:
-            t = texts[name] = _text(v)
-        return t != ""
-
-    def run(name: str, fn) -> None:
-        if not provided(name):
-            return
+    values, issues, get = c.values, c.issues, raw.get
+    v = get("name")
+    s = "" if v is None else _given(v)
+    if s:
         try:
-            c.values[name] = fn(texts[name])
+            _scalar("name", v)
+            values["name"] = _plain("name", s)
         except _Bad as bad:
-            c.issues.append(Issue(name, bad.code, bad.message, texts[name][:500]))
-
-    if provided("name"):
-        run("name", lambda s: _plain("name", s))
+            issues.append(Issue("name", bad.code, bad.message, s[:500]))
     elif not partial:
-        c.issues.append(Issue("name", "name_required", "名称不能为空。"))
-    for name in ("legal_rep_name", "registered_address", "business_address", "industry"):
-        run(name, lambda s, n=name: _plain(n, s))
-    run("object_type", _object_type)
-    run("registration_status", _status)
-    run("region_code", _region)
-    run("phone", _phone)
-    run("shop_url", _url)
-    run("risk_class", _risk)
-    run("complaint_count", lambda s: _count(raw["complaint_count"]))
-    for name in ("online", "abnormal_list", "serious_violation_list"):
-        run(name, lambda s, n=name: _bool(n, raw[n]))
-    if provided("sub_libraries"):
+        issues.append(Issue("name", "name_required", "名称不能为空。"))
+    for name, check in _CHECKS:  # each value's text computed once (a feed runs this millions of times)
+        v = get(name)
+        if v is None:
+            continue
+        s = _given(v)
+        if s:
+            try:
+                _scalar(name, v)
+                values[name] = check(s, v)
+            except _Bad as bad:
+                issues.append(Issue(name, bad.code, bad.message, s[:500]))
+    v = get("sub_libraries")
+    if v is not None and _given(v):
         try:
-            c.sub_library_ids = _libraries(raw["sub_libraries"], lookup)
+            c.sub_library_ids = _libraries(v, lookup)
         except _Bad as bad:
-            value = raw["sub_libraries"]
-            text = "、".join(map(_text, value)) if isinstance(value, (list, tuple)) else _text(value)
-            c.issues.append(Issue("sub_libraries", bad.code, bad.message, text[:500]))
-    if provided("legal_rep_id_number"):
-        s = _text(raw["legal_rep_id_number"])
+            issues.append(Issue("sub_libraries", bad.code, bad.message, _given(v)[:500]))
+    v = get("legal_rep_id_number")
+    s = "" if v is None else _given(v)
+    if s and isinstance(v, (list, tuple, dict)):
+        issues.append(Issue("legal_rep_id_number", "value_not_text", "法定代表人身份证号应为单个值，不能是列表或对象。"))
+    elif s:
         check = check_id_number(s)
         if check.ok:
             c.legal_rep_id = check.normalized
         else:
-            c.issues.append(Issue("legal_rep_id_number", f"legal_rep_id_{check.code}",
-                                  f"法定代表人身份证号有误：{check.message}{_number_hint(raw['legal_rep_id_number'], s)}",
-                                  mask_id_number(s)))
-    _credit_code(raw, c, provided)
-    code_refused = provided("credit_code") and "credit_code" not in c.values
-    type_refused = any(i.field == "object_type" for i in c.issues)
+            issues.append(Issue("legal_rep_id_number", f"legal_rep_id_{check.code}",
+                                f"法定代表人身份证号有误：{check.message}{_number_hint(v, s)}", mask_id_number(s)))
+    v = get("credit_code")
+    code_text = "" if v is None else _given(v)
+    _credit_code(v, code_text, _text(get("credit_code_override_reason")) or None, c)
+    code_refused = bool(code_text) and "credit_code" not in values
+    type_refused = any(i.field == "object_type" for i in issues)
     if not partial and not code_refused and not type_refused:
-        issues, c.match_key, c.default_region = identity(c.values)
-        c.issues.extend(issues)
+        found, c.match_key, c.default_region = identity(values)
+        issues.extend(found)
     return c
 
 
-def _credit_code(raw: dict, c: Candidate, provided) -> None:
-    reason = _text(raw.get("credit_code_override_reason")) or None
-    if not provided("credit_code"):
+def _credit_code(raw_value: Any, s: str, reason: str | None, c: Candidate) -> None:
+    if s and isinstance(raw_value, (list, tuple, dict)):
+        c.issues.append(Issue("credit_code", "value_not_text", "统一社会信用代码应为单个值，不能是列表或对象。"))
+        return
+    if not s:
         if reason:
             c.issues.append(Issue("credit_code_override_reason", "credit_code_override_not_needed",
                                   "未填写统一社会信用代码，不需要例外说明。"))
         return
-    s = _text(raw["credit_code"])
     check = check_credit_code(s)
     if check.ok:
         c.values["credit_code"] = check.normalized
@@ -326,7 +356,7 @@ def _credit_code(raw: dict, c: Candidate, provided) -> None:
         return
     extra = "" if check.overridable else ("（只有校验码错误的代码可由管理员说明理由后例外接受）" if reason else "")
     c.issues.append(Issue("credit_code", f"credit_code_{check.code}",
-                          f"统一社会信用代码有误：{check.message}{_number_hint(raw['credit_code'], s)}{extra}", s[:500]))
+                          f"统一社会信用代码有误：{check.message}{_number_hint(raw_value, s)}{extra}", s[:500]))
 
 
 def identity(values: dict[str, Any]) -> tuple[list[Issue], str | None, str | None]:

@@ -57,6 +57,25 @@ def _keys() -> tuple[Fernet, bytes]:
     return cache["fernet"], cache["mac"]
 
 
+class IdProtector:
+    """The keys taken once, for a loop over many ID numbers (a feed of a million objects)."""
+
+    def __init__(self, fernet: Fernet, mac: bytes) -> None:
+        self.fernet, self.mac = fernet, mac
+
+    @classmethod
+    def current(cls) -> "IdProtector":
+        return cls(*_keys())
+
+    def digest(self, id_number: str) -> str:
+        return hmac.new(self.mac, normalize_code(id_number).encode("ascii", "replace"), hashlib.sha256).hexdigest()
+
+    def protect(self, id_number: str, digest: str | None = None) -> ProtectedId:
+        norm = normalize_code(id_number)
+        return ProtectedId(self.fernet.encrypt(norm.encode("ascii")).decode("ascii"), digest or self.digest(norm),
+                           mask_id_number(norm))
+
+
 def hash_id_number(id_number: str) -> str:
     """Keyed HMAC-SHA256 (hex) of a normalised ID number: equal numbers give equal hashes."""
     _, mac = _keys()
@@ -65,10 +84,7 @@ def hash_id_number(id_number: str) -> str:
 
 def protect_id_number(id_number: str) -> ProtectedId:
     """Encrypt, hash and mask a (validated) ID number."""
-    norm = normalize_code(id_number)
-    fernet, _ = _keys()
-    return ProtectedId(fernet.encrypt(norm.encode("ascii")).decode("ascii"), hash_id_number(norm),
-                       mask_id_number(norm))
+    return IdProtector.current().protect(id_number)
 
 
 def reveal_id_number(protected: str) -> str:

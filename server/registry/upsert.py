@@ -5,33 +5,31 @@ An input whose merge key (credit code, or type+name+region for products and
 the like) matches an existing object updates that object; otherwise a new
 one is created. Nothing is written when `write` is false (dry run), but every
 outcome is still computed, so a dry run predicts created/updated/unchanged
-exactly. Writes use Core executemany (no ORM objects per row) and
-INSERT … ON CONFLICT DO NOTHING; a conflict means another transaction created
-the same object meanwhile, and the caller retries the batch (`RaceLost`).
+exactly. Writes go through the set-wise engine of the feed loader
+(`bulkwrite`: COPY or executemany, a staging table and one UPDATE … FROM); a
+new object whose key another transaction created meanwhile fails the insert,
+and the caller rolls back and retries the batch (`RaceLost`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..audit import service as audit
+from ..bulk import insert_rows
 from ..extensions import db
 from ..types import utcnow
 from .access import Editor
-from .models import InspectionObject, ObjectCredit, ObjectSubLibrary
+from .bulkwrite import RaceLost, insert_objects, replace_credit, update_objects
+from .models import ObjectSubLibrary
 from .normalize import CREDIT_FIELDS, Candidate, Issue, Lookup
 from .protect import hash_id_number, protect_id_number
 from .state import CREDIT_COLUMNS, CREDIT_DEFAULTS, OBJECT_COLUMNS, OBJECT_DEFAULTS, State, content_hash, load_states
 
 OUTCOMES = ("created", "updated", "unchanged", "rejected")
-
-
-class RaceLost(Exception):
-    """Another transaction created one of this batch's objects first; retry the batch."""
 
 
 class Seen(Protocol):
@@ -166,8 +164,8 @@ def _write(items: list[Item], editor: Editor) -> None:
     if not items:
         return
     now = utcnow()
-    o, cr, m = InspectionObject.__table__, ObjectCredit.__table__, ObjectSubLibrary.__table__
-    ids: dict[str, Item] = {}
+    m = ObjectSubLibrary.__table__
+    created: dict[str, Item] = {}
     new_rows, upd_rows = [], []
     for it in items:
         row = {k: it.values[k] for k in OBJECT_COLUMNS}
@@ -180,37 +178,31 @@ def _write(items: list[Item], editor: Editor) -> None:
             row.setdefault("legal_rep_id_masked", None)
             row.update(match_key=it.cand.match_key, created_at=now)
             new_rows.append(row)
-            ids[it.cand.match_key] = it
+            created[it.cand.match_key] = it
         else:
-            row["_id"] = it.object_id
+            row["id"] = it.object_id
             upd_rows.append(row)
-    # One order for every writer (keys, then ids) so concurrent imports wait on each other, never deadlock.
-    new_rows.sort(key=lambda r: r["match_key"])
-    upd_rows.sort(key=lambda r: r["_id"])
-    if new_rows:
-        returned = db.session.execute(dialect_insert(o).on_conflict_do_nothing().returning(o.c.id, o.c.match_key), new_rows)
-        got = 0
-        for object_id, key in returned:
-            ids[key].object_id = object_id
-            got += 1
-        if got != len(new_rows):
-            raise RaceLost()
-    if upd_rows:
-        # Rows with a new ID number carry two more columns: one executemany per shape.
-        with_id = [r for r in upd_rows if "legal_rep_id_protected" in r]
-        for group in (with_id, [r for r in upd_rows if "legal_rep_id_protected" not in r]):
-            if group:  # SET takes the columns named in the parameters
-                db.session.execute(update(o).where(o.c.id == bindparam("_id")), group)
-    credit_rows = [{"object_id": it.object_id, **{k: it.credit[k] for k in CREDIT_COLUMNS}, "updated_at": now}
-                   for it in items if it.outcome == "created" or set(it.changed) & set(CREDIT_COLUMNS)]
-    if credit_rows:
-        ins = dialect_insert(cr)
-        db.session.execute(ins.on_conflict_do_update(
-            index_elements=[cr.c.object_id],
-            set_={k: ins.excluded[k] for k in (*CREDIT_COLUMNS, "updated_at")}), credit_rows)
-    member_rows = [{"object_id": it.object_id, "sub_library_id": lib} for it in items for lib in sorted(it.added_libs)]
-    if member_rows:
-        db.session.execute(dialect_insert(m).on_conflict_do_nothing(), member_rows)
+    # The set-wise engine the feed loader uses (bulkwrite): one order for every writer (keys, then ids).
+    ids = insert_objects(new_rows)
+    for key, it in created.items():
+        it.object_id = ids[key]
+    # Rows with a new ID number carry two more columns: one statement per shape.
+    with_id = [r for r in upd_rows if "legal_rep_id_protected" in r]
+    for group in (with_id, [r for r in upd_rows if "legal_rep_id_protected" not in r]):
+        update_objects(group)
+    credit_items = [it for it in items if it.outcome == "created" or set(it.changed) & set(CREDIT_COLUMNS)]
+    if credit_items:
+        replace_credit([{"object_id": it.object_id, **{k: it.credit[k] for k in CREDIT_COLUMNS}, "updated_at": now}
+                        for it in credit_items], [it.object_id for it in credit_items if it.outcome != "created"])
+    # A new object has no memberships yet: its rows go in by the bulk path; a known one may have
+    # gained the same membership from another writer meanwhile.
+    for fresh in (True, False):
+        rows = [{"object_id": it.object_id, "sub_library_id": lib} for it in items
+                if (it.outcome == "created") == fresh for lib in sorted(it.added_libs)]
+        if rows and fresh:
+            insert_rows(db.session, m, rows)
+        elif rows:
+            db.session.execute(dialect_insert(m).on_conflict_do_nothing(), rows)
     for it in items:
         if "credit_code_override" in it.changed and it.cand.override_reason:
             audit.record(db.session, "registry.object.credit_code_override", "object", it.object_id,

@@ -15,14 +15,15 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, Table, bindparam, delete, select, text, tuple_, update
+from sqlalchemy import bindparam, delete, select, update
 
 from ...audit import service as audit
-from ...bulk import insert_rows
+from ...bulk import among, insert_rows
 from ...extensions import db
-from ...types import UTCDateTime, utcnow
+from ...types import utcnow
+from .. import bulkwrite
 from ..models import InspectionObject, ObjectCredit
-from ..protect import hash_id_number, protect_id_number
+from ..protect import IdProtector
 from ..state import CREDIT_COLUMNS, CREDIT_DEFAULTS, OBJECT_COLUMNS, OBJECT_DEFAULTS, content_hash
 from ..closures import CLOSED, Closure
 from .models import LIST_FLAGS, FeedRefusal, ObjectComplaintMonth, ObjectListEntry, ObjectStatusChange
@@ -31,13 +32,7 @@ from .records import Op, Refused, check
 
 OUTCOMES = ("applied", "unchanged", "refused")
 _o, _cr = InspectionObject.__table__, ObjectCredit.__table__
-_EXTRA = ("legal_rep_id_protected", "legal_rep_id_masked")
-
-# Changed objects are staged here, then merged with one UPDATE … FROM (a temporary table per batch).
-_stage_meta = MetaData()
-STAGE = Table("feed_stage_objects", _stage_meta, Column("id", Integer, primary_key=True),
-              *[Column(c, _o.c[c].type) for c in (*OBJECT_COLUMNS, *_EXTRA, "content_hash", "version")],
-              Column("updated_at", UTCDateTime), prefixes=["TEMPORARY"])
+_EXTRA = bulkwrite.PROTECTED
 
 
 @dataclass
@@ -54,6 +49,7 @@ class Work:
     old_credit: dict[str, Any] = field(default_factory=dict)
     old_extra: dict[str, Any] = field(default_factory=dict)
     months: dict[str, int] = field(default_factory=dict)
+    seen: bool = False  # an object record of this batch has been applied to it
 
     @property
     def new(self) -> bool:
@@ -92,11 +88,9 @@ class Merger:
         self.counts = {k: dict.fromkeys(OUTCOMES, 0) for k in ("object", "status", "list", "complaints", "risk",
                                                                  "unreadable")}
         self.closures: list[Closure] = []
-        self.postgres = db.session.get_bind().dialect.name == "postgresql"
-        STAGE.create(db.session.connection())
-
-    def finish(self) -> None:
-        STAGE.drop(db.session.connection())
+        self.dialect = db.session.get_bind().dialect.name
+        self.postgres = self.dialect == "postgresql"
+        self.ids = IdProtector.current()
 
     def _refuse(self, refusals: list, line: int, kind: str | None, code_value: str | None, issue) -> None:
         self.counts[kind or "unreadable"]["refused"] += 1
@@ -136,7 +130,8 @@ class Merger:
             return {}
         stmt = (select(_o.c.id, _o.c.match_key, _o.c.version, *[_o.c[k] for k in (*OBJECT_COLUMNS, *_EXTRA)],
                        *[_cr.c[k] for k in CREDIT_COLUMNS])
-                .select_from(_o.outerjoin(_cr, _cr.c.object_id == _o.c.id)).where(_o.c.match_key.in_(sorted(keys))))
+                .select_from(_o.outerjoin(_cr, _cr.c.object_id == _o.c.id))
+                .where(among(_o.c.match_key, sorted(keys), self.dialect)))
         if self.postgres:
             stmt = stmt.order_by(_o.c.id).with_for_update(of=_o)
         works = {}
@@ -155,41 +150,35 @@ class Merger:
             return
         m = ObjectComplaintMonth.__table__
         for object_id, period, count in db.session.execute(
-                select(m.c.object_id, m.c.period, m.c.count).where(m.c.object_id.in_(sorted(ids)))):
+                select(m.c.object_id, m.c.period, m.c.count).where(among(m.c.object_id, sorted(ids), self.dialect))):
             ids[object_id].months[period] = count
 
     # --- writing -----------------------------------------------------------------
 
     def _write(self, works: dict[str, Work], events: "_Events", refusals: list[dict], lines: tuple[int, int]) -> None:
         session, now = db.session, utcnow()
-        fields = {w.key: w.changed_fields() for w in works.values()}
-        changed = [w for w in works.values() if w.new or fields[w.key] or w.extra != w.old_extra]
-        created = sorted((w for w in changed if w.new), key=lambda w: w.key)
+        created, fields = [], {}  # every new object is written; a known one when something changed
+        for w in works.values():
+            if w.new:
+                created.append(w)
+            elif (f := w.changed_fields()) or w.extra != w.old_extra:
+                fields[w.key] = f
+        created.sort(key=lambda w: w.key)
         created_keys = {w.key for w in created}
-        updated = sorted((w for w in changed if not w.new), key=lambda w: w.id)
+        updated = sorted((works[k] for k in fields), key=lambda w: w.id)
+        changed = created + updated
         hashes = {w.key: content_hash(w.values, w.credit) for w in changed}
-        if created:
-            insert_rows(session, _o, [{**w.values, **w.extra, "match_key": w.key, "content_hash": hashes[w.key],
-                                       "version": 1, "created_at": now, "updated_at": now} for w in created])
-            ids = dict(session.execute(select(_o.c.match_key, _o.c.id).where(
-                _o.c.match_key.in_([w.key for w in created]))).all())
-            for w in created:
-                w.id = ids[w.key]
-        if updated:
-            session.execute(delete(STAGE))
-            insert_rows(session, STAGE, [{"id": w.id, **w.values, **w.extra, "content_hash": hashes[w.key],
-                                          "version": w.version + 1, "updated_at": now} for w in updated])
-            if self.postgres:
-                session.execute(text(f"ANALYZE {STAGE.name}"))
-            cols = (*OBJECT_COLUMNS, *_EXTRA, "content_hash", "version", "updated_at")
-            session.execute(update(_o).values({_o.c[c]: STAGE.c[c] for c in cols}).where(_o.c.id == STAGE.c.id))
+        ids = bulkwrite.insert_objects([{**w.values, **w.extra, "match_key": w.key, "content_hash": hashes[w.key],
+                                         "version": 1, "created_at": now, "updated_at": now} for w in created])
+        for w in created:
+            w.id = ids[w.key]
+        bulkwrite.update_objects([{"id": w.id, **w.values, **w.extra, "content_hash": hashes[w.key],
+                                   "version": w.version + 1, "updated_at": now} for w in updated])
         credit = [w for w in changed if w.new or w.credit != w.old_credit]
         if credit:
-            old = [w.id for w in credit if w.key not in created_keys]
-            for i in range(0, len(old), 5000):
-                session.execute(delete(_cr).where(_cr.c.object_id.in_(old[i:i + 5000])))
-            insert_rows(session, _cr, [{"object_id": w.id, **w.credit, "updated_at": now} for w in credit])
-        events.write(self.batch_id, now)
+            bulkwrite.replace_credit([{"object_id": w.id, **w.credit, "updated_at": now} for w in credit],
+                                     [w.id for w in credit if w.key not in created_keys])
+        events.write(self.batch_id, now, self.dialect)
         if refusals:
             insert_rows(session, FeedRefusal.__table__, refusals)
         for w, to, on in events.closing:
@@ -222,7 +211,7 @@ class _Events:
     def any(self) -> bool:
         return bool(self.status or self.entries or self.removals or self.months)
 
-    def write(self, batch_id: str, now) -> None:
+    def write(self, batch_id: str, now, dialect: str) -> None:
         session = db.session
         if self.status:
             insert_rows(session, ObjectStatusChange.__table__, [
@@ -242,9 +231,13 @@ class _Events:
         if self.months:
             m = ObjectComplaintMonth.__table__
             latest = {(w.id, period): count for w, period, count in self.months}
-            pairs = list(latest)
-            for i in range(0, len(pairs), 5000):
-                session.execute(delete(m).where(tuple_(m.c.object_id, m.c.period).in_(pairs[i:i + 5000])))
+            by_period: dict[str, list[int]] = {}
+            for oid, period in latest:
+                by_period.setdefault(period, []).append(oid)
+            for period, ids in sorted(by_period.items()):  # a batch states few months, for many objects
+                for i in range(0, len(ids), 5000):
+                    session.execute(delete(m).where(m.c.period == period,
+                                                    among(m.c.object_id, ids[i:i + 5000], dialect)))
             insert_rows(session, m, [{"object_id": oid, "period": p, "count": n, "batch_id": batch_id}
                                      for (oid, p), n in latest.items()])
 
@@ -276,7 +269,9 @@ def _set_status(w: Work, to: str, on: dt.date | None, reason: str | None, events
 
 def _apply_object(m: Merger, w: Work, op: Op, events: _Events) -> bool:
     cand = op.cand
-    before = (dict(w.values), w.credit["risk_class"], dict(w.extra))
+    created = w.new and not w.seen  # the record that brings the object into the directory
+    w.seen = True
+    before = None if created else (dict(w.values), w.credit["risk_class"], dict(w.extra))
     for k, v in cand.values.items():
         if k == "risk_class":
             w.credit["risk_class"] = v
@@ -285,14 +280,13 @@ def _apply_object(m: Merger, w: Work, op: Op, events: _Events) -> bool:
     if w.new and "region_code" not in cand.values and w.values["region_code"] is None:
         w.values["region_code"] = cand.default_region
     if cand.legal_rep_id:
-        digest = hash_id_number(cand.legal_rep_id)
+        digest = m.ids.digest(cand.legal_rep_id)
         if digest != w.values["legal_rep_id_hash"]:
             w.values["legal_rep_id_hash"] = digest
-            p = protect_id_number(cand.legal_rep_id)
+            p = m.ids.protect(cand.legal_rep_id, digest)
             w.extra = {"legal_rep_id_protected": p.protected, "legal_rep_id_masked": p.masked}
     if "registration_status" in cand.values:
         _set_status(w, cand.values["registration_status"], None, None, events)
-    created = w.new and before[0] == OBJECT_DEFAULTS  # the record that brings the object into the directory
     return created or before != (w.values, w.credit["risk_class"], w.extra)
 
 

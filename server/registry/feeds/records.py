@@ -26,6 +26,7 @@ OBJECT_FIELDS = ("name", "credit_code", "object_type", "legal_rep_name", "legal_
 _LIST_WORDS = {**{k: k for k in LISTS}, **{v: k for k, v in LISTS.items()}, "经营异常名录": "abnormal",
                "严重违法失信企业名单": "serious_violation"}
 _ACTIONS = {"enter": "enter", "remove": "remove", "列入": "enter", "移出": "remove"}
+_OBJECT_KEYS = frozenset((*OBJECT_FIELDS, "kind"))
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _EMPTY_LOOKUP = Lookup.of([])
 
@@ -75,11 +76,11 @@ class _Problem(Exception):
 
 
 def _object(line: int, raw: dict) -> Op:
-    extra = sorted(k for k in raw if k not in OBJECT_FIELDS and k != "kind")
-    if extra:
+    if not _OBJECT_KEYS.issuperset(raw):
+        extra = sorted(k for k in raw if k not in _OBJECT_KEYS)
         raise _Problem(_bad(extra[0], "field_not_allowed",
                             f"对象信息记录不能包含字段“{extra[0]}”（名录、名单与投诉举报用各自的记录类型）。"))
-    cand = normalize({k: raw[k] for k in OBJECT_FIELDS if k in raw}, _EMPTY_LOOKUP)
+    cand = normalize(raw, _EMPTY_LOOKUP)  # it reads only the directory's fields, which are all raw holds
     if cand.issues:
         raise _Problem(cand.issues[0])
     return Op(line, "object", cand.match_key, cand=cand)

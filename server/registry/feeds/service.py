@@ -67,7 +67,6 @@ def apply_feed(path: Path, *, dry_run: bool, via: str, user_id: int | None = Non
         records = feed.records
         while chunk := list(itertools.islice(records, chunk_size)):
             merger.chunk(chunk)
-        merger.finish()
         _finish(batch, merger, time.perf_counter() - started)
         result = report(batch)
     finally:

@@ -8,12 +8,14 @@ same file is harmless (unchanged rows are recognised by their content hash).
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 from typing import Callable, Iterator
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
 
 from ...audit import service as audit
+from ...bulk import among
 from ...extensions import db
 from ...identifiers import mask_id_number
 from ...types import utcnow
@@ -21,7 +23,7 @@ from ..access import Editor
 from ..models import ImportJob, ImportRowError, ImportSeenKey
 from ..normalize import LABELS, Lookup, normalize
 from ..sublibs import load_lookup
-from ..upsert import Item, RaceLost, audit_lists, dialect_insert, process
+from ..upsert import Item, RaceLost, audit_lists, process
 from .reading import FileProblem, Table
 
 log = logging.getLogger(__name__)
@@ -30,10 +32,22 @@ DEFAULT_CHUNK = 2000
 _RETRIES = 3
 
 
+# New keys in one statement whatever their number (the keys as one parameter), returning those inserted.
+_CLAIM = {
+    "postgresql": text("INSERT INTO import_seen_keys (job_id, match_key, row_number) "
+                       "SELECT :job, k, r FROM unnest(CAST(:keys AS text[]), CAST(:rows AS integer[])) AS t(k, r) "
+                       "ON CONFLICT DO NOTHING RETURNING match_key"),
+    "sqlite": text("INSERT INTO import_seen_keys (job_id, match_key, row_number) "
+                   "SELECT :job, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:pairs) "
+                   "WHERE true ON CONFLICT DO NOTHING RETURNING match_key"),
+}
+
+
 class TableSeen:
     """Merge keys already read by this job, kept in `import_seen_keys` (flat memory).
 
-    New keys go in with INSERT … ON CONFLICT DO NOTHING RETURNING: the unique
+    New keys go in with one INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING, the
+    chunk's keys as one parameter (an array, or JSON on SQLite): the unique
     index answers "seen before?" for each key, so the cost per chunk does not
     grow with the rows already read (a SELECT … IN (…) did, on PostgreSQL with
     an empty table's statistics). Only the few keys that conflict are looked up.
@@ -53,14 +67,15 @@ class TableSeen:
         if not first:
             return {}
         t = ImportSeenKey.__table__
-        inserted = set(db.session.execute(
-            dialect_insert(t).on_conflict_do_nothing().returning(t.c.match_key),
-            [{"job_id": self.job_id, "match_key": k, "row_number": r} for k, r in first.items()]).scalars())
+        dialect = db.session.get_bind().dialect.name
+        params = {"job": self.job_id, "keys": list(first), "rows": list(first.values())} \
+            if dialect == "postgresql" else {"job": self.job_id, "pairs": json.dumps(list(first.items()))}
+        inserted = set(db.session.execute(_CLAIM[dialect], params).scalars())
         earlier = [k for k in first if k not in inserted]
         rows: dict[str, int] = {}
         if earlier:
             rows = dict(db.session.execute(select(t.c.match_key, t.c.row_number).where(
-                t.c.job_id == self.job_id, t.c.match_key.in_(earlier))).all())
+                t.c.job_id == self.job_id, among(t.c.match_key, earlier, dialect))).all())
         dups = {first[k]: rows[k] for k in earlier}
         dups.update((ref, rows.get(key, first[key])) for ref, key in again)
         return dups

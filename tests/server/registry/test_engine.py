@@ -1,0 +1,66 @@
+"""The directory's load engine (issue 22, speed): its fast paths give what the general ones give."""
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import select
+
+from server.bulk import among
+from server.canonical import jcs
+from server.identifiers import make_credit_code
+from server.registry.models import InspectionObject
+from server.registry.normalize import Lookup, normalize
+from server.registry.state import CREDIT_COLUMNS, OBJECT_COLUMNS, _flat_jcs
+from tests.server.registry.feed_support import entity, jsonl, post
+from tests.server.registry.helpers import code
+
+
+def test_the_content_hash_document_is_written_byte_for_byte_as_jcs_writes_it():
+    rng = random.Random(22)
+    letters = ["a", "Z", "忻", "\x00", "\x1f", "\n", "\t", '"', "\\", "\u2028", "é", "😀", "\x7f", " ", "/"]
+    for _ in range(3000):
+        doc = {}
+        for k in (*OBJECT_COLUMNS, *CREDIT_COLUMNS):
+            pick = rng.random()
+            doc[k] = (None if pick < 0.2 else rng.random() < 0.5 if pick < 0.4
+                      else rng.randrange(-10 ** 7, 10 ** 7) if pick < 0.5
+                      else "".join(rng.choice(letters) for _ in range(rng.randrange(8))))
+        assert _flat_jcs(doc) == jcs(doc)
+    doc[OBJECT_COLUMNS[0]] = 2 ** 60  # beyond JSON's safe integers, and values of other types: left to jcs
+    assert _flat_jcs(doc) is None
+    doc[OBJECT_COLUMNS[0]] = 1.5
+    assert _flat_jcs(doc) is None
+
+
+def test_text_fast_paths_keep_the_cleaning_of_odd_text():
+    valid = make_credit_code("91140902MA0X00001")
+    typed = " " + "".join(chr(ord(ch) + 0xFEE0) for ch in valid[:8]) + valid[8:].lower() + "\u3000"
+    c = normalize({"name": " 忻州市\u3000多  空格\t商贸\x07有限公司 ", "credit_code": typed,
+                   "registration_status": "存续（在营、开业、在册）", "region_code": "忻府区"}, Lookup.of([]))
+    assert c.issues == []
+    assert c.values["name"] == "忻州市 多 空格 商贸有限公司" and c.values["credit_code"] == valid
+    assert c.values["registration_status"] == "active" and c.values["region_code"] == "140902"
+
+
+def test_a_list_or_object_where_one_value_belongs_is_refused_by_line(client, login):
+    records = [entity(["忻州市列表名称有限公司"]), entity("忻州市对象电话有限公司", phone={"a": 1}),
+               {"kind": "object", "name": "忻州市列表代码有限公司", "credit_code": [code()]},
+               entity("忻州市正常有限公司")]
+    r = post(client, login("office"), jsonl("shape-1", "shape", 1, records))
+    body = r.get_json()
+    assert r.status_code == 201, body
+    assert [(x["line"], x["field"], x["code"]) for x in body["refusals"]] == [
+        (2, "name", "value_not_text"), (3, "phone", "value_not_text"), (4, "credit_code", "value_not_text")]
+    assert body["applied"] == 1
+
+
+def test_many_keys_are_looked_up_as_one_parameter(reg, dbs):
+    made = [reg.obj(name=f"忻州市键查询{i}号有限公司") for i in range(3)]
+    with dbs() as s:
+        dialect = s.get_bind().dialect.name
+        ids = [o["id"] for o in made] + list(range(10 ** 6, 10 ** 6 + 3000))
+        found = s.execute(select(InspectionObject.id).where(among(InspectionObject.id, ids, dialect))).scalars()
+        assert sorted(found) == sorted(o["id"] for o in made)
+        keys = [o["credit_code"] for o in made] + [f"k:{i}" for i in range(3000)]
+        found = s.execute(select(InspectionObject.id).where(among(InspectionObject.match_key, keys, dialect))).scalars()
+        assert sorted(found) == sorted(o["id"] for o in made)
