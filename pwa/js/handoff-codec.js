@@ -100,12 +100,14 @@ export async function parseFrame(text) {
 
 /** Collects frames as they are scanned, in any order; resolves a section once all of it is there. */
 export class Collector {
-  constructor() { this.parts = new Map(); }
+  constructor() { this.parts = new Map(); this.finished = new Set(); }
 
-  /** → {state: 'ignored'|'repeat'|'partial'|'done'|'corrupt', have, count, section?} */
+  /** → {state: 'ignored'|'finished'|'repeat'|'partial'|'done'|'corrupt', have, count, section?}
+   *  ('finished': a frame of a section already completed in this scan, which the camera still sees) */
   async add(text) {
     const f = await parseFrame(text);
     if (!f) return { state: 'ignored' };
+    if (this.finished.has(f.sha256)) return { state: 'finished', sha256: f.sha256 };
     const got = this.parts.get(f.sha256) || { count: f.count, chunks: new Map() };
     this.parts.set(f.sha256, got);
     if (got.chunks.has(f.index)) return { state: 'repeat', have: got.chunks.size, count: got.count, sha256: f.sha256 };
@@ -117,6 +119,7 @@ export class Collector {
       const wire = JSON.parse(new TextDecoder().decode(await inflate(z)));
       const section = { ...wire, mutations: wire.mutations.map((m) => ({ ...m, args: { visit_id: wire.visit_id, ...m.args } })) };
       if (wire.v !== FORMAT || (await sectionSha256(section)) !== f.sha256) throw new Error('sha');
+      this.finished.add(f.sha256);
       return { state: 'done', have: got.count, count: got.count, section: { ...section, section_sha256: f.sha256 } };
     } catch {
       return { state: 'corrupt', have: 0, count: got.count };

@@ -83,6 +83,12 @@ def handoff_section(ctx, args):
         HandoffSection.visit_id == vid, HandoffSection.section_sha256 == args["section_sha256"])).scalar_one_or_none()
     if done is not None:
         return Outcome(data={"handoff_id": done.id})  # the same section again: nothing more to do
+    newer = db.session.execute(select(HandoffSection.seq).where(
+        HandoffSection.visit_id == vid, HandoffSection.member_user_id == member.user_id,
+        HandoffSection.seq > args["seq"]).limit(1)).first()
+    if newer is not None:
+        # An older handover of the member arriving after a newer one: the newer one stands.
+        return Outcome(data={"superseded_by_seq": newer[0]})
     section = HandoffSection(visit_id=vid, member_user_id=member.user_id, client_id=client.client_id, seq=args["seq"],
                              section_sha256=args["section_sha256"], handed_at=args["handed_at"],
                              mutation_count=len(body["mutations"]), received_by=ctx.principal.user_id)

@@ -12,7 +12,7 @@ export const noAutoRefresh = true; // the codes on screen must not change while 
 let timer = null;
 
 /** A QR code (alphanumeric mode, level M) drawn on a canvas with its 4-module quiet zone. */
-export function qrCanvas(text, px = 340) {
+export function qrCanvas(text, px = 320) {
   const qr = qrcode(0, 'M');
   qr.addData(text, 'Alphanumeric');
   qr.make();
