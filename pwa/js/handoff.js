@@ -5,7 +5,7 @@
 // the summary the party signs, and the content hash, cover every department.
 import * as store from './store.js';
 import { session } from './api.js';
-import { enqueue } from './outbox.js';
+import { enqueueMany } from './outbox.js';
 import { numberQueued } from './sync.js';
 import { jcs } from './jcs.js';
 import { sha256Hex } from './ids.js';
@@ -65,7 +65,9 @@ export async function receiveSection(visit, meRow, section) {
   if (previous && previous.sha256 === section.section_sha256) return { state: 'same', previous, section };
   if (previous && previous.seq > section.seq) return { state: 'older', previous, section };
   const { content_key: _, ...args } = section;
-  await enqueue(visit.id, 'handoff.section', args);
+  // The newer section carries the member's whole queue: an older one not yet sent is dropped with it.
+  await enqueueMany(visit.id, [{ name: 'handoff.section', args }], [],
+    { replace: (m) => m.name === 'handoff.section' && m.args.member_user_id === section.member_user_id });
   all[member.user_id] = { seq: section.seq, sha256: section.section_sha256, handed_at: section.handed_at,
     count: section.mutations.length, received_at: isoNow(), name: member.name, department_id: member.department_id };
   await store.set(receivedKey(visit.id), all);

@@ -156,3 +156,98 @@ def test_members_hand_over_by_qr_the_party_signs_offline_and_any_sync_order_give
             assert page.evaluate("async () => (await (await import('/js/store.js')).all('attention')).length") == 0
     finally:
         leader.close()
+
+
+def _answer(page, visit_id, key, value):
+    page.goto(page.url.split("#")[0] + f"#/visit/{visit_id}/check")
+    page.locator(f"li.checkpoint[data-key='{key}'] button.answer.{value}").click()
+    page.wait_for_selector(f"li.checkpoint[data-key='{key}'] button.{value}[aria-pressed=true]")
+
+
+def test_re_handover_keeps_the_newest_and_a_change_after_it_surfaces_as_content_mismatch(
+        app, fu, live, browser, browser_type, browser_type_launch_args, browser_context_args, tmp_path, shot):
+    base, _ = live
+    jv = joint_visit(app, fu["username"], want_departments=2)
+    vid = jv["visit_id"]
+    task = _task(app, fu["username"], vid)
+    leader = LeaderPhone(browser_type, browser_type_launch_args, browser_context_args, tmp_path / "leader", base)
+    try:
+        _leader_starts(leader, base, fu, vid, task, tmp_path, fu["names"][vid])
+        leader.close()
+        members = {}
+        for dept, username in sorted(jv["members"].items()):
+            ctx, page = member_phone(browser, browser_context_args, base, username)
+            _member_answers(app, page, username, vid, task)
+            members[dept] = (username, ctx, page)
+        # Every member but the first hands over once.
+        first_dept, (first_user, _, mpage) = sorted(members.items())[0]
+        for i, (dept, (_, _, page)) in enumerate(sorted(members.items())[1:]):
+            scan(leader, vid, write_y4m(tmp_path / f"other{i}.y4m", member_codes(page, vid, f"40-other{i}")), "new")
+        own = [i for i in task["items"] if i["department_id"] == first_dept]
+        cps = [(i["item_id"], c["key"]) for i in own for c in i["checkpoints"] if c["answer_type"] == "pass_fail_na"]
+        assert len(cps) >= 2, "the member's item has two pass/fail checkpoints"
+        (ia, ka), (ib, kb) = cps[0], cps[1]
+        first = write_y4m(tmp_path / "first.y4m", member_codes(mpage, vid, "41-first"))
+        assert "已接收" in scan(leader, vid, first, "new")
+        # A change, handed over again: the leader's phone keeps the newest and says so.
+        _answer(mpage, vid, f"{ia}:{ka}", "na")
+        mpage.goto(mpage.url.split("#")[0] + f"#/visit/{vid}/sign")
+        mpage.wait_for_selector("text=之后本机又有修改")
+        shot(mpage, "42-member-changed-after-handover")
+        second = write_y4m(tmp_path / "second.y4m", member_codes(mpage, vid, "43-second", shot))
+        text = scan(leader, vid, second, "newer", shot, "44-scan-newer")
+        assert "最新" in text and "第 2 次" in text, text
+        text = scan(leader, vid, first, "older", shot, "45-scan-older")
+        assert "未采用" in text, text
+        # A change after the last handover, never handed over: the party signs without it.
+        _answer(mpage, vid, f"{ib}:{kb}", "fail")
+        _leader_signs_and_seals(leader, tmp_path, vid, None, "未发现问题")
+        signed = leader.page.locator(".hash").inner_text()
+        leader.launch(tmp_path / "blank.y4m", offline=True)
+        leader.page.goto(base + f"/#/visit/{vid}/sign")
+        leader.page.wait_for_selector("text=记录已签名封存")
+        phones = [("leader", leader.context, leader.page)] + [(d, c, p) for d, (_, c, p) in members.items()]
+        seed = random.randrange(1_000_000)
+        order = sync_in_random_order(phones, seed)
+        print(f"\nsync order {order} (seed {seed})")
+        s = _server_state(app, vid)
+        assert s["status"] == "sealed" and s["verified"], (order, s)
+        # What the party signed stands: the re-handed-over change is in, the later one is not …
+        assert s["answers"][(ia, ka)][0] == "na" and s["answers"][(ib, kb)][0] == "pass", (order, s["answers"])
+        # … and it is a content mismatch with both values, on the leader's phone and at the desk.
+        fields = {m[0] for m in s["mismatches"]}
+        assert fields == {f"answers.{ib}:{kb}"}, (order, s["mismatches"])
+        mm = next(m for m in s["mismatches"])
+        assert mm[1]["value"] == "pass" and mm[2]["value"] == "fail", mm
+        lp = leader.page
+        lp.reload()
+        lp.wait_for_selector(".content-mismatch")
+        assert "不合格" in lp.locator(".content-mismatch").inner_text()
+        shot(lp, "46-leader-content-mismatch")
+        assert signed.split("：")[1][:16] in lp.locator(".hash").inner_text()
+        desk = live_desk(app, vid)
+        assert desk and desk[0]["arrived"]["value"] == "fail", desk
+    finally:
+        leader.close()
+
+
+def live_desk(app, visit_id):
+    """The reviewer's record (as the desk loads it) lists the mismatch."""
+    from tests.support.http import Session
+    client = app.test_client()
+    headers = Session.login(client, f"{fu_department(app, visit_id)}-reviewer", DEMO_PASSWORD, "desk-device-0001").headers
+    body = client.get(f"/api/v1/reviews/{visit_id}", headers=headers).get_json()
+    return body["visit"]["record"]["content_mismatches"]
+
+
+def fu_department(app, visit_id) -> str:
+    """The code of the department that initiated the visit's task (its reviewer opens the record)."""
+    from server.accounts.models import Department
+    from server.draws.models import InspectionTask
+    from server.extensions import db
+    from server.visits.models import Visit
+    with app.app_context():
+        task = db.session.get(InspectionTask, db.session.get(Visit, visit_id).task_id)
+        code = db.session.get(Department, task.initiating_department_id).code
+        db.session.remove()
+        return code
