@@ -227,6 +227,16 @@ def test_re_handover_keeps_the_newest_and_a_change_after_it_surfaces_as_content_
         assert signed.split("：")[1][:16] in lp.locator(".hash").inner_text()
         desk = live_desk(app, vid)
         assert desk and desk[0]["arrived"]["value"] == "fail", desk
+        # The reviewer sees it on the record at the desk.
+        from tests.support.desk import DESKTOP, sign_in
+        dctx = browser.new_context(**{**browser_context_args, "viewport": DESKTOP, "has_touch": False})
+        dpage = dctx.new_page()
+        sign_in(dpage, base, f"{fu_department(app, vid)}-reviewer", DEMO_PASSWORD)
+        dpage.goto(f"{base}/review#record/{vid}")
+        dpage.wait_for_selector(".content-mismatch")
+        assert "不合格" in dpage.locator(".content-mismatch").inner_text()
+        dpage.screenshot(path=str(ARTIFACTS / "47-desk-content-mismatch.png"))
+        dctx.close()
     finally:
         leader.close()
 
