@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from pathlib import Path
 
 from ..accounts.models import Department, User
+from ..registry.models import InspectionObject
+from ..visits.models import Visit
 from ..audit.service import set_system_actor
 from ..config import instance_secret
 from ..extensions import db
@@ -71,9 +73,6 @@ def print_logins(password: str) -> None:
 
 def joint_team_example() -> dict | None:
     """An open joint visit of the demo draw whose members all have logins (README: the QR handoff)."""
-    from ..registry.models import InspectionObject
-    from ..visits.models import Visit
-
     for visit in db.session.execute(select(Visit).where(Visit.status != "sealed").order_by(Visit.scheduled_date, Visit.id)
                                     .limit(200)).scalars():
         members = [m for m in visit.members if m.active]

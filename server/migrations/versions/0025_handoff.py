@@ -36,7 +36,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['member_user_id'], ['users.id'], name=op.f('fk_visit_handoffs_member_user_id_users')),
         sa.ForeignKeyConstraint(['received_by'], ['users.id'], name=op.f('fk_visit_handoffs_received_by_users')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_visit_handoffs')),
-        sa.UniqueConstraint('visit_id', 'section_sha256', name=op.f('uq_visit_handoffs_visit_id')),
+        sa.UniqueConstraint('visit_id', 'section_sha256', name=op.f('uq_visit_handoffs_visit_id_section_sha256')),
     )
     with op.batch_alter_table('visit_handoffs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_visit_handoffs_visit_id'), ['visit_id'], unique=False)
@@ -47,7 +47,7 @@ def upgrade():
         sa.Column('visit_id', sa.String(length=36), nullable=False),
         sa.Column('handoff_id', BIGPK, nullable=False),
         sa.Column('name', sa.String(length=64), nullable=False),
-        sa.Column('args', JSON, nullable=True),
+        sa.Column('args', JSON, nullable=False),
         sa.Column('args_sha256', sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(['visit_id'], ['visits.id'], name=op.f('fk_visit_handoff_mutations_visit_id_visits')),
         sa.ForeignKeyConstraint(['handoff_id'], ['visit_handoffs.id'], name=op.f('fk_visit_handoff_mutations_handoff_id_visit_handoffs')),
