@@ -226,3 +226,22 @@ def test_bad_sections_are_refused_and_nothing_is_written(app, client, login):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(HandoffSection)) == 0
         assert db.session.scalar(select(func.count()).select_from(HandoffMutation)) == 0
+
+
+def test_an_older_handover_after_a_newer_one_is_not_applied(app, client, login):
+    team = team_of(client, login("office"))
+    leader_own_part(team)
+    d = members(team)[0]
+    muts = member_work(team, d)
+    phone = team.phones[d]
+    first = muts[0]
+    cp = next(c for c in team.item(d)["checkpoints"] if c["key"] == first["args"]["checkpoint_key"])
+    changed = phone.mutation("answer.set", **{**first["args"], "value": _value(cp, alt=True)})
+    newer = team.lead.ok("handoff.section", **section(team, d, muts + [changed], seq=2))
+    assert newer["data"]["applied"] == len(muts) + 1
+    older = team.lead.ok("handoff.section", **section(team, d, muts, seq=1))
+    assert older["data"] == {"superseded_by_seq": 2}
+    team.lead.pull()
+    v = team.lead.visit(team.visit_id)
+    key = f"{first['args']['item_id']}:{first['args']['checkpoint_key']}"
+    assert v["record"]["answers"][key]["value"] == _value(cp, alt=True) and v["record"]["content_mismatches"] == []
