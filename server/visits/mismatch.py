@@ -113,10 +113,11 @@ def member_push(ctx, name, args, raw):
         return _refuse(ctx, visit, name, raw, signed=handed.args, arrived=raw,
                        message="这条记录已随交接提交，但本机后来发送的内容与交接（签名）时不同，已记录为内容不一致。")
     record = db.session.get(VisitRecord, vid)
-    sealed = record is not None and record.sealed_at is not None
+    if record is None or record.sealed_at is None:
+        return None  # not sealed: applied as usual (a handed-over section arriving later is compared then)
     member_handed = db.session.execute(select(HandoffSection.id).where(
         HandoffSection.visit_id == vid, HandoffSection.member_user_id == ctx.principal.user_id).limit(1)).first()
-    if not (sealed and member_handed):
+    if not member_handed:
         return None
     current = _current(vid, name, args)
     if _unchanged(current, name, raw):

@@ -3,7 +3,6 @@ sections to the leader's phone by QR code, through Chromium's fake camera; the p
 record on the leader's phone, which seals it offline; then all phones sync in a random order."""
 from __future__ import annotations
 
-import json
 import random
 
 import pytest
