@@ -27,6 +27,10 @@ VENDOR = {
     "idb/index.js": "idb/build/index.js",
     "signature_pad/signature_pad.js": "signature_pad/dist/signature_pad.js",
     "tus-js-client/tus.min.js": "tus-js-client/dist/tus.min.js",
+    # The joint handoff by QR code: codes drawn by qrcode-generator (ES module), read by jsQR
+    # (a UMD script the scan screen loads when the browser has no BarcodeDetector).
+    "qrcode-generator/qrcode.mjs": "qrcode-generator/dist/qrcode.mjs",
+    "jsqr/jsQR.js": "jsqr/dist/jsQR.js",
     # @noble/hashes' SHA-256 (incremental hashing of big videos) and the modules it imports
     # by relative path: every one of them must be listed here (and so precached by sw.js).
     **{f"noble-hashes/{name}": f"@noble/hashes/{name}" for name in ("sha2.js", "_md.js", "_u64.js", "utils.js")},

@@ -21,7 +21,7 @@ from .public.results import previous_results
 from .registry import closures as registry_closures
 from .review import archive, replay as review_replay  # noqa: F401
 from .review.service import comments_for, open_on_seal, reopen_on_amendment, states_for
-from .visits import assignments, feed, hooks, methods, mutations, replay, sign, verification as visit_verification  # noqa: F401
+from .visits import assignments, feed, handoff, hooks, methods, mutations, replay, sign, verification as visit_verification  # noqa: F401
 from .visits.announce import on_media_arrived as announce_media_visits
 from .visits.closed_objects import flag_open_visits
 from .visits.media_policy import may_read_media

@@ -28,7 +28,7 @@ import sys
 from . import changes, verification  # noqa: F401  (verification: registers its audit check)
 from .clients import claim
 from .models import SyncMutation, SyncClient
-from .registry import MUTATORS, MutationContext
+from .registry import GUARDS, MUTATORS, MutationContext
 
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
@@ -56,7 +56,9 @@ def _apply_one(ctx: MutationContext, name: str, raw_args: dict) -> tuple[str, di
     marks = (audit.pending_count(db.session), changes.pending_count(db.session))
     try:
         with db.session.begin_nested():
-            outcome = mut.fn(ctx, args)
+            outcome = next((o for o in (g(ctx, name, args, raw_args) for g in GUARDS) if o is not None), None)
+            if outcome is None:
+                outcome = mut.fn(ctx, args)
             db.session.flush()
     except BaseException:
         # The savepoint is gone: so are the audit entries and changes it queued.
@@ -64,6 +66,8 @@ def _apply_one(ctx: MutationContext, name: str, raw_args: dict) -> tuple[str, di
         changes.rewind(db.session, marks[1])
         return _failure(name)
 
+    if outcome and outcome.problem:
+        return "rejected", None, outcome.problem, None
     conflict = outcome.conflict if outcome else None
     data = outcome.data if outcome and outcome.data else None
     return "applied", conflict, None, data

@@ -23,6 +23,9 @@ class Outcome:
 
     conflict: dict | None = None
     data: dict = field(default_factory=dict)
+    # A refusal whose own records (e.g. a logged content mismatch) are kept: the mutation is
+    # answered `rejected` with this problem, but what the mutator wrote is committed.
+    problem: dict | None = None
 
 
 @dataclass
@@ -49,6 +52,9 @@ class Entity:
 
 MUTATORS: dict[str, Mutator] = {}
 ENTITIES: dict[str, Entity] = {}
+# Called before a mutator with (ctx, name, args, raw_args): an Outcome answers the mutation in
+# its place (a feature that already has it by another way, e.g. a handed-over section).
+GUARDS: list[Callable[[MutationContext, str, dict, dict], Outcome | None]] = []
 
 
 def mutator(name: str, schema: ma.Schema):
@@ -59,6 +65,12 @@ def mutator(name: str, schema: ma.Schema):
         return fn
 
     return deco
+
+
+def guard(fn):
+    """Register `fn` as a guard run before every mutator (see GUARDS)."""
+    GUARDS.append(fn)
+    return fn
 
 
 def entity(name: str, load, snapshot, order: int = 100) -> None:

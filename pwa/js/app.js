@@ -18,6 +18,8 @@ route('/visit/:id/findings', screen('findings'));
 route('/visit/:id/outcome', screen('outcome'));
 route('/visit/:id/sign', screen('sign'));
 route('/visit/:id/amend', screen('amend'));
+route('/visit/:id/handover', screen('handover'));
+route('/visit/:id/scan', screen('scan'));
 route('/team', screen('team'));
 route('/sync', screen('sync'));
 route('/settings', screen('settings'));

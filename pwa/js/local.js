@@ -101,6 +101,14 @@ export function applyAll(visit, task, me, mutations) {
     itemVersion: (itemId) => task?.items.find((i) => i.item_id === itemId)?.version ?? null,
   };
   for (const m of mutations) {
+    if (m.name === 'handoff.section') {
+      // A member's section scanned by the leader's phone: applied in the member's name.
+      const member = v.team?.find((t) => t.user_id === m.args.member_user_id);
+      const as = { ...ctx, user_id: m.args.member_user_id, department_id: member?.department_id };
+      for (const inner of m.args.mutations) APPLY[inner.name]?.(v.record, inner.args, as);
+      if (v.status === 'not_started') v.status = 'in_progress';
+      continue;
+    }
     if (m.name === 'schedule.set') {
       v.schedule = { ...v.schedule, date: m.args.date, time_from: m.args.time_from, time_to: m.args.time_to };
       continue;

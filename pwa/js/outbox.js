@@ -23,8 +23,10 @@ export function enqueue(visitId, name, args, media = []) {
   return enqueueMany(visitId, [{ name, args }], media);
 }
 
-/** Several mutations (in order) and their files in one transaction: all or nothing. */
-export async function enqueueMany(visitId, mutations, media = []) {
+/** Several mutations (in order) and their files in one transaction: all or nothing. `replace`: queued,
+ *  unacknowledged mutations of the visit it matches are dropped in the same transaction (a newer
+ *  handed-over section replaces the older one not yet sent). */
+export async function enqueueMany(visitId, mutations, media = [], { replace = null } = {}) {
   const d = await db();
   const tx = d.transaction(['entities', 'outbox', 'media'], 'readwrite');
   const ents = tx.objectStore('entities');
@@ -34,9 +36,20 @@ export async function enqueueMany(visitId, mutations, media = []) {
   const { task, me } = await contextIn(tx, row.data);
   const queued = mutations.map(({ name, args }) => ({ name, args, visit_id: visitId, client_time: isoNow(), queued_at: Date.now() }));
   for (const file of media) await tx.objectStore('media').put(file);
+  let replaced = false;
+  if (replace) {
+    for (const old of await tx.objectStore('outbox').getAll()) {
+      if (!old.acked && old.visit_id === visitId && replace(old)) { await tx.objectStore('outbox').delete(old.seq); replaced = true; }
+    }
+  }
   for (const m of queued) await tx.objectStore('outbox').add(m);
-  row.data = applyAll(row.data, task, me, queued);
-  await ents.put(row);
+  if (replaced) {
+    await rebaseIn(tx, visitId);
+    row.data = (await ents.get(ekey('visit', visitId))).data;
+  } else {
+    row.data = applyAll(row.data, task, me, queued);
+    await ents.put(row);
+  }
   await tx.done;
   notify();
   requestFlush();

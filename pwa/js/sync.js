@@ -84,8 +84,9 @@ function schedule(err) {
   timer = setTimeout(() => { flush(); }, delay);
 }
 
-/** Give queued mutations their sync ids (consecutive, in queue order), persisted before sending. */
-async function assignIds() {
+/** Give queued mutations their sync ids (consecutive, in queue order), persisted before sending
+ *  (or before handing a section over: the server then knows each by (client, id)). */
+export async function numberQueued() {
   const tx = (await db()).transaction(['outbox', 'kv'], 'readwrite');
   let next = (await tx.objectStore('kv').get('next_mid')) || 1;
   const rows = (await tx.objectStore('outbox').getAll()).filter((m) => !m.acked);
@@ -100,7 +101,7 @@ async function assignIds() {
 async function pushAll() {
   const s = await session();
   for (let round = 0; round < 1000; round++) {
-    const rows = await assignIds();
+    const rows = await numberQueued();
     if (!rows.length) return;
     const limits = (await store.get('limits')) || { max_mutations: 100 };
     const batch = [];

@@ -211,6 +211,22 @@ async function openRecord(visitId) {
     h("dt", {}, "内容哈希"), h("dd", { class: "hash" }, s.content_sha256)));
 
   const main = [];
+  // A joint team's handoff: what a member's phone sent later differs from what the party signed.
+  const mismatches = (v.record && v.record.content_mismatches) || [];
+  if (mismatches.length) {
+    const who = (uid) => (v.team.find((m) => m.user_id === uid) || {}).name || `用户 ${uid}`;
+    const val = (x) => (x == null ? "无" : x.value !== undefined ? `${VALUE_LABELS[x.value] || x.value}${x.note ? `（${x.note}）` : ""}`
+      : x.description || x.sha256 || JSON.stringify(x));
+    const what = (f) => {
+      const a = /^answers\.(\d+):(.+)$/.exec(f);
+      const cp = a && ((s.items.find((i) => String(i.item_id) === a[1]) || {}).checkpoints || []).find((c) => c.key === a[2]);
+      return cp ? `检查要点“${cp.prompt}”` : f.startsWith("findings.") ? "发现的问题" : f.startsWith("media.") ? "照片/视频" : f;
+    };
+    main.push(h("div", { class: "card content-mismatch", role: "alert" },
+      h("h2", {}, `内容不一致（${mismatches.length} 处）`),
+      h("p", {}, "联合检查交接后，组员手机提交的内容与当事人签名的内容不同。记录以签名内容为准，双方内容均已记入审计日志；如需更正请退回补正。"),
+      h("ul", {}, mismatches.map((m) => h("li", {}, `${what(m.field)}：签名时“${val(m.signed)}”，${who(m.member_user_id)}的手机提交“${val(m.arrived)}”（${fmtTime(m.at)}）`)))));
+  }
   // Team.
   main.push(h("div", { class: "card" }, h("h2", {}, "执法检查人员"), h("table", { class: "grid" },
     h("thead", {}, h("tr", {}, h("th", {}, "姓名"), h("th", {}, "部门"), h("th", {}, "执法证号"), h("th", {}, "职责"), h("th", {}, "到场"))),

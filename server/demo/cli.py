@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from pathlib import Path
 
 from ..accounts.models import Department, User
+from ..registry.models import InspectionObject
+from ..visits.models import Visit
 from ..audit.service import set_system_actor
 from ..config import instance_secret
 from ..extensions import db
@@ -64,6 +66,27 @@ def print_logins(password: str) -> None:
     click.echo("  office (办公室管理员), auditor (审计)")
     click.echo("  <部门>-admin, <部门>-leader, <部门>-reviewer, <部门>-insp1 … insp6")
     click.echo("  部门 / departments: " + ", ".join(f"{c} {n}" for c, n, _ in accounts.CITY_DEPARTMENTS))
+    team = joint_team_example()
+    if team:
+        click.echo(f"  联合检查交接 / joint handoff: 组长 leader {team['leader']}, 组员 members {', '.join(team['members'])} "
+                   f"— 检查对象 {team['object']}")
+
+
+def joint_team_example() -> dict | None:
+    """An open joint visit of the demo draw whose members all have logins (README: the QR handoff)."""
+    for visit in db.session.execute(select(Visit).where(Visit.status != "sealed").order_by(Visit.scheduled_date, Visit.id)
+                                    .limit(200)).scalars():
+        members = [m for m in visit.members if m.active]
+        if len({m.department_id for m in members}) < 2 or any(m.user_id is None for m in members):
+            continue
+        name = {m.user_id: db.session.get(User, m.user_id).username for m in members}
+        leader = next((m for m in members if m.role == "leader"), None)
+        if leader is None:
+            continue
+        others = [name[m.user_id] for m in members if m.department_id != leader.department_id]
+        return {"leader": name[leader.user_id], "members": others,
+                "object": db.session.get(InspectionObject, visit.object_id).name}
+    return None
 
 
 @click.command("demo-data")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -207,3 +207,56 @@ class Amendment(db.Model):
     patch: Mapped[Any] = mapped_column(JSONType)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HandoffSection(db.Model):
+    """A member's section of a joint visit, handed to the leader's phone by QR code with no network
+    (docs/field-contract.md, "Handoff"), and pushed later by the leader's phone."""
+
+    __tablename__ = "visit_handoffs"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), index=True)
+    member_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    client_id: Mapped[str] = mapped_column(String(36))
+    seq: Mapped[int] = mapped_column(Integer)
+    section_sha256: Mapped[str] = mapped_column(String(64))
+    handed_at: Mapped[str] = mapped_column(String(40))
+    mutation_count: Mapped[int] = mapped_column(Integer)
+    received_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("visit_id", "section_sha256"),)
+
+
+class HandoffMutation(db.Model):
+    """A member's mutation that reached the server inside a handed-over section: the member's own
+    push of the same (client, id) later is applied once, and compared."""
+
+    __tablename__ = "visit_handoff_mutations"
+
+    client_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    mutation_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), index=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("visit_handoffs.id"))
+    name: Mapped[str] = mapped_column(String(64))
+    args: Mapped[Any] = mapped_column(JSONType)
+    args_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class ContentMismatch(db.Model):
+    """What a member's phone sent differs from what the party signed (the handed-over section):
+    never silently accepted; both values are kept (and logged) for the leader and the reviewer."""
+
+    __tablename__ = "visit_content_mismatches"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visits.id"), index=True)
+    member_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    client_id: Mapped[str] = mapped_column(String(36))
+    mutation_id: Mapped[Optional[int]] = mapped_column(BigInteger)
+    field: Mapped[str] = mapped_column(String(120))
+    signed: Mapped[Optional[Any]] = mapped_column(JSONType)
+    arrived: Mapped[Optional[Any]] = mapped_column(JSONType)
+    source: Mapped[str] = mapped_column(String(16))  # member_push | handoff
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -195,7 +195,20 @@ class RecordViewSchema(BaseSchema):
     sealed = fields.Nested(SealedSchema, allow_none=True)
     amendments = fields.List(fields.Nested(AmendmentOutSchema))
     review_comments = fields.List(fields.Nested(ReviewCommentOutSchema))
+    content_mismatches = fields.List(fields.Nested("ContentMismatchOutSchema"), metadata={
+        "description": "联合检查交接后组员手机提交的内容与当事人签名内容不一致之处（双方内容均保留）"})
     version = fields.Integer()
+
+
+class ContentMismatchOutSchema(BaseSchema):
+    id = fields.Integer()
+    field = fields.String(metadata={"description": "answers.<事项>:<要点>、findings.<编号>、media.<编号> 或 mutation:<操作>"})
+    member_user_id = fields.Integer()
+    mutation_id = fields.Integer(allow_none=True)
+    signed = fields.Raw(allow_none=True, metadata={"description": "签名（交接）时的内容"})
+    arrived = fields.Raw(allow_none=True, metadata={"description": "组员手机后来提交的内容"})
+    source = fields.String(metadata={"description": "member_push（组员同步时发现）或 handoff（交接内容到达时发现）"})
+    at = fields.String()
 
 
 class ObjectClosedSchema(BaseSchema):

@@ -18,6 +18,7 @@ from . import hooks
 from .closed_objects import closure_view
 from .jsonpatch import apply_patch
 from .method_choice import planned_view
+from .mismatch import mismatches_view
 from .models import Visit, Amendment, Answer, Finding, MediaRef, Signature, VisitRecord
 from .rules import FOLLOWUPS, OUTCOMES, RESULT_CODES, SIGNER_ROLES
 from .schedule import schedule_warnings
@@ -125,6 +126,7 @@ def record_view(visit: Visit, record: VisitRecord | None) -> dict:
         "amendments": [{"id": a.id, "reason": a.reason, "by": a.author_id, "at": _iso(a.created_at), "patch": a.patch}
                        for a in db.session.execute(select(Amendment).where(Amendment.visit_id == visit.id).order_by(Amendment.created_at)).scalars()],
         "review_comments": hooks.review_comments(visit.id),
+        "content_mismatches": mismatches_view(visit.id),
         "version": record.version,
     }
 

@@ -12,6 +12,7 @@ import { enqueue, enqueueMany } from '../outbox.js';
 import { idDocumentProblem, ID_TYPES, sha256Hex, uuid } from '../ids.js';
 import { APP_VERSION, isoNow } from '../util.js';
 import { summary } from './summary.js';
+import { handoffCard, mismatchBanner } from '../handoff-view.js';
 import { SIGNER_ROLE_LABELS } from '/shared/labels.js';
 
 /** Sync does not re-render this screen: it holds unsaved input. */
@@ -97,7 +98,7 @@ export async function render({ id }) {
   const sigProblems = signatureProblems(visit, hash);
   const bound = r.signatures.filter((s) => s.content_sha256 === hash);
   const signed = h('ul', { class: 'plain' }, r.signatures.map((s) => h('li', {}, signedLine(s, hash))));
-  const parts = [stepNav(visit, '/sign'), sealedBanner(visit), summary(ctx),
+  const parts = [stepNav(visit, '/sign'), sealedBanner(visit), mismatchBanner(ctx), await handoffCard(ctx), summary(ctx),
     h('p', { class: 'hash' }, `内容指纹 SHA-256：${hash.slice(0, 16)}…`)];
 
   if (!ro && problems.length) {

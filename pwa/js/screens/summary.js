@@ -3,7 +3,7 @@
 // Art. 21 case the facts of it (what was refused and how; the address checked, the calls made,
 // the neighbours asked; the documents) with the evidence list. Mirrors server/review/pdf_sections.
 import { h, section, dl } from '../ui.js';
-import { memberName, methodOf } from '../model.js';
+import { deptName, memberName, methodOf } from '../model.js';
 import { MEASURE_LABELS, hhmm } from '../util.js';
 import { FACT_LABELS, METHOD_LABELS, VALUE_LABELS } from '/shared/labels.js';
 
@@ -21,8 +21,13 @@ export function summary(ctx) {
   const caseRule = c ? (me.outcomes || []).find((o) => o.code === c) : null;
   const evidenceMedia = r.media.filter((m) => m.kind !== 'signature');
   const details = r.method_details || {};
-  const answered = task.items.flatMap((i) => i.checkpoints.map((cp) => [cp, r.answers[`${i.item_id}:${cp.key}`]]))
+  const answered = task.items.flatMap((i) => i.checkpoints.map((cp) => [cp, r.answers[`${i.item_id}:${cp.key}`], i.department_id]))
     .filter(([, a]) => a && a.value != null && a.value !== '');
+  // A joint check: every department's section, with who entered it (handed over or synced).
+  const depts = [...new Set(answered.map(([, , d]) => d))];
+  const byName = (uid) => visit.team.find((m) => m.user_id === uid)?.name || '组员';
+  const line = ([cp, a]) => h('li', {}, h('span', {}, cp.prompt),
+    h('strong', {}, VALUE_LABELS[a.value] || a.value), a.note ? h('span', { class: 'muted' }, `（${a.note}）`) : null);
   return section('检查记录摘要',
     dl([['检查对象', visit.object.name], ['统一社会信用代码', visit.object.credit_code], ['检查方式', methodLabel],
       ['到达时间', r.arrival ? when(r.arrival.at) : null],
@@ -34,8 +39,12 @@ export function summary(ctx) {
     caseRule ? [h('h3', {}, `第二十一条情形：${caseRule.label}`),
       dl(Object.entries(FACT_LABELS).map(([k, l]) => [l, r.outcome.evidence?.[k]]))] : null,
     answered.length ? [h('h3', {}, `检查要点（已检查 ${answered.length} 项）`),
-      h('ol', { class: 'summary-list' }, answered.map(([cp, a]) => h('li', {}, h('span', {}, cp.prompt),
-        h('strong', {}, VALUE_LABELS[a.value] || a.value), a.note ? h('span', { class: 'muted' }, `（${a.note}）`) : null)))] : null,
+      depts.length > 1 ? depts.map((d) => {
+        const rows = answered.filter(([, , x]) => x === d);
+        const who = [...new Set(rows.map(([, a]) => a.by).filter((u) => u != null))].map(byName).join('、');
+        return h('div', { class: 'dept-section', 'data-department': String(d) },
+          h('h4', {}, `${deptName(task, d)}${who ? ` · 录入：${who}` : ''}`), h('ol', { class: 'summary-list' }, rows.map(line)));
+      }) : h('ol', { class: 'summary-list' }, answered.map(line))] : null,
     r.findings.length ? [h('h3', {}, `发现问题（${r.findings.length}）`),
       h('ol', { class: 'summary-list' }, r.findings.map((f) => h('li', {}, f.description,
         f.measures.length ? `；措施：${f.measures.map((m) => MEASURE_LABELS[m]).join('、')}` : '')))] : null,

@@ -44,6 +44,11 @@ def _every_mutation(ctx) -> dict[str, dict]:
                                   image_sha256=sha),
         "visit.seal": dict(visit_id=vid, content_sha256=ctx["content_sha256"]),
         "schedule.set": dict(visit_id=vid, date="2026-12-15", time_from="09:00", time_to="11:00"),
+        "handoff.section": dict(visit_id=vid, v=1, member_user_id=visit["team"][1]["user_id"], client_id=str(uuid.uuid4()), seq=1,
+                                handed_at=phone_time(5), section_sha256=sha,
+                                mutations=[{"id": 1, "name": "answer.set", "client_time": phone_time(6),
+                                            "args": dict(visit_id=vid, item_id=item["item_id"], checkpoint_key=cp["key"],
+                                                         value="fail", note=None, base_version=None)}]),
     }
 
 
