@@ -1,7 +1,7 @@
 """the lending department's consent to a borrowing agreement (dsr-team-v2, Art. 17)
 
 Revision ID: 0024_team_v2
-Revises: 0023_objections
+Revises: 0029_method_choice
 Create Date: 2026-12-06 17:50:00.000000
 
 Agreements recorded before stay without consent: the lending department's admin consents
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0024_team_v2'
-down_revision = '0023_objections'
+down_revision = '0029_method_choice'
 branch_labels = None
 depends_on = None
 

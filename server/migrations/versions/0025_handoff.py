@@ -1,7 +1,7 @@
 """joint-team handoff by QR code: handed-over sections, their mutations, content mismatches
 
 Revision ID: 0025_handoff
-Revises: 0023_objections
+Revises: 0024_team_v2
 Create Date: 2026-12-06 17:30:00.000000
 
 """
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0025_handoff'
-down_revision = '0023_objections'
+down_revision = '0024_team_v2'
 branch_labels = None
 depends_on = None
 
