@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, request
 from sqlalchemy import select
 
+from media.errors import StorageError
 from media.store import originals
 from media import service as media_service
 
@@ -63,7 +64,7 @@ def _media_bytes(sha256: str | None) -> bytes | None:
     try:
         with originals().open(sha256) as fh:
             return fh.read()
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, StorageError):  # not uploaded yet: shown as missing
         return None
 
 

@@ -107,3 +107,18 @@ def test_detail_offers_result_codes_in_words_while_the_entry_is_open(client, log
     assert d["review"]["result_labels"] == [{"code": "A", "label": "发现问题待后续处理"},
                                             {"code": "5", "label": "违反其他部门相关规定"}]
     assert d["review"]["result_choices"] is None and d["review"]["proposed_labels"] is None
+
+
+def test_detail_and_pdf_before_the_signature_images_arrive(client, login):
+    """A sealed record whose photos and signature images are still on the phone (not yet uploaded)
+    opens at the desk and prints: the images are shown as missing, never a server error."""
+    office = login("office")
+    scout = field.Phone(client, "scjg-insp1")
+    scout.pull()
+    ctx = field.complete_inspection(client, office, scout.visits()[0]["id"], upload_bytes=False)
+    h = login("scjg-reviewer")
+    d = client.get(f"/api/v1/reviews/{ctx['visit_id']}", headers=h)
+    assert d.status_code == 200, d.get_json()
+    assert d.get_json()["sheet"]["signatures"]
+    pdf = client.get(f"/api/v1/reviews/{ctx['visit_id']}/record.pdf", headers=h)
+    assert pdf.status_code == 200 and pdf.data[:5] == b"%PDF-"
