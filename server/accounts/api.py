@@ -186,6 +186,7 @@ def set_roles(args, user_id):
 @blp.arguments(PasswordSchema)
 @blp.response(204)
 def reset_password(args, user_id):
-    """重置用户密码（须符合密码策略）；该用户的全部登录随即失效"""
-    admin.set_password(admin.get_user_for(current_principal(), user_id, manage=True), args["password"])
+    """重置用户密码（须符合密码策略）；该用户的全部登录随即失效，下次登录须先修改密码"""
+    admin.set_password(admin.get_user_for(current_principal(), user_id, manage=True), args["password"],
+                       must_change=True)
     db.session.commit()

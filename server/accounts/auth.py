@@ -26,6 +26,8 @@ from ..types import utcnow
 from .models import AuthSession, Department, Device, Role, User
 
 _TOUCH_INTERVAL = dt.timedelta(minutes=5)
+# What a user whose password an administrator set may still call before changing it.
+PASSWORD_CHANGE_ALLOWED = frozenset({"accounts.change_password", "accounts.me", "accounts.logout"})
 
 
 def _hasher() -> PasswordHasher:
@@ -170,6 +172,9 @@ def authenticate() -> Principal:
         device_id=device.id,
         session_id=session.id,
     )
+    if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ALLOWED:
+        raise Forbidden("管理员设置的初始密码或重置密码须先修改：请设置您自己的新密码。",
+                        code="password_change_required")
     g.principal = principal
     return principal
 

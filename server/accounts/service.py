@@ -44,6 +44,7 @@ def _token_bundle(user: User, device: Device, session: AuthSession) -> dict:
         "refresh_expires_at": row.expires_at,
         "user_id": user.id,
         "device_id": device.id,
+        "password_change_required": bool(user.must_change_password),
     }
 
 
