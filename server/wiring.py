@@ -8,7 +8,7 @@ learns its periodic jobs, and the audit verifier learns to check draws.
 """
 from __future__ import annotations
 
-from media.access import register_policy
+from media.access import register_policy, register_send_policy
 
 # Modules imported for what they register when imported: the audit verifier's checks of draws,
 # sealed records and the archive, and the visits' sync mutators.
@@ -22,7 +22,7 @@ from .review import archive, replay as review_replay  # noqa: F401
 from .review.service import comments_for, open_on_seal, reopen_on_amendment
 from .visits import assignments, feed, hooks, methods, mutations, replay, sign, verification as visit_verification  # noqa: F401
 from .visits.closed_objects import flag_open_visits
-from .visits.media_policy import may_read_media
+from .visits.media_policy import may_read_media, may_send_visit_media
 
 _done = False
 
@@ -40,6 +40,7 @@ def connect() -> None:
     hooks.on_review_comments(comments_for)
     hooks.on_previous_results(previous_results)
     register_policy(may_read_media)
+    register_send_policy("visit", may_send_visit_media)
     _done = True
 
 
