@@ -8,7 +8,7 @@ from ..extensions import db
 from ..pagination import keyset_page
 from ..schemas import PageArgsSchema
 from . import admin, service
-from .auth import current_principal, requires
+from .auth import CLEAR_CACHE, current_principal, requires
 from .models import Device, Role, User
 from .schemas import (
     DepartmentSchema, DepartmentUpdateSchema, DeviceListArgs, DeviceSchema, LoginSchema, MeSchema, OwnPasswordSchema,
@@ -40,8 +40,9 @@ def refresh(args):
 @requires()
 @blp.response(204)
 def logout():
-    """退出登录：本次登录的全部刷新令牌立即失效"""
+    """退出登录：本次登录的全部刷新令牌立即失效；浏览器随即清除本站的 HTTP 缓存（Clear-Site-Data）"""
     service.logout(current_principal())
+    return None, 204, CLEAR_CACHE
 
 
 @blp.route("/me/password", methods=["POST"])

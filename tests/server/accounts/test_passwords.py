@@ -106,3 +106,18 @@ def test_a_reset_password_must_be_changed_at_the_next_login(client, login, dbs):
     assert client.post("/api/v1/me/password", headers=sess.headers,
                        json={"current_password": "Reset-by-Admin-7", "new_password": "Field-Work-2026"}).status_code == 204
     assert client.get("/api/v1/visits/mine", headers=sess.headers).status_code == 200
+
+
+def test_logout_and_a_revoked_device_clear_the_browsers_cache(client, login, dbs):
+    """Evidence photos are served `private, no-cache`: the browser keeps them in its HTTP cache until
+    told otherwise. Logging out and the answer to a revoked phone tell it (Clear-Site-Data)."""
+    sess = Session.login(client, "scjg-insp3", DEMO_PASSWORD, "clear-cache-0001")
+    r = client.post("/api/v1/auth/logout", headers=sess.headers)
+    assert r.status_code == 204 and r.headers["Clear-Site-Data"] == '"cache"'
+    phone = Session.login(client, "scjg-insp3", DEMO_PASSWORD, "clear-cache-0002")
+    device = client.get("/api/v1/me", headers=phone.headers).get_json()["device"]["id"]
+    assert client.post(f"/api/v1/devices/{device}/revoke", headers=login("scjg-admin"),
+                       json={"reason": "遗失"}).status_code == 200
+    r = client.get("/api/v1/me", headers=phone.headers)
+    assert_problem(r, 401, "device_revoked")
+    assert r.headers["Clear-Site-Data"] == '"cache"'
