@@ -37,6 +37,26 @@ def unregister_policy(fn: Policy) -> None:
         _POLICIES.remove(fn)
 
 
+# Who may send the bytes of a media id already attached to a feature's record, per attached type
+# (e.g. "visit": the visit's team): (user id, media object) -> True to allow. Unattached ids, and
+# types no feature registered, belong to their first sender (uploads.py refuses a second one).
+SendPolicy = Callable[[int, MediaObject], bool]
+_SEND_POLICIES: dict[str, SendPolicy] = {}
+
+
+def register_send_policy(attached_type: str, fn: SendPolicy) -> SendPolicy:
+    """Name who may upload the bytes of a media id attached to `attached_type` records."""
+    _SEND_POLICIES[attached_type] = fn
+    return fn
+
+
+def may_send_bytes(user_id: int, media: MediaObject) -> bool:
+    """Bytes for an attached media id come only from whom the attaching feature admits: someone
+    outside a visit's team cannot fill (and so own, and read) evidence another inspector attached."""
+    policy = _SEND_POLICIES.get(media.attached_type) if media.attached_type else None
+    return policy is None or policy(user_id, media) is True
+
+
 def can_read(principal, media: MediaObject) -> bool:
     """The uploader always; anyone else only when a registered policy says yes."""
     if media.uploader_id is not None and media.uploader_id == principal.user_id:

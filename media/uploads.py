@@ -18,10 +18,10 @@ import secrets
 import uuid
 from typing import BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from server.audit import service as audit
-from server.errors import ApiError, Conflict, Gone, Invalid, NotFound, PayloadTooLarge, field_error
+from server.errors import ApiError, Conflict, Forbidden, Gone, Invalid, NotFound, PayloadTooLarge, field_error
 from server.extensions import db
 from server.observability import metrics
 from server.types import utcnow
@@ -29,7 +29,7 @@ from server.types import utcnow
 from media.errors import MediaError
 from media.sniff import SNIFF_BYTES
 
-from . import ingest, service, store, tus
+from . import access, ingest, service, store, tus
 from .models import KINDS, MediaObject, Upload
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -108,10 +108,19 @@ def create(principal, length: int, metadata_header: str | None) -> Upload:
 
 
 def _check_media_id(principal, media_id: str, sha256: str) -> None:
-    """One media id names one file: refuse different bytes (or another uploader) for it."""
+    """One media id names one file and has one owner: refuse different bytes, another uploader,
+    bytes for an id another user is already sending, and bytes for an id attached to a record
+    whose feature does not admit the caller (issue 19: the media-id race)."""
+    others = db.session.scalar(select(func.count()).select_from(Upload).where(
+        Upload.media_id == media_id, Upload.user_id != principal.user_id, Upload.completed_at.is_(None),
+        Upload.expires_at > utcnow()))
+    if others:
+        raise Conflict("另一位人员正在上传此证据文件标识（media_id）的文件。", code="media_id_conflict")
     obj = db.session.get(MediaObject, media_id)
     if obj is None:
         return
+    if not access.may_send_bytes(principal.user_id, obj):
+        raise Forbidden("该证据文件标识已关联到您无权补传的记录。", code="media_not_yours")
     if obj.arrived and (obj.sha256 != sha256 or obj.uploader_id != principal.user_id):
         raise Conflict("该证据文件标识（media_id）已对应另一份文件，不能用不同的内容覆盖。", code="media_id_conflict")
     claimed = (obj.claim or {}).get("sha256")
@@ -229,6 +238,10 @@ def _complete(upload: Upload, part: tus.PartFile) -> None:
             raise api_error(err) from err  # transient: the upload stays, the client retries
         _reject(upload, part, api_error(err))
     obj = service.lock_object(upload.media_id)
+    if not access.may_send_bytes(upload.user_id, obj):  # attached to someone else's record meanwhile
+        if stored.created:
+            _discard_unreferenced(stored.sha256)
+        _reject(upload, part, Forbidden("该证据文件标识已关联到您无权补传的记录。", code="media_not_yours"))
     if obj.arrived or (obj.claim or {}).get("sha256", upload.sha256) != upload.sha256:
         if obj.arrived and obj.sha256 == upload.sha256 and obj.uploader_id == upload.user_id:
             _finish(upload, obj, duplicate=True)  # a concurrent upload of the same file won

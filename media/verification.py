@@ -8,9 +8,11 @@ inspected is evidence too.
 """
 from __future__ import annotations
 
+import os
+
 from sqlalchemy import select
 
-from server.audit.service import Finding, logged, register_verifier
+from server.audit.service import Finding, logged, register_verifier, scope
 
 from .models import MediaObject
 from .store import derivatives, originals
@@ -18,11 +20,23 @@ from .store import derivatives, originals
 DERIVED = ("view_sha256", "thumb_sha256")
 
 
-def _intact(store, sha: str) -> bool:
+def file_intact(store, sha: str) -> bool:
+    """The stored file still hashes to its name. An incremental run trusts a local file whose inode
+    has not changed (ctime) since the verified run it resumes from began; anything else is re-hashed.
+    (Replacing or rewriting a file, or changing its mode, sets its ctime: only the system clock can
+    set it back.)"""
+    run = scope()
     try:
+        if run.files_trusted_before is not None:
+            path = store.local_path(sha)
+            if path is not None and os.stat(path).st_ctime < run.files_trusted_before.timestamp():
+                run.files_trusted += 1
+                return True
+        run.files_hashed += 1
         return store.verify(sha)
     except (OSError, ValueError):
         return False
+
 
 
 def _problem(obj: MediaObject, entry: dict | None) -> str | None:
@@ -33,11 +47,11 @@ def _problem(obj: MediaObject, entry: dict | None) -> str | None:
     for name in DERIVED:
         if name in entry and entry[name] != getattr(obj, name):
             return f"its {name.split('_')[0]} copy differs from the one logged at upload"
-    if not _intact(originals(), obj.sha256):
+    if not file_intact(originals(), obj.sha256):
         return "the stored original no longer matches its SHA-256 (missing or replaced)"
     for name in DERIVED:
         sha = getattr(obj, name)
-        if sha and not _intact(derivatives(), sha):
+        if sha and not file_intact(derivatives(), sha):
             return f"the stored {name.split('_')[0]} copy no longer matches its SHA-256 (missing or replaced)"
     return None
 

@@ -8,7 +8,7 @@ learns its periodic jobs, and the audit verifier learns to check draws.
 """
 from __future__ import annotations
 
-from media.access import register_policy
+from media.access import register_policy, register_send_policy
 from media.service import on_arrived as on_media_arrived
 
 # Modules imported for what they register when imported: the audit verifier's checks of draws,
@@ -24,7 +24,7 @@ from .review.service import comments_for, open_on_seal, reopen_on_amendment, sta
 from .visits import assignments, feed, handoff, hooks, methods, mutations, replay, sign, verification as visit_verification  # noqa: F401
 from .visits.announce import on_media_arrived as announce_media_visits
 from .visits.closed_objects import flag_open_visits
-from .visits.media_policy import may_read_media
+from .visits.media_policy import may_read_media, may_send_visit_media
 
 _done = False
 
@@ -44,6 +44,7 @@ def connect() -> None:
     hooks.on_previous_results(previous_results)
     register_policy(may_read_media)
     on_media_arrived(announce_media_visits)
+    register_send_policy("visit", may_send_visit_media)
     _done = True
 
 

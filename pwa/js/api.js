@@ -23,6 +23,9 @@ export const token = tokens.token;
 /** An authenticated call; an expired access token is refreshed and the call repeated once. */
 export const call = tokens.call;
 
+/** Change one's own password (also the forced change after an administrator set it). */
+export const changePassword = tokens.changePassword;
+
 /** Log in (or re-enter the password): tokens bound to this installation's device id. */
 export function login(username, password) {
   return tokens.login(username, password, { deviceName: deviceName(), idPrefix: 'pwa',

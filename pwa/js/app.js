@@ -23,13 +23,17 @@ route('/visit/:id/scan', screen('scan'));
 route('/team', screen('team'));
 route('/sync', screen('sync'));
 route('/settings', screen('settings'));
+route('/password', screen('password'));
 
 async function guardedDispatch() {
   const s = await api.session();
   const loggedIn = !!(s && s.client_id && s.user_id);
-  document.getElementById('tabs').hidden = !loggedIn;
-  document.getElementById('sync-now').hidden = !loggedIn;
+  const mustChange = loggedIn && !!s.password_change_required;
+  document.getElementById('tabs').hidden = !loggedIn || mustChange;
+  document.getElementById('sync-now').hidden = !loggedIn || mustChange;
   if (!loggedIn && location.hash !== '#/login') { location.hash = '#/login'; return; }
+  // An administrator set the password: the server refuses everything else until it is changed.
+  if (mustChange && location.hash !== '#/password') { location.hash = '#/password'; return; }
   if (!loggedIn) document.getElementById('syncbar').hidden = true;
   await dispatch();
   if (loggedIn) renderBar();
@@ -63,7 +67,7 @@ function registerWorker() {
 
 async function kick() {
   const s = await api.session();
-  if (s && s.user_id) flush();
+  if (s && s.user_id && !s.password_change_required) flush();
 }
 
 function requestBackgroundSync() {

@@ -5,7 +5,8 @@ import { ApiError } from "/shared/http.js";
 import { METHOD_LABELS, SIGNER_ROLE_LABELS, VALUE_LABELS } from "/shared/labels.js";
 import { ACTION_LABELS, DEADLINE_LABELS, REVIEW_STATUS_LABELS, distanceM, fmtTime, gpsText, mapUrl, resultText } from "./format.js";
 import { api, auth, getJSON, hasRole, logout, me, onLogout, stored } from "./session.js";
-import { $, confirmAction, download, errorText, showView as show } from "./ui.js";
+import { $, confirmAction, download, errorText, section, showView as show } from "./ui.js";
+import { passwordForm } from "/shared/password.js";
 import { evidenceCard } from "./evidence.js";
 import { codePicker, entriesCard, mayDecide, queueDepartment } from "./entries.js";
 import { publicationCard, loadPublication } from "./publication.js";
@@ -33,6 +34,25 @@ $("#login-form").addEventListener("submit", async (ev) => {
   await start();
 });
 $("#logout").addEventListener("click", logout);
+$("#change-password").addEventListener("click", () => { location.hash = "#password"; });
+
+// --- own password (also the forced change after an administrator set it) --------------------
+
+function showPassword(forced) {
+  const view = section("password");
+  view.replaceChildren(h("div", { class: "login" },
+    h("h1", {}, forced ? "请先设置新密码" : "修改密码"),
+    passwordForm({
+      forced,
+      change: (current, next) => auth.changePassword(current, next),
+      onDone: async () => {
+        view.replaceChildren(h("p", { class: "ok", role: "status" }, "密码已修改。本账号在其他设备上的登录已失效。"));
+        if (forced) await start();
+        else setTimeout(() => { location.hash = "#queue"; }, 1200);
+      },
+    })));
+  show("password");
+}
 $("#norole-logout").addEventListener("click", logout);
 
 // Which screens each role works in; an account with none of them is told where its work is.
@@ -48,6 +68,8 @@ const NAV = [
 ];
 
 async function start() {
+  // An administrator set the password: the server refuses everything but /me until it is changed.
+  if (stored().password_change_required) { showPassword(true); return; }
   try {
     Object.assign(me, await getJSON("/api/v1/me"));
     // The office's full name (领导小组办公室 of the 双随机、一公开 work) would push the header onto two lines.
@@ -72,6 +94,8 @@ async function start() {
 
 function route() {
   if (!stored().refresh_token) { show("login"); return; }
+  if (stored().password_change_required) { showPassword(true); return; }
+  if (location.hash === "#password") { showPassword(false); return; }
   if (!hasRole(...DESK)) { show("norole"); return; }
   const hash = location.hash || (location.pathname.startsWith("/office") ? "#dashboard" : "#queue");
   if (hash.startsWith("#record/")) openRecord(hash.slice(8));

@@ -43,7 +43,8 @@ export async function send(path, { method = 'GET', body, token, headers = {}, ra
 }
 
 /** Tokens kept by `load()` / `save(session)` (a session is a plain object: access_token,
- *  refresh_token, access_exp, device_uid, need_password and whatever else the caller keeps in it).
+ *  refresh_token, access_exp, device_uid, need_password, password_change_required and whatever else
+ *  the caller keeps in it).
  *  `onEvent` hears {type: 'login' | 'auth-needed' | 'revoked'}. */
 export function tokenSession({ load, save, onEvent = () => {} }) {
   const request = async (path, opts) => {
@@ -55,7 +56,8 @@ export function tokenSession({ load, save, onEvent = () => {} }) {
 
   async function keep(s, t) {
     const next = { ...s, access_token: t.access_token, refresh_token: t.refresh_token,
-      access_exp: Date.now() + (t.expires_in || 900) * 1000, need_password: false };
+      access_exp: Date.now() + (t.expires_in || 900) * 1000, need_password: false,
+      password_change_required: !!t.password_change_required };
     await save(next);
     return next;
   }
@@ -118,5 +120,12 @@ export function tokenSession({ load, save, onEvent = () => {} }) {
     }
   }
 
-  return { login, refresh, token, call };
+  /** Change one's own password (the server ends every other session of the user). */
+  async function changePassword(current, next) {
+    await call('/api/v1/me/password', { method: 'POST', body: { current_password: current, new_password: next } });
+    const s = await load();
+    await save({ ...s, password_change_required: false });
+  }
+
+  return { login, refresh, token, call, changePassword };
 }

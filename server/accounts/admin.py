@@ -131,7 +131,9 @@ def create_user(data: dict, granter: Principal | None = None, check_policy: bool
     roles = _check_roles(list(data.get("roles") or []), dept, granter)
     user = User(username=username, display_name=data["display_name"], phone=data.get("phone"),
                 department_id=dept.id, active=data.get("active", True),
-                password_hash=hash_password(data["password"]))
+                password_hash=hash_password(data["password"]),
+                # An administrator chose this password: the user replaces it at first login.
+                must_change_password=granter is not None)
     user.role_rows = [UserRole(role=r) for r in roles]
     db.session.add(user)
     db.session.flush()
@@ -164,14 +166,17 @@ def set_roles(user: User, roles: list[str], granter: Principal | None = None) ->
     return user
 
 
-def set_password(user: User, password: str, keep_session: str | None = None) -> None:
+def set_password(user: User, password: str, keep_session: str | None = None, must_change: bool = False) -> None:
     """A new password ends every session of the user (a reset by an administrator: all of them;
-    the user's own change: all but `keep_session`, the one they changed it from)."""
+    the user's own change: all but `keep_session`, the one they changed it from). `must_change`:
+    an administrator's reset, which the user must replace at their next login."""
     passwords.check(password, user.username)
     user.password_hash = hash_password(password)
     user.password_changed_at = now = utcnow()
+    user.must_change_password = must_change
     ended = end_sessions(user.id, "password_changed", now, keep=keep_session)
-    audit.record(db.session, "user.password", "user", user.id, {"sessions_ended": ended, "self": keep_session is not None})
+    audit.record(db.session, "user.password", "user", user.id,
+                 {"sessions_ended": ended, "self": keep_session is not None, "must_change": must_change})
 
 
 def change_own_password(principal: Principal, current: str, new: str) -> None:

@@ -8,7 +8,7 @@ from ..extensions import db
 from ..pagination import keyset_page
 from ..schemas import PageArgsSchema
 from . import admin, service
-from .auth import current_principal, requires
+from .auth import CLEAR_CACHE, current_principal, requires
 from .models import Device, Role, User
 from .schemas import (
     DepartmentSchema, DepartmentUpdateSchema, DeviceListArgs, DeviceSchema, LoginSchema, MeSchema, OwnPasswordSchema,
@@ -40,8 +40,9 @@ def refresh(args):
 @requires()
 @blp.response(204)
 def logout():
-    """退出登录：本次登录的全部刷新令牌立即失效"""
+    """退出登录：本次登录的全部刷新令牌立即失效；浏览器随即清除本站的 HTTP 缓存（Clear-Site-Data）"""
     service.logout(current_principal())
+    return None, 204, CLEAR_CACHE
 
 
 @blp.route("/me/password", methods=["POST"])
@@ -186,6 +187,7 @@ def set_roles(args, user_id):
 @blp.arguments(PasswordSchema)
 @blp.response(204)
 def reset_password(args, user_id):
-    """重置用户密码（须符合密码策略）；该用户的全部登录随即失效"""
-    admin.set_password(admin.get_user_for(current_principal(), user_id, manage=True), args["password"])
+    """重置用户密码（须符合密码策略）；该用户的全部登录随即失效，下次登录须先修改密码"""
+    admin.set_password(admin.get_user_for(current_principal(), user_id, manage=True), args["password"],
+                       must_change=True)
     db.session.commit()

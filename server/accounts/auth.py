@@ -26,6 +26,11 @@ from ..types import utcnow
 from .models import AuthSession, Department, Device, Role, User
 
 _TOUCH_INTERVAL = dt.timedelta(minutes=5)
+# What a user whose password an administrator set may still call before changing it.
+# A revoked phone or a logout: the browser drops its HTTP cache of this origin (evidence photos
+# fetched with `private, no-cache` stay there otherwise); the app wipes its own storage itself.
+CLEAR_CACHE = {"Clear-Site-Data": '"cache"'}
+PASSWORD_CHANGE_ALLOWED = frozenset({"accounts.change_password", "accounts.me", "accounts.logout"})
 
 
 def _hasher() -> PasswordHasher:
@@ -145,7 +150,8 @@ def authenticate() -> Principal:
         raise Unauthorized("访问令牌无效。", code="token_invalid")
     user, device, session, dept = row
     if device.revoked_at is not None:
-        raise Unauthorized("此设备已被停用，本机数据将被清除。如有疑问请联系管理员。", code="device_revoked")
+        raise Unauthorized("此设备已被停用，本机数据将被清除。如有疑问请联系管理员。", code="device_revoked",
+                           headers=CLEAR_CACHE)
     if session.revoked_at is not None:
         raise Unauthorized("登录已失效，请重新登录。", code="session_revoked")
     if not user.active:
@@ -170,6 +176,9 @@ def authenticate() -> Principal:
         device_id=device.id,
         session_id=session.id,
     )
+    if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ALLOWED:
+        raise Forbidden("管理员设置的初始密码或重置密码须先修改：请设置您自己的新密码。",
+                        code="password_change_required")
     g.principal = principal
     return principal
 

@@ -5,7 +5,7 @@ import datetime as dt
 import enum
 from typing import Optional
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -62,6 +62,9 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by an administrator's create or reset: until the user picks their own password, the API
+    # answers every other call with 403 `password_change_required` (GB/T 22239-2019 level 3).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     department: Mapped[Department] = relationship(lazy="joined")

@@ -31,6 +31,8 @@ class TokenSchema(BaseSchema):
     refresh_expires_at = fields.DateTime()
     user_id = fields.Integer()
     device_id = fields.Integer()
+    password_change_required = fields.Boolean(metadata={
+        "description": "须先修改密码（管理员创建或重置的账号）：在此之前其他接口均答 403 password_change_required"})
 
 
 class DepartmentSchema(BaseSchema):
@@ -70,6 +72,7 @@ class UserSchema(BaseSchema):
     active = fields.Boolean(load_default=True)
     roles = fields.List(fields.String(validate=ROLE_CHOICE), load_default=list, validate=validate.Length(max=6))
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=256))
+    must_change_password = fields.Boolean(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
 
 

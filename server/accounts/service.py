@@ -13,7 +13,7 @@ from ..errors import NotFound, Unauthorized
 from ..extensions import db
 from ..types import utcnow
 from . import throttle
-from .auth import Principal, issue_access_token, verify_password
+from .auth import CLEAR_CACHE, Principal, issue_access_token, verify_password
 from .models import AuthSession, Device, RefreshToken, Role, User
 
 
@@ -44,6 +44,7 @@ def _token_bundle(user: User, device: Device, session: AuthSession) -> dict:
         "refresh_expires_at": row.expires_at,
         "user_id": user.id,
         "device_id": device.id,
+        "password_change_required": bool(user.must_change_password),
     }
 
 
@@ -76,7 +77,7 @@ def login(username: str, password: str, device_uid: str, device_name: str, addre
         select(Device).where(Device.user_id == user.id, Device.device_uid == device_uid)
     ).scalar_one_or_none()
     if device is not None and device.revoked_at is not None:
-        raise Unauthorized("此设备已被停用，不能再登录。请清除本机数据后重试。", code="device_revoked")
+        raise Unauthorized("此设备已被停用，不能再登录。请清除本机数据后重试。", code="device_revoked", headers=CLEAR_CACHE)
     now = utcnow()
     if device is None:
         device = Device(user_id=user.id, device_uid=device_uid, name=device_name, created_at=now,
@@ -112,7 +113,7 @@ def refresh(token: str, device_uid: str) -> dict:
     if device.device_uid != device_uid:
         raise Unauthorized("刷新令牌不属于此设备，请重新登录。", code="refresh_invalid")
     if device.revoked_at is not None:
-        raise Unauthorized("此设备已被停用，本机数据将被清除。", code="device_revoked")
+        raise Unauthorized("此设备已被停用，本机数据将被清除。", code="device_revoked", headers=CLEAR_CACHE)
     if session.revoked_at is not None:
         raise Unauthorized("登录已失效，请重新登录。", code="session_revoked")
     if row.used_at is not None:

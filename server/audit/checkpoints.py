@@ -43,27 +43,72 @@ def _statement(size: int, head_hash: str, at: str) -> bytes:
     return f"{FORMAT}\nsize {size}\nhead {head_hash}\nat {at}\n".encode()
 
 
-def create(created_by: str = "cli", cosign_key=None) -> AuditCheckpoint:
-    """Sign the current head (and countersign it with a registered witness's key). The caller commits.
+def create(created_by: str = "cli", cosign_key=None, head: tuple[int, str] | None = None,
+           verified: dict | None = None) -> AuditCheckpoint:
+    """Sign the current head, or `head` = (size, hash) (and countersign it with a registered
+    witness's key). The caller commits. `verified`: a successful `audit verify` run signs the head it
+    verified, saying how (later incremental runs resume from it).
 
     The checkpoint is itself logged (`audit.checkpoint`, right after the head it signs), so a stored
     checkpoint deleted later is missed by `verify`."""
-    head = db.session.execute(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID)).scalar_one()
+    if head is None:
+        row = db.session.execute(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID)).scalar_one()
+        head = (row.seq, row.head_hash)
+    size, head_hash = head
     at = utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
-    statement = _statement(head.seq, head.head_hash, at)
+    statement = _statement(size, head_hash, at)
     signature = keys.sign(statement)
-    body = {"format": FORMAT, "size": head.seq, "head": head.head_hash, "at": at, "key_id": keys.key_id(),
+    body = {"format": FORMAT, "size": size, "head": head_hash, "at": at, "key_id": keys.key_id(),
             "public_key": keys.public_key_b64(), "signature": signature}
     if cosign_key is not None:
         body["cosignatures"] = [cosign(statement, cosign_key)]
     text = json.dumps(body, ensure_ascii=False, indent=1) + "\n"
-    cp = AuditCheckpoint(size=head.seq, head_hash=head.head_hash, key_id=body["key_id"], public_key=body["public_key"],
+    cp = AuditCheckpoint(size=size, head_hash=head_hash, key_id=body["key_id"], public_key=body["public_key"],
                          signature=signature, text=text, created_by=created_by)
     db.session.add(cp)
-    audit.record(db.session, "audit.checkpoint", "audit_checkpoint", str(head.seq),
-                 {"size": head.seq, "head": head.head_hash, "at": at,
-                  "witnesses": [c["key_id"] for c in body.get("cosignatures", [])]})
+    data = {"size": size, "head": head_hash, "at": at, "witnesses": [c["key_id"] for c in body.get("cosignatures", [])]}
+    if verified:
+        data["verified"] = verified
+    audit.record(db.session, "audit.checkpoint", "audit_checkpoint", str(size), data)
     return cp
+
+
+def _parse_iso(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
+
+
+def resume_point(session) -> audit.Scope | None:
+    """Where an incremental `audit verify` resumes: the latest checkpoint a successful run signed,
+    if it is still stored, its signature and countersignatures verify and the log still has its head
+    (else None: a full run). The `checkpoints` check reports a deleted or altered one."""
+    last = None
+    for e in logged(session, ["audit.checkpoint"]):
+        if isinstance(e.data.get("verified"), dict):
+            last = e
+    if last is None:
+        return None
+    size, head = last.data.get("size"), last.data.get("head")
+    cp = session.execute(select(AuditCheckpoint).where(AuditCheckpoint.size == size, AuditCheckpoint.head_hash == head)
+                         .order_by(AuditCheckpoint.id.desc())).scalars().first()
+    if cp is None or not check_exported(cp.text, keys.public_key_b64(), registered_keys(session)).ok:
+        return None
+    try:
+        files_from = _parse_iso(last.data["verified"]["files_from"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return audit.Scope(since_seq=int(size), since_hash=head, files_trusted_before=files_from,
+                       resumed_from=f"checkpoint {size}@{last.data.get('at')}")
+
+
+def record_verified(report: audit.Report, started: dt.datetime) -> AuditCheckpoint | None:
+    """After a successful run, sign the head it verified so that the next run can resume there."""
+    run = report.scope or audit.Scope()
+    if not report.ok or not report.verified_head or report.verified_head[0] == 0:
+        return None
+    return create("audit verify", head=report.verified_head, verified={
+        "mode": "incremental" if run.incremental else "full", "from": run.since_seq,
+        "files_from": started.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "files_hashed": run.files_hashed, "files_trusted": run.files_trusted})
 
 
 def check_exported(text: str, trusted_public_key: str | None = None, witnesses: set[str] | None = None) -> Finding:

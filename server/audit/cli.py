@@ -12,7 +12,8 @@ from flask.cli import AppGroup
 
 from .. import keys
 from ..extensions import db
-from .checkpoints import check_exported, create
+from ..types import utcnow
+from .checkpoints import check_exported, create, record_verified, resume_point
 from .service import verify, set_system_actor
 from .witnesses import WitnessError, load_private, register, registered_keys
 
@@ -23,9 +24,17 @@ audit_cli = AppGroup("audit", help="Audit log: verify the hash chain.")
 @click.option("--checkpoint", "checkpoint_files", multiple=True,
               help="An exported checkpoint (a file, or an http(s) URL such as a copy published elsewhere) the log "
                    "must still contain; its countersignatures must be by registered witnesses (repeatable).")
-def verify_command(checkpoint_files) -> None:
-    """Recompute the chain and run every registered check; exit 1 on the first failure."""
-    report = verify(db.session)
+@click.option("--full", is_flag=True, default=False,
+              help="Re-hash every entry and every stored file instead of resuming from the last verified checkpoint.")
+def verify_command(checkpoint_files, full) -> None:
+    """Recompute the chain and run every registered check; exit 1 on the first failure.
+
+    Resumes from the checkpoint the last successful run signed (docs/trust.md says what is then
+    trusted); a successful run signs the head it verified."""
+    started = utcnow()
+    resume = None if full else resume_point(db.session)
+    db.session.rollback()  # end the read transaction: verify reads in pages
+    report = verify(db.session, resume)
     witnesses = registered_keys(db.session)
     for where in checkpoint_files:
         try:
@@ -37,7 +46,14 @@ def verify_command(checkpoint_files) -> None:
     for f in report.findings:
         mark = "PASS" if f.ok else "FAIL"
         click.echo(f"{mark} {f.check}: {f.detail}")
+    run = report.scope
+    if run is not None and run.incremental:
+        click.echo(f"incremental: resumed from {run.resumed_from}; {run.files_hashed} files re-hashed, "
+                   f"{run.files_trusted} unchanged since that run trusted (--full re-checks everything)")
     if report.ok:
+        set_system_actor("cli:audit verify")
+        record_verified(report, started)
+        db.session.commit()
         click.echo(f"OK: audit log intact ({report.entries} entries).")
         return
     bad = report.first_failure

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from flask import g, has_request_context
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..canonical import jcs
@@ -173,7 +173,9 @@ class Finding:
 @dataclass
 class Report:
     findings: list[Finding] = field(default_factory=list)
-    entries: int = 0
+    entries: int = 0  # entries re-hashed (after the resumed checkpoint, in an incremental run)
+    scope: "Scope | None" = None
+    verified_head: tuple[int, str] | None = None  # the last entry the chain check reached, and its hash
 
     @property
     def ok(self) -> bool:
@@ -182,6 +184,45 @@ class Report:
     @property
     def first_failure(self) -> Finding | None:
         return next((f for f in self.findings if not f.ok), None)
+
+
+@dataclass
+class Scope:
+    """What one `verify` run re-checks, and what it trusts from the checkpoint it resumed from.
+
+    A full run (the default Scope) re-hashes every entry and every stored file. An incremental run
+    (`resume_point` in checkpoints.py) trusts the entries up to `since_seq`, which an earlier
+    successful run verified and signed as a checkpoint: it checks that entry `since_seq` still has
+    the signed hash and that none before it is missing, re-hashes the entries the replaying checks
+    read, and re-hashes only the files changed (ctime) since that earlier run began. The replays of
+    the tables against the log always run in full."""
+
+    since_seq: int = 0
+    since_hash: str = GENESIS
+    files_trusted_before: dt.datetime | None = None
+    resumed_from: str | None = None
+    files_hashed: int = 0
+    files_trusted: int = 0
+
+    @property
+    def incremental(self) -> bool:
+        return self.since_seq > 0
+
+
+class PrefixAltered(Exception):
+    """An entry before the resumed checkpoint no longer hashes to its stored hash."""
+
+    def __init__(self, seq: int):
+        super().__init__(f"entry {seq}: payload or hash was altered")
+        self.seq = seq
+
+
+_scope: contextvars.ContextVar[Scope] = contextvars.ContextVar("audit_verify_scope", default=Scope())
+
+
+def scope() -> Scope:
+    """The running verification's scope (a full one outside `verify`)."""
+    return _scope.get()
 
 
 Verifier = Callable[[Session], list[Finding]]
@@ -194,9 +235,9 @@ def register_verifier(name: str, fn: Verifier) -> None:
         _VERIFIERS.append((name, fn))
 
 
-def iter_entries(session: Session, batch: int = 2000) -> Iterator[AuditEntry]:
-    """All entries in order, fetched in keyset pages to keep memory flat."""
-    last = 0
+def iter_entries(session: Session, batch: int = 2000, after: int = 0) -> Iterator[AuditEntry]:
+    """All entries (after `after`) in order, fetched in keyset pages to keep memory flat."""
+    last = after
     while True:
         rows = session.execute(
             select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
@@ -223,16 +264,22 @@ def logged(session: Session, actions: list[str], batch: int = 2000) -> Iterator[
     """The entries with these actions, in order, read from their hashed payloads.
 
     `verify_chain` has already checked every payload against its hash and its columns, so a
-    verifier that replays these compares the tables with what the chain commits to."""
+    verifier that replays these compares the tables with what the chain commits to. In an
+    incremental run the entries before the resumed checkpoint were not re-hashed: each one read
+    here is (raises PrefixAltered)."""
     last = 0
+    trusted_upto = scope().since_seq
     while True:
         rows = session.execute(
-            select(AuditEntry.seq, AuditEntry.payload).where(AuditEntry.action.in_(actions), AuditEntry.seq > last)
+            select(AuditEntry.seq, AuditEntry.payload, AuditEntry.prev_hash, AuditEntry.entry_hash)
+            .where(AuditEntry.action.in_(actions), AuditEntry.seq > last)
             .order_by(AuditEntry.seq).limit(batch)
         ).all()
         if not rows:
             return
-        for seq, payload in rows:
+        for seq, payload, prev_hash, stored_hash in rows:
+            if seq <= trusted_upto and entry_hash(prev_hash, seq, payload.encode("utf-8")) != stored_hash:
+                raise PrefixAltered(seq)
             try:
                 body = json.loads(payload)
             except ValueError:
@@ -260,13 +307,30 @@ def _columns_match(row: AuditEntry, body: dict) -> str | None:
     return None
 
 
-def verify_chain(session: Session) -> Report:
-    """Recompute every entry's hash, the links, the columns and the head."""
+def _anchor(session: Session, since_seq: int, since_hash: str) -> Finding | None:
+    """Incremental run: the resumed checkpoint's entry still has its signed hash, none before is gone."""
+    stored = session.execute(select(AuditEntry.entry_hash).where(AuditEntry.seq == since_seq)).scalar_one_or_none()
+    if stored != since_hash:
+        return Finding("chain", False, f"entry {since_seq} differs from the verified checkpoint: the log was rewritten "
+                       "(run `audit verify --full`)", since_seq)
+    have = session.execute(select(func.count()).select_from(AuditEntry).where(AuditEntry.seq <= since_seq)).scalar_one()
+    if have != since_seq:
+        return Finding("chain", False, f"{since_seq - have} entries before the verified checkpoint {since_seq} are "
+                       "missing (run `audit verify --full`)", since_seq)
+    return None
+
+
+def verify_chain(session: Session, since_seq: int = 0, since_hash: str = GENESIS) -> Report:
+    """Recompute every entry's hash, the links, the columns and the head (after `since_seq` only,
+    when resuming from a verified checkpoint ending there in `since_hash`)."""
     report = Report()
-    prev = GENESIS
-    expected_seq = 1
-    bad: Finding | None = None
-    for row in iter_entries(session):
+    prev = since_hash if since_seq else GENESIS
+    expected_seq = since_seq + 1
+    bad: Finding | None = _anchor(session, since_seq, since_hash) if since_seq else None
+    if bad:
+        report.findings.append(bad)
+        return report
+    for row in iter_entries(session, after=since_seq):
         report.entries += 1
         if row.seq != expected_seq:
             bad = Finding("chain", False, f"entry {expected_seq} is missing (next present is {row.seq})", expected_seq)
@@ -291,7 +355,12 @@ def verify_chain(session: Session) -> Report:
     if bad:
         report.findings.append(bad)
         return report
-    report.findings.append(Finding("chain", True, f"{report.entries} entries linked and rehashed"))
+    report.verified_head = (expected_seq - 1, prev)
+    if since_seq:
+        report.findings.append(Finding("chain", True, f"entries 1–{since_seq} trusted from the verified checkpoint; "
+                                                      f"{report.entries} later entries linked and rehashed"))
+    else:
+        report.findings.append(Finding("chain", True, f"{report.entries} entries linked and rehashed"))
     head = session.execute(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID)).scalar_one_or_none()
     last_seq = expected_seq - 1
     if head is None:
@@ -306,12 +375,21 @@ def verify_chain(session: Session) -> Report:
     return report
 
 
-def verify(session: Session) -> Report:
-    """The chain, then every registered feature check."""
-    report = verify_chain(session)
-    for name, fn in _VERIFIERS:
-        try:
-            report.findings.extend(fn(session))
-        except Exception as exc:  # a crashing check is a failed check, not a crash
-            report.findings.append(Finding(name, False, f"check raised {type(exc).__name__}: {exc}"))
+def verify(session: Session, resume: Scope | None = None) -> Report:
+    """The chain, then every registered feature check. `resume`: an incremental run's scope
+    (checkpoints.resume_point); None re-checks everything."""
+    run = resume or Scope()
+    token = _scope.set(run)
+    try:
+        report = verify_chain(session, run.since_seq, run.since_hash)
+        report.scope = run
+        for name, fn in _VERIFIERS:
+            try:
+                report.findings.extend(fn(session))
+            except PrefixAltered as exc:
+                report.findings.append(Finding("chain", False, f"{exc} (before the verified checkpoint)", exc.seq))
+            except Exception as exc:  # a crashing check is a failed check, not a crash
+                report.findings.append(Finding(name, False, f"check raised {type(exc).__name__}: {exc}"))
+    finally:
+        _scope.reset(token)
     return report

@@ -11,7 +11,8 @@
 
 Every trigger has a fixed name and is dropped and created by name, so a migration that rebuilds one
 of these tables (SQLite batch mode) can simply run `drop_statements` and `create_statements` again.
-Used by migration 0020_tamper_evidence and by tests that play an attacker who drops them.
+Used by migrations 0020_tamper_evidence and 0027_security_rest (which added `kind` and
+`department_id` to the fixed columns) and by tests that play an attacker who drops them.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ PARTS = ["visit_answers", "visit_findings", "visit_media", "visit_signatures"]
 AMENDMENTS = "visit_amendments"
 PUBLISHED = "published_results"
 # Columns of a published row that no revision changes (revisions change result, result_codes, revised_at).
-PUBLISHED_FIXED = ["id", "visit_id", "object_id", "market_entity", "object_name", "credit_code", "plan_no",
+PUBLISHED_FIXED = ["id", "visit_id", "kind", "department_id", "object_id", "market_entity", "object_name", "credit_code", "plan_no",
                    "plan_name", "task_no", "task_name", "check_type", "authority", "initiating_department_id",
                    "completed_on", "published_at", "published_by"]
 

@@ -18,3 +18,11 @@ def may_read_media(principal, media) -> bool:
     if member_of(visit, principal.user_id):
         return True
     return may_read_task(principal, db.session.get(InspectionTask, visit.task_id))
+
+
+def may_send_visit_media(user_id: int, media) -> bool:
+    """The bytes of a photo attached to a visit come from a member of that visit's team only."""
+    if media.attached_type != "visit" or not media.attached_id:
+        return False
+    visit = db.session.get(Visit, media.attached_id)
+    return visit is not None and member_of(visit, user_id) is not None

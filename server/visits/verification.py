@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from media import service as media_service
 from media.store import originals
+from media.verification import file_intact
 
 from .. import keys
 from ..audit.service import Finding, register_verifier
@@ -25,11 +26,8 @@ def _media_intact(record_body: dict) -> str | None:
             continue  # evidence still pending: nothing stored to check yet
         if obj.sha256 != m["sha256"]:
             return f"media {m['media_id']} has hash {obj.sha256[:12]}… but the record binds {m['sha256'][:12]}…"
-        try:
-            if not store.verify(obj.sha256):
-                return f"the stored file of media {m['media_id']} no longer matches its SHA-256"
-        except (OSError, ValueError):
-            return f"the stored file of media {m['media_id']} is missing"
+        if not file_intact(store, obj.sha256):
+            return f"the stored file of media {m['media_id']} no longer matches its SHA-256 (missing or replaced)"
     return None
 
 

@@ -17,9 +17,10 @@ export async function render() {
     e.preventDefault();
     btn.disabled = true; msg.textContent = '';
     try {
-      await api.login(user.value.trim(), pass.value);
+      const s = await api.login(user.value.trim(), pass.value);
       // After a wipe the worker was unregistered: install the offline shell again.
       if (navigator.serviceWorker && !navigator.serviceWorker.controller) navigator.serviceWorker.register('/sw.js', { type: 'module', scope: '/' }).catch(() => {});
+      if (s.password_change_required) { location.hash = '#/password'; return; }
       msg.textContent = '登录成功，正在下载今天的检查任务…';
       await flush();
       location.hash = '#/';

@@ -52,6 +52,8 @@ export async function render() {
       ['持久存储', persisted ? '已开启（清理空间时不会被删除）' : '未开启']]), persistBtn),
     section('未发送数据', dl([['待发送操作', `${u.mutations} 项`], ['待上传文件', `${u.media} 个（${bytes(u.bytes)}）`], ['需处理', `${u.attention} 项`]]),
       h('button', { type: 'button', class: 'secondary big', onclick: async () => { const d = await exportUnsent(); toast(`已导出 ${d.outbox.length} 项操作、${d.media.length} 个文件`); } }, '导出未发送数据')),
+    section('密码', h('p', {}, '修改密码后，本账号在其他设备上的登录随即失效。'),
+      h('a', { href: '#/password', class: 'button secondary big', id: 'change-password' }, '修改密码')),
     section('退出', h('p', {}, '退出登录会清除本机的全部检查数据和离线文件。'),
       h('button', { type: 'button', class: 'danger big', id: 'logout', onclick: logout }, '退出登录并清除本机数据')),
   );

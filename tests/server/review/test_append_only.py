@@ -36,6 +36,11 @@ ATTACKS = [
     ("published_results", "UPDATE published_results SET object_name = '别的企业' WHERE visit_id = :v"),
     ("published_results", "UPDATE published_results SET result = '发现问题', object_name = '别的企业', "
                           "revised_at = published_at WHERE visit_id = :v"),
+    # A revision may change the result only: not whose entry it is, nor a department's row into the joint one.
+    ("published_results", "UPDATE published_results SET kind = 'joint', revised_at = '2099-01-01 00:00:00+00:00' "
+                          "WHERE visit_id = :v"),
+    ("published_results", "UPDATE published_results SET department_id = department_id + 1, "
+                          "revised_at = '2099-01-01 00:00:00+00:00' WHERE visit_id = :v"),
 ]
 
 

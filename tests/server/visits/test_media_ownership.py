@@ -42,3 +42,40 @@ def test_team_member_may_attach_a_colleagues_upload(client, login):
     res = _attach(colleague, team.visit_id, mid, data)
     assert res["status"] == "applied", res
 
+
+
+def test_stranger_cannot_send_the_bytes_of_a_photo_attached_to_a_visit_they_cannot_see(client, login):
+    """The phone attaches first and uploads later (offline): an inspector outside the team who sends
+    bytes to that media id is refused, does not become its uploader, and the owner's upload works."""
+    from tests.media.tus_support import Tus
+
+    team = team_of(client, login("office"))
+    owner = team.lead
+    mid, data = str(uuid.uuid4()), image_bytes("attached-first")
+    assert _attach(owner, team.visit_id, mid, data)["status"] == "applied"
+    stranger = Phone(client, team.outsider("scjg"))
+    r = Tus(client, stranger.headers).create(data, media_id=mid, content_type="image/png", filename="p.png", body=data)
+    assert r.status_code == 403 and r.get_json()["code"] == "media_not_yours", r.get_data(as_text=True)
+    assert client.get(f"/api/v1/media/{mid}", headers=stranger.headers).status_code == 404
+    upload(client, owner.headers, mid, data)
+    body = client.get(f"/api/v1/media/{mid}", headers=owner.headers).get_json()
+    assert body["uploader_id"] == owner.session.body["user_id"]
+    # A teammate may still send it (e.g. from the phone that took it over).
+    colleague = next(p for p in team.phones.values() if p is not team.lead)
+    mid2, data2 = str(uuid.uuid4()), image_bytes("attached-first-2")
+    assert _attach(owner, team.visit_id, mid2, data2)["status"] == "applied"
+    upload(client, colleague.headers, mid2, data2)
+
+
+def test_a_media_id_someone_else_is_uploading_is_not_theirs_to_send(client, login):
+    """Two users cannot race for one unattached id: while the first upload is open, a second user's
+    creation is refused; the first finishes and owns it."""
+    from tests.media.tus_support import Tus
+
+    team = team_of(client, login("office"))
+    mid, data = str(uuid.uuid4()), image_bytes("open-upload")
+    first = Tus(client, team.lead.headers).create(data, media_id=mid, content_type="image/png", filename="p.png")
+    assert first.status_code == 201, first.get_data(as_text=True)
+    stranger = Phone(client, team.outsider("scjg"))
+    r = Tus(client, stranger.headers).create(data, media_id=mid, content_type="image/png", filename="p.png", body=data)
+    assert r.status_code == 409 and r.get_json()["code"] == "media_id_conflict", r.get_data(as_text=True)

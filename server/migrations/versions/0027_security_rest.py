@@ -1,0 +1,39 @@
+"""issue 19 rest: a published row's `kind` and `department_id` are fixed columns too; users may be
+required to change their password
+
+The published-result trigger is re-created by name (server/review/sealed_ddl.py) with `kind` and
+`department_id` among the columns no revision changes, on SQLite and PostgreSQL.
+
+Revision ID: 0027_security_rest
+Revises: 0023_objections
+Create Date: 2026-12-06 17:20:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+# revision identifiers, used by Alembic.
+revision = '0027_security_rest'
+down_revision = '0023_objections'
+branch_labels = None
+depends_on = None
+
+
+def _rebuild_triggers():
+    from server.review import sealed_ddl
+
+    dialect = op.get_bind().dialect.name
+    for stmt in sealed_ddl.drop_statements(dialect) + sealed_ddl.create_statements(dialect):
+        op.execute(stmt)
+
+
+def upgrade():
+    with op.batch_alter_table('users') as batch_op:
+        batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(), nullable=False))
+    _rebuild_triggers()
+
+
+def downgrade():
+    # The triggers stay (with the wider column list): they only refuse what no path does.
+    with op.batch_alter_table('users') as batch_op:
+        batch_op.drop_column('must_change_password')
