@@ -5,7 +5,7 @@ The published-result trigger is re-created by name (server/review/sealed_ddl.py)
 `department_id` among the columns no revision changes, on SQLite and PostgreSQL.
 
 Revision ID: 0027_security_rest
-Revises: 0023_objections
+Revises: 0025_handoff
 Create Date: 2026-12-06 17:20:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0027_security_rest'
-down_revision = '0023_objections'
+down_revision = '0025_handoff'
 branch_labels = None
 depends_on = None
 
