@@ -41,6 +41,7 @@ def connect() -> None:
     hooks.on_amended(reopen_on_amendment)
     hooks.on_review_comments(comments_for)
     hooks.on_review_states(states_for)
+    hooks.on_section_handovers(handoff.handovers_of)
     hooks.on_previous_results(previous_results)
     register_policy(may_read_media)
     on_media_arrived(announce_media_visits)

@@ -4,6 +4,7 @@
 // section is queued as `handoff.section`, which the local view applies in the member's name, so
 // the summary the party signs, and the content hash, cover every department.
 import * as store from './store.js';
+import { registerHandoverSource } from './sections.js';
 import { session } from './api.js';
 import { enqueueMany } from './outbox.js';
 import { numberQueued } from './sync.js';
@@ -76,3 +77,11 @@ export async function receiveSection(visit, meRow, section) {
 
 export const isJoint = (visit) => new Set(visit.team.map((m) => m.department_id)).size > 1;
 
+
+// The leader's view of the team (screens/team.js) shows which members' sections reached this phone.
+registerHandoverSource(async (visit) => {
+  const got = await receivedSections(visit.id);
+  const out = {};
+  for (const m of visit.team) if (got[m.user_id]) out[m.inspector_id] = { handed_over_at: got[m.user_id].handed_at };
+  return out;
+});

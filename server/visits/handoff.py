@@ -142,3 +142,16 @@ def _already_here(client_id: str, mutation_id: int) -> str | None:
 def _stored_args(client_id: str, mutation_id: int):
     row = db.session.get(HandoffMutation, (client_id, mutation_id))
     return row.args if row is not None else db.session.get(SyncMutation, (client_id, mutation_id)).args
+
+
+def handovers_of(visit) -> dict[int, dict]:
+    """What the server knows of each member's section handed to the leader's phone (the leader's
+    view, sections.py): inspector id → the newest handover received for this visit."""
+    rows = db.session.execute(select(HandoffSection.member_user_id, HandoffSection.handed_at, HandoffSection.seq)
+                              .where(HandoffSection.visit_id == visit.id)).all()
+    newest: dict[int, tuple] = {}
+    for user_id, handed_at, seq in rows:
+        if user_id not in newest or seq > newest[user_id][1]:
+            newest[user_id] = (handed_at, seq)
+    inspector_of = {m.user_id: m.inspector_id for m in visit.members if m.user_id is not None}
+    return {inspector_of[u]: {"handed_over_at": at} for u, (at, _seq) in newest.items() if u in inspector_of}

@@ -7,6 +7,7 @@ import { enqueue } from '../outbox.js';
 import { STATUS_LABELS, beijing, today, when } from '../util.js';
 import { reviewBadges } from '../review.js';
 import { serverSections, localHandovers } from '../sections.js';
+import '../handoff.js'; // registers the sections this phone received by QR code
 
 const WEEKDAYS = ['周一', '周二', '周三', '周四', '周五', '周六', '周日'];
 let weekStart = null; // YYYY-MM-DD, a Monday

@@ -245,3 +245,21 @@ def test_an_older_handover_after_a_newer_one_is_not_applied(app, client, login):
     v = team.lead.visit(team.visit_id)
     key = f"{first['args']['item_id']}:{first['args']['checkpoint_key']}"
     assert v["record"]["answers"][key]["value"] == _value(cp, alt=True) and v["record"]["content_mismatches"] == []
+
+
+def test_leaders_view_shows_which_sections_were_handed_over(client, login):
+    """The leader's team view (GET /visits/<id>/sections) says which member's section reached the
+    server by handoff, and when it was handed over (the newest handover of that member)."""
+    team = team_of(client, login("office"))
+    leader_own_part(team)
+    d = members(team)[0]
+    muts = member_work(team, d)
+    team.lead.ok("handoff.section", **section(team, d, muts[:1], seq=1))
+    newer = section(team, d, muts, seq=2)
+    team.lead.ok("handoff.section", **newer)
+    rows = client.get(f"/api/v1/visits/{team.visit_id}/sections", headers=team.lead.headers).get_json()
+    member = next(m for m in team.visit["team"] if m["department_code"] == d)
+    by_inspector = {r["inspector_id"]: r for r in rows}
+    assert by_inspector[member["inspector_id"]]["handover"] == {"handed_over_at": newer["handed_at"]}
+    others = [r for r in rows if r["inspector_id"] != member["inspector_id"]]
+    assert others and all(r["handover"] is None for r in others)
