@@ -63,6 +63,10 @@ def _member_answers(app, page, username, visit_id, task, finding=False):
 
 def _leader_signs_and_seals(leader, tmp_path, visit_id, shot, outcome_label):
     page = leader.launch(tmp_path / "blank.y4m")
+    if shot:  # the leader's team view: every member's section is marked handed over (still offline)
+        page.goto(leader.base + "/#/team")
+        page.wait_for_selector('li[data-inspector]:has-text("已交接")')
+        shot(page, "33a-team-handed-over", top=False)
     page.goto(leader.base + f"/#/visit/{visit_id}/outcome")
     page.get_by_text(outcome_label, exact=True).click()
     page.get_by_role("button", name="保存检查结果").click()
