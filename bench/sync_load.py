@@ -2,6 +2,7 @@
 
 Usage:  .venv/bin/python bench/sync_load.py [--phones 200] [--concurrency 32]
                                             [--workers 2] [--threads 8] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+        the province-scale evening burst:  --phones 2000 --concurrency 64 --pg …
 
 Set-up (not timed): a throwaway database (a SQLite file, or with --pg a PostgreSQL
 database `<BENCH_DB_PREFIX>sync_<random>` created and dropped by bench/_setup.py) is
@@ -20,12 +21,19 @@ final pull — with injected faults on each push:
     apply nothing of it and say `mutation_gap`), then this one, then the next again.
 Phones run `--concurrency` at a time, each on its own keep-alive connection.
 
-Reported: mutations/s and pushes/s over the load phase, push latency p50/p95/p99, the
-same gunicorn's ceiling on GET /healthz measured with the same concurrency right
-after, the ratios, and a reconciliation of the database against what every phone
+Reported: mutations/s and pushes/s over the load phase, push and pull latency p50/p95/p99;
+the same gunicorn's "hello" ceiling (GET /livez, a JSON answer touching no database)
+measured with the same concurrency right after, and the ratio mutations/s ÷ hello req/s,
+which compares across machines; the server's CPU seconds per mutation (gunicorn workers,
+and PostgreSQL's backends for the bench database, from /proc), each worker's memory (RSS,
+peak while loaded and after) and, on PostgreSQL, the peak number of connections to the
+bench database; and a reconciliation of the database against what every phone
 intended: lost and doubled must both be 0 (answers, findings, photos, record fields,
 one stored result per mutation id, one audit mention per mutation id, and the
 visit's version = initial + number of mutations, which a doubled apply would raise).
+
+Where the time goes (queries and CPU per mutation, a cProfile): bench/sync_profile.py, and
+the figures before and after the set-wise push in docs/sync-performance.md.
 """
 from __future__ import annotations
 
