@@ -48,8 +48,7 @@ class Recorder:
         if path is None:
             return
         self.by_path[path] += 1
-        if path == "push":
-            self.kinds[_kind(statement)] += 1
+        self.kinds[(path, _kind(statement))] += 1
 
 
 def _kind(sql: str) -> str:
@@ -172,8 +171,13 @@ def main() -> int:
               + (f"; PostgreSQL backends {pg_cpu:.2f} s = {pg_cpu / n_mut * 1000:.2f} ms per mutation" if args.pg else "")
               + f"; wall {wall:.1f} s (pushes {push_time:.1f} s, pulls {pull_time:.1f} s)")
         print("\nstatements in pushes, by kind (per distinct mutation):")
-        for kind, n in rec.kinds.most_common(30):
-            print(f"  {n / n_mut:6.2f}  {kind}")
+        for (path, kind), n in rec.kinds.most_common():
+            if path == "push" and n / n_mut >= 0.01:
+                print(f"  {n / n_mut:6.2f}  {kind}")
+        print("\nstatements in pulls, by kind (per pull):")
+        for (path, kind), n in rec.kinds.most_common():
+            if path == "pull":
+                print(f"  {n / max(1, ev['pulls']):6.2f}  {kind}")
         print(f"\ncProfile, top {args.top} by cumulative time (the phones' day, client side included):")
         ps = pstats.Stats(prof).strip_dirs().sort_stats("cumulative")
         ps.print_stats(args.top)
