@@ -470,9 +470,11 @@ class Resources(threading.Thread):
     """Samples, twice a second during the load, each gunicorn worker's memory and (on
     PostgreSQL) the connections to the bench database; CPU is read at start and end."""
 
-    def __init__(self, master: int, pg_admin: str | None, dbname: str | None):
+    def __init__(self, master: int, pg_admin: str | None, dbname: str | None, stats: "Stats | None" = None,
+                 every: float = 60.0):
         super().__init__(daemon=True)
         self.master, self.pg_admin, self.dbname = master, pg_admin, dbname
+        self.stats, self.every, self.t0 = stats, every, time.perf_counter()
         self.stop_event = threading.Event()
         self.rss: dict[int, float] = {}
         self.conns = self.active = 0
@@ -503,8 +505,21 @@ class Resources(threading.Thread):
                 total, active = c.execute("SELECT count(*), count(*) FILTER (WHERE state <> 'idle') FROM pg_stat_activity"
                                           " WHERE datname = %s", (self.dbname,)).fetchone()
                 self.conns, self.active = max(self.conns, total), max(self.active, active)
+                self._now = total
+            self._progress()
         if c is not None:
             c.close()
+
+    def _progress(self) -> None:
+        """A line every `every` seconds, so that a long run (2,000 phones) shows how it goes."""
+        elapsed = time.perf_counter() - self.t0
+        if self.stats is None or elapsed < getattr(self, "_next", self.every):
+            return
+        self._next = elapsed + self.every
+        ev = self.stats.events
+        print(f"  [{elapsed:.0f}s] {ev['applied']} mutations applied ({ev['applied'] / elapsed:.0f}/s), {ev['pushes']} pushes,"
+              f" {ev['pulls']} pulls; worker RSS " + ", ".join(f"{v:.0f}" for v in self.rss.values()) + " MB"
+              + (f"; PostgreSQL connections now {self._now} (peak {self.conns})" if self.pg_admin else ""), flush=True)
 
     def finish(self) -> dict:
         self.stop_event.set()
@@ -587,7 +602,6 @@ def load(app, server: "Server", specs: list[dict], args, dbname: str | None = No
         assert status == 200, body
         ph.token = body["access_token"]
 
-    stats = Stats()
     pulled: dict = {}
     errors: list = []
 
@@ -600,7 +614,8 @@ def load(app, server: "Server", specs: list[dict], args, dbname: str | None = No
             if getattr(_local, "conn", None) is not None and _local.conn.c is not None:
                 pass
 
-    res = Resources(server.proc.pid, args.pg, dbname)
+    stats = Stats()
+    res = Resources(server.proc.pid, args.pg, dbname, stats)
     res.start()
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
