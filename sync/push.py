@@ -132,14 +132,14 @@ def push(principal, client_id: str, schema_version: int, mutations: list[dict]) 
     return _push(principal, client_id, mutations, isolate=True)
 
 
-def _stored(client_id: str, ids: list[int]) -> dict[int, SyncMutation]:
+def _stored(client_id: str, ids: list[int]) -> dict[int, dict]:
     """The stored results of already processed mutations, in one query."""
     if not ids:
         return {}
     rows = db.session.execute(select(SyncMutation.mutation_id, SyncMutation.status, SyncMutation.conflict,
                                      SyncMutation.problem)
                               .where(SyncMutation.client_id == client_id, SyncMutation.mutation_id.in_(ids))).all()
-    return {r.mutation_id: r for r in rows}
+    return {r.mutation_id: r._asdict() for r in rows}
 
 
 def _push(principal, client_id: str, mutations: list[dict], isolate: bool) -> dict:
@@ -154,11 +154,12 @@ def _push(principal, client_id: str, mutations: list[dict], isolate: bool) -> di
         for m in mutations:
             mid = m["id"]
             if mid <= last:
-                prior = stored.get(mid)
+                # Stored before this batch, or earlier in it (the same id sent twice in one batch).
+                prior = stored.get(mid) or next((r for r in rows if r["mutation_id"] == mid), None)
                 results.append({"id": mid, "status": "duplicate",
-                                "original_status": prior.status if prior else None,
-                                "conflict": prior.conflict if prior else None,
-                                "problem": prior.problem if prior else None})
+                                "original_status": prior["status"] if prior else None,
+                                "conflict": prior["conflict"] if prior else None,
+                                "problem": prior["problem"] if prior else None})
                 continue
             if mid > last + 1:
                 # A gap (or ids out of order): nothing from here on is applied; the
