@@ -273,6 +273,13 @@ class Phone:
     def headers(self):
         return {"Authorization": f"Bearer {self.token}"}
 
+    def login(self, c: "Conn") -> None:
+        status, body = c.request("POST", "/api/v1/auth/login", {
+            "username": self.spec["username"], "password": PASSWORD, "device_id": f"bench-{self.client_id[:12]}",
+            "device_name": "压测手机"})
+        assert status == 200, body
+        self.token = body["access_token"]
+
 
 class Stats:
     def __init__(self):
@@ -312,6 +319,9 @@ def push(port: int, phone: Phone, batch: list[dict], stats: Stats, c: Conn | Non
                 stats.add("", **{f"rejected:{r['problem']['code']}": 1 for r in data["results"] if r["status"] == "rejected"})
             return data
         stats.add("", **{f"http_{status}": 1})
+        if status == 401:  # the access token expired (logging 2,000 phones in takes longer than its 15 minutes)
+            phone.login(c or conn(port))
+            continue
         time.sleep(0.2)  # 503 (transient): retry the same batch
 
 
@@ -323,6 +333,9 @@ def pull(port: int, phone: Phone, cursor: str | None, stats: Stats, entities: di
         stats.add("pull", time.perf_counter() - t0, pulls=1)
         if status != 200:
             stats.add("", **{f"pull_http_{status}": 1})
+            if status == 401:
+                phone.login(conn(port))
+                continue
             time.sleep(0.2)
             continue
         if data["reset"]:
@@ -596,11 +609,7 @@ def load(app, server: "Server", specs: list[dict], args, dbname: str | None = No
     phones = [Phone(s, None, random.Random(rng.random())) for s in specs]
     c = Conn(server.port)
     for ph in phones:  # logging in is not part of the day
-        status, body = c.request("POST", "/api/v1/auth/login", {
-            "username": ph.spec["username"], "password": PASSWORD, "device_id": f"bench-{ph.client_id[:12]}",
-            "device_name": "压测手机"})
-        assert status == 200, body
-        ph.token = body["access_token"]
+        ph.login(c)
 
     pulled: dict = {}
     errors: list = []
