@@ -2,6 +2,7 @@
 
 Usage:  .venv/bin/python bench/sync_load.py [--phones 200] [--concurrency 32]
                                             [--workers 2] [--threads 8] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+        the province-scale evening burst:  --phones 2000 --concurrency 64 --pg …
 
 Set-up (not timed): a throwaway database (a SQLite file, or with --pg a PostgreSQL
 database `<BENCH_DB_PREFIX>sync_<random>` created and dropped by bench/_setup.py) is
@@ -20,12 +21,19 @@ final pull — with injected faults on each push:
     apply nothing of it and say `mutation_gap`), then this one, then the next again.
 Phones run `--concurrency` at a time, each on its own keep-alive connection.
 
-Reported: mutations/s and pushes/s over the load phase, push latency p50/p95/p99, the
-same gunicorn's ceiling on GET /healthz measured with the same concurrency right
-after, the ratios, and a reconciliation of the database against what every phone
+Reported: mutations/s and pushes/s over the load phase, push and pull latency p50/p95/p99;
+the same gunicorn's "hello" ceiling (GET /livez, a JSON answer touching no database)
+measured with the same concurrency right after, and the ratio mutations/s ÷ hello req/s,
+which compares across machines; the server's CPU seconds per mutation (gunicorn workers,
+and PostgreSQL's backends for the bench database, from /proc), each worker's memory (RSS,
+peak while loaded and after) and, on PostgreSQL, the peak number of connections to the
+bench database; and a reconciliation of the database against what every phone
 intended: lost and doubled must both be 0 (answers, findings, photos, record fields,
 one stored result per mutation id, one audit mention per mutation id, and the
 visit's version = initial + number of mutations, which a doubled apply would raise).
+
+Where the time goes (queries and CPU per mutation, a cProfile): bench/sync_profile.py, and
+the figures before and after the set-wise push in docs/sync-performance.md.
 """
 from __future__ import annotations
 
@@ -70,6 +78,14 @@ def seed(app, phones: int) -> list[dict]:
         used = {v.object_id for v in templates}
         free = [o for o in db.session.execute(select(InspectionObject.id).order_by(InspectionObject.id)).scalars()
                 if o not in used][:phones]
+        if len(free) < phones:  # the demo has 2,000 objects: copies of one of them for the rest
+            model = db.session.execute(select(InspectionObject.__table__).where(InspectionObject.id == free[0])).mappings().one()
+            copies = [{**{k: v for k, v in model.items() if k != "id"}, "credit_code": None,
+                       "match_key": f"bench-{uuid.uuid4().hex}", "name": f"{model['name']}（压测{n}）"}
+                      for n in range(phones - len(free))]
+            ids = db.session.execute(insert(InspectionObject.__table__).returning(InspectionObject.__table__.c.id),
+                                     copies).scalars().all()
+            free += list(ids)
         assert len(free) == phones, "not enough objects for the phones"
         model_user = db.session.execute(select(User).where(User.username == "scjg-insp1")).scalar_one()
         model_insp = db.session.execute(select(Inspector).where(Inspector.user_id == model_user.id)).scalar_one()
@@ -257,6 +273,13 @@ class Phone:
     def headers(self):
         return {"Authorization": f"Bearer {self.token}"}
 
+    def login(self, c: "Conn") -> None:
+        status, body = c.request("POST", "/api/v1/auth/login", {
+            "username": self.spec["username"], "password": PASSWORD, "device_id": f"bench-{self.client_id[:12]}",
+            "device_name": "压测手机"})
+        assert status == 200, body
+        self.token = body["access_token"]
+
 
 class Stats:
     def __init__(self):
@@ -296,6 +319,9 @@ def push(port: int, phone: Phone, batch: list[dict], stats: Stats, c: Conn | Non
                 stats.add("", **{f"rejected:{r['problem']['code']}": 1 for r in data["results"] if r["status"] == "rejected"})
             return data
         stats.add("", **{f"http_{status}": 1})
+        if status == 401:  # the access token expired (logging 2,000 phones in takes longer than its 15 minutes)
+            phone.login(c or conn(port))
+            continue
         time.sleep(0.2)  # 503 (transient): retry the same batch
 
 
@@ -307,6 +333,9 @@ def pull(port: int, phone: Phone, cursor: str | None, stats: Stats, entities: di
         stats.add("pull", time.perf_counter() - t0, pulls=1)
         if status != 200:
             stats.add("", **{f"pull_http_{status}": 1})
+            if status == 401:
+                phone.login(conn(port))
+                continue
             time.sleep(0.2)
             continue
         if data["reset"]:
@@ -422,6 +451,98 @@ def reconcile(app, phones: list[Phone], pulled: dict) -> dict:
     return {"lost": lost, "doubled": doubled, "problems": problems}
 
 
+# --- resources: CPU, memory, connections ----------------------------------------------------
+
+def _proc_cpu(pid: int) -> float:
+    """utime + stime of one process, in seconds (0 when it is gone or not readable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def worker_pids(master: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+class Resources(threading.Thread):
+    """Samples, twice a second during the load, each gunicorn worker's memory and (on
+    PostgreSQL) the connections to the bench database; CPU is read at start and end."""
+
+    def __init__(self, master: int, pg_admin: str | None, dbname: str | None, stats: "Stats | None" = None,
+                 every: float = 60.0):
+        super().__init__(daemon=True)
+        self.master, self.pg_admin, self.dbname = master, pg_admin, dbname
+        self.stats, self.every, self.t0 = stats, every, time.perf_counter()
+        self.stop_event = threading.Event()
+        self.rss: dict[int, float] = {}
+        self.conns = self.active = 0
+        self.cpu0 = self._cpu()
+
+    def _backends(self) -> list[int]:
+        if not self.pg_admin:
+            return []
+        import psycopg
+
+        with psycopg.connect(self.pg_admin, autocommit=True) as c:
+            return [r[0] for r in c.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.dbname,))]
+
+    def _cpu(self) -> dict:
+        return {"workers": {p: _proc_cpu(p) for p in worker_pids(self.master)},
+                "backends": {p: _proc_cpu(p) for p in self._backends()}}
+
+    def run(self) -> None:
+        c = None
+        if self.pg_admin:
+            import psycopg
+
+            c = psycopg.connect(self.pg_admin, autocommit=True)
+        while not self.stop_event.wait(0.5):
+            for pid in worker_pids(self.master):
+                self.rss[pid] = max(self.rss.get(pid, 0.0), _rss_mb(pid))
+            if c is not None:
+                total, active = c.execute("SELECT count(*), count(*) FILTER (WHERE state <> 'idle') FROM pg_stat_activity"
+                                          " WHERE datname = %s", (self.dbname,)).fetchone()
+                self.conns, self.active = max(self.conns, total), max(self.active, active)
+                self._now = total
+            self._progress()
+        if c is not None:
+            c.close()
+
+    def _progress(self) -> None:
+        """A line every `every` seconds, so that a long run (2,000 phones) shows how it goes."""
+        elapsed = time.perf_counter() - self.t0
+        if self.stats is None or elapsed < getattr(self, "_next", self.every):
+            return
+        self._next = elapsed + self.every
+        ev = self.stats.events
+        print(f"  [{elapsed:.0f}s] {ev['applied']} mutations applied ({ev['applied'] / elapsed:.0f}/s), {ev['pushes']} pushes,"
+              f" {ev['pulls']} pulls; worker RSS " + ", ".join(f"{v:.0f}" for v in self.rss.values()) + " MB"
+              + (f"; PostgreSQL connections now {self._now} (peak {self.conns})" if self.pg_admin else ""), flush=True)
+
+    def finish(self) -> dict:
+        self.stop_event.set()
+        self.join()
+        end = self._cpu()
+        used = {k: sum(v - self.cpu0[k].get(p, 0.0) for p, v in end[k].items()) for k in end}
+        return {"cpu": used, "rss": self.rss, "conns": self.conns, "active": self.active,
+                "rss_now": {p: _rss_mb(p) for p in worker_pids(self.master)}}
+
+
 # --- main ---------------------------------------------------------------------------------
 
 def pct(xs: list[float], p: float) -> float:
@@ -429,8 +550,9 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] if xs else float("nan")
 
 
-def ceiling(port: int, concurrency: int, seconds: float) -> tuple[float, float, int]:
-    """GET /healthz as fast as `concurrency` keep-alive clients can: (requests/s, p50 latency, requests)."""
+def ceiling(port: int, concurrency: int, seconds: float, path: str = "/livez") -> tuple[float, float, int]:
+    """GET `path` (hello JSON, no database) as fast as `concurrency` keep-alive clients can:
+    (requests/s, p50 latency, requests)."""
     lat: list[float] = []
     lock = threading.Lock()
     stop_at = time.perf_counter() + seconds
@@ -439,7 +561,7 @@ def ceiling(port: int, concurrency: int, seconds: float) -> tuple[float, float, 
         c, mine = Conn(port), []
         while time.perf_counter() < stop_at:
             t0 = time.perf_counter()
-            status, _ = c.request("GET", "/healthz")
+            status, _ = c.request("GET", path)
             assert status == 200
             mine.append(time.perf_counter() - t0)
         with lock:
@@ -474,12 +596,12 @@ def main() -> int:
               f"{args.phones} phones seeded in {time.perf_counter() - t0:.1f}s")
         server = Server(url, Path(app.config["INSTANCE_PATH"]), args.workers, args.threads)
         try:
-            return load(app, server, specs, args)
+            return load(app, server, specs, args, url.rsplit("/", 1)[-1] if args.pg else None)
         finally:
             server.stop()
 
 
-def load(app, server: "Server", specs: list[dict], args) -> int:
+def load(app, server: "Server", specs: list[dict], args, dbname: str | None = None) -> int:
     """The timed day of every phone, the ceiling, and the reconciliation; 0 when nothing was lost or doubled."""
     print(f"gunicorn: {args.workers} workers x {args.threads} threads (gthread) on 127.0.0.1:{server.port}; "
           f"{args.concurrency} phones at a time")
@@ -487,13 +609,8 @@ def load(app, server: "Server", specs: list[dict], args) -> int:
     phones = [Phone(s, None, random.Random(rng.random())) for s in specs]
     c = Conn(server.port)
     for ph in phones:  # logging in is not part of the day
-        status, body = c.request("POST", "/api/v1/auth/login", {
-            "username": ph.spec["username"], "password": PASSWORD, "device_id": f"bench-{ph.client_id[:12]}",
-            "device_name": "压测手机"})
-        assert status == 200, body
-        ph.token = body["access_token"]
+        ph.login(c)
 
-    stats = Stats()
     pulled: dict = {}
     errors: list = []
 
@@ -506,10 +623,14 @@ def load(app, server: "Server", specs: list[dict], args) -> int:
             if getattr(_local, "conn", None) is not None and _local.conn.c is not None:
                 pass
 
+    stats = Stats()
+    res = Resources(server.proc.pid, args.pg, dbname, stats)
+    res.start()
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
         list(pool.map(run, phones))
     wall = time.perf_counter() - t0
+    used = res.finish()
     if errors:
         print(f"ERRORS in {len(errors)} phones, e.g. {errors[:3]}")
 
@@ -527,10 +648,17 @@ def load(app, server: "Server", specs: list[dict], args) -> int:
     print(f"push latency: p50 {pct(stats.push_latency, 50) * 1000:.0f} ms, p95 {pct(stats.push_latency, 95) * 1000:.0f} ms,"
           f" p99 {pct(stats.push_latency, 99) * 1000:.0f} ms; pull p50 {pct(stats.pull_latency, 50) * 1000:.0f} ms,"
           f" p99 {pct(stats.pull_latency, 99) * 1000:.0f} ms")
-    print(f"ceiling (GET /healthz, same gunicorn, {args.concurrency} clients): {ceil_rps:.0f} requests/s,"
-          f" p50 {ceil_p50 * 1000:.1f} ms ({ceil_n} requests)")
-    print(f"ratio: pushes/s / ceiling = {pps / ceil_rps:.3f}; mutations/s / ceiling = {mps / ceil_rps:.2f}"
+    print(f"hello ceiling (GET /livez, JSON, no database; same gunicorn, {args.concurrency} clients): {ceil_rps:.0f} "
+          f"requests/s, p50 {ceil_p50 * 1000:.1f} ms ({ceil_n} requests)")
+    print(f"ratio: mutations/s / hello req/s = {mps / ceil_rps:.3f}; pushes/s / hello req/s = {pps / ceil_rps:.3f}"
           f"  (peer figure: ODK Central ~41 submissions/s)")
+    cpu_w, cpu_b = used["cpu"]["workers"], used["cpu"]["backends"]
+    print(f"server CPU during the load: gunicorn workers {cpu_w:.1f} s = {cpu_w / n_mut * 1000:.2f} ms per mutation"
+          + (f"; PostgreSQL backends {cpu_b:.1f} s = {cpu_b / n_mut * 1000:.2f} ms per mutation" if args.pg else ""))
+    print("memory per worker (RSS, peak during the load / after): "
+          + ", ".join(f"{used['rss'].get(p, 0):.0f}/{now:.0f} MB" for p, now in sorted(used["rss_now"].items())))
+    if args.pg:
+        print(f"PostgreSQL connections to the bench database: peak {used['conns']} ({used['active']} not idle at once)")
     rec = reconcile(app, phones, pulled)
     ok = rec["lost"] == 0 and rec["doubled"] == 0 and not rec["problems"] and not errors
     print(f"reconciliation: lost {rec['lost']}, doubled {rec['doubled']}"

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from .extensions import db
 
 _SAFE = {"GET", "HEAD", "OPTIONS"}
+SQLITE_BUSY_TIMEOUT_MS = 30000
 _WRITE_INTENT = "dsr.db_write_intent"
 
 
@@ -27,7 +28,7 @@ def _on_connect(dbapi_conn, record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 

@@ -1,4 +1,4 @@
-"""`GET /healthz`: database reachability and schema version."""
+"""`GET /healthz`: database reachability and schema version; `GET /livez`: the process answers."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -49,3 +49,10 @@ def healthz():
         schema_expected=expected,
         schema_current=version == expected,
     )
+
+
+@bp.get("/livez")
+def livez():
+    """Liveness only, touching no database: what a load balancer polls, and the benchmarks'
+    "hello JSON" ceiling of the same server (bench/sync_load.py)."""
+    return jsonify(status="ok")

@@ -25,6 +25,11 @@ def claim(principal, client_id: str, lock: bool = False) -> SyncClient:
                 db.session.add(client)
         except IntegrityError:
             client = db.session.execute(stmt).scalar_one()
+    return check_owner(principal, client)
+
+
+def check_owner(principal, client: SyncClient) -> SyncClient:
+    """`client` if it is the caller's (user and device); someone else's is 403."""
     if client.user_id != principal.user_id or client.device_id != principal.device_id:
         raise Forbidden("该客户端标识属于其他用户或设备。", code="client_not_yours")
     return client

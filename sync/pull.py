@@ -6,13 +6,13 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
-from server.dbsetup import begin_write
+from server.dbsetup import SQLITE_BUSY_TIMEOUT_MS
 from server.extensions import db
 from server.settings import get_setting
 from server.types import utcnow
 
 from .changes import current_seq
-from .clients import claim
+from .clients import check_owner
 from .models import SyncClient, SyncFeed
 from .registry import ENTITIES
 from .schemas import MAX_MUTATIONS
@@ -46,53 +46,56 @@ def _snapshot(principal) -> list[dict]:
     return changes
 
 
-def _claim_for_pull(principal, client_id: str) -> SyncClient:
-    """The caller's client. A pull is a GET and reads in a plain (deferred) transaction
-    on SQLite; a read-then-write there fails at once if another writer committed in
-    between (SQLITE_BUSY_SNAPSHOT). So only a first pull, which registers the client,
-    switches to a write transaction before it reads anything."""
+def _client_for_pull(principal, client_id: str) -> SyncClient | None:
+    """The caller's client, read only (a pull never waits for the write lock to register
+    one): a client that has not pushed yet is not registered, and pulls as one whose
+    `last_mutation_id` is 0; its first push registers it (sync/clients.py)."""
     client = db.session.get(SyncClient, client_id)
-    if client is None:
-        begin_write()
-        client = claim(principal, client_id)
-        client.last_pull_at = utcnow()
-        db.session.commit()
-    elif client.user_id != principal.user_id or client.device_id != principal.device_id:
-        client = claim(principal, client_id)  # raises client_not_yours
-    return client
+    return check_owner(principal, client) if client is not None else None
 
 
 TOUCH_INTERVAL = dt.timedelta(minutes=10)
 
 
-def _touch(client_id: str, last: dt.datetime | None) -> None:
-    """Record the pull time (at most every TOUCH_INTERVAL, so that pulls seldom queue
-    behind writers) in its own short write transaction, best effort."""
-    if last is not None and utcnow() - last < TOUCH_INTERVAL:
-        db.session.rollback()
+def _touch(client: SyncClient | None) -> None:
+    """Record the pull time, at most every TOUCH_INTERVAL and only when no writer holds the
+    lock it needs: on its own short connection, without waiting (SQLite: no busy wait;
+    PostgreSQL: a short lock timeout, the row being locked only by the same client's push).
+    Best effort: a pull never queues behind pushes for it."""
+    due = client is not None and (client.last_pull_at is None or utcnow() - client.last_pull_at >= TOUCH_INTERVAL)
+    client_id = client.client_id if client is not None else None
+    db.session.rollback()  # the read transaction ends here
+    if not due:
         return
-    db.session.rollback()
-    begin_write()
+    stmt = update(SyncClient).where(SyncClient.client_id == client_id).values(last_pull_at=utcnow())
     try:
-        db.session.execute(update(SyncClient).where(SyncClient.client_id == client_id).values(last_pull_at=utcnow()))
-        db.session.commit()
+        with db.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            conn.exec_driver_sql("PRAGMA busy_timeout=0" if sqlite else "SET LOCAL lock_timeout = '100ms'")
+            try:
+                conn.execute(stmt)
+                conn.commit()
+            finally:
+                if sqlite:
+                    conn.rollback()
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+                    conn.commit()
     except OperationalError:
-        db.session.rollback()
+        pass
 
 
 def pull(principal, client_id: str, cursor: str | None, limit: int, app_config) -> dict:
-    client = _claim_for_pull(principal, client_id)
-    last_pull = client.last_pull_at
+    client = _client_for_pull(principal, client_id)
     top = current_seq(db.session)
     floor = int(get_setting("sync_feed_floor", 0) or 0)
     after = decode_cursor(cursor)
-    base = {"last_mutation_id": client.last_mutation_id, "limits": limits(app_config),
+    base = {"last_mutation_id": client.last_mutation_id if client is not None else 0, "limits": limits(app_config),
             "server_time": utcnow().isoformat()}
     if after is None or after < floor or after > top:
         # Unknown, pruned or foreign cursor: the complete view. The cursor is
         # read before the snapshot, so later changes are sent again, never lost.
         changes = _snapshot(principal)
-        _touch(client_id, last_pull)
+        _touch(client)
         return {**base, "cursor": encode_cursor(top), "more": False, "reset": True, "changes": changes}
 
     rows = db.session.execute(
@@ -120,5 +123,5 @@ def pull(principal, client_id: str, cursor: str | None, limit: int, app_config) 
             changes.append({"seq": seq, "entity": entity, "op": "del", "id": entity_id, "data": None})
         else:
             changes.append({"seq": seq, "entity": entity, "op": "put", "id": entity_id, "data": data})
-    _touch(client_id, last_pull)
+    _touch(client)
     return {**base, "cursor": encode_cursor(new_cursor), "more": more, "reset": False, "changes": changes}

@@ -1,10 +1,21 @@
 """Applying a batch of mutations exactly once, in order.
 
-The batch runs in one transaction: each mutation in a savepoint, its stored
-result and the client's `last_mutation_id` committed together with its
-effects. A crash before the commit leaves nothing; the replay then applies
-everything. A transient database failure answers 503 and nothing of the
-batch is applied, so the client retries the same batch.
+The batch runs in one transaction: its stored results and the client's
+`last_mutation_id` commit together with its effects. A crash before the commit
+leaves nothing; the replay then applies everything. A transient database
+failure answers 503 and nothing of the batch is applied, so the client retries
+the same batch.
+
+Set-wise: the client is loaded and locked once per batch, the stored results of
+resent (duplicate) mutations are read in one query, and the new results are
+written with one multi-row insert at the end. The batch is first applied
+without a savepoint per mutation (one flush, so a visit touched by forty
+mutations is updated once). If any mutation fails there, the whole attempt is
+rolled back and the batch applied again with a savepoint per mutation, which
+turns each failure into that mutation's rejection while the rest apply: the
+outcome is the same as if every mutation had had its own savepoint. The audit
+chain head and the change counter are taken last, in the commit
+(server/audit/service.py, sync/changes.py).
 """
 from __future__ import annotations
 
@@ -13,7 +24,7 @@ import json
 import logging
 
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from server.audit import service as audit
@@ -25,7 +36,7 @@ from server.types import utcnow
 
 import sys
 
-from . import changes, verification  # noqa: F401  (verification: registers its audit check)
+from . import batch, changes, verification  # noqa: F401  (verification: registers its audit check)
 from .clients import claim
 from .models import SyncMutation, SyncClient
 from .registry import GUARDS, MUTATORS, MutationContext
@@ -38,7 +49,16 @@ def _reject(code: str, title: str, detail: str, errors=None, status: int = 422) 
     return ApiError(detail, code=code, title=title, status=status, errors=errors).to_problem()
 
 
-def _apply_one(ctx: MutationContext, name: str, raw_args: dict) -> tuple[str, dict | None, dict | None, dict | None]:
+class _Isolate(Exception):
+    """A mutation failed in the fast attempt: apply the batch again, a savepoint per mutation."""
+
+
+def _transient(err: BaseException) -> bool:
+    return isinstance(err, OperationalError) or (isinstance(err, DBAPIError) and err.connection_invalidated)
+
+
+def _apply_one(ctx: MutationContext, name: str, raw_args: dict,
+               isolate: bool) -> tuple[str, dict | None, dict | None, dict | None]:
     """(status, conflict, problem, data) for one mutation."""
     mut = MUTATORS.get(name)
     if mut is None:
@@ -53,20 +73,39 @@ def _apply_one(ctx: MutationContext, name: str, raw_args: dict) -> tuple[str, di
     except ValidationError as err:
         return "rejected", None, _reject("validation_failed", "数据校验未通过", "提交的数据未通过校验。",
                                          flatten_messages(err.messages)), None
+    if not isolate:
+        try:
+            outcome = _guarded(ctx, mut, name, args, raw_args)
+        except Exception as err:
+            if _transient(err):
+                raise
+            raise _Isolate(name) from err
+        return _applied(outcome)
     marks = (audit.pending_count(db.session), changes.pending_count(db.session))
     try:
         with db.session.begin_nested():
-            outcome = next((o for o in (g(ctx, name, args, raw_args) for g in GUARDS) if o is not None), None)
-            if outcome is None:
-                outcome = mut.fn(ctx, args)
+            outcome = _guarded(ctx, mut, name, args, raw_args)
             db.session.flush()
     except BaseException:
-        # The savepoint is gone: so are the audit entries and changes it queued.
+        # The savepoint is gone: so are the audit entries and changes it queued, the
+        # objects it added and the locks it took.
         audit.rewind(db.session, marks[0])
         changes.rewind(db.session, marks[1])
+        batch.forget(db.session)
         return _failure(name)
+    return _applied(outcome)
 
+
+def _guarded(ctx: MutationContext, mut, name: str, args: dict, raw_args: dict):
+    """The mutator's outcome, unless a guard answers for it first (e.g. a mutation that already
+    reached the server in a member's section handed over by QR code: applied once)."""
+    outcome = next((o for o in (g(ctx, name, args, raw_args) for g in GUARDS) if o is not None), None)
+    return outcome if outcome is not None else mut.fn(ctx, args)
+
+
+def _applied(outcome) -> tuple[str, dict | None, dict | None, dict | None]:
     if outcome and outcome.problem:
+        # Refused by the mutator, which keeps what it wrote (e.g. a content mismatch it recorded).
         return "rejected", None, outcome.problem, None
     conflict = outcome.conflict if outcome else None
     data = outcome.data if outcome and outcome.data else None
@@ -78,7 +117,7 @@ def _failure(name: str):
     err = sys.exc_info()[1]
     if isinstance(err, ApiError):
         return "rejected", None, err.to_problem(), None
-    if isinstance(err, OperationalError) or (isinstance(err, DBAPIError) and err.connection_invalidated):
+    if _transient(err):
         raise err  # transient: the whole batch answers 503 and is retried
     if isinstance(err, DBAPIError):
         log.exception("mutation %s failed on a database constraint", name)
@@ -96,39 +135,69 @@ def push(principal, client_id: str, schema_version: int, mutations: list[dict]) 
     if schema_version != SCHEMA_VERSION:
         raise BadRequest(f"同步协议版本 {schema_version} 不受支持（服务器为 {SCHEMA_VERSION}），请更新应用。",
                          code="unsupported_schema_version")
+    try:
+        return _push(principal, client_id, mutations, isolate=False)
+    except _Isolate:
+        db.session.rollback()  # nothing of the attempt stays: not its effects, entries, changes or locks
+    return _push(principal, client_id, mutations, isolate=True)
+
+
+def _stored(client_id: str, ids: list[int]) -> dict[int, dict]:
+    """The stored results of already processed mutations, in one query."""
+    if not ids:
+        return {}
+    rows = db.session.execute(select(SyncMutation.mutation_id, SyncMutation.status, SyncMutation.conflict,
+                                     SyncMutation.problem)
+                              .where(SyncMutation.client_id == client_id, SyncMutation.mutation_id.in_(ids))).all()
+    return {r.mutation_id: r._asdict() for r in rows}
+
+
+def _push(principal, client_id: str, mutations: list[dict], isolate: bool) -> dict:
     client = claim(principal, client_id, lock=True)
     last = client.last_mutation_id
+    stored = _stored(client.client_id, sorted({m["id"] for m in mutations if m["id"] <= last}))
     results: list[dict] = []
     summary: list[dict] = []
+    rows: list[dict] = []
     gap = None
-    for m in mutations:
-        mid = m["id"]
-        if mid <= last:
-            stored = db.session.execute(select(SyncMutation).where(
-                SyncMutation.client_id == client.client_id, SyncMutation.mutation_id == mid)).scalar_one_or_none()
-            results.append({"id": mid, "status": "duplicate",
-                            "original_status": stored.status if stored else None,
-                            "conflict": stored.conflict if stored else None,
-                            "problem": stored.problem if stored else None})
-            continue
-        if mid > last + 1:
-            # A gap (or ids out of order): nothing from here on is applied; the
-            # client resends from `last_mutation_id + 1`.
-            gap = _reject("mutation_gap", "操作编号不连续",
-                          f"操作编号须从 {last + 1} 开始连续递增，收到的是 {mid}；已停止处理本批其余操作，请从第 {last + 1} 条起重新推送。",
-                          status=409)
-            gap.update({"expected_id": last + 1, "received_id": mid})
-            break
-        ctx = MutationContext(principal=principal, client_id=client.client_id, mutation_id=mid,
-                              client_time=m.get("client_time"))
-        status, conflict, problem, data = _apply_one(ctx, m["name"], m["args"])
-        db.session.add(SyncMutation(client_id=client.client_id, mutation_id=mid, name=m["name"], args=m["args"],
-                                    client_time=m.get("client_time"), status=status, conflict=conflict,
-                                    problem=problem, processed_at=utcnow()))
-        last = mid
-        results.append({"id": mid, "status": status, "conflict": conflict, "problem": problem, "data": data})
-        summary.append({"id": mid, "name": m["name"], "status": status,
-                        "args_sha256": hashlib.sha256(jcs(_jsonable(m["args"]))).hexdigest()})
+    with batch.running(db.session):
+        for m in mutations:
+            mid = m["id"]
+            if mid <= last:
+                # Stored before this batch, or earlier in it (the same id sent twice in one batch).
+                prior = stored.get(mid) or next((r for r in rows if r["mutation_id"] == mid), None)
+                results.append({"id": mid, "status": "duplicate",
+                                "original_status": prior["status"] if prior else None,
+                                "conflict": prior["conflict"] if prior else None,
+                                "problem": prior["problem"] if prior else None})
+                continue
+            if mid > last + 1:
+                # A gap (or ids out of order): nothing from here on is applied; the
+                # client resends from `last_mutation_id + 1`.
+                gap = _reject("mutation_gap", "操作编号不连续",
+                              f"操作编号须从 {last + 1} 开始连续递增，收到的是 {mid}；已停止处理本批其余操作，请从第 {last + 1} 条起重新推送。",
+                              status=409)
+                gap.update({"expected_id": last + 1, "received_id": mid})
+                break
+            ctx = MutationContext(principal=principal, client_id=client.client_id, mutation_id=mid,
+                                  client_time=m.get("client_time"))
+            status, conflict, problem, data = _apply_one(ctx, m["name"], m["args"], isolate)
+            rows.append({"client_id": client.client_id, "mutation_id": mid, "name": m["name"], "args": m["args"],
+                         "client_time": m.get("client_time"), "status": status, "conflict": conflict,
+                         "problem": problem, "processed_at": utcnow()})
+            last = mid
+            results.append({"id": mid, "status": status, "conflict": conflict, "problem": problem, "data": data})
+            summary.append({"id": mid, "name": m["name"], "status": status,
+                            "args_sha256": hashlib.sha256(jcs(_jsonable(m["args"]))).hexdigest()})
+        if not isolate:
+            try:
+                db.session.flush()  # a constraint only the flush meets is some mutation's failure too
+            except Exception as err:
+                if _transient(err):
+                    raise
+                raise _Isolate("flush") from err
+    if rows:
+        db.session.execute(insert(SyncMutation), rows)
     client.last_mutation_id = last
     client.last_push_at = utcnow()
     if summary:

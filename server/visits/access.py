@@ -1,6 +1,8 @@
 """Who may touch a visit: its active team members; a sealed record refuses changes."""
 from __future__ import annotations
 
+from sync import batch
+
 from .models import Visit
 from ..errors import ApiError, Conflict, Forbidden, NotFound
 from ..extensions import db
@@ -24,9 +26,13 @@ def team_visit(principal, visit_id: str, lock: bool = False) -> Visit:
     visit = db.session.execute(stmt).scalar_one_or_none()
     if visit is None or visit.status == "withdrawn":
         raise NotFound("检查任务不存在或已撤回。", code="visit_not_found")
+    _require_member(visit, principal)
+    return visit
+
+
+def _require_member(visit: Visit, principal) -> None:
     if member_of(visit, principal.user_id) is None:
         raise Forbidden("您不是该检查组的成员（可能已被调换）。", code="not_in_team")
-    return visit
 
 
 def refuse_if_sealed(visit: Visit, record: VisitRecord | None = None) -> None:
@@ -38,13 +44,25 @@ def refuse_if_sealed(visit: Visit, record: VisitRecord | None = None) -> None:
 
 
 def writable_record(principal, visit_id: str) -> tuple[Visit, VisitRecord]:
-    """The visit and its record, refusing if sealed; marks the visit in progress."""
+    """The visit and its record, refusing if sealed; marks the visit in progress.
+
+    Within a push batch the visit is selected and locked once: later mutations of the batch
+    reuse it (sync/batch.py), still checking the caller's place in the team and the seal."""
+    memo = batch.memo(db.session)
+    key = ("visits.writable", str(visit_id))
+    if memo is not None and key in memo:
+        visit, record = memo[key]
+        _require_member(visit, principal)
+        refuse_if_sealed(visit, record)
+        return visit, record
     visit = team_visit(principal, visit_id, lock=True)
     record = db.session.get(VisitRecord, visit.id)
     if record is None:
         record = VisitRecord(visit_id=visit.id, present=[], version=1)
         db.session.add(record)
     refuse_if_sealed(visit, record)
+    if memo is not None:
+        memo[key] = (visit, record)
     if visit.status == "not_started":
         visit.status = "in_progress"
     return visit, record

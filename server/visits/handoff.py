@@ -16,6 +16,7 @@ from marshmallow import ValidationError, fields, validate
 from sqlalchemy import select
 
 from sync.models import SyncClient, SyncMutation
+from sync import batch
 from sync.registry import MUTATORS, MutationContext, Outcome, mutator
 
 from ..accounts.models import User
@@ -119,6 +120,7 @@ def handoff_section(ctx, args):
     # The member's phone may have synced a later change before this section arrived: the party
     # signed the section, so the record is brought back to it, and the difference is kept.
     restored = restore_signed_state(visit, member.user_id, client.client_id, body["mutations"])
+    batch.forget(db.session)  # the batch's kept answers may predate what was applied and restored here
     audit.record(db.session, "visit.handoff", "visit", vid,
                  {"section_sha256": args["section_sha256"], "member_user_id": member.user_id, "client_id": client.client_id,
                   "seq": args["seq"], "handed_at": args["handed_at"], "mutation_ids": [m["id"] for m in body["mutations"]],

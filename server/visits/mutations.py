@@ -11,6 +11,7 @@ import datetime as dt
 from marshmallow import fields, validate
 from sqlalchemy import select
 
+from sync import batch
 from sync.registry import Outcome, mutator
 from media import service as media_service
 
@@ -111,11 +112,30 @@ def _item_version(visit, item_id: int) -> CheckItemVersion:
     # request (a push answers many checkpoints of the same items).
     cache = db.session.info.setdefault("visits.item_versions", {})
     found = cache.get((visit.task_id, item_id))
-    if found is not None:
-        return db.session.get(CheckItemVersion, found)
-    version = _lookup_item_version(visit, item_id)
+    version = db.session.get(CheckItemVersion, found) if found is not None else _lookup_item_version(visit, item_id)
     cache[(visit.task_id, item_id)] = version.id
+    memo = batch.memo(db.session)
+    if memo is not None:  # held for the batch, with its checkpoints and item (the session keeps weak references)
+        memo[("visits.item_version", version.id)] = version
     return version
+
+
+def _answers(visit_id: str, item_id: int, key: str) -> Answer | None:
+    """The stored answer of one checkpoint; within a push batch the visit's answers are read once."""
+    stmt = select(Answer).where(Answer.visit_id == visit_id)
+    memo = batch.memo(db.session)
+    if memo is None:
+        return db.session.execute(stmt.where(Answer.item_id == item_id, Answer.checkpoint_key == key)).scalar_one_or_none()
+    mkey = ("visits.answers", visit_id)
+    if mkey not in memo:
+        memo[mkey] = {(a.item_id, a.checkpoint_key): a for a in db.session.execute(stmt).scalars()}
+    return memo[mkey].get((item_id, key))
+
+
+def _remember_answer(ans: Answer) -> None:
+    memo = batch.memo(db.session)
+    if memo is not None and ("visits.answers", ans.visit_id) in memo:
+        memo[("visits.answers", ans.visit_id)][(ans.item_id, ans.checkpoint_key)] = ans
 
 
 def _lookup_item_version(visit, item_id: int) -> CheckItemVersion:
@@ -191,14 +211,14 @@ def answer_set(ctx, args):
     problem = check_answer_value(cp.answer_type, args["value"], cp.choices or [])
     if problem:
         raise Invalid(problem, code="validation_failed", errors=[{"field": "value", "pointer": "/value", "message": problem}])
-    ans = db.session.execute(select(Answer).where(
-        Answer.visit_id == visit.id, Answer.item_id == args["item_id"], Answer.checkpoint_key == cp.key)).scalar_one_or_none()
+    ans = _answers(visit.id, args["item_id"], cp.key)
     conflict = None
     if ans is None:
         ans = Answer(visit_id=visit.id, item_id=args["item_id"], item_version=version.version, checkpoint_key=cp.key,
                      value=args["value"], note=args["note"], answered_by=ctx.principal.user_id,
                      department_id=item_dept, version=1, updated_at=utcnow())
         db.session.add(ans)
+        _remember_answer(ans)
     else:
         # No base_version means the phone saw no answer yet (version 0): an answer
         # another member pushed meanwhile is then overwritten in conflict too.

@@ -25,3 +25,11 @@ def test_healthz_503_when_database_down(tmp_path):
 def test_healthz_503_when_not_migrated(tmp_path):
     app = create_app({**base_config(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/blank.sqlite3"})
     assert_problem(app.test_client().get("/healthz"), 503, "database_unavailable")
+
+
+def test_livez_answers_without_the_database(tmp_path):
+    """/livez touches no database (the benchmarks' no-database ceiling): it answers with the database down."""
+    app = create_app({**base_config(tmp_path), "SQLALCHEMY_DATABASE_URI":
+                      "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1"})
+    r = app.test_client().get("/livez")
+    assert r.status_code == 200 and r.get_json() == {"status": "ok"}
