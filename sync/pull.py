@@ -6,13 +6,13 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
-from server.dbsetup import SQLITE_BUSY_TIMEOUT_MS
+from server.dbsetup import SQLITE_BUSY_TIMEOUT_MS, begin_write
 from server.extensions import db
 from server.settings import get_setting
 from server.types import utcnow
 
 from .changes import current_seq
-from .clients import check_owner
+from .clients import check_owner, claim
 from .models import SyncClient, SyncFeed
 from .registry import ENTITIES
 from .schemas import MAX_MUTATIONS
@@ -46,12 +46,22 @@ def _snapshot(principal) -> list[dict]:
     return changes
 
 
-def _client_for_pull(principal, client_id: str) -> SyncClient | None:
-    """The caller's client, read only (a pull never waits for the write lock to register
-    one): a client that has not pushed yet is not registered, and pulls as one whose
-    `last_mutation_id` is 0; its first push registers it (sync/clients.py)."""
+def _client_for_pull(principal, client_id: str) -> SyncClient:
+    """The caller's client. Only an installation's very first pull writes: it registers the
+    client to this user and device (so that a section the phone hands over by QR code before it
+    ever pushes is known to be this member's, server/visits/handoff.py). Every later pull only
+    reads. A pull is a GET and reads in a plain (deferred) transaction on SQLite; a read-then-write
+    there fails at once if another writer committed in between (SQLITE_BUSY_SNAPSHOT), so the
+    first pull switches to a write transaction before it reads anything."""
     client = db.session.get(SyncClient, client_id)
-    return check_owner(principal, client) if client is not None else None
+    if client is None:
+        db.session.rollback()
+        begin_write()
+        client = claim(principal, client_id)
+        client.last_pull_at = utcnow()
+        db.session.commit()
+        return client
+    return check_owner(principal, client)
 
 
 TOUCH_INTERVAL = dt.timedelta(minutes=10)
@@ -89,7 +99,7 @@ def pull(principal, client_id: str, cursor: str | None, limit: int, app_config) 
     top = current_seq(db.session)
     floor = int(get_setting("sync_feed_floor", 0) or 0)
     after = decode_cursor(cursor)
-    base = {"last_mutation_id": client.last_mutation_id if client is not None else 0, "limits": limits(app_config),
+    base = {"last_mutation_id": client.last_mutation_id, "limits": limits(app_config),
             "server_time": utcnow().isoformat()}
     if after is None or after < floor or after > top:
         # Unknown, pruned or foreign cursor: the complete view. The cursor is

@@ -44,13 +44,23 @@ def test_the_same_id_twice_in_one_batch_is_applied_once(client, login, new_clien
         assert s.get(AppSetting, "t:a").value["version"] == 1
 
 
-def test_a_pull_before_any_push_registers_nothing(client, login, new_client_id, dbs):
+def test_only_the_first_pull_writes(client, login, new_client_id, dbs):
+    """An installation's first pull registers its client (a section it hands over by QR code before
+    it ever pushes is then known to be its user's); later pulls write nothing."""
     h, cid = login("scjg-insp1"), new_client_id()
     body = client.get(f"/api/v1/sync/pull?client_id={cid}", headers=h).get_json()
     assert body["last_mutation_id"] == 0 and body["reset"] is True
     with dbs() as s:
-        assert s.get(SyncClient, cid) is None  # a pull writes nothing
+        registered = s.get(SyncClient, cid)
+        assert registered is not None and registered.last_mutation_id == 0
+        first_pull_at = registered.last_pull_at
+    client.get(f"/api/v1/sync/pull?client_id={cid}", headers=h)
+    with dbs() as s:
+        assert s.get(SyncClient, cid).last_pull_at == first_pull_at  # within 10 minutes: not written again
     assert push(client, h, cid, [put(1, "a", "1")]).get_json()["last_mutation_id"] == 1
+    with dbs() as s:
+        assert s.get(SyncClient, cid).last_mutation_id == 1
+    assert client.get(f"/api/v1/sync/pull?client_id={cid}", headers=h).get_json()["last_mutation_id"] == 1
     with dbs() as s:
         assert s.get(SyncClient, cid).last_mutation_id == 1
     assert client.get(f"/api/v1/sync/pull?client_id={cid}", headers=h).get_json()["last_mutation_id"] == 1
