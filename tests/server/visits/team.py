@@ -38,6 +38,18 @@ class Team:
         inside = {m["user_id"] for m in self.visit["team"]}
         return next(u for i, u in sorted(self.names.items()) if u.startswith(f"{dept_code}-insp") and i not in inside)
 
+    def busy_outsider(self, dept_code: str = "scjg") -> "Phone":
+        """A pulled phone of an inspector of this department who is not in this team but in another
+        team of the draw (which inspectors those are depends on the draw)."""
+        inside = {m["user_id"] for m in self.visit["team"]}
+        for i, u in sorted(self.names.items()):
+            if u.startswith(f"{dept_code}-insp") and i not in inside:
+                phone = Phone(self.lead.client, u)
+                phone.pull()
+                if phone.visits():
+                    return phone
+        raise AssertionError(f"no {dept_code} inspector outside this team has visits of their own")
+
 
 def team_of(client, office_headers, index: int = 0, username: str = "scjg-insp1") -> Team:
     names = usernames(client, office_headers)

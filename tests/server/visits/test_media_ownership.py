@@ -22,8 +22,7 @@ def test_stranger_cannot_attach_someone_elses_upload(client, login):
     mid, data = str(uuid.uuid4()), image_bytes("owner-photo")
     upload(client, owner.headers, mid, data)  # bytes first, not yet attached (phone offline at attach)
 
-    stranger = Phone(client, team.outsider("scjg"))
-    stranger.pull()
+    stranger = team.busy_outsider("scjg")
     theirs = next(v["id"] for v in stranger.visits() if v["id"] != team.visit_id)
     res = _attach(stranger, theirs, mid, data)
     assert res["status"] == "rejected" and res["problem"]["code"] == "media_not_yours"
