@@ -28,12 +28,13 @@ def _rebuild_triggers():
 
 
 def upgrade():
-    with op.batch_alter_table('users') as batch_op:
-        batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # A plain ADD COLUMN with a constant default (no batch rebuild of `users`: see downgrade()).
+    op.add_column('users', sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(), nullable=False))
     _rebuild_triggers()
 
 
 def downgrade():
     # The triggers stay (with the wider column list): they only refuse what no path does.
-    with op.batch_alter_table('users') as batch_op:
-        batch_op.drop_column('must_change_password')
+    # A plain DROP COLUMN (SQLite ≥ 3.35): a batch rebuild would drop and re-create `users`, which
+    # every other table references, and SQLite refuses that with its foreign keys on.
+    op.drop_column('users', 'must_change_password')
