@@ -1,5 +1,5 @@
 """Reports the weight of the PWA shell: HTML + JS + CSS, each file gzipped (level 9), as the
-service worker precaches it. Usage: python tools/shell_size.py [--budget-kb 150]
+service worker precaches it. Usage: python tools/shell_size.py [--budget-kb 200]
 
 Exits 1 when the total (own code plus the vendored npm files) is over the budget.
 """
@@ -23,7 +23,7 @@ def shell() -> list[tuple[str, Path]]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--budget-kb", type=float, default=150.0)
+    ap.add_argument("--budget-kb", type=float, default=200.0)
     args = ap.parse_args()
     own = vendor = own_raw = vendor_raw = 0
     rows = []
