@@ -32,6 +32,10 @@ OUTCOMES = {
                     "requires": ["description", "site_photos"]},
     "unlicensed": {"label": "发现无证无照经营", "result_code": "D", "requires": ["description", "site_photos"]},
 }
+# Art. 21 cases only a visit to the premises can establish (their evidence is photos of the site):
+# a check by documents, online, by a professional body or adopting another authority's conclusion
+# cannot record them (the documentary ones, deregistered and the like, fit every method).
+ONSITE_CASES = frozenset(c for c, o in OUTCOMES.items() if "site_photos" in o["requires"])
 # Result codes of the Art. 21 cases found on site: not a result of a check by documents (desk_check).
 CASE_CODES = {o["result_code"] for o in OUTCOMES.values()} - {"D", "F"}
 EVIDENCE_LABELS = {

@@ -23,7 +23,9 @@ from .jsonpatch import PatchError, apply_patch
 from .models import Amendment, Finding, MediaRef, Signature, VisitRecord
 from .mutations import GpsSchema, VisitArgs
 from .checkdate import ended_on_at_seal
-from .rules import FOLLOWUPS, OUTCOME_EVIDENCE_KEYS, OUTCOMES, PHONE_SIGNER_ROLES, RESULT_CODES, missing_evidence
+from .method_choice import planned
+from .rules import (FOLLOWUPS, METHODS, ONSITE_CASES, OUTCOME_EVIDENCE_KEYS, OUTCOMES, PHONE_SIGNER_ROLES, RESULT_CODES,
+                    missing_evidence)
 from .seal import PARTY_ROLES, seal_problems
 from .views import current_view
 
@@ -120,6 +122,11 @@ def outcome_set(ctx, args):
     attached = set(db.session.execute(select(MediaRef.media_id).where(
         MediaRef.visit_id == visit.id, MediaRef.media_id.in_(media_ids))).scalars()) if media_ids else set()
     case = args["case"]
+    method = record.method or planned(visit)
+    if case in ONSITE_CASES and method != "onsite":
+        message = (f"“{OUTCOMES[case]['label']}”须到现场核实（须有现场照片），本次检查方式为“{METHODS[method]['label']}”，"
+                   "不能记录此情形；如需到现场核实，请组长将检查方式改为实地核查。")
+        raise Invalid(message, code="case_needs_onsite", errors=[{"field": "case", "pointer": "/case", "message": message}])
     if case:
         missing = missing_evidence(case, evidence, len(attached))
         if missing:

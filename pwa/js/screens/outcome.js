@@ -1,7 +1,7 @@
 // The outcome: normal result codes and follow-up, or an Art. 21 case with the
 // evidence that case requires (server/visits/rules.py) before it can be saved.
 import { h, mount, setTitle, section, field } from '../ui.js';
-import { load, stepNav, sealedBanner, sealed, photosFor } from '../model.js';
+import { load, stepNav, sealedBanner, sealed, photosFor, onsite } from '../model.js';
 import { enqueue } from '../outbox.js';
 import { photoBlock } from './photos.js';
 import { FACT_LABELS } from '/shared/labels.js';
@@ -32,7 +32,8 @@ export async function render({ id }) {
     form = { visitId: id, mode: o?.case ? 'case' : 'normal', codes: o?.case ? [] : [...(o?.codes || [])], followup: o?.followup || 'none',
       note: o?.followup_note || '', case: o?.case || null, evidence: { ...(o?.evidence || {}) } };
   }
-  const outcomes = me.outcomes;
+  // Cases established by photos of the site only fit a check on the premises (server: ONSITE_CASES).
+  const outcomes = onsite(visit) ? me.outcomes : me.outcomes.filter((o) => !o.requires.includes('site_photos'));
   const current = outcomes.find((o) => o.code === form.case);
   const err = h('p', { class: 'error', role: 'alert' });
 

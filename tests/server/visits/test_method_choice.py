@@ -104,3 +104,24 @@ def test_the_plan_department_chooses_and_the_task_default_applies(client, login,
 def _participant_admin(team) -> str:
     code = next(d["code"] for d in team.task["departments"] if d["id"] != team.task["initiating_department"]["id"])
     return f"{code}-admin"
+
+
+def test_cases_found_only_on_the_premises_need_an_onsite_check(client, login):
+    """"Cannot be reached at the registered address", "no such business activity" and "unlicensed"
+    are established by photos of the site: a documentary check cannot record them (the phone does
+    not offer them either); the documentary Art. 21 cases (e.g. deregistered) stay open to it."""
+    team = team_of(client, login("office"))
+    lead, vid = team.lead, team.visit_id
+    args = dict(visit_id=vid, codes=[], followup="routine", followup_note=None,
+                evidence={"description": "登记住所为空置商铺", "address_checked": "和平街 12 号", "phone_attempt": "无人接听",
+                          "media_ids": []})
+    # On site, the case is refused only for its missing site photos.
+    res = lead.do("outcome.set", case="unreachable", **args)
+    assert res["status"] == "rejected" and res["problem"]["code"] == "evidence_required", res
+    assert client.put(f"/api/v1/visits/{vid}/method", headers=lead.headers, json={"method": "documentary"}).status_code == 200
+    for case in ("unreachable", "no_activity", "unlicensed"):
+        res = lead.do("outcome.set", case=case, **args)
+        assert res["status"] == "rejected" and res["problem"]["code"] == "case_needs_onsite", (case, res)
+        assert "书面检查" in res["problem"]["detail"]
+    res = lead.do("outcome.set", case="deregistered", **args)
+    assert res["status"] == "rejected" and res["problem"]["code"] == "evidence_required", res  # its documents are missing
