@@ -2,6 +2,9 @@
 synced later), clashes named by person, and each member's section (department, synced, complete)."""
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import select
 
@@ -23,13 +26,19 @@ def test_leader_reschedules_two_visits_at_once_and_sees_the_clash_by_name(app, f
     # Offline, both visits moved to the same morning of another week.
     context.set_offline(True)
     page.evaluate("window.dispatchEvent(new Event('offline'))")
-    page.locator("button", has_text="下一周").click()  # re-rendered: picks survive only in this screen
+    # Each click re-renders the week: wait for the week shown (its Monday, in Beijing time, as the phone
+    # counts days) before looking for a visit in it.
+    monday = _monday(dt.datetime.now(ZoneInfo("Asia/Shanghai")).date())
     page.locator("button", has_text="本周").click()
+    page.locator(f".day[data-date='{monday}']").wait_for()
+    shown = monday
     for vid in (first, second):
         box = page.locator(f"label.pick[data-visit='{vid}'] input[type=checkbox]")
         if not box.count():  # not in this week: find it week by week
             for _ in range(6):
                 page.locator("button", has_text="下一周").click()
+                shown += dt.timedelta(days=7)
+                page.locator(f".day[data-date='{shown}']").wait_for()
                 if box.count():
                     break
         box.check()
@@ -77,3 +86,7 @@ def test_leader_reschedules_two_visits_at_once_and_sees_the_clash_by_name(app, f
     shot(page, "week-04-members", top=False)
     assert small_text(page) == []
     assert not errors, errors
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())

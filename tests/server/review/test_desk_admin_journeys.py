@@ -52,11 +52,17 @@ def test_office_creates_a_department_and_its_first_user(client, login, live, pag
     assert page.evaluate(CLIPPED_JS) == []
     logout(page)
 
-    # The new reviewer works on the desk: an empty queue, said so.
+    # The new reviewer first sets a password only they know (the office set this one), then works on
+    # the desk: an empty queue, said so.
     page.goto(f"{live}/review")
     page.fill("#username", "sljj-reviewer")
     page.fill("#password", "Shuili-Shencha-2026")
     page.click("#login-form button[type=submit]")
+    page.wait_for_selector("text=请先设置新密码")
+    page.locator("#pw-current_password").fill("Shuili-Shencha-2026")
+    page.locator("#pw-new_password").fill("Shuili-Jiancha-2027")
+    page.locator("#pw-new_password_again").fill("Shuili-Jiancha-2027")
+    page.get_by_role("button", name="设置新密码并继续").click()
     expect(page.locator("#queue-table tbody")).to_contain_text("队列为空")
     expect(page.locator("#who-name")).to_contain_text("忻州市水利局")
     logout(page)
@@ -67,7 +73,7 @@ def test_office_creates_a_department_and_its_first_user(client, login, live, pag
     page.locator('#users tr[data-user="sljj-reviewer"] button[data-active]').click()
     page.click("#confirm-ok")
     expect(page.locator('#users tr[data-user="sljj-reviewer"]')).to_contain_text("停用")
-    r = client.post("/api/v1/auth/login", json={"username": "sljj-reviewer", "password": "Shuili-Shencha-2026",
+    r = client.post("/api/v1/auth/login", json={"username": "sljj-reviewer", "password": "Shuili-Jiancha-2027",
                                                  "device_id": "desk-test-0001", "device_name": "测试"})
     assert r.status_code in (401, 403)
     assert errors == [], errors
