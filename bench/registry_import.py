@@ -16,9 +16,11 @@ fresh database, measured in its own subprocess:
 With --feed SIZES (e.g. --feed 100000,1000000) it measures directory feeds instead
 (docs/directory-feed.md): a first load of SIZE objects as one JSON Lines batch, then a delta
 batch of 50,000 changes (20k upserts, 10k status changes, 10k list entries, 10k complaint
-months) into that directory; per run rows/s, wall and CPU seconds of the applying process
-(the machine is shared: CPU time shows what the work cost when wall time is inflated by
-others; PostgreSQL's own CPU is in its server processes, not counted here) and peak RSS.
+months) into that directory; per run rows/s, wall time, CPU seconds of the applying process,
+of its reader processes (a large file is read and checked beside the merge) and of the
+PostgreSQL backend serving it (from /proc), and peak RSS of the applying process. The machine
+has two cores, and may be shared: total CPU seconds show what the work cost when wall time is
+inflated by others, and total ÷ 2 is the wall time two free cores would allow.
 
 Usage: python bench/registry_import.py [--feed SIZES] [--pg postgresql://postgres@127.0.0.1:5432/dsr_registry_bench]
 (or REGISTRY_BENCH_PG=…). The PostgreSQL database named there is dropped and
@@ -145,20 +147,41 @@ def measure_feed(url: str, instance: str, first: str, delta: str) -> dict:
     app = _app(url, instance)
     out: dict = {}
     with app.app_context():
-        db.session.execute(db.text("SELECT 1"))
+        backend = None
+        if db.session.get_bind().dialect.name == "postgresql":
+            backend = db.session.execute(db.text("SELECT pg_backend_pid()")).scalar()
+        else:
+            db.session.execute(db.text("SELECT 1"))
         set_system_actor("bench")
         for label, path in (("first", first), ("delta", delta)):
-            before, usage = _maxrss_mib(), resource.getrusage(resource.RUSAGE_SELF)
+            before = _maxrss_mib()
+            usage, kids, pg = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN), _proc_cpu(backend)
             t0 = time.perf_counter()
             report, _ = apply_feed(Path(path), dry_run=False, via="cli")
             elapsed = time.perf_counter() - t0
-            after = resource.getrusage(resource.RUSAGE_SELF)
-            cpu = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
             out[label] = {"records": report["records"], "applied": report["applied"], "refused": report["refused"],
-                          "seconds": round(elapsed, 1), "cpu_seconds": round(cpu, 1),
+                          "seconds": round(elapsed, 1), "cpu_seconds": round(_cpu(resource.RUSAGE_SELF) - usage, 1),
+                          "reader_cpu_seconds": round(_cpu(resource.RUSAGE_CHILDREN) - kids, 1),
+                          "pg_cpu_seconds": round(_proc_cpu(backend) - pg, 1) if backend else None,
                           "rows_per_s": round(report["records"] / elapsed), "peak_delta_mib": round(_maxrss_mib() - before, 1)}
             db.session.remove()
     return out
+
+
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _proc_cpu(pid: int | None) -> float:
+    """CPU seconds of a process on this machine (the PostgreSQL backend serving the bench), from /proc."""
+    if not pid:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_feed(backend: str, url: str | None, n: int) -> dict:
@@ -360,9 +383,12 @@ def feed_main(sizes: list[int], pg: str | None) -> None:
             r = run_feed(backend, url, n)
             for label in ("first", "delta"):
                 x = r[label]
+                pg_cpu = f" + PostgreSQL {x['pg_cpu_seconds']:5.1f}" if x["pg_cpu_seconds"] is not None else ""
+                cpu = x["cpu_seconds"] + x["reader_cpu_seconds"] + (x["pg_cpu_seconds"] or 0)
                 print(f"{backend:10} feed {n:>8} {label:5}: {x['records']:>8} records {x['seconds']:7.1f} s wall "
-                      f"{x['cpu_seconds']:7.1f} s CPU {x['rows_per_s']:>7} rows/s peak +{x['peak_delta_mib']:6.1f} MiB "
-                      f"(refused {x['refused']})", flush=True)
+                      f"{x['rows_per_s']:>7} rows/s; CPU s: app {x['cpu_seconds']:5.1f} + readers "
+                      f"{x['reader_cpu_seconds']:5.1f}{pg_cpu} = {cpu:5.1f} ({x['records'] / cpu:,.0f} rows per CPU-s); "
+                      f"peak +{x['peak_delta_mib']:6.1f} MiB (refused {x['refused']})", flush=True)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

@@ -295,10 +295,14 @@ def normalize(raw: dict[str, Any], lookup: Lookup, *, partial: bool = False) -> 
         v = get(name)
         if v is None:
             continue
-        s = _given(v)
+        if type(v) is str:  # the usual case, inline: printable text only needs stripping, and is a scalar
+            s = v.strip() if v.isprintable() else _text(v)
+        else:
+            s = _given(v)
         if s:
             try:
-                _scalar(name, v)
+                if type(v) is not str:
+                    _scalar(name, v)
                 values[name] = check(s, v)
             except _Bad as bad:
                 issues.append(Issue(name, bad.code, bad.message, s[:500]))

@@ -67,6 +67,16 @@ class IdProtector:
     def current(cls) -> "IdProtector":
         return cls(*_keys())
 
+    @staticmethod
+    def key_material() -> tuple[bytes, bytes]:
+        """The two derived keys, for a helper process of this server (the feed reader), never stored."""
+        secret = current_app.config["SECRET_KEY"]
+        return base64.urlsafe_b64encode(_derive(secret, _ENC_INFO)), _derive(secret, _MAC_INFO)
+
+    @classmethod
+    def from_material(cls, fernet_key: bytes, mac: bytes) -> "IdProtector":
+        return cls(Fernet(fernet_key), mac)
+
     def digest(self, id_number: str) -> str:
         return hmac.new(self.mac, normalize_code(id_number).encode("ascii", "replace"), hashlib.sha256).hexdigest()
 

@@ -27,8 +27,7 @@ from ..protect import IdProtector
 from ..state import CREDIT_COLUMNS, CREDIT_DEFAULTS, OBJECT_COLUMNS, OBJECT_DEFAULTS, content_hash
 from ..closures import CLOSED, Closure
 from .models import LIST_FLAGS, FeedRefusal, ObjectComplaintMonth, ObjectListEntry, ObjectStatusChange
-from .parse import BadLine
-from .records import Op, Refused, check
+from .records import Op, Rejected
 
 OUTCOMES = ("applied", "unchanged", "refused")
 _o, _cr = InspectionObject.__table__, ObjectCredit.__table__
@@ -50,6 +49,7 @@ class Work:
     old_extra: dict[str, Any] = field(default_factory=dict)
     months: dict[str, int] = field(default_factory=dict)
     seen: bool = False  # an object record of this batch has been applied to it
+    fresh_hash: str | None = None  # its content hash, while it is exactly what one record made it
 
     @property
     def new(self) -> bool:
@@ -97,17 +97,15 @@ class Merger:
         refusals.append({"batch_id": self.batch_id, "line": line, "kind": kind, "credit_code": code_value,
                          "field": issue.field, "code": issue.code, "message": issue.message[:500]})
 
-    def chunk(self, items: list[tuple[int, Any]]) -> None:
+    def chunk(self, items: list[Op | Rejected]) -> None:
+        """Apply one chunk of checked records (`reader.chunks`), in line order."""
         refusals: list[dict] = []
         ops: list[Op] = []
-        for line, raw in items:
-            if isinstance(raw, BadLine):
-                self._refuse(refusals, line, None, None, _Issue(None, raw.code, raw.message))
-                continue
-            try:
-                ops.append(check(line, raw))
-            except Refused as r:
-                self._refuse(refusals, line, r.kind, r.credit_code, r.issue)
+        for it in items:
+            if isinstance(it, Rejected):
+                self._refuse(refusals, it.line, it.kind, it.credit_code, _Issue(it.field, it.code, it.message))
+            else:
+                ops.append(it)
         works = self._load({op.key for op in ops})
         self._load_months(works, ops)
         events = _Events()
@@ -117,11 +115,16 @@ class Merger:
                 self._refuse(refusals, op.line, op.kind, op.key, _Issue(
                     "credit_code", "object_unknown", "名录中没有该统一社会信用代码的对象（可先发送该对象的对象信息记录）。"))
                 continue
+            if w is None and op.fresh is not None:  # worked out by the reader process
+                works[op.key] = _fresh_work(op)
+                self.counts["object"]["applied"] += 1
+                continue
             if w is None:
                 w = works[op.key] = _new_work(op)
+            w.fresh_hash = None
             applied = _APPLY[op.kind](self, w, op, events)
             self.counts[op.kind]["applied" if applied else "unchanged"] += 1
-        self._write(works, events, refusals, (items[0][0], items[-1][0]) if items else (0, 0))
+        self._write(works, events, refusals, (items[0].line, items[-1].line) if items else (0, 0))
 
     # --- reading -----------------------------------------------------------------
 
@@ -167,7 +170,7 @@ class Merger:
         created_keys = {w.key for w in created}
         updated = sorted((works[k] for k in fields), key=lambda w: w.id)
         changed = created + updated
-        hashes = {w.key: content_hash(w.values, w.credit) for w in changed}
+        hashes = {w.key: w.fresh_hash or content_hash(w.values, w.credit) for w in changed}
         ids = bulkwrite.insert_objects([{**w.values, **w.extra, "match_key": w.key, "content_hash": hashes[w.key],
                                          "version": 1, "created_at": now, "updated_at": now} for w in created])
         for w in created:
@@ -248,6 +251,29 @@ class _Events:
                 "complaints": [[w.id, p, n] for w, p, n in self.months]}
 
 
+class Ahead:
+    """Works out, in the reader process, what an object record makes of an object not yet in the
+    directory, exactly as `Merger.chunk` would (`_apply_object` on a new `Work`): its values, credit
+    and protected-ID columns as tuples in `OBJECT_COLUMNS`, `CREDIT_COLUMNS` and `PROTECTED` order
+    (cheaper to send than dicts), and its content hash. Such an object has no history events."""
+
+    def __init__(self, ids: IdProtector) -> None:
+        self.ids, self._events = ids, _Events()
+
+    def fresh(self, op: Op) -> tuple:
+        w = _new_work(op)
+        _apply_object(self, w, op, self._events)
+        return (tuple(w.values[k] for k in OBJECT_COLUMNS), tuple(w.credit[k] for k in CREDIT_COLUMNS),
+                tuple(w.extra[k] for k in _EXTRA),
+                content_hash(w.values, w.credit))
+
+
+def _fresh_work(op: Op) -> Work:
+    values, credit, extra, fresh_hash = op.fresh
+    return Work(op.key, None, 0, dict(zip(OBJECT_COLUMNS, values)), dict(zip(CREDIT_COLUMNS, credit)),
+                dict(zip(_EXTRA, extra)), seen=True, fresh_hash=fresh_hash)
+
+
 def _new_work(op: Op) -> Work:
     values = dict(OBJECT_DEFAULTS)
     return Work(op.key, None, 0, values, dict(CREDIT_DEFAULTS), dict.fromkeys(_EXTRA))
@@ -280,11 +306,17 @@ def _apply_object(m: Merger, w: Work, op: Op, events: _Events) -> bool:
     if w.new and "region_code" not in cand.values and w.values["region_code"] is None:
         w.values["region_code"] = cand.default_region
     if cand.legal_rep_id:
-        digest = m.ids.digest(cand.legal_rep_id)
+        if op.fresh is not None:  # the reader process protected the number already
+            fresh = _fresh_work(op)
+            digest, extra = fresh.values["legal_rep_id_hash"], fresh.extra
+        else:
+            digest, extra = m.ids.digest(cand.legal_rep_id), None
         if digest != w.values["legal_rep_id_hash"]:
             w.values["legal_rep_id_hash"] = digest
-            p = m.ids.protect(cand.legal_rep_id, digest)
-            w.extra = {"legal_rep_id_protected": p.protected, "legal_rep_id_masked": p.masked}
+            if extra is None:
+                p = m.ids.protect(cand.legal_rep_id, digest)
+                extra = {"legal_rep_id_protected": p.protected, "legal_rep_id_masked": p.masked}
+            w.extra = dict(extra)
     if "registration_status" in cand.values:
         _set_status(w, cand.values["registration_status"], None, None, events)
     return created or before != (w.values, w.credit["risk_class"], w.extra)

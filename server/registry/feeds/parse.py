@@ -13,7 +13,9 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
+
+import orjson
 
 from ..importer.reading import CSV_FIELD_LIMIT, FileProblem, text_encoding
 
@@ -38,13 +40,21 @@ class BatchId:
 
 @dataclass
 class FeedFile:
-    """An open feed: its batch identity and its records as ``(line, dict | BadLine)``."""
+    """An open feed: its batch identity and its records as ``(line, raw)``, where
+    ``decode(raw)`` is the record (dict or `BadLine`); `records` decodes each one. A JSON Lines
+    record's raw form is its text, so a reader can skip records without parsing them."""
 
     batch: BatchId
     format: str
     encoding: str
-    records: Iterator[tuple[int, Any]]
+    raw: Iterator[tuple[int, Any]]
+    decode: Callable[[Any], Any]
     _fh: Any = None
+
+    @property
+    def records(self) -> Iterator[tuple[int, Any]]:
+        decode = self.decode
+        return ((number, decode(raw)) for number, raw in self.raw)
 
     def close(self) -> None:
         if self._fh is not None:
@@ -95,20 +105,37 @@ def _jsonl(fh, encoding: str) -> FeedFile:
                 raise FileProblem(f"第 {number} 行（批次信息）不是有效的 JSON。", code="feed_batch_invalid") from None
             if not isinstance(head, dict) or set(head) != {"batch"}:
                 raise FileProblem("JSON Lines 文件的第一行应为 {\"batch\": {…}}。", code="feed_batch_invalid")
-            return FeedFile(batch_id(head["batch"]), "jsonl", encoding, _json_records(lines), fh)
+            return FeedFile(batch_id(head["batch"]), "jsonl", encoding, _json_lines(lines), json_record, fh)
     raise FileProblem("文件是空的。", code="import_file_empty")
 
 
-def _json_records(lines) -> Iterator[tuple[int, Any]]:
+def _json_lines(lines) -> Iterator[tuple[int, str]]:
     for number, text in lines:
-        if not text.strip():
-            continue
-        try:
-            value = json.loads(text, parse_constant=_no_constant)
-        except (ValueError, RecursionError):
-            yield number, BadLine("json_invalid", "该行不是有效的 JSON。")
-            continue
-        yield number, value if isinstance(value, dict) else BadLine("record_invalid", "该行应为 JSON 对象。")
+        if text.strip():
+            yield number, text
+
+
+def json_record(text: str) -> Any:
+    """One JSON Lines record: a dict, or `BadLine`.
+
+    orjson reads it (about 3x faster than `json`: a first load reads millions). Where the two could
+    differ, `json` decides: a line orjson refuses (lone surrogates, integers beyond 64 bits), and a
+    record holding a number with a fraction or a nested value (orjson reads big integers as floats)."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        value = _EXACT
+    if type(value) is dict and not any(type(v) in _EXACT_TYPES for v in value.values()):
+        return value
+    try:
+        value = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        return BadLine("json_invalid", "该行不是有效的 JSON。")
+    return value if isinstance(value, dict) else BadLine("record_invalid", "该行应为 JSON 对象。")
+
+
+_EXACT = object()
+_EXACT_TYPES = frozenset((float, list, dict))
 
 
 def _no_constant(name: str):
@@ -132,7 +159,11 @@ def _csv(fh, encoding: str) -> FeedFile:
     pos = {h: i for i, h in enumerate(headers)}
     ident = batch_id({"id": _cell(first, pos["batch_id"]), "source": _cell(first, pos["source"]),
                       "sequence": _cell(first, pos["sequence"])})
-    return FeedFile(ident, "csv", encoding, _csv_records(reader, first, headers, ident), fh)
+    return FeedFile(ident, "csv", encoding, _csv_records(reader, first, headers, ident), _same, fh)
+
+
+def _same(record: Any) -> Any:
+    return record
 
 
 def _cell(row: list, i: int) -> str:

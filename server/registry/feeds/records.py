@@ -45,6 +45,21 @@ class Op:
     period: str | None = None
     count: int | None = None
     risk: str | None = None
+    # An object record's result on an object not yet in the directory (values, credit, extra,
+    # content hash), worked out ahead by the reader process (`reader`), or None.
+    fresh: tuple | None = None
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A record refused before the merge: unreadable, or failing its own checks."""
+
+    line: int
+    kind: str | None
+    credit_code: str | None
+    field: str | None
+    code: str
+    message: str
 
 
 class Refused(Exception):

@@ -1,0 +1,136 @@
+"""A large feed is read and checked in reader processes beside the merge (issue 22): the result must
+be exactly what reading it in the applying process gives, and a reader's failure must write nothing."""
+from __future__ import annotations
+
+import sys
+
+import pytest
+from sqlalchemy import func, select
+
+from server.audit.service import set_system_actor
+from server.errors import Invalid
+from server.extensions import db
+from server.registry.feeds import reader
+from server.registry.feeds.models import FeedBatch, ObjectListEntry, ObjectStatusChange
+from server.registry.feeds.service import apply_feed
+from server.registry.models import InspectionObject, ObjectCredit
+from server.registry.protect import hash_id_number, reveal_id_number
+from server.registry.state import content_hash, state_of
+from tests.server.registry.feed_support import code, entity, feed_csv, jsonl
+
+ID_A, ID_B = "140902198001010016", "140902199002020026"
+
+
+def _records(codes: list[str]) -> list:
+    a, b, c, d, e = codes
+    return [
+        entity("忻州市读取进程甲有限公司", a, legal_rep_name="张三", legal_rep_id_number=ID_A, phone="0350-3030303"),
+        entity("忻州市读取进程乙有限公司", b, risk_class="B"),
+        "{broken",
+        entity("忻州市读取进程甲有限公司", a, phone="0350-4040404"),  # the same object again: the later line wins
+        {"kind": "status", "credit_code": b, "status": "deregistered", "date": "2026-11-30"},
+        entity("忻州市读取进程丙有限公司", c, legal_rep_id_number=ID_B, registration_status="吊销"),
+        {"kind": "list", "credit_code": c, "list": "abnormal", "action": "enter", "date": "2026-11-01"},
+        {"kind": "status", "credit_code": code(), "status": "revoked"},  # not in the directory
+        entity("忻州市读取进程丁有限公司", d, region_code="999999"),  # refused
+        {"kind": "complaints", "credit_code": a, "period": "2026-11", "count": 3},
+        {"kind": "risk", "credit_code": a, "risk_class": "D"},
+        entity("忻州市读取进程戊有限公司", e, online=True, shop_url="https://e.example.com/"),
+    ]
+
+
+def _apply(app, path, **kw):
+    with app.app_context():
+        set_system_actor("test")
+        try:
+            return apply_feed(path, via="cli", **kw)[0]
+        finally:
+            db.session.remove()
+
+
+def _comparable(report: dict) -> dict:
+    return {k: v for k, v in report.items() if k not in ("dry_run", "seconds", "received_at")}
+
+
+def test_reader_processes_give_what_reading_in_process_gives(app, dbs, tmp_path):
+    codes = [code() for _ in range(5)]
+    path = tmp_path / "feed.jsonl"
+    path.write_bytes(jsonl("readers-1", "readers", 1, _records(codes)))
+    in_process = _apply(app, path, dry_run=True, parallel=False, chunk_size=3)
+    applied = _apply(app, path, dry_run=False, parallel=True, chunk_size=3)  # 4 chunks over 2 readers
+    assert reader.READERS >= 2
+    assert _comparable(applied) == _comparable(in_process)
+
+    assert applied["applied"] == 9 and applied["refused"] == 3
+    assert [(r["line"], r["code"]) for r in applied["refusals"]] == [
+        (4, "json_invalid"), (9, "object_unknown"), (10, "region_unknown")]
+    a, b, c, d, e = codes
+    with app.app_context():
+        for key in (a, b, c, e):  # every stored hash is the hash of what is stored
+            obj = db.session.execute(select(InspectionObject).where(InspectionObject.credit_code == key)).scalar_one()
+            assert obj.content_hash == content_hash(*state_of(obj, db.session.get(ObjectCredit, obj.id)))
+        obj_a = db.session.execute(select(InspectionObject).where(InspectionObject.credit_code == a)).scalar_one()
+        assert obj_a.phone == "0350-4040404" and obj_a.legal_rep_name == "张三"
+        assert reveal_id_number(obj_a.legal_rep_id_protected) == ID_A
+        assert obj_a.legal_rep_id_hash == hash_id_number(ID_A) and obj_a.legal_rep_id_masked.startswith("1409")
+        credit_a = db.session.get(ObjectCredit, obj_a.id)
+        assert (credit_a.risk_class, credit_a.complaint_count) == ("D", 3)
+        obj_c = db.session.execute(select(InspectionObject).where(InspectionObject.credit_code == c)).scalar_one()
+        assert obj_c.registration_status == "revoked" and reveal_id_number(obj_c.legal_rep_id_protected) == ID_B
+        assert db.session.get(ObjectCredit, obj_c.id).abnormal_list is True
+        assert db.session.scalar(select(func.count()).select_from(ObjectListEntry)) == 1
+        status_b = db.session.execute(select(InspectionObject.registration_status)
+                                      .where(InspectionObject.credit_code == b)).scalar_one()
+        assert status_b == "deregistered"
+        assert db.session.scalar(select(func.count()).select_from(ObjectStatusChange)) == 1  # b: an earlier chunk made it
+        assert db.session.execute(select(InspectionObject).where(InspectionObject.credit_code == d)).first() is None
+
+
+def test_reader_processes_apply_changes_to_objects_already_in_the_directory(app, dbs, tmp_path):
+    a, b = code(), code()
+    first = tmp_path / "first.jsonl"
+    first.write_bytes(jsonl("known-1", "known", 1, [entity("忻州市已有对象甲有限公司", a, legal_rep_id_number=ID_A),
+                                                    entity("忻州市已有对象乙有限公司", b)]))
+    _apply(app, first, dry_run=False, parallel=True)
+    second = tmp_path / "second.jsonl"
+    second.write_bytes(jsonl("known-2", "known", 2, [
+        entity("忻州市已有对象甲有限公司", a, legal_rep_id_number=ID_A),  # unchanged
+        entity("忻州市已有对象乙有限公司", b, legal_rep_id_number=ID_B),  # a new ID number
+        {"kind": "status", "credit_code": a, "status": "moved_out", "date": "2026-12-01"}]))
+    report = _apply(app, second, dry_run=False, parallel=True, chunk_size=1)
+    assert report["counts"]["object"] == {"applied": 1, "unchanged": 1, "refused": 0}
+    with app.app_context():
+        obj_a, obj_b = (db.session.execute(select(InspectionObject).where(InspectionObject.credit_code == k))
+                        .scalar_one() for k in (a, b))
+        assert obj_a.registration_status == "moved_out" and obj_a.version == 2
+        assert reveal_id_number(obj_b.legal_rep_id_protected) == ID_B and obj_b.legal_rep_id_hash == hash_id_number(ID_B)
+        for obj in (obj_a, obj_b):
+            assert obj.content_hash == content_hash(*state_of(obj, db.session.get(ObjectCredit, obj.id)))
+        assert db.session.scalar(select(func.count()).select_from(ObjectStatusChange)) == 1
+
+
+def test_a_malformed_csv_row_half_way_refuses_the_file_and_writes_nothing(app, dbs, tmp_path):
+    body = feed_csv("csv-bad-1", "csvbad", 1, [entity(f"忻州市表格第{i}号有限公司", code()) for i in range(6)])
+    path = tmp_path / "bad.csv"
+    path.write_bytes(body + b"csv-bad-1,csvbad,1,object," + b"x" * (70 * 1024) + b"\n")  # over the field limit
+    for parallel in (False, True):
+        with pytest.raises(Invalid) as caught:
+            _apply(app, path, dry_run=False, parallel=parallel, chunk_size=2)
+        assert caught.value.code == "import_csv_malformed"
+    with dbs() as s:
+        assert s.scalar(select(func.count()).select_from(InspectionObject)) == 0
+        assert s.get(FeedBatch, "csv-bad-1") is None
+
+
+def test_a_reader_that_dies_leaves_the_batch_unapplied(app, dbs, tmp_path, monkeypatch):
+    path = tmp_path / "feed.jsonl"
+    path.write_bytes(jsonl("dies-1", "dies", 1, [entity("忻州市读取失败有限公司", code())]))
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    with pytest.raises(reader.ReaderFailed) as caught:
+        _apply(app, path, dry_run=False, parallel=True)
+    assert caught.value.status == 503 and caught.value.code == "feed_reader_failed"
+    monkeypatch.undo()
+    with dbs() as s:
+        assert s.scalar(select(func.count()).select_from(InspectionObject)) == 0
+        assert s.get(FeedBatch, "dies-1") is None
+    assert _apply(app, path, dry_run=False, parallel=True)["applied"] == 1  # sent again, it applies
