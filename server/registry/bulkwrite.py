@@ -8,10 +8,12 @@ order (keys, then ids) so concurrent writers wait on each other rather than dead
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+import logging
+from contextlib import contextmanager
+from typing import Iterable, Iterator, Sequence
 
 from sqlalchemy import Column, Integer, MetaData, Table, delete, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..bulk import among, insert_rows
 from ..extensions import db
@@ -23,6 +25,7 @@ _o, _cr = InspectionObject.__table__, ObjectCredit.__table__
 PROTECTED = ("legal_rep_id_protected", "legal_rep_id_masked")
 _UPDATABLE = (*OBJECT_COLUMNS, *PROTECTED, "content_hash", "version")
 _IN_CHUNK = 5000
+log = logging.getLogger(__name__)
 
 # Changed objects are staged here (a temporary table, created and dropped around each use).
 _stage_meta = MetaData()
@@ -73,8 +76,45 @@ def update_objects(rows: list[dict]) -> None:
     insert_rows(session, STAGE, rows)
     if dialect() == "postgresql":
         session.execute(text(f"ANALYZE {STAGE.name}"))
-    session.execute(update(_o).values({_o.c[c]: STAGE.c[c] for c in cols}).where(_o.c.id == STAGE.c.id))
+    with by_index():
+        session.execute(update(_o).values({_o.c[c]: STAGE.c[c] for c in cols}).where(_o.c.id == STAGE.c.id))
     STAGE.drop(conn)
+
+
+@contextmanager
+def by_index() -> Iterator[None]:
+    """Statements run inside find their rows by index probes (PostgreSQL: no sequential scan, hash
+    or merge join), for the set-wise statements of a chunk: its thousands of keys are always few
+    beside the directory, but the planner, seeing ten thousand keys (or statistics left stale by a
+    large load just written), scans the whole table instead: 0.9 s against 0.2 s a chunk at a
+    million objects. An error leaves the settings to the transaction's rollback."""
+    session = db.session
+    if dialect() != "postgresql":
+        yield
+        return
+    for setting in _PLANNER:
+        session.execute(text(f"SET LOCAL {setting} = off"))
+    yield
+    for setting in _PLANNER:
+        session.execute(text(f"SET LOCAL {setting} = on"))
+
+
+_PLANNER = ("enable_seqscan", "enable_hashjoin", "enable_mergejoin")
+
+
+def refresh_statistics() -> None:
+    """After a batch that wrote much of the directory (committed): VACUUM (ANALYZE) the objects and
+    their credit rows, as autovacuum would within minutes. The planner then knows the directory's
+    size, and the rows a load just wrote are marked visible once, in one pass (about a second for a
+    million objects), instead of by whichever query reads each page first (a 50,000-change delta
+    right after a first load of a million ran its lookups twice as long)."""
+    if dialect() != "postgresql":
+        return
+    try:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f"VACUUM (ANALYZE) {_o.name}, {_cr.name}")
+    except SQLAlchemyError:  # the batch is committed already; autovacuum will do it in time
+        log.warning("VACUUM after a large directory batch failed", exc_info=True)
 
 
 def replace_credit(rows: list[dict], known_ids: Iterable[int]) -> None:
@@ -82,6 +122,7 @@ def replace_credit(rows: list[dict], known_ids: Iterable[int]) -> None:
     that had one (`known_ids`) are deleted first."""
     session, name = db.session, dialect()
     known: Sequence[int] = sorted(known_ids)
-    for i in range(0, len(known), _IN_CHUNK):
-        session.execute(delete(_cr).where(among(_cr.c.object_id, known[i:i + _IN_CHUNK], name)))
+    with by_index():
+        for i in range(0, len(known), _IN_CHUNK):
+            session.execute(delete(_cr).where(among(_cr.c.object_id, known[i:i + _IN_CHUNK], name)))
     insert_rows(session, _cr, sorted(rows, key=lambda r: r["object_id"]))

@@ -88,6 +88,7 @@ class Merger:
         self.counts = {k: dict.fromkeys(OUTCOMES, 0) for k in ("object", "status", "list", "complaints", "risk",
                                                                  "unreadable")}
         self.closures: list[Closure] = []
+        self.written = 0  # objects created or changed
         self.dialect = db.session.get_bind().dialect.name
         self.postgres = self.dialect == "postgresql"
         self.ids = IdProtector.current()
@@ -138,7 +139,9 @@ class Merger:
         if self.postgres:
             stmt = stmt.order_by(_o.c.id).with_for_update(of=_o)
         works = {}
-        for row in db.session.execute(stmt).mappings():
+        with bulkwrite.by_index():
+            rows = db.session.execute(stmt).mappings().all()
+        for row in rows:
             values = {k: row[k] for k in OBJECT_COLUMNS}
             credit = {k: row[k] if row[k] is not None else CREDIT_DEFAULTS[k] for k in CREDIT_COLUMNS}
             extra = {k: row[k] for k in _EXTRA}
@@ -170,6 +173,7 @@ class Merger:
         created_keys = {w.key for w in created}
         updated = sorted((works[k] for k in fields), key=lambda w: w.id)
         changed = created + updated
+        self.written += len(changed)
         hashes = {w.key: w.fresh_hash or content_hash(w.values, w.credit) for w in changed}
         ids = bulkwrite.insert_objects([{**w.values, **w.extra, "match_key": w.key, "content_hash": hashes[w.key],
                                          "version": 1, "created_at": now, "updated_at": now} for w in created])

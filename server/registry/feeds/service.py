@@ -20,7 +20,7 @@ from ...audit import service as audit
 from ...errors import Conflict, NotFound
 from ...extensions import db
 from ...types import local_today, utcnow
-from .. import closures
+from .. import bulkwrite, closures
 from ..upsert import dialect_insert
 from . import reader
 from .merge import Merger
@@ -28,6 +28,7 @@ from .models import FeedBatch, FeedRefusal, FeedSource
 from .parse import BatchId, open_feed
 
 CHUNK = 10_000
+ANALYZE_AFTER = 50_000  # objects created or changed by one batch
 _BLOCK = 1 << 20
 
 
@@ -79,6 +80,8 @@ def apply_feed(path: Path, *, dry_run: bool, via: str, user_id: int | None = Non
         result["dry_run"] = True
     else:
         db.session.commit()
+        if merger.written >= ANALYZE_AFTER:
+            bulkwrite.refresh_statistics()
     return result, False
 
 

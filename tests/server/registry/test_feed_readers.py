@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from server.audit.service import set_system_actor
 from server.errors import Invalid
@@ -134,3 +134,19 @@ def test_a_reader_that_dies_leaves_the_batch_unapplied(app, dbs, tmp_path, monke
         assert s.scalar(select(func.count()).select_from(InspectionObject)) == 0
         assert s.get(FeedBatch, "dies-1") is None
     assert _apply(app, path, dry_run=False, parallel=True)["applied"] == 1  # sent again, it applies
+
+
+def test_a_large_batch_leaves_the_directory_vacuumed_with_room_for_updates(app, dbs, tmp_path, monkeypatch):
+    from server.registry.feeds import service
+
+    monkeypatch.setattr(service, "ANALYZE_AFTER", 2)
+    path = tmp_path / "feed.jsonl"
+    path.write_bytes(jsonl("big-1", "big", 1, [entity(f"忻州市大批次第{i}号有限公司", code()) for i in range(3)]))
+    assert _apply(app, path, dry_run=False)["applied"] == 3
+    with dbs() as s:
+        if s.get_bind().dialect.name != "postgresql":
+            pytest.skip("VACUUM and fillfactor are PostgreSQL's")
+        vacuumed, analysed = s.execute(text(
+            "SELECT last_vacuum, last_analyze FROM pg_stat_user_tables WHERE relname = 'objects'")).one()
+        assert vacuumed is not None and analysed is not None
+        assert "fillfactor=85" in s.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'objects'")).scalar()
