@@ -1,8 +1,8 @@
 """Set-wise writes of the object directory: the one engine under the feed loader, the
 spreadsheet import and single entry (docs/directory-feed.md, "How it loads").
 
-New objects go in by COPY (PostgreSQL) or one executemany (SQLite) and their ids are read back
-in one SELECT; changed objects are staged in a temporary table and merged with one
+New objects go in by COPY (PostgreSQL, with ids drawn from the sequence first) or one executemany
+(SQLite, their ids read back in one SELECT); changed objects are staged in a temporary table and merged with one
 ``UPDATE … FROM``; credit rows are replaced by one DELETE and one insert. Callers write in one
 order (keys, then ids) so concurrent writers wait on each other rather than deadlock.
 """
@@ -49,6 +49,10 @@ def insert_objects(rows: list[dict]) -> dict[str, int]:
         return {}
     session, name = db.session, dialect()
     rows = sorted(rows, key=lambda r: r["match_key"])
+    if name == "postgresql":  # ids drawn first, in key order: no query to read them back
+        ids = session.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+                              {"t": _o.name, "n": len(rows)}).scalars().all()
+        rows = [{"id": i, **r} for i, r in zip(sorted(ids), rows)]
     try:
         insert_rows(session, _o, rows)
     except IntegrityError as exc:
@@ -57,6 +61,8 @@ def insert_objects(rows: list[dict]) -> dict[str, int]:
         if isinstance(exc, session.get_bind().dialect.dbapi.IntegrityError):
             raise RaceLost() from exc
         raise
+    if name == "postgresql":
+        return {r["match_key"]: r["id"] for r in rows}
     keys = [r["match_key"] for r in rows]
     ids: dict[str, int] = {}
     for i in range(0, len(keys), _IN_CHUNK * 2):
