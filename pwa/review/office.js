@@ -1,7 +1,8 @@
 // Office and department administration in the browser: the State Council's holiday notice for a
 // year (holidays and make-up working days) and declaring the year complete; users, roles and
-// password resets; devices, with revoking a lost phone; departments.
+// password resets; devices, with revoking a lost phone; departments; directory feed batches (feeds.js).
 import { h } from "/shared/dom.js";
+import { feeds } from "./feeds.js";
 import { fmtTime } from "./format.js";
 import { getJSON, hasRole, me, postJSON } from "./session.js";
 import { confirmAction, errorText, section, showView } from "./ui.js";
@@ -15,6 +16,7 @@ const TABS = [
   { key: "users", label: "用户与角色", roles: ["office_admin", "dept_admin"] },
   { key: "devices", label: "设备", roles: ["office_admin", "dept_admin"] },
   { key: "departments", label: "部门", roles: ["office_admin"] },
+  { key: "feeds", label: "名录数据", roles: ["office_admin"] },
 ];
 
 export async function loadOffice(tab) {
@@ -30,7 +32,7 @@ export async function loadOffice(tab) {
   const reload = () => loadOffice(tab);
   const guard = (fn) => async (...a) => { msg.textContent = ""; try { await fn(...a); } catch (e) { if (e) msg.textContent = errorText(e); } };
   try {
-    body.replaceChildren(...(await ({ calendar, users, devices, departments })[tab](reload, guard)).filter(Boolean));
+    body.replaceChildren(...(await ({ calendar, users, devices, departments, feeds })[tab](reload, guard)).filter(Boolean));
   } catch (e) { msg.textContent = errorText(e); }
 }
 

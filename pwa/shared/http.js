@@ -26,7 +26,8 @@ const REAUTH = new Set(['refresh_expired', 'refresh_invalid', 'session_revoked',
  *  (files, SVG). A non-2xx answer throws ApiError; the server's device_revoked throws DeviceRevoked. */
 export async function send(path, { method = 'GET', body, token, headers = {}, raw = false } = {}) {
   const init = { method, headers: { ...headers }, cache: 'no-store' };
-  if (body !== undefined) { init.body = JSON.stringify(body); init.headers['Content-Type'] = 'application/json'; }
+  if (body instanceof FormData) init.body = body; // a file upload: the browser sets the multipart type
+  else if (body !== undefined) { init.body = JSON.stringify(body); init.headers['Content-Type'] = 'application/json'; }
   if (token) init.headers.Authorization = `Bearer ${token}`;
   let resp;
   try { resp = await fetch(path, init); } catch (e) { throw new NetworkError(e.message || '网络不可用'); }

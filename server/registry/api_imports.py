@@ -23,11 +23,16 @@ JOB = "/imports/<string(length=32):job_id>"
 BINARY = {"type": "string", "format": "binary"}
 
 
+_LARGE_BODIES = {"registry.create_import": "REGISTRY_IMPORT_MAX_BYTES", "registry.post_feed": "REGISTRY_FEED_MAX_BYTES"}
+
+
 @blp.before_request
 def _upload_limit():
-    """Uploads may be larger than ordinary API bodies, on this one endpoint only."""
-    if request.endpoint == "registry.create_import":
-        request.max_content_length = jobs.setting("REGISTRY_IMPORT_MAX_BYTES")
+    """Uploads may be larger than ordinary API bodies: a spreadsheet import, and a feed batch (a
+    province's nightly delta is tens of MB, a first load hundreds), on those two endpoints only."""
+    setting = _LARGE_BODIES.get(request.endpoint)
+    if setting:
+        request.max_content_length = jobs.setting(setting)
 
 
 def _filename(name: str | None) -> str:

@@ -35,6 +35,7 @@ from .runner import DEFAULT_CHUNK, create_job, run_job
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+DEFAULT_FEED_MAX_BYTES = 1024 * 1024 * 1024  # a first load of a province's million objects is ~400 MB
 _COPY_BLOCK = 1 << 20
 
 
@@ -45,7 +46,8 @@ def new_job_id() -> str:
 
 def setting(name: str):
     # Tests run imports inline (deterministic) unless they ask for the thread.
-    defaults = {"REGISTRY_IMPORT_MAX_BYTES": DEFAULT_MAX_BYTES, "REGISTRY_IMPORT_BACKGROUND": not current_app.testing,
+    defaults = {"REGISTRY_IMPORT_MAX_BYTES": DEFAULT_MAX_BYTES, "REGISTRY_FEED_MAX_BYTES": DEFAULT_FEED_MAX_BYTES,
+                "REGISTRY_IMPORT_BACKGROUND": not current_app.testing,
                 "REGISTRY_IMPORT_CHUNK": DEFAULT_CHUNK, "REGISTRY_IMPORT_STALL_MINUTES": 10,
                 "REGISTRY_XLSX_MAX_UNCOMPRESSED": DEFAULT_MAX_UNCOMPRESSED}
     return current_app.config.get(name, defaults[name])

@@ -204,3 +204,20 @@ def test_the_platform_service_account_may_send_but_not_browse_the_directory(clie
     assert post(client, svc, jsonl("svc-1", "platform", 1, [entity("忻州市平台推送有限公司")])).status_code == 201
     assert client.get(f"{FEEDS}/svc-1", headers=svc).get_json()["applied"] == 1
     assert client.get("/api/v1/registry/objects", headers=svc).status_code == 403
+
+
+def test_a_batch_larger_than_an_ordinary_request_is_accepted_up_to_the_feed_limit(client, login, app):
+    records = [entity(f"忻州市大批量第{i:05d}号商贸有限公司", registered_address=f"忻州市忻府区和平街{i}号" + "附" * 60)
+               for i in range(4000)]
+    body = jsonl("large-1", "large", 1, records)
+    assert len(body) > 1024 * 1024  # above the ordinary 1 MB limit of API bodies
+    r = post(client, login("office"), body)
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["applied"] == 4000
+    app.config["REGISTRY_FEED_MAX_BYTES"] = len(body) - 1
+    try:
+        problem = assert_problem(post(client, login("office"), jsonl("large-2", "large", 2, records)), 413,
+                                 "payload_too_large")
+        assert problem["limit_bytes"] == len(body) - 1
+    finally:
+        del app.config["REGISTRY_FEED_MAX_BYTES"]
