@@ -135,8 +135,9 @@ def _from_children(path: Path, chunk_size: int, count: int) -> Iterator[list]:
     procs: list[subprocess.Popen] = []
     try:
         for i in range(count):
-            proc = subprocess.Popen([sys.executable, "-m", __name__, str(path), str(chunk_size), str(i), str(count)],
-                                    stdout=subprocess.PIPE, stdin=subprocess.PIPE, env=env, cwd=str(_ROOT))
+            args = [str(path.resolve()), str(chunk_size), str(i), str(count)]  # its working directory is _ROOT
+            proc = subprocess.Popen([sys.executable, "-m", __name__, *args], stdout=subprocess.PIPE, stdin=subprocess.PIPE,
+                                    env=env, cwd=str(_ROOT))
             procs.append(proc)
             with contextlib.suppress(BrokenPipeError):  # it ended at once: seen where its first chunk is due
                 _send(proc.stdin, keys)  # by pipe: not in its arguments or environment

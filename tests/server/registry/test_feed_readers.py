@@ -3,6 +3,7 @@ be exactly what reading it in the applying process gives, and a reader's failure
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -150,3 +151,11 @@ def test_a_large_batch_leaves_the_directory_vacuumed_with_room_for_updates(app, 
             "SELECT last_vacuum, last_analyze FROM pg_stat_user_tables WHERE relname = 'objects'")).one()
         assert vacuumed is not None and analysed is not None
         assert "fillfactor=85" in s.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'objects'")).scalar()
+
+
+def test_a_file_named_relative_to_the_working_directory_is_read_by_the_readers(app, dbs, tmp_path, monkeypatch):
+    (tmp_path / "drop").mkdir()
+    (tmp_path / "drop" / "nightly.jsonl").write_bytes(jsonl("rel-1", "rel", 1, [entity("忻州市相对路径有限公司", code())]))
+    monkeypatch.chdir(tmp_path)  # `flask objects feed drop/nightly.jsonl`, run from the drop folder's parent
+    relative = Path("drop/nightly.jsonl")
+    assert _apply(app, relative, dry_run=False, parallel=True)["applied"] == 1
