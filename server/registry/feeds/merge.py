@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
@@ -267,9 +268,10 @@ class Ahead:
     def fresh(self, op: Op) -> tuple:
         w = _new_work(op)
         _apply_object(self, w, op, self._events)
-        return (tuple(w.values[k] for k in OBJECT_COLUMNS), tuple(w.credit[k] for k in CREDIT_COLUMNS),
-                tuple(w.extra[k] for k in _EXTRA),
-                content_hash(w.values, w.credit))
+        return _VALUES(w.values), _CREDIT(w.credit), _PROTECTED(w.extra), content_hash(w.values, w.credit)
+
+
+_VALUES, _CREDIT, _PROTECTED = itemgetter(*OBJECT_COLUMNS), itemgetter(*CREDIT_COLUMNS), itemgetter(*_EXTRA)
 
 
 def _fresh_work(op: Op) -> Work:
