@@ -160,10 +160,11 @@ async function blobUrl(path) {
   return url;
 }
 
-function addComment(target, label) {
-  const text = prompt(`对“${label}”的意见：`);
-  if (!text || text.trim().length < 2) return;
-  state.comments.push({ target, text: text.trim(), label });
+async function addComment(target, label) {
+  const text = await confirmAction({ title: "提意见", ok: "添加意见", reason: "意见",
+    text: `对“${label}”的意见：随退回或要求补充证据一并发给检查组，显示在该项旁。` });
+  if (!text) return;
+  state.comments.push({ target, text, label });
   renderComments();
 }
 

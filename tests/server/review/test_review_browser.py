@@ -198,8 +198,10 @@ def test_reviewer_screen(app, client, login, live, page, shot, monkeypatch):
     page.click("#viewer-close")
 
     # Return with a comment on one checkpoint and a general one.
-    page.once("dialog", lambda d: d.accept("请说明许可证核对的方法"))
     page.locator("#d-main .comment-btn").first.click()
+    page.fill("#confirm-reason", "请说明许可证核对的方法")
+    shot(page, "04a-comment-dialog")
+    page.click("#confirm-ok")
     expect(page.locator("#d-comments li")).to_have_count(1)
     page.fill("#d-general", "请补充店内全景照片")
     shot(page, "04-commenting")
