@@ -24,6 +24,7 @@ from ..draws.models import InspectionTask
 from ..errors import Conflict, Invalid, NotFound, field_error
 from ..extensions import db
 from ..pagination import keyset_page
+from ..registry.models import InspectionObject
 from ..review.entries import responsible_department
 from ..review.publication import revise_entered_result
 from ..types import local_today, utcnow
@@ -79,7 +80,23 @@ def page(principal: Principal, args: dict) -> dict:
                           | RectificationOrder.visit_id.in_(visits))
     if args.get("status"):
         stmt = stmt.where(RectificationOrder.status == args["status"])
-    return keyset_page(stmt, RectificationOrder.id, args["limit"], args.get("cursor"), descending=True)
+    result = keyset_page(stmt, RectificationOrder.id, args["limit"], args.get("cursor"), descending=True)
+    result["_loaded"] = _load_shown(result["items"])
+    return result
+
+
+def _load_shown(orders: list[RectificationOrder]) -> list:
+    """What a page of orders shows beside each (object name, finding, follow-up visit and record),
+    in one query per kind; the session's identity map then answers the schema's look-ups. Returned
+    to be held for as long as the page is being written (the identity map keeps weak references)."""
+    held: list = []
+    followups = {o.followup_visit_id for o in orders if o.followup_visit_id}
+    for model, ids in ((InspectionObject, {o.object_id for o in orders}), (Finding, {o.finding_id for o in orders}),
+                       (Visit, followups), (VisitRecord, followups)):
+        if ids:
+            key = model.__mapper__.primary_key[0]
+            held += db.session.execute(select(model).where(key.in_(sorted(ids)))).scalars().all()
+    return held
 
 
 # --- the deadline passes ------------------------------------------------------------------
