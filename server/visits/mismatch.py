@@ -111,7 +111,9 @@ def member_push(ctx, name, args, raw):
         handed = _handed_here(ctx, vid)
     else:
         handed = db.session.get(HandoffMutation, (ctx.client_id, ctx.mutation_id))
-        visit = db.session.get(Visit, vid)
+        if (handed is None or handed.visit_id != vid) and not _sealed(vid):
+            return None  # the usual case, answered without loading the visit (its mutator loads and locks it)
+        visit, record = db.session.get(Visit, vid), db.session.get(VisitRecord, vid)
         if visit is None:
             return None
     if handed is not None and handed.visit_id == vid:
@@ -119,8 +121,6 @@ def member_push(ctx, name, args, raw):
             return Outcome(data={"handed_over": True})  # applied when the leader's phone pushed the section
         return _refuse(ctx, visit, name, raw, signed=handed.args, arrived=raw,
                        message="这条记录已随交接提交，但本机后来发送的内容与交接（签名）时不同，已记录为内容不一致。")
-    if held is None:
-        record = db.session.get(VisitRecord, vid)
     if record is None or record.sealed_at is None:
         return None  # not sealed: applied as usual (a handed-over section arriving later is compared then)
     member_handed = db.session.execute(select(HandoffSection.id).where(
@@ -132,6 +132,10 @@ def member_push(ctx, name, args, raw):
         return Outcome(data={"unchanged": True})
     return _refuse(ctx, visit, name, raw, signed=current, arrived=_arrived(name, raw),
                    message="交接之后本机又修改了记录，与当事人签名的内容不一致；已记录为内容不一致，请联系组长和审核人员处理（补正）。")
+
+
+def _sealed(visit_id: str) -> bool:
+    return db.session.execute(select(VisitRecord.sealed_at).where(VisitRecord.visit_id == visit_id)).scalar() is not None
 
 
 def _handed_here(ctx, vid: str) -> HandoffMutation | None:
