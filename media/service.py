@@ -22,7 +22,7 @@ import re
 import uuid
 from typing import Iterable
 
-from sqlalchemy import exists, literal, select, true
+from sqlalchemy import bindparam, exists, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -207,25 +207,39 @@ def claim_and_attach(media_id: str, claim: dict, entity_type: str, entity_id: st
     attach(key, entity_type, entity_id, by_user=by_user, may_share=may_share)
 
 
+_COLUMNS = ("media_id", "created_at", "claim", "claimed_at", "attached_type", "attached_id", "attached_at")
+_INSERT_ATTACHED: dict = {}
+
+
+def _insert_attached_stmt(dialect: str, checked: bool):
+    """The statement below, built once per dialect and kind (its values are bound parameters)."""
+    key = (dialect, checked)
+    if key not in _INSERT_ATTACHED:
+        table, uploads = MediaObject.__table__, Upload.__table__
+        row = select(*(bindparam(c, type_=table.c[c].type).label(c) for c in _COLUMNS))
+        # (SQLite needs a WHERE in INSERT … SELECT … ON CONFLICT, so there is always one.)
+        row = row.where(~exists().where(uploads.c.media_id == bindparam("media_id"),
+                                        uploads.c.user_id.not_in(bindparam("allowed", expanding=True)))
+                        if checked else true())
+        insert = sqlite_insert if dialect == "sqlite" else pg_insert
+        _INSERT_ATTACHED[key] = (insert(table).from_select(list(_COLUMNS), row)
+                                 .on_conflict_do_nothing(index_elements=["media_id"]).returning(table.c.media_id))
+    return _INSERT_ATTACHED[key]
+
+
 def _insert_attached(key: str, claim: dict, entity_type: str, entity_id: str, by_user: int | None,
                      may_share: Iterable[int]) -> bool:
     """INSERT … SELECT … WHERE no stranger's upload … ON CONFLICT DO NOTHING RETURNING: whether
     the row was new (and is now claimed and attached). Without an autoflush: media rows are written
     with Core statements only (lock_object) and uploads by the tus requests, so nothing the
     session holds unwritten can change its outcome (and a caller's pending rows stay batched)."""
-    table, uploads = MediaObject.__table__, Upload.__table__
-    values = {"media_id": key, "created_at": utcnow(), "claim": claim, "claimed_at": utcnow(),
+    params = {"media_id": key, "created_at": utcnow(), "claim": claim, "claimed_at": utcnow(),
               "attached_type": entity_type, "attached_id": entity_id, "attached_at": utcnow()}
-    row = select(*(literal(v, table.c[k].type).label(k) for k, v in values.items()))
-    allowed = {u for u in (by_user, *may_share) if u is not None}
-    # (SQLite needs a WHERE in INSERT … SELECT … ON CONFLICT, so there is always one.)
-    row = row.where(~exists().where(uploads.c.media_id == key, uploads.c.user_id.not_in(allowed))
-                    if by_user is not None else true())
-    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
-    stmt = (insert(table).from_select(list(values), row).on_conflict_do_nothing(index_elements=["media_id"])
-            .returning(table.c.media_id))
+    if by_user is not None:
+        params["allowed"] = sorted({u for u in (by_user, *may_share) if u is not None})
+    stmt = _insert_attached_stmt(db.session.get_bind().dialect.name, by_user is not None)
     with db.session.no_autoflush:
-        return db.session.execute(stmt).first() is not None
+        return db.session.execute(stmt, params).first() is not None
 
 
 def for_entity(entity_type: str, entity_id: str) -> list[MediaObject]:
