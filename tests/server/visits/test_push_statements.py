@@ -7,20 +7,19 @@ values' history is one multi-row insert per batch; a pull reads a task's checkli
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from collections import Counter
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from media.models import MediaObject
 from server.audit.models import AuditEntry
-from server.extensions import db
 from server.visits.models import FieldHistory, MediaRef
 from tests.server.visits.team import answer_args, team_of
 from tests.support.field import Phone, phone_time
+from tests.support.sql import by_kind, counted_statements
 
 
 @pytest.fixture
@@ -30,20 +29,11 @@ def seed_level():
 
 @contextmanager
 def counted(app):
-    """The statements the engine sends while the block runs, by verb and table."""
-    seen: Counter = Counter()
-
-    def on_execute(conn, cursor, statement, parameters, context, executemany):
-        m = re.match(r"\s*(SELECT\s.*?\sFROM|INSERT INTO|UPDATE|DELETE FROM)\s+(\w+)", statement, re.S)
-        seen[f"{m.group(1).split()[0]} {m.group(2)}" if m else statement.split()[0]] += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
+    """The statements the engine sends while the block runs, by verb and table (filled at its end)."""
+    kinds: Counter = Counter()
+    with counted_statements(app) as seen:
+        yield kinds
+    kinds.update(by_kind(seen))
 
 
 def _photos(phone, visit_id: str, n: int) -> list[dict]:
