@@ -85,12 +85,14 @@ def _apply_one(ctx: MutationContext, name: str, raw_args: dict,
     try:
         with db.session.begin_nested():
             outcome = _guarded(ctx, mut, name, args, raw_args)
+            batch.write_deferred(db.session)
             db.session.flush()
     except BaseException:
-        # The savepoint is gone: so are the audit entries and changes it queued, the
+        # The savepoint is gone: so are the audit entries, changes and rows it queued, the
         # objects it added and the locks it took.
         audit.rewind(db.session, marks[0])
         changes.rewind(db.session, marks[1])
+        batch.discard_deferred(db.session)
         batch.forget(db.session)
         return _failure(name)
     return _applied(outcome)
@@ -192,6 +194,7 @@ def _push(principal, client_id: str, mutations: list[dict], isolate: bool) -> di
         if not isolate:
             try:
                 db.session.flush()  # a constraint only the flush meets is some mutation's failure too
+                batch.write_deferred(db.session)
             except Exception as err:
                 if _transient(err):
                     raise

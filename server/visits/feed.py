@@ -20,7 +20,7 @@ def snapshot_visits(principal):
 
 
 def _my_task_ids(principal) -> set[int]:
-    return {v.task_id for v in service.my_visits(principal)}
+    return service.my_task_ids(principal)
 
 
 def load_tasks(ids, principal):

@@ -8,6 +8,8 @@ method's steps only, and the record accepts that method only (``refuse_unplanned
 """
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from ..accounts.auth import Principal
 from ..accounts.models import Role
 from ..audit import service as audit
@@ -25,9 +27,9 @@ def task_default(task_id: int) -> str:
     """The plan task's default method of a task's visits."""
     cache = db.session.info.setdefault("visits.default_methods", {})
     if task_id not in cache:
-        task = db.session.get(InspectionTask, task_id)
-        pt = db.session.get(PlanTask, task.plan_task_id)
-        cache[task_id] = (pt.default_method if pt is not None else None) or "onsite"
+        cache[task_id] = db.session.execute(
+            select(PlanTask.default_method).join(InspectionTask, InspectionTask.plan_task_id == PlanTask.id)
+            .where(InspectionTask.id == task_id)).scalar() or "onsite"
     return cache[task_id]
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from sync import batch
 from sync.registry import Outcome, guard
 
 from ..audit import service as audit
@@ -17,8 +18,9 @@ from ..canonical import jcs_sha256
 from ..errors import ApiError
 from ..extensions import db
 from ..types import utcnow
+from . import batched
 from .announce import announce
-from .models import Answer, ContentMismatch, FieldHistory, Finding, HandoffMutation, HandoffSection, MediaRef, Visit, VisitRecord
+from .models import Answer, ContentMismatch, Finding, HandoffMutation, HandoffSection, MediaRef, Visit, VisitRecord
 
 # What a member enters on its own phone and hands over: its department's answers, its findings,
 # its photos and videos (by SHA-256; the bytes go by tus later).
@@ -103,16 +105,22 @@ def member_push(ctx, name, args, raw):
     if name not in MEMBER_MUTATIONS:
         return None
     vid = str(args["visit_id"])
-    handed = db.session.get(HandoffMutation, (ctx.client_id, ctx.mutation_id))
-    visit = db.session.get(Visit, vid)
-    if visit is None:
-        return None
+    held = batched.held(vid)
+    if held is not None:
+        visit, record = held
+        handed = _handed_here(ctx, vid)
+    else:
+        handed = db.session.get(HandoffMutation, (ctx.client_id, ctx.mutation_id))
+        if (handed is None or handed.visit_id != vid) and not _sealed(vid):
+            return None  # the usual case, answered without loading the visit (its mutator loads and locks it)
+        visit, record = db.session.get(Visit, vid), db.session.get(VisitRecord, vid)
+        if visit is None:
+            return None
     if handed is not None and handed.visit_id == vid:
         if handed.args_sha256 == jcs_sha256(raw):
             return Outcome(data={"handed_over": True})  # applied when the leader's phone pushed the section
         return _refuse(ctx, visit, name, raw, signed=handed.args, arrived=raw,
                        message="这条记录已随交接提交，但本机后来发送的内容与交接（签名）时不同，已记录为内容不一致。")
-    record = db.session.get(VisitRecord, vid)
     if record is None or record.sealed_at is None:
         return None  # not sealed: applied as usual (a handed-over section arriving later is compared then)
     member_handed = db.session.execute(select(HandoffSection.id).where(
@@ -124,6 +132,24 @@ def member_push(ctx, name, args, raw):
         return Outcome(data={"unchanged": True})
     return _refuse(ctx, visit, name, raw, signed=current, arrived=_arrived(name, raw),
                    message="交接之后本机又修改了记录，与当事人签名的内容不一致；已记录为内容不一致，请联系组长和审核人员处理（补正）。")
+
+
+def _sealed(visit_id: str) -> bool:
+    return db.session.execute(select(VisitRecord.sealed_at).where(VisitRecord.visit_id == visit_id)).scalar() is not None
+
+
+def _handed_here(ctx, vid: str) -> HandoffMutation | None:
+    """The member's mutation as handed over in `vid`, once this batch holds the visit locked: its
+    handed-over mutations from here on are read once (a section is applied only under the same lock,
+    handoff.py, which empties the batch's memo after it)."""
+    memo = batch.memo(db.session)
+    key = ("visits.handed", ctx.client_id, vid)
+    if key not in memo:
+        with db.session.no_autoflush:  # what a flush would write is not a handed-over mutation
+            memo[key] = {h.mutation_id: h for h in db.session.execute(select(HandoffMutation).where(
+                HandoffMutation.client_id == ctx.client_id, HandoffMutation.visit_id == vid,
+                HandoffMutation.mutation_id >= ctx.mutation_id)).scalars()}
+    return memo[key].get(ctx.mutation_id)
 
 
 def _refuse(ctx, visit, name, raw, signed, arrived, message):
@@ -161,8 +187,7 @@ def restore_signed_state(visit: Visit, member_user_id: int, client_id: str, muta
             continue
         have = {"value": row.value, "note": row.note}
         record_mismatch(visit, member_user_id, client_id, None, f"answers.{item_id}:{key}", want, have, "handoff")
-        db.session.add(FieldHistory(visit_id=visit.id, field=f"answers.{item_id}:{key}", old_value=have, new_value=want,
-                                    old_by=row.answered_by, new_by=member_user_id, conflict=True, at=utcnow()))
+        batched.history(visit.id, f"answers.{item_id}:{key}", have, want, row.answered_by, member_user_id, True)
         row.value, row.note, row.answered_by, row.version, row.updated_at = (
             want["value"], want["note"], member_user_id, row.version + 1, utcnow())
         restored += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from marshmallow import fields, validate
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from sync import batch
 from sync.registry import Outcome, mutator
@@ -20,14 +20,15 @@ from ..catalog.models import CheckItemVersion
 from ..draws.models import InspectionTask
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
-from ..plans.models import PlanTask
+from ..plans.models import PlanTask, PlanTaskItem
 from ..schemas import BaseSchema
 from ..types import utcnow
+from . import batched
 from .access import amendment_record, member_of, refuse_if_sealed, team_visit, touched, writable_record
 from .announce import announce
 from .clock import refuse_future, refuse_future_capture
 from .method_choice import refuse_unplanned
-from .models import Answer, FieldHistory, Finding, MediaRef
+from .models import Answer, Finding, MediaRef
 from .rules import MEASURES, METHODS, check_answer_value
 from .schedule import apply_schedule
 
@@ -139,6 +140,17 @@ def _remember_answer(ans: Answer) -> None:
 
 
 def _lookup_item_version(visit, item_id: int) -> CheckItemVersion:
+    """The version of the item the visit's task pins (its plan task's first reference to it), in one
+    query; the step by step way below when there is none (it answers why)."""
+    pinned = db.session.execute(
+        select(CheckItemVersion)
+        .join(PlanTaskItem, and_(PlanTaskItem.item_id == CheckItemVersion.item_id,
+                                 PlanTaskItem.item_version == CheckItemVersion.version))
+        .join(InspectionTask, InspectionTask.plan_task_id == PlanTaskItem.task_id)
+        .where(InspectionTask.id == visit.task_id, PlanTaskItem.item_id == item_id)
+        .order_by(PlanTaskItem.position).limit(1)).scalar_one_or_none()
+    if pinned is not None:
+        return pinned
     task = db.session.get(InspectionTask, visit.task_id)
     pt = db.session.get(PlanTask, task.plan_task_id)
     ref = next((i for i in pt.items if i.item_id == item_id), None)
@@ -148,17 +160,12 @@ def _lookup_item_version(visit, item_id: int) -> CheckItemVersion:
         CheckItemVersion.item_id == item_id, CheckItemVersion.version == ref.item_version)).scalar_one()
 
 
-def _history(visit_id, field, old, new, old_by, new_by, conflict):
-    db.session.add(FieldHistory(visit_id=visit_id, field=field, old_value=old, new_value=new, old_by=old_by,
-                                new_by=new_by, conflict=conflict, at=utcnow()))
-
-
 @mutator("visit.arrive", ArriveArgs())
 def arrive(ctx, args):
     visit, record = writable_record(ctx.principal, args["visit_id"])
     refuse_future(args["at"], "at", "到达时间", code="arrival_in_future")
     if record.arrival_at and record.arrival_at != args["at"]:
-        _history(visit.id, "arrival_at", record.arrival_at, args["at"], None, ctx.principal.user_id, False)
+        batched.history(visit.id, "arrival_at", record.arrival_at, args["at"], None, ctx.principal.user_id, False)
     if record.method not in (None, "onsite"):
         raise Invalid(f"本次检查方式为“{METHODS[record.method]['label']}”，无需记录到达现场；如需实地核查，请先将检查方式改为“实地核查”。",
                       code="not_onsite")
@@ -229,7 +236,7 @@ def answer_set(ctx, args):
             if is_conflict:
                 conflict = {"field": f"answers.{args['item_id']}:{cp.key}", "server_value": ans.value,
                             "your_value": args["value"], "server_by": ans.answered_by}
-            _history(visit.id, f"answers.{args['item_id']}:{cp.key}", {"value": ans.value, "note": ans.note},
+            batched.history(visit.id, f"answers.{args['item_id']}:{cp.key}", {"value": ans.value, "note": ans.note},
                      {"value": args["value"], "note": args["note"]}, ans.answered_by, ctx.principal.user_id, is_conflict)
             ans.value, ans.note = args["value"], args["note"]
             ans.answered_by, ans.version, ans.updated_at = ctx.principal.user_id, ans.version + 1, utcnow()
@@ -241,26 +248,26 @@ def answer_set(ctx, args):
 def finding_add(ctx, args):
     visit, record = writable_record(ctx.principal, args["visit_id"])
     fid = str(args["finding_id"])
-    existing = db.session.get(Finding, fid)
+    existing = batched.get(Finding, fid)
     if existing is not None:
         if existing.visit_id != visit.id:
             raise Invalid("发现问题的标识已被使用。", code="id_taken")
         return Outcome()  # created once: a re-send is a no-op
     if args["item_id"] is not None:
         _item_version(visit, args["item_id"])
-    db.session.add(Finding(id=fid, visit_id=visit.id, item_id=args["item_id"], checkpoint_key=args["checkpoint_key"],
-                           department_id=ctx.principal.department_id, description=args["description"],
-                           legal_basis=args["legal_basis"], measures=sorted(set(args["measures"])),
-                           rectify_deadline=args["rectify_deadline"],
-                           media_ids=[str(m) for m in args["media_ids"]], created_by=ctx.principal.user_id,
-                           created_at=utcnow(), version=1))
+    batched.add(Finding(id=fid, visit_id=visit.id, item_id=args["item_id"], checkpoint_key=args["checkpoint_key"],
+                        department_id=ctx.principal.department_id, description=args["description"],
+                        legal_basis=args["legal_basis"], measures=sorted(set(args["measures"])),
+                        rectify_deadline=args["rectify_deadline"],
+                        media_ids=[str(m) for m in args["media_ids"]], created_by=ctx.principal.user_id,
+                        created_at=utcnow(), version=1), fid)
     touched(visit, record)
 
 
 @mutator("finding.update", FindingUpdateArgs())
 def finding_update(ctx, args):
     visit, record = writable_record(ctx.principal, args["visit_id"])
-    f = db.session.get(Finding, str(args["finding_id"]))
+    f = batched.get(Finding, str(args["finding_id"]))
     if f is None or f.visit_id != visit.id:
         raise NotFound("发现问题记录不存在。", code="finding_not_found")
     conflict = None
@@ -279,7 +286,7 @@ def finding_update(ctx, args):
             jnew = new.isoformat() if isinstance(new, dt.date) else new
             if stale and conflict is None:
                 conflict = {"field": f"findings.{f.id}.{key}", "server_value": jold, "your_value": jnew}
-            _history(visit.id, f"findings.{f.id}.{key}", jold, jnew, f.created_by, ctx.principal.user_id, stale)
+            batched.history(visit.id, f"findings.{f.id}.{key}", jold, jnew, f.created_by, ctx.principal.user_id, stale)
             setattr(f, key, new)
     f.version += 1
     touched(visit, record)
@@ -293,22 +300,22 @@ def media_attach(ctx, args):
     else:
         visit, record = writable_record(ctx.principal, args["visit_id"])
     mid = str(args["media_id"])
-    existing = db.session.get(MediaRef, mid)
+    existing = batched.get(MediaRef, mid)
     if existing is not None:
         if existing.visit_id != visit.id or existing.sha256 != args["sha256"]:
             raise Invalid("该媒体标识已用于其他内容。", code="id_taken")
         return Outcome()
     refuse_future_capture(args["claim"], args["kind"])
-    db.session.add(MediaRef(media_id=mid, visit_id=visit.id, sha256=args["sha256"], kind=args["kind"],
-                            target_type=args["target"]["type"], target_id=args["target"]["id"], claim=args["claim"],
-                            attached_by=ctx.principal.user_id, attached_at=utcnow()))
+    batched.add(MediaRef(media_id=mid, visit_id=visit.id, sha256=args["sha256"], kind=args["kind"],
+                         target_type=args["target"]["type"], target_id=args["target"]["id"], claim=args["claim"],
+                         attached_by=ctx.principal.user_id, attached_at=utcnow()), mid)
 
     # The media record keeps the app's claim (with the phone's hash) beside what EXIF says;
-    # a hash contradicting bytes already received is refused there.
-    media_service.record_claim(mid, {**args["claim"], "sha256": args["sha256"]})
-    # Bound to the uploader: a team member may attach a colleague's photo, nobody else's.
-    media_service.attach(mid, "visit", visit.id, by_user=ctx.principal.user_id,
-                         may_share={m.user_id for m in visit.members if m.active and m.user_id})
+    # a hash contradicting bytes already received is refused there. Bound to the uploader:
+    # a team member may attach a colleague's photo, nobody else's.
+    media_service.claim_and_attach(mid, {**args["claim"], "sha256": args["sha256"]}, "visit", visit.id,
+                                   by_user=ctx.principal.user_id,
+                                   may_share={m.user_id for m in visit.members if m.active and m.user_id})
     if record.sealed_at is not None:
         # A photo for an amendment: the sealed content stays as signed (content.py leaves such
         # media out); the amendment that follows adds it to the current view.

@@ -19,7 +19,7 @@ def _overlap(a_from, a_to, b_from, b_to) -> bool:
     return a_from < b_to and b_from < a_to
 
 
-def _slot(visit: Visit) -> str:
+def _slot(visit) -> str:  # a Visit, or a row with its times
     if visit.time_from is None and visit.time_to is None:
         return "全天"
     return "–".join(t.strftime("%H:%M") if t else "" for t in (visit.time_from, visit.time_to))
@@ -36,16 +36,17 @@ def schedule_warnings(visit: Visit) -> list[dict]:
                     "message": f"日期不在计划的检查时间安排内（{task.window_start} 至 {task.window_end}）"})
     active = {m.inspector_id: m for m in visit.members if m.active}
     others = db.session.execute(
-        select(Visit, VisitMember.inspector_id).join(VisitMember, VisitMember.visit_id == Visit.id)
+        select(Visit.id, Visit.time_from, Visit.time_to, VisitMember.inspector_id)
+        .join(VisitMember, VisitMember.visit_id == Visit.id)
         .where(Visit.id != visit.id, Visit.scheduled_date == visit.scheduled_date, VisitMember.active.is_(True),
                VisitMember.inspector_id.in_(list(active)), Visit.status != "withdrawn")).all()
-    for other, inspector_id in others:
-        if _overlap(visit.time_from, visit.time_to, other.time_from, other.time_to):
-            insp = db.session.get(Inspector, inspector_id)
-            name = insp.name if insp else "一名执法人员"
-            out.append({"code": "inspector_double_booked", "inspector_id": inspector_id, "inspector_name": name,
-                        "visit_id": other.id,
-                        "message": f"{name}在同一时段（{_slot(other)}）另有检查安排"})
+    clashes = [o for o in others if _overlap(visit.time_from, visit.time_to, o.time_from, o.time_to)]
+    names = dict(db.session.execute(select(Inspector.id, Inspector.name).where(
+        Inspector.id.in_({o.inspector_id for o in clashes}))).all()) if clashes else {}
+    for other in clashes:
+        name = names[other.inspector_id] if other.inspector_id in names else "一名执法人员"
+        out.append({"code": "inspector_double_booked", "inspector_id": other.inspector_id, "inspector_name": name,
+                    "visit_id": other.id, "message": f"{name}在同一时段（{_slot(other)}）另有检查安排"})
     return out
 
 

@@ -1,7 +1,8 @@
 """What a record needs before it can be sealed (Art. 20–21, trust.md)."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.exc import NoResultFound
 
 from ..catalog.models import CheckItemVersion
 from ..draws.models import InspectionTask
@@ -22,14 +23,19 @@ def task_item_versions(visit: Visit) -> list[CheckItemVersion]:
 
 
 def task_items(task_id: int) -> list[CheckItemVersion]:
-    """The pinned check-item versions of a task (from its plan task)."""
+    """The pinned check-item versions of a task (from its plan task), in its order: the versions
+    in one query, their checkpoints in one more (selectin)."""
     task = db.session.get(InspectionTask, task_id)
     pt = db.session.get(PlanTask, task.plan_task_id)
-    out = []
-    for ref in pt.items:
-        out.append(db.session.execute(select(CheckItemVersion).where(
-            CheckItemVersion.item_id == ref.item_id, CheckItemVersion.version == ref.item_version)).scalar_one())
-    return out
+    pinned = [(ref.item_id, ref.item_version) for ref in pt.items]
+    if not pinned:
+        return []
+    found = {(v.item_id, v.version): v for v in db.session.execute(select(CheckItemVersion).where(
+        tuple_(CheckItemVersion.item_id, CheckItemVersion.version).in_(pinned))).scalars()}
+    missing = [p for p in pinned if p not in found]
+    if missing:
+        raise NoResultFound(f"check item version(s) {missing} pinned by task {task_id} not found")
+    return [found[p] for p in pinned]
 
 
 def _p(code: str, message: str) -> dict:

@@ -38,10 +38,19 @@ def readable_visit(principal: Principal, visit_id: str) -> Visit:
     return visit
 
 
+def _mine(stmt, principal: Principal):
+    return stmt.join(VisitMember, VisitMember.visit_id == Visit.id).where(
+        VisitMember.user_id == principal.user_id, VisitMember.active.is_(True), Visit.status != "withdrawn")
+
+
+def my_task_ids(principal: Principal) -> set[int]:
+    """The tasks of the visits `my_visits` lists (one query, no visit loaded)."""
+    return set(db.session.execute(_mine(select(Visit.task_id), principal)).scalars())
+
+
 def my_visits(principal: Principal, ids: list[str] | None = None, status: str | None = None) -> list[Visit]:
     """Visits of every team the caller is an active member of (withdrawn ones left out), by date."""
-    stmt = (select(Visit).join(VisitMember, VisitMember.visit_id == Visit.id)
-            .where(VisitMember.user_id == principal.user_id, VisitMember.active.is_(True), Visit.status != "withdrawn"))
+    stmt = _mine(select(Visit), principal)
     if ids is not None:
         stmt = stmt.where(Visit.id.in_(ids))
     if status is not None:

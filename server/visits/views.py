@@ -30,8 +30,14 @@ def _iso(ts):
 
 
 def _dept(dept_id):
-    d = db.session.get(Department, dept_id)
-    return {"id": d.id, "code": d.code, "name": d.name}
+    return _depts([dept_id])[dept_id]
+
+
+def _depts(dept_ids) -> dict[int, dict]:
+    """{id: {id, code, name}} of these departments, in one query."""
+    rows = db.session.execute(select(Department.id, Department.code, Department.name)
+                              .where(Department.id.in_(set(dept_ids)))).all()
+    return {r.id: {"id": r.id, "code": r.code, "name": r.name} for r in rows}
 
 
 def task_entity(task: InspectionTask) -> dict:
@@ -39,8 +45,11 @@ def task_entity(task: InspectionTask) -> dict:
     plan = pt.plan_version.plan
     items = []
     # Only the task's pinned items: never load the task's visits (a task may have thousands).
-    for v in task_items(task.id):
-        item = db.session.get(CheckItem, v.item_id)
+    versions = task_items(task.id)
+    catalog = {r.id: r for r in db.session.execute(select(CheckItem.id, CheckItem.code, CheckItem.department_id)
+                                                   .where(CheckItem.id.in_({v.item_id for v in versions})))}
+    for v in versions:
+        item = catalog[v.item_id]
         items.append({"item_id": v.item_id, "version": v.version, "code": item.code, "name": v.name,
                       "department_id": item.department_id, "level": v.level, "methods": v.methods,
                       "documents_to_request": v.documents_to_request, "legal_basis": v.legal_basis,
@@ -48,9 +57,10 @@ def task_entity(task: InspectionTask) -> dict:
                                        "answer_type": c.answer_type, "unit": c.unit, "choices": c.choices,
                                        "photo_required": c.photo_required, "hint": c.hint} for c in v.checkpoints]})
     depts = [task.initiating_department_id, *(task.participating_department_ids or [])]
+    shown = _depts(depts)
     return {"id": str(task.id), "code": task.code, "name": task.name,
             "plan": {"code": plan.code, "title": plan.title}, "check_type": pt.check_type,
-            "initiating_department": _dept(task.initiating_department_id), "departments": [_dept(d) for d in depts],
+            "initiating_department": shown[task.initiating_department_id], "departments": [shown[d] for d in depts],
             "window_start": task.window_start.isoformat(), "window_end": task.window_end.isoformat(),
             "items": items}
 
@@ -79,13 +89,14 @@ def previous_results(object_id: int) -> list[dict]:
 
 def team(visit: Visit) -> list[dict]:
     rows = []
-    for m in visit.members:
-        if not m.active:
-            continue
-        insp = db.session.get(Inspector, m.inspector_id)
-        dept = db.session.get(Department, m.department_id)
+    active = [m for m in visit.members if m.active]
+    inspectors = {r.id: r for r in db.session.execute(select(Inspector.id, Inspector.name, Inspector.cert_no)
+                                                      .where(Inspector.id.in_({m.inspector_id for m in active})))}
+    depts = _depts(m.department_id for m in active)
+    for m in active:
+        insp = inspectors.get(m.inspector_id)
         rows.append({"inspector_id": m.inspector_id, "user_id": m.user_id, "name": insp.name if insp else None,
-                     "department_id": m.department_id, "department_code": dept.code,
+                     "department_id": m.department_id, "department_code": depts[m.department_id]["code"],
                      "role": "leader" if m.role == "leader" else "member", "slot": m.role,
                      "cert_no": insp.cert_no if insp else None})
     return rows

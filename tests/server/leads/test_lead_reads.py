@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select, text, update
+from sqlalchemy import select, text, update
 
-from server.extensions import db
 from server.leads.models import Lead
 from server.delivery.models import OutboxMessage
 from server.types import local_today
 from tests.server.leads.lead_support import make_leads
+from tests.support.sql import counted_statements
 
 MESSAGE_STATES = ("pending", "delivered", "failed", "inbox_only", "delivering")
 LEAD_STATES = ("sent", "received", "in_progress", "concluded", "returned")
@@ -20,23 +19,6 @@ LEAD_STATES = ("sent", "received", "in_progress", "concluded", "returned")
 @pytest.fixture
 def seed_level():
     return "field"
-
-
-@contextmanager
-def counted_statements(app):
-    """Count the SQL statements the engine sends while the block runs."""
-    seen: list[str] = []
-
-    def on_execute(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
 
 
 def test_list_query_count_does_not_grow_with_the_page_and_each_lead_shows_its_own_delivery(app, client, login, dbs):

@@ -1,0 +1,106 @@
+"""How many SQL statements a push and a pull cost (issue 20): counted, never timed.
+
+A batch writes its visit and record once, not once per mutation; a new photo costs two
+statements (its reference's lookup, the media row inserted claimed and attached); overwritten
+values' history is one multi-row insert per batch; a pull reads a task's checklist set-wise.
+"""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import Counter
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import select
+
+from media.models import MediaObject
+from server.audit.models import AuditEntry
+from server.visits.models import FieldHistory, MediaRef
+from tests.server.visits.team import answer_args, team_of
+from tests.support.field import Phone, phone_time
+from tests.support.sql import by_kind, counted_statements
+
+
+@pytest.fixture
+def seed_level():
+    return "field"
+
+
+@contextmanager
+def counted(app):
+    """The statements the engine sends while the block runs, by verb and table (filled at its end)."""
+    kinds: Counter = Counter()
+    with counted_statements(app) as seen:
+        yield kinds
+    kinds.update(by_kind(seen))
+
+
+def _photos(phone, visit_id: str, n: int) -> list[dict]:
+    out = []
+    for _ in range(n):
+        mid = str(uuid.uuid4())
+        out.append(phone.mutation("media.attach", visit_id=visit_id, media_id=mid,
+                                  sha256=hashlib.sha256(mid.encode()).hexdigest(), kind="photo",
+                                  target={"type": "visit", "id": visit_id}, claim={"captured_at": phone_time(5)}))
+    return out
+
+
+def test_photos_cost_two_statements_each_and_the_visit_is_written_once(app, client, login, dbs):
+    team = team_of(client, login("office"))
+    phone = team.lead
+    sizes, batches = {}, {}
+    for n in (2, 10):
+        muts = _photos(phone, team.visit_id, n)
+        with counted(app) as seen:
+            body = phone.push(*muts)
+        assert [r["status"] for r in body["results"]] == ["applied"] * n, body
+        sizes[n], batches[n] = seen, muts
+    assert sum(sizes[10].values()) - sum(sizes[2].values()) <= 2 * 8, (sizes[2], sizes[10])
+    for seen in sizes.values():
+        assert seen["UPDATE visits"] <= 2 and seen["UPDATE visit_records"] <= 2, seen
+        assert seen["UPDATE media_objects"] == 0, seen  # inserted claimed and attached
+    with dbs() as s:
+        for m in batches[2] + batches[10]:
+            mid = m["args"]["media_id"]
+            obj = s.get(MediaObject, mid)
+            assert obj.claim == {**m["args"]["claim"], "sha256": m["args"]["sha256"]}
+            assert (obj.attached_type, obj.attached_id) == ("visit", team.visit_id)
+            assert obj.claimed_at is not None and obj.attached_at is not None and obj.uploaded_at is None
+            assert s.get(MediaRef, mid).visit_id == team.visit_id
+            actions = s.scalars(select(AuditEntry.action).where(AuditEntry.target_id == mid).order_by(AuditEntry.seq)).all()
+            assert actions == ["media.claim_recorded", "media.attached"]
+
+
+def test_a_batch_of_revisions_writes_its_history_with_one_statement_in_order(app, client, login, dbs):
+    team = team_of(client, login("office"))
+    dept = next(m["department_code"] for m in team.visit["team"] if m["role"] == "leader")
+    phone = team.phones[dept]
+    notes = [f"第{n}次" for n in range(8)]
+    muts = [phone.mutation("answer.set", **answer_args(team, dept, note=note, base_version=n or None))
+            for n, note in enumerate(notes)]
+    with counted(app) as seen:
+        body = phone.push(*muts)
+    assert {r["status"] for r in body["results"]} == {"applied"}, body
+    assert seen["INSERT visit_field_history"] == 1, seen
+    # Once at the end; at most once more when the first mutation marks the visit started and the
+    # next lookup of the task's items flushes it. Not once per mutation.
+    assert seen["UPDATE visits"] <= 2 and seen["UPDATE visit_records"] <= 2, seen
+    args = muts[0]["args"]
+    with dbs() as s:
+        rows = s.scalars(select(FieldHistory).where(
+            FieldHistory.visit_id == team.visit_id, FieldHistory.field == f"answers.{args['item_id']}:{args['checkpoint_key']}")
+            .order_by(FieldHistory.id)).all()
+        assert [(r.old_value["note"], r.new_value["note"]) for r in rows] == list(zip(notes, notes[1:]))
+        assert all(not r.conflict and not r.resolved and r.new_by == r.old_by for r in rows)
+
+
+def test_a_pull_reads_each_task_checklist_set_wise(app, client, login):
+    phone = Phone(client, "scjg-insp1")
+    with counted(app) as seen:
+        phone.pull()
+    tasks = {k for k in phone.entities if k[0] == "task"}
+    items = sum(len(phone.task(t)["items"]) for _, t in tasks)
+    assert tasks and items > len(tasks)
+    assert seen["SELECT check_item_versions"] <= len(tasks) and seen["SELECT checkpoints"] <= len(tasks), seen
+    assert seen["SELECT check_items"] <= len(tasks), seen
