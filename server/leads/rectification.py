@@ -81,22 +81,24 @@ def page(principal: Principal, args: dict) -> dict:
     if args.get("status"):
         stmt = stmt.where(RectificationOrder.status == args["status"])
     result = keyset_page(stmt, RectificationOrder.id, args["limit"], args.get("cursor"), descending=True)
-    result["_loaded"] = _load_shown(result["items"])
+    _load_shown(result["items"])
     return result
 
 
-def _load_shown(orders: list[RectificationOrder]) -> list:
-    """What a page of orders shows beside each (object name, finding, follow-up visit and record),
-    in one query per kind; the session's identity map then answers the schema's look-ups. Returned
-    to be held for as long as the page is being written (the identity map keeps weak references)."""
-    held: list = []
+def _load_shown(orders: list[RectificationOrder]) -> None:
+    """What a page of orders shows beside each (object, finding, follow-up visit and its record), in
+    one query per kind, kept on each order as ``shown`` for the schema (`RectificationSchema`); a
+    follow-up visit not started yet has no record, which is known too."""
     followups = {o.followup_visit_id for o in orders if o.followup_visit_id}
+    loaded = {}
     for model, ids in ((InspectionObject, {o.object_id for o in orders}), (Finding, {o.finding_id for o in orders}),
                        (Visit, followups), (VisitRecord, followups)):
-        if ids:
-            key = model.__mapper__.primary_key[0]
-            held += db.session.execute(select(model).where(key.in_(sorted(ids)))).scalars().all()
-    return held
+        key = model.__mapper__.primary_key[0]
+        rows = db.session.execute(select(model).where(key.in_(sorted(ids)))).scalars().all() if ids else []
+        loaded[model] = {getattr(r, key.key): r for r in rows}
+    for o in orders:
+        o.shown = {"object": loaded[InspectionObject].get(o.object_id), "finding": loaded[Finding].get(o.finding_id),
+                   "visit": loaded[Visit].get(o.followup_visit_id), "record": loaded[VisitRecord].get(o.followup_visit_id)}
 
 
 # --- the deadline passes ------------------------------------------------------------------

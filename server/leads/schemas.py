@@ -221,20 +221,27 @@ class RectificationSchema(BaseSchema):
     created_at = fields.DateTime()
 
 
+    # A listed order carries what it shows (`rectification.page`: one query per kind for the page);
+    # a single order looks each up.
+    @staticmethod
+    def _shown(obj, what: str, model, key):
+        shown = getattr(obj, "shown", None)
+        return shown[what] if shown is not None else db.session.get(model, key)
+
     def _object_name(self, obj):
-        o = db.session.get(InspectionObject, obj.object_id)
+        o = self._shown(obj, "object", InspectionObject, obj.object_id)
         return o.name if o else None
 
     def _finding(self, obj):
-        f = db.session.get(Finding, obj.finding_id)
+        f = self._shown(obj, "finding", Finding, obj.finding_id)
         return f.description if f else None
 
     def _followup(self, obj):
         if not obj.followup_visit_id:
             return None
 
-        visit = db.session.get(Visit, obj.followup_visit_id)
-        record = db.session.get(VisitRecord, obj.followup_visit_id)
+        visit = self._shown(obj, "visit", Visit, obj.followup_visit_id)
+        record = self._shown(obj, "record", VisitRecord, obj.followup_visit_id)
         return {"visit_id": obj.followup_visit_id, "status": visit.status if visit else None,
                 "scheduled_date": visit.scheduled_date.isoformat() if visit and visit.scheduled_date else None,
                 "sealed": bool(record and record.sealed_at),

@@ -194,3 +194,22 @@ def test_rectified_before_approval_is_entered_as_E(client, login):
     assert client.post(f"/api/v1/reviews/{vid}/publish", headers=rev).status_code == 200
     row = _public_row(client)
     assert row["result"] == "违反其他市场监管规定；发现问题经责令已改正" and row["revised_on"] is None
+
+
+def test_the_order_list_loads_what_it_shows_once_per_kind_not_per_order(app, client, login, runner):
+    from tests.support.sql import by_kind, counted_statements
+
+    office, rev = login("office"), login("scjg-reviewer")
+    f1, f2 = _two_findings(client, office)["findings"]
+    o1 = client.post("/api/v1/leads/rectifications", headers=rev, json={"finding_id": f1, "deadline_workdays": 1}).get_json()
+    client.post("/api/v1/leads/rectifications", headers=rev, json={"finding_id": f2, "deadline_workdays": 1})
+    day = dt.date.fromisoformat(o1["deadline_on"]) + dt.timedelta(days=40)
+    assert "2 re-inspection" in runner.invoke(args=["leads", "follow-ups", "--today", day.isoformat()]).output
+    with counted_statements(app) as seen:
+        r = client.get("/api/v1/leads/rectifications", headers=rev)
+    items = r.get_json()["items"]
+    assert len(items) == 2 and all(o["object_name"] and o["finding_description"] for o in items)
+    assert all(o["followup"]["status"] == "not_started" for o in items)
+    kinds = by_kind(seen)
+    for table in ("objects", "visit_findings", "visits", "visit_records"):
+        assert kinds[f"SELECT {table}"] <= 1, kinds
