@@ -123,7 +123,10 @@ def _receive(src: BinaryIO) -> tuple | None:
     head = src.read(_FRAME.size)
     if len(head) < _FRAME.size:
         return None
-    data = src.read(_FRAME.unpack(head)[0])
+    size = _FRAME.unpack(head)[0]
+    data = src.read(size)
+    if len(data) < size:  # the writer ended half-way through a frame
+        return None
     return pickle.loads(data)  # from our own child process only
 
 

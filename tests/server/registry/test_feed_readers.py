@@ -159,3 +159,15 @@ def test_a_file_named_relative_to_the_working_directory_is_read_by_the_readers(a
     monkeypatch.chdir(tmp_path)  # `flask objects feed drop/nightly.jsonl`, run from the drop folder's parent
     relative = Path("drop/nightly.jsonl")
     assert _apply(app, relative, dry_run=False, parallel=True)["applied"] == 1
+
+
+def test_a_frame_cut_short_reads_as_the_end_of_the_pipe():
+    import io
+    import pickle
+    import struct
+
+    data = pickle.dumps(("chunk", [(0, 2, None, None, None, "json_invalid", "x")]))
+    whole = struct.pack("<Q", len(data)) + data
+    assert reader._receive(io.BytesIO(whole)) == ("chunk", [(0, 2, None, None, None, "json_invalid", "x")])
+    assert reader._receive(io.BytesIO(whole[:-5])) is None  # a reader killed while writing
+    assert reader._receive(io.BytesIO(whole[:3])) is None
