@@ -18,6 +18,7 @@ from tests.pwa.helpers import login, outbox_state, wait_controlled, wait_synced
 
 pytestmark = pytest.mark.browser
 PUSH = "/api/v1/sync/push"
+PULL = "/api/v1/sync/pull"
 
 
 class Worker:
@@ -134,11 +135,22 @@ def test_sync_event_with_no_page_open_sends_the_outbox(app, fu, live, page, cont
         assert len(record.present) == 2 and record.arrival_gps["lat"] == pytest.approx(38.4167)
         db.session.remove()
 
+    # The worker pulls after its push, and only that pull drops the acknowledged mutations: the
+    # network goes only once the pull has been asked for and had time to be answered and written
+    # (going offline first failed that pull now and then on a loaded machine).
+    deadline = time.monotonic() + 30
+    while not any(m == "GET" and p == PULL for m, p in rec.log[mark:]):
+        assert time.monotonic() < deadline, "the worker did not pull after its push"
+        other_page.wait_for_timeout(100)
+    other_page.wait_for_timeout(3000)
+
     # Reopened with no network (so this page can send nothing): the worker's pull already
     # settled the outbox, and the sync bar says so.
     context.set_offline(True)
     reopened = context.new_page()
     reopened.goto(f"{base}/#/visit/{visit_id}/site")
+    # Any flush still running (the worker's) ends before the outbox is read: it holds this lock.
+    reopened.evaluate("() => navigator.locks.request('dsr-sync-flush', () => true)")
     reopened.wait_for_selector("text=已记录 2 人")
     assert outbox_state(reopened) == {"outbox": 0, "attention": 0, "media": 0}
     assert reopened.evaluate("async () => (await (await import('/js/store.js')).all('outbox')).length") == 0, \
