@@ -330,6 +330,7 @@ def main() -> None:
     ap.add_argument("--no-xlsx-100k", action="store_true", help="skip the slow 100k-row XLSX")
     ap.add_argument("--feed", metavar="SIZES", help="measure feeds instead: first-load sizes, e.g. 100000,1000000")
     ap.add_argument("--sqlite-only", action="store_true")
+    ap.add_argument("--pg-only", action="store_true", help="with --feed and --pg: skip SQLite")
     ap.add_argument("--measure-feed", nargs=4, metavar=("URL", "INSTANCE", "FIRST", "DELTA"))
     args = ap.parse_args()
     if args.prepare:
@@ -342,7 +343,8 @@ def main() -> None:
         print(json.dumps(measure_feed(*args.measure_feed)))
         return
     if args.feed:
-        feed_main([int(x) for x in args.feed.split(",")], None if args.sqlite_only else args.pg)
+        feed_main([int(x) for x in args.feed.split(",")], None if args.sqlite_only else args.pg,
+                  sqlite=not (args.pg_only and args.pg))
         return
 
     files = make_files([10_000, 100_000], [10_000] if args.no_xlsx_100k else [10_000, 100_000])
@@ -375,8 +377,8 @@ def main() -> None:
                 print(f"  {backend:10} {fmt:4}: {a:6.1f} MiB → {b:6.1f} MiB  (ratio {b / max(a, 0.1):.2f} for 10× the rows)")
 
 
-def feed_main(sizes: list[int], pg: str | None) -> None:
-    backends = [("sqlite", None)] + ([("postgresql", pg)] if pg else [])
+def feed_main(sizes: list[int], pg: str | None, sqlite: bool = True) -> None:
+    backends = ([("sqlite", None)] if sqlite else []) + ([("postgresql", pg)] if pg else [])
     print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores, shared machine: compare CPU seconds too)")
     for backend, url in backends:
         for n in sizes:
