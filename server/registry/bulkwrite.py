@@ -19,12 +19,18 @@ from ..bulk import among, insert_rows
 from ..extensions import db
 from ..types import UTCDateTime
 from .models import InspectionObject, ObjectCredit
-from .state import OBJECT_COLUMNS
+from .state import CREDIT_COLUMNS, OBJECT_COLUMNS
 
 _o, _cr = InspectionObject.__table__, ObjectCredit.__table__
 PROTECTED = ("legal_rep_id_protected", "legal_rep_id_masked")
 _UPDATABLE = (*OBJECT_COLUMNS, *PROTECTED, "content_hash", "version")
 _IN_CHUNK = 5000
+# Rows a feed's reader process writes out as COPY text (`copy_fields`): the columns after the ones
+# known only when the row is written (its id and the chunk's time).
+COPY_OBJECT = ("version", "match_key", "content_hash", *OBJECT_COLUMNS, *PROTECTED)
+COPY_CREDIT = CREDIT_COLUMNS
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_LITERALS = {None: "\\N", True: "t", False: "f"}
 log = logging.getLogger(__name__)
 
 # Changed objects are staged here (a temporary table, created and dropped around each use).
@@ -42,19 +48,50 @@ def dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def insert_objects(rows: list[dict]) -> dict[str, int]:
-    """Insert new objects (full rows with ``match_key``); returns {match_key: id}. A key another
-    transaction inserted meanwhile raises `RaceLost` (the transaction is then unusable)."""
-    if not rows:
+def copy_fields(values) -> bytes | None:
+    """Values (text, booleans, integers or None) as tab-separated fields of PostgreSQL's COPY text
+    format, UTF-8; None where that cannot be written (a value of another type, text that is not
+    valid Unicode): such a row goes in the usual way."""
+    out = []
+    for v in values:
+        t = type(v)
+        if t is str:  # printable text without a backslash has nothing to escape
+            out.append(v if v.isprintable() and "\\" not in v else v.translate(_COPY_ESCAPES))
+        elif v is None or t is bool:
+            out.append(_COPY_LITERALS[v])
+        elif t is int:
+            out.append(str(v))
+        else:
+            return None
+    try:
+        return "\t".join(out).encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+
+
+def insert_objects(rows: list[dict], copied: Sequence[tuple[str, bytes]] = (), now=None) -> dict[str, int]:
+    """Insert new objects (full rows with ``match_key``; on PostgreSQL also `copied`, rows a feed's
+    reader wrote out: ``(match_key, copy_fields of its COPY_OBJECT columns)``, created at `now`);
+    returns {match_key: id}. A key another transaction inserted meanwhile raises `RaceLost` (the
+    transaction is then unusable)."""
+    if not rows and not copied:
         return {}
     session, name = db.session, dialect()
+    if copied and name != "postgresql":
+        raise ValueError("COPY text rows are PostgreSQL's")
     rows = sorted(rows, key=lambda r: r["match_key"])
     if name == "postgresql":  # ids drawn first, in key order: no query to read them back
+        keys = sorted([r["match_key"] for r in rows] + [key for key, _ in copied])
         ids = session.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-                              {"t": _o.name, "n": len(rows)}).scalars().all()
-        rows = [{"id": i, **r} for i, r in zip(sorted(ids), rows)]
+                              {"t": _o.name, "n": len(keys)}).scalars().all()
+        given = dict(zip(keys, sorted(ids)))
+        rows = [{"id": given[r["match_key"]], **r} for r in rows]
     try:
         insert_rows(session, _o, rows)
+        if copied:
+            stamp = _stamp(now)
+            copy_lines(_o, ("id", "created_at", "updated_at", *COPY_OBJECT),
+                       (b"%d\t%s\t%s\t%s\n" % (given[key], stamp, stamp, line) for key, line in copied))
     except IntegrityError as exc:
         raise RaceLost() from exc
     except Exception as exc:  # COPY raises the driver's own error (not wrapped by SQLAlchemy)
@@ -62,7 +99,7 @@ def insert_objects(rows: list[dict]) -> dict[str, int]:
             raise RaceLost() from exc
         raise
     if name == "postgresql":
-        return {r["match_key"]: r["id"] for r in rows}
+        return given
     keys = [r["match_key"] for r in rows]
     ids: dict[str, int] = {}
     for i in range(0, len(keys), _IN_CHUNK * 2):
@@ -123,12 +160,42 @@ def refresh_statistics() -> None:
         log.warning("VACUUM after a large directory batch failed", exc_info=True)
 
 
-def replace_credit(rows: list[dict], known_ids: Iterable[int]) -> None:
-    """Credit rows of these objects (``object_id`` and every credit column): the rows of objects
-    that had one (`known_ids`) are deleted first."""
+def replace_credit(rows: list[dict], known_ids: Iterable[int], copied: Sequence[tuple[int, bytes]] = (),
+                   now=None) -> None:
+    """Credit rows of these objects (``object_id`` and every credit column; on PostgreSQL also
+    `copied`: ``(object_id, copy_fields of its COPY_CREDIT columns)`` of new objects, at `now`):
+    the rows of objects that had one (`known_ids`) are deleted first."""
     session, name = db.session, dialect()
     known: Sequence[int] = sorted(known_ids)
     with by_index():
         for i in range(0, len(known), _IN_CHUNK):
             session.execute(delete(_cr).where(among(_cr.c.object_id, known[i:i + _IN_CHUNK], name)))
     insert_rows(session, _cr, sorted(rows, key=lambda r: r["object_id"]))
+    if copied:
+        stamp = _stamp(now)
+        copy_lines(_cr, ("object_id", "updated_at", *COPY_CREDIT),
+                   (b"%d\t%s\t%s\n" % (object_id, stamp, line) for object_id, line in sorted(copied)))
+
+
+def _stamp(now) -> bytes:
+    """An aware datetime as COPY text (what psycopg sends for it)."""
+    if now is None or now.tzinfo is None:
+        raise ValueError("an aware datetime is needed")
+    return now.isoformat(sep=" ").encode("ascii")
+
+
+def copy_lines(table, columns: Sequence[str], lines: Iterable[bytes]) -> None:
+    """COPY ready-made text lines (`copy_fields`, each ending in a newline) into `table` (PostgreSQL)."""
+    conn = db.session.connection()
+    quoted = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in columns)
+    name = conn.dialect.identifier_preparer.format_table(table)
+    with conn.connection.driver_connection.cursor() as cursor:
+        with cursor.copy(f"COPY {name} ({quoted}) FROM STDIN") as copy:
+            buffer = []
+            for line in lines:
+                buffer.append(line)
+                if len(buffer) == 1000:
+                    copy.write(b"".join(buffer))
+                    buffer.clear()
+            if buffer:
+                copy.write(b"".join(buffer))

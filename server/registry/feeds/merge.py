@@ -28,7 +28,7 @@ from ..protect import IdProtector
 from ..state import CREDIT_COLUMNS, CREDIT_DEFAULTS, OBJECT_COLUMNS, OBJECT_DEFAULTS, content_hash
 from ..closures import CLOSED, Closure
 from .models import LIST_FLAGS, FeedRefusal, ObjectComplaintMonth, ObjectListEntry, ObjectStatusChange
-from .records import Op, Rejected
+from .records import Op, Rejected, Written
 
 OUTCOMES = ("applied", "unchanged", "refused")
 _o, _cr = InspectionObject.__table__, ObjectCredit.__table__
@@ -99,10 +99,10 @@ class Merger:
         refusals.append({"batch_id": self.batch_id, "line": line, "kind": kind, "credit_code": code_value,
                          "field": issue.field, "code": issue.code, "message": issue.message[:500]})
 
-    def chunk(self, items: list[Op | Rejected]) -> None:
+    def chunk(self, items: list[Op | Rejected | Written]) -> None:
         """Apply one chunk of checked records (`reader.chunks`), in line order."""
         refusals: list[dict] = []
-        ops: list[Op] = []
+        ops: list[Op | Written] = []
         for it in items:
             if isinstance(it, Rejected):
                 self._refuse(refusals, it.line, it.kind, it.credit_code, _Issue(it.field, it.code, it.message))
@@ -111,8 +111,19 @@ class Merger:
         works = self._load({op.key for op in ops})
         self._load_months(works, ops)
         events = _Events()
+        written: dict[str, Written] = {}  # new objects as the reader wrote them out, while nothing else names them
         for op in ops:
             w = works.get(op.key)
+            if w is None and op.key in written:  # named again: applied the usual way from here on
+                first = written.pop(op.key).op()
+                w = works[op.key] = _new_work(first)
+                _apply_object(self, w, first, events)
+            if type(op) is Written:
+                if w is None:
+                    written[op.key] = op
+                    self.counts["object"]["applied"] += 1
+                    continue
+                op = op.op()
             if w is None and op.kind != "object":
                 self._refuse(refusals, op.line, op.kind, op.key, _Issue(
                     "credit_code", "object_unknown", "名录中没有该统一社会信用代码的对象（可先发送该对象的对象信息记录）。"))
@@ -126,7 +137,7 @@ class Merger:
             w.fresh_hash = None
             applied = _APPLY[op.kind](self, w, op, events)
             self.counts[op.kind]["applied" if applied else "unchanged"] += 1
-        self._write(works, events, refusals, (items[0].line, items[-1].line) if items else (0, 0))
+        self._write(works, list(written.values()), events, refusals, (items[0].line, items[-1].line) if items else (0, 0))
 
     # --- reading -----------------------------------------------------------------
 
@@ -162,7 +173,8 @@ class Merger:
 
     # --- writing -----------------------------------------------------------------
 
-    def _write(self, works: dict[str, Work], events: "_Events", refusals: list[dict], lines: tuple[int, int]) -> None:
+    def _write(self, works: dict[str, Work], written: list[Written], events: "_Events", refusals: list[dict],
+               lines: tuple[int, int]) -> None:
         session, now = db.session, utcnow()
         created, fields = [], {}  # every new object is written; a known one when something changed
         for w in works.values():
@@ -174,27 +186,30 @@ class Merger:
         created_keys = {w.key for w in created}
         updated = sorted((works[k] for k in fields), key=lambda w: w.id)
         changed = created + updated
-        self.written += len(changed)
+        self.written += len(changed) + len(written)
         hashes = {w.key: w.fresh_hash or content_hash(w.values, w.credit) for w in changed}
         ids = bulkwrite.insert_objects([{**w.values, **w.extra, "match_key": w.key, "content_hash": hashes[w.key],
-                                         "version": 1, "created_at": now, "updated_at": now} for w in created])
+                                         "version": 1, "created_at": now, "updated_at": now} for w in created],
+                                       [(r.key, r.row) for r in written], now)
         for w in created:
             w.id = ids[w.key]
         bulkwrite.update_objects([{"id": w.id, **w.values, **w.extra, "content_hash": hashes[w.key],
                                    "version": w.version + 1, "updated_at": now} for w in updated])
         credit = [w for w in changed if w.new or w.credit != w.old_credit]
-        if credit:
+        if credit or written:
             bulkwrite.replace_credit([{"object_id": w.id, **w.credit, "updated_at": now} for w in credit],
-                                     [w.id for w in credit if w.key not in created_keys])
+                                     [w.id for w in credit if w.key not in created_keys],
+                                     [(ids[r.key], r.credit) for r in written], now)
         events.write(self.batch_id, now, self.dialect)
         if refusals:
             insert_rows(session, FeedRefusal.__table__, refusals)
         for w, to, on in events.closing:
             self.closures.append(Closure(w.id, to, on))
-        if changed or events.any():
+        if changed or written or events.any():
             audit.record(session, "registry.feed.chunk", "feed_batch", self.batch_id, {
                 "batch_id": self.batch_id, "lines": list(lines),
-                "created": created_summary([(w.id, w.key, hashes[w.key]) for w in created]),
+                "created": created_summary([(w.id, w.key, hashes[w.key]) for w in created] +
+                                           [(ids[r.key], r.key, r.hash) for r in written]),
                 "updated": [[w.id, w.version + 1, hashes[w.key], fields[w.key]] for w in updated],
                 **events.audit()})
 
@@ -263,15 +278,25 @@ class Ahead:
     (cheaper to send than dicts), and its content hash. Such an object has no history events."""
 
     def __init__(self, ids: IdProtector) -> None:
-        self.ids, self._events = ids, _Events()
+        self.ids = ids
 
     def fresh(self, op: Op) -> tuple:
-        w = _new_work(op)
-        _apply_object(self, w, op, self._events)
-        return _VALUES(w.values), _CREDIT(w.credit), _PROTECTED(w.extra), content_hash(w.values, w.credit)
+        """`_apply_object` on a new `Work`, for that case only (a test holds the two to the same
+        result): every given value is taken, a status is where the object starts."""
+        cand = op.cand
+        values, credit = {**OBJECT_DEFAULTS, **cand.values}, dict(CREDIT_DEFAULTS)
+        if "risk_class" in values:
+            credit["risk_class"] = values.pop("risk_class")
+        if "region_code" not in cand.values and values["region_code"] is None:
+            values["region_code"] = cand.default_region
+        extra = (None, None)
+        if cand.legal_rep_id:
+            p = self.ids.protect(cand.legal_rep_id)
+            values["legal_rep_id_hash"], extra = p.digest, (p.protected, p.masked)
+        return _VALUES(values), _CREDIT(credit), extra, content_hash(values, credit)
 
 
-_VALUES, _CREDIT, _PROTECTED = itemgetter(*OBJECT_COLUMNS), itemgetter(*CREDIT_COLUMNS), itemgetter(*_EXTRA)
+_VALUES, _CREDIT = itemgetter(*OBJECT_COLUMNS), itemgetter(*CREDIT_COLUMNS)
 
 
 def _fresh_work(op: Op) -> Work:

@@ -4,7 +4,7 @@ child processes that run beside the merge.
 Reading and checking a record (JSON or CSV, `records.check`: normalising, credit-code and ID
 checksums) is most of a first load's CPU and needs nothing from the database. For a file of
 `PARALLEL_BYTES` or more, `READERS` child processes (``python -m server.registry.feeds.reader
-FILE N I COUNT``) do it: child I checks chunks I, I + COUNT, … and writes each to its pipe while
+FILE N I COUNT FORM``) do it: child I checks chunks I, I + COUNT, … and writes each to its pipe while
 this process merges an earlier one, so reading, merging and the database's own work share the
 cores. A pipe holds about one chunk: a child waits while the merge is behind, and memory stays
 flat. Both ways give the same items in the same order: an `Op`, or a `Rejected` for a record
@@ -31,10 +31,11 @@ from typing import BinaryIO, Iterator
 from ...errors import Unavailable
 from ..importer.reading import FileProblem
 from ..normalize import Candidate
+from ..bulkwrite import copy_fields
 from ..protect import IdProtector
 from .merge import Ahead
 from .parse import BadLine, FeedFile, open_feed
-from .records import Op, Refused, Rejected, check
+from .records import Op, Refused, Rejected, Written, check
 
 PARALLEL_BYTES = 16 << 20
 # Reader processes for a large file: two keep two cores busy beside the merge and the database.
@@ -50,12 +51,13 @@ class ReaderFailed(Unavailable):
     code = "feed_reader_failed"
 
 
-def checked(items, ids: IdProtector | None = None) -> list[Op | Rejected]:
-    """Check raw ``(line, dict | BadLine)`` items; with `ids`, also work out each object record's
-    `Op.fresh` (what it makes of an object not yet in the directory)."""
-    out: list[Op | Rejected] = []
+def checked(items, ids: IdProtector | None = None, raws: list | None = None) -> list[Op | Rejected | Written]:
+    """Check decoded ``(line, dict | BadLine)`` items; with `ids`, also work out each object record's
+    `Op.fresh` (what it makes of an object not yet in the directory), and with `raws` (the items'
+    raw forms, for PostgreSQL) give that as a `Written` row instead."""
+    out: list[Op | Rejected | Written] = []
     ahead = Ahead(ids) if ids is not None else None
-    for line, raw in items:
+    for i, (line, raw) in enumerate(items):
         if isinstance(raw, BadLine):
             out.append(Rejected(line, None, None, None, raw.code, raw.message))
             continue
@@ -66,13 +68,26 @@ def checked(items, ids: IdProtector | None = None) -> list[Op | Rejected]:
             continue
         if ahead is not None and op.kind == "object":
             op.fresh = ahead.fresh(op)
+            if raws is not None and (written := _written(op, raws[i])) is not None:
+                out.append(written)
+                continue
         out.append(op)
     return out
 
 
-def chunks(path: Path, feed: FeedFile, chunk_size: int, *, parallel: bool | None = None) -> Iterator[list]:
+def _written(op: Op, raw) -> Written | None:
+    values, credit, extra, digest = op.fresh
+    row, credit_row = copy_fields((1, op.key, digest, *values, *extra)), copy_fields(credit)
+    if row is None or credit_row is None:
+        return None
+    return Written(op.line, op.key, raw, digest, row, credit_row, None)
+
+
+def chunks(path: Path, feed: FeedFile, chunk_size: int, *, parallel: bool | None = None,
+           copy: bool = False) -> Iterator[list]:
     """The checked records of `feed` (open on `path`), `chunk_size` at a time, in line order;
-    `parallel` None decides by the file's size."""
+    `parallel` None decides by the file's size. With `copy` (PostgreSQL), the reader processes
+    give new objects' rows as COPY text (`Written`)."""
     if parallel is None:
         parallel = path.stat().st_size >= PARALLEL_BYTES
     if not parallel:
@@ -80,16 +95,18 @@ def chunks(path: Path, feed: FeedFile, chunk_size: int, *, parallel: bool | None
         while chunk := list(itertools.islice(records, chunk_size)):
             yield checked(chunk)
         return
-    yield from _from_children(path, chunk_size, READERS)
+    yield from _from_children(path, feed.decode, chunk_size, READERS, copy)
 
 
 # --- the child process and its pipe ---------------------------------------------------
 
-def _encode(items: list[Op | Rejected]) -> list[tuple]:
+def _encode(items: list[Op | Rejected | Written]) -> list[tuple]:
     """Plain tuples (pickling dataclasses costs the receiving side ~4x more)."""
     out = []
     for it in items:
-        if isinstance(it, Rejected):
+        if type(it) is Written:
+            out.append((2, it.line, it.key, it.raw, it.hash, it.row, it.credit))
+        elif isinstance(it, Rejected):
             out.append((0, it.line, it.kind, it.credit_code, it.field, it.code, it.message))
         else:
             c = it.cand
@@ -98,9 +115,12 @@ def _encode(items: list[Op | Rejected]) -> list[tuple]:
     return out
 
 
-def _decode(rows: list[tuple]) -> list[Op | Rejected]:
-    out: list[Op | Rejected] = []
+def _decode(rows: list[tuple], decode) -> list[Op | Rejected | Written]:
+    out: list[Op | Rejected | Written] = []
     for r in rows:
+        if r[0] == 2:
+            out.append(Written(*r[1:], decode))
+            continue
         if r[0] == 0:
             out.append(Rejected(*r[1:]))
             continue
@@ -130,7 +150,7 @@ def _receive(src: BinaryIO) -> tuple | None:
     return pickle.loads(data)  # from our own child process only
 
 
-def _from_children(path: Path, chunk_size: int, count: int) -> Iterator[list]:
+def _from_children(path: Path, decode, chunk_size: int, count: int, copy: bool) -> Iterator[list]:
     """Chunk k comes from child k mod `count`; each child reads the whole file and checks its own
     chunks. A child that has no chunk k says "end": the file is done."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (str(_ROOT), os.environ.get("PYTHONPATH")))))
@@ -138,7 +158,8 @@ def _from_children(path: Path, chunk_size: int, count: int) -> Iterator[list]:
     procs: list[subprocess.Popen] = []
     try:
         for i in range(count):
-            args = [str(path.resolve()), str(chunk_size), str(i), str(count)]  # its working directory is _ROOT
+            args = [str(path.resolve()), str(chunk_size), str(i), str(count), "copy" if copy else "values"]
+            # (its working directory is _ROOT)
             proc = subprocess.Popen([sys.executable, "-m", __name__, *args], stdout=subprocess.PIPE, stdin=subprocess.PIPE,
                                     env=env, cwd=str(_ROOT))
             procs.append(proc)
@@ -153,7 +174,7 @@ def _from_children(path: Path, chunk_size: int, count: int) -> Iterator[list]:
                 log.error("feed reader %s exited with %s before the end of %s", k % count, proc.wait(), path.name)
                 raise ReaderFailed("读取批次文件的进程意外结束，本批次未执行任何修改，请重新发送。")
             if message[0] == "chunk":
-                yield _decode(message[1])
+                yield _decode(message[1], decode)
             elif message[0] == "problem":
                 raise FileProblem(message[2], code=message[1])
             else:
@@ -166,7 +187,7 @@ def _from_children(path: Path, chunk_size: int, count: int) -> Iterator[list]:
             proc.wait()
 
 
-def _child(path: str, chunk_size: int, index: int, count: int) -> None:
+def _child(path: str, chunk_size: int, index: int, count: int, copy: bool) -> None:
     """Send chunks index, index + count, …: a skipped chunk's records are only read, not decoded."""
     out = sys.stdout.buffer
     ids = IdProtector.from_material(*_receive(sys.stdin.buffer))
@@ -179,7 +200,8 @@ def _child(path: str, chunk_size: int, index: int, count: int) -> None:
                     break
                 if k % count == index:
                     decode = feed.decode
-                    _send(out, ("chunk", _encode(checked([(n, decode(raw)) for n, raw in chunk], ids))))
+                    items = checked([(n, decode(raw)) for n, raw in chunk], ids, [raw for _, raw in chunk] if copy else None)
+                    _send(out, ("chunk", _encode(items)))
         except FileProblem as problem:
             _send(out, ("problem", problem.code, problem.detail))
             return
@@ -191,6 +213,6 @@ def _child(path: str, chunk_size: int, index: int, count: int) -> None:
 if __name__ == "__main__":  # pragma: no cover - runs as the child process (covered through `chunks`)
     gc.disable()  # it makes no reference cycles: reference counting frees each chunk (the collector cost ~15 %)
     try:
-        _child(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+        _child(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "copy")
     except BrokenPipeError:  # the merge stopped early (its transaction failed): nothing more to read
         sys.exit(1)

@@ -62,6 +62,24 @@ class Rejected:
     message: str
 
 
+class Written:
+    """An object record that, on an object not yet in the directory, the reader process worked out
+    and wrote out as COPY text (PostgreSQL): its object row (`bulkwrite.COPY_OBJECT` columns), its
+    credit row (`COPY_CREDIT`) and content hash. The merge writes it as it is, unless the object is
+    in the directory already or named again in the chunk: then the record is checked again from
+    `raw` (`op()`) and applied the usual way."""
+
+    __slots__ = ("line", "key", "raw", "hash", "row", "credit", "decode")
+    kind = "object"
+
+    def __init__(self, line: int, key: str, raw: Any, hash: str, row: bytes, credit: bytes, decode) -> None:
+        self.line, self.key, self.raw, self.hash, self.row, self.credit, self.decode = \
+            line, key, raw, hash, row, credit, decode
+
+    def op(self) -> Op:
+        return check(self.line, self.decode(self.raw))  # it passed in the reader: the same checks pass
+
+
 class Refused(Exception):
     def __init__(self, issue: Issue, kind: str | None = None, code_value: str | None = None) -> None:
         super().__init__(issue.message)

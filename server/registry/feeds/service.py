@@ -68,7 +68,7 @@ def apply_feed(path: Path, *, dry_run: bool, via: str, user_id: int | None = Non
         db.session.add(batch)
         db.session.flush()
         merger = Merger(batch.id, local_today())
-        for chunk in reader.chunks(path, feed, chunk_size, parallel=parallel):
+        for chunk in reader.chunks(path, feed, chunk_size, parallel=parallel, copy=merger.postgres):
             merger.chunk(chunk)
         _finish(batch, merger, time.perf_counter() - started)
         result = report(batch)

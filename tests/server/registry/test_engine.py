@@ -30,6 +30,10 @@ def test_the_content_hash_document_is_written_byte_for_byte_as_jcs_writes_it():
     assert _flat_jcs(doc) is None
     doc[OBJECT_COLUMNS[0]] = 1.5
     assert _flat_jcs(doc) is None
+    doc[OBJECT_COLUMNS[0]] = "a\ud800b"  # not valid Unicode: left to jcs, which refuses it
+    assert _flat_jcs(doc) is None
+    doc[OBJECT_COLUMNS[0]] = 2 ** 53 - 1
+    assert _flat_jcs(doc) == jcs(doc)
 
 
 def test_text_fast_paths_keep_the_cleaning_of_odd_text():

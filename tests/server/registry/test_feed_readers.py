@@ -171,3 +171,78 @@ def test_a_frame_cut_short_reads_as_the_end_of_the_pipe():
     assert reader._receive(io.BytesIO(whole)) == ("chunk", [(0, 2, None, None, None, "json_invalid", "x")])
     assert reader._receive(io.BytesIO(whole[:-5])) is None  # a reader killed while writing
     assert reader._receive(io.BytesIO(whole[:3])) is None
+
+
+def test_new_objects_the_readers_write_out_are_what_the_merge_writes(app, dbs, tmp_path, monkeypatch):
+    """On PostgreSQL a reader writes a new object's rows out as COPY text: text that COPY would take
+    for an escape or a null must arrive as it was, and the same records read again in this process
+    change nothing."""
+    from server.registry import bulkwrite
+
+    copied = []
+    real = bulkwrite.copy_lines
+    monkeypatch.setattr(bulkwrite, "copy_lines", lambda table, cols, lines: copied.append(table.name) or
+                        real(table, cols, list(lines)))
+    a, b, c = code(), code(), code()
+    records = [
+        entity(r"忻州市反斜杠\N有限公司", a, legal_rep_name="张三", legal_rep_id_number=ID_A, online=True,
+               shop_url="https://a.example.com/?q=1\\t2", registered_address="忻州市和平街\\1号",
+               business_address="忻州市\t新建路 9 号"),  # a tab becomes a space; a backslash stays
+        entity("忻州市新对象乙有限公司", b, risk_class="C", registration_status="注销", industry="零售业"),
+        entity("忻州市新对象丙有限公司", c, phone="0350-1234567", region_code="140902"),
+        {"kind": "list", "credit_code": c, "list": "abnormal", "action": "enter", "date": "2026-11-01"},
+    ]
+    path = tmp_path / "first.jsonl"
+    path.write_bytes(jsonl("copy-1", "copy", 1, records))
+    first = _apply(app, path, dry_run=False, parallel=True, chunk_size=2)
+    assert first["applied"] == 4 and first["refused"] == 0
+    with app.app_context():
+        postgres = db.session.get_bind().dialect.name == "postgresql"
+        objs = {o.credit_code: o for o in db.session.execute(select(InspectionObject)).scalars()}
+        assert objs[a].name == r"忻州市反斜杠\N有限公司" and objs[a].registered_address == "忻州市和平街\\1号"
+        assert objs[a].business_address == "忻州市 新建路 9 号" and objs[a].shop_url == "https://a.example.com/?q=1\\t2"
+        assert objs[a].online is True and objs[b].registration_status == "deregistered" and objs[a].credit_code_override is None
+        assert reveal_id_number(objs[a].legal_rep_id_protected) == ID_A
+        assert db.session.get(ObjectCredit, objs[b].id).risk_class == "C"
+        assert db.session.get(ObjectCredit, objs[c].id).abnormal_list is True  # named again: applied the usual way
+        for obj in objs.values():
+            assert obj.version == 1 and obj.created_at is not None
+            assert obj.content_hash == content_hash(*state_of(obj, db.session.get(ObjectCredit, obj.id)))
+    assert copied == (["objects", "object_credit"] if postgres else [])
+
+    again = tmp_path / "again.jsonl"
+    again.write_bytes(jsonl("copy-2", "copy", 2, records[:3]))
+    report = _apply(app, again, dry_run=False, parallel=False)
+    assert report["counts"]["object"] == {"applied": 0, "unchanged": 3, "refused": 0}
+
+
+def test_what_a_reader_works_out_for_a_new_object_is_what_the_merge_makes_of_it(app):
+    """`Ahead.fresh` is `_apply_object` on a new object, written for that case alone."""
+    from server.registry.feeds import merge
+    from server.registry.feeds.records import check
+    from server.registry.protect import IdProtector
+
+    records = [
+        entity("忻州市全字段有限公司", code(), legal_rep_name="李四", legal_rep_id_number=ID_A, phone="0350-1111111",
+               registered_address="忻州市和平街1号", business_address="忻州市新建路2号", region_code="140921",
+               industry="零售业", registration_status="吊销", online="是", shop_url="https://x.example.com/", risk_class="A"),
+        entity("忻州市只有名称有限公司", code()),  # its region from the credit code, status active
+        entity("忻州市风险未分类有限公司", code(), risk_class="未分类", registration_status="迁出"),
+        {"kind": "object", "object_type": "product", "name": "散装白酒", "region_code": "140902"},
+        {"kind": "object", "object_type": "project", "name": "住宅小区二期工程"},
+    ]
+    with app.app_context():
+        ids = IdProtector.current()
+        ahead = merge.Ahead(ids)
+        for i, record in enumerate(records):
+            op = check(i + 2, record)
+            values, credit, (protected, masked), digest = ahead.fresh(op)
+            w = merge._new_work(op)
+            merge._apply_object(merge.Ahead(ids), w, op, merge._Events())
+            assert dict(zip(merge.OBJECT_COLUMNS, values)) == w.values
+            assert dict(zip(merge.CREDIT_COLUMNS, credit)) == w.credit
+            assert digest == content_hash(w.values, w.credit)
+            assert masked == w.extra["legal_rep_id_masked"]
+            assert (protected is None) == (w.extra["legal_rep_id_protected"] is None)
+            if protected:
+                assert reveal_id_number(protected) == reveal_id_number(w.extra["legal_rep_id_protected"]) == ID_A
