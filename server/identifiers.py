@@ -106,8 +106,8 @@ def normalize_code(value: str | None) -> str:
     """Full-width → half-width ASCII, drop all whitespace, upper-case."""
     if not value:
         return ""
-    if value.isascii() and value.isalnum():  # the usual case: nothing to translate or drop
-        return value.upper()
+    if value.isascii() and (value.isalnum() or (value.isprintable() and " " not in value)):
+        return value.upper()  # the usual case (a code, a phone number): nothing to translate or drop
     return _WHITESPACE.sub("", value.translate(_HALF_WIDTH)).upper()
 
 

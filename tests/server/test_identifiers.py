@@ -265,3 +265,17 @@ def test_mask_phone(phone, masked):
 def test_normalize_code():
     assert normalize_code("ａｂｃ　１２３") == "ABC123"
     assert normalize_code(None) == ""
+
+
+def test_normalize_code_fast_path_gives_what_the_full_cleaning_gives():
+    """ASCII text that is printable and has no space (a code, a phone number) is only upper-cased;
+    anything else is translated from full width and stripped of whitespace, as before."""
+    import random
+
+    from server.identifiers import _HALF_WIDTH, _WHITESPACE
+
+    rng = random.Random(105)
+    alphabet = [chr(i) for i in range(128)] + ["\u3000", "Ａ", "１", "－", "中", "\u00a0", "\u2028"]
+    for _ in range(20000):
+        value = "".join(rng.choice(alphabet) for _ in range(rng.randrange(12)))
+        assert normalize_code(value) == _WHITESPACE.sub("", value.translate(_HALF_WIDTH)).upper()
