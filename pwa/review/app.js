@@ -11,6 +11,7 @@ import { evidenceCard } from "./evidence.js";
 import { codePicker, entriesCard, mayDecide, queueDepartment } from "./entries.js";
 import { publicationCard, loadPublication } from "./publication.js";
 import { leadButton, loadLeads, openLead } from "./leads.js";
+import { loadDirectory } from "./directory.js";
 import { loadOffice } from "./office.js";
 import { breakdownCards } from "./stats.js";
 import { loadObjections } from "./objections.js";
@@ -63,6 +64,7 @@ const NAV = [
   { view: "documentary", label: "书面检查", roles: ["reviewer", "dept_admin"] },
   { view: "objections", label: "异议处理", roles: ["reviewer", "dept_admin", "dept_leader", "office_admin", "auditor"] },
   { view: "leads", label: "线索移送", roles: ["reviewer", "dept_admin", "dept_leader", "office_admin", "auditor"] },
+  { view: "objects", label: "名录库", roles: DESK },
   { view: "dashboard", label: "统计看板", roles: DESK },
   { view: "office", label: "系统管理", roles: ["office_admin", "dept_admin"] },
 ];
@@ -107,6 +109,7 @@ function route() {
   else if (hash === "#documentary") loadDocumentary();
   else if (hash.startsWith("#documentary/")) openDocumentary(hash.slice(13));
   else if (hash.startsWith("#office")) loadOffice(hash.slice(8) || "calendar");
+  else if (hash === "#objects" || hash.startsWith("#objects/")) loadDirectory(Number(hash.slice(9)) || null);
   else loadQueue();
 }
 window.addEventListener("hashchange", route);

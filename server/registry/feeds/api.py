@@ -11,10 +11,12 @@ from ..api import blp
 from ..api_imports import BINARY, xlsx_response
 from ..importer import jobs
 from ..importer.report import XLSX_MIME
+from ..access import STAFF
 from . import service
+from .history import object_history
 from .models import FeedBatch
 from .report import write_batch_report
-from .schemas import FeedArgs, FeedBatchPageSchema, FeedBatchSchema
+from .schemas import FeedArgs, FeedBatchPageSchema, FeedBatchSchema, ObjectHistorySchema
 
 SENDERS = (Role.FEED_SERVICE, Role.OFFICE_ADMIN)
 READERS = (Role.FEED_SERVICE, Role.OFFICE_ADMIN, Role.AUDITOR)
@@ -67,3 +69,12 @@ def feed_report(batch_id):
     """下载批次报告（XLSX：概况与拒绝明细）"""
     batch = service.get_batch(batch_id)
     return xlsx_response(lambda dest: write_batch_report(batch, dest), f"名录数据批次报告-{batch.id}.xlsx")
+
+
+@blp.route("/objects/<int:object_id>/history", methods=["GET"])
+@requires(*STAFF)
+@blp.response(200, ObjectHistorySchema)
+def get_object_history(object_id):
+    """检查对象的名录变动记录：登记状态变化、列入/移出经营异常名录和严重违法失信名单、每月投诉举报次数，
+    各附批次号（新的在前；仅后台人员可见）"""
+    return object_history(object_id)

@@ -51,3 +51,37 @@ class FeedBatchSchema(BaseSchema):
 
 
 FeedBatchPageSchema = page_schema(FeedBatchSchema, "FeedBatchPageSchema")
+
+
+class StatusChangeSchema(BaseSchema):
+    from_status = fields.String(allow_none=True)
+    from_label = fields.String(allow_none=True)
+    to_status = fields.String()
+    to_label = fields.String(allow_none=True)
+    changed_on = fields.Date(allow_none=True)
+    reason = fields.String(allow_none=True)
+    batch_id = fields.String()
+    recorded_at = fields.DateTime()
+
+
+class ListStaySchema(BaseSchema):
+    list = fields.String()
+    list_label = fields.String(allow_none=True)
+    entered_on = fields.Date()
+    entry_reason = fields.String(allow_none=True)
+    entry_batch = fields.String(allow_none=True)
+    removed_on = fields.Date(allow_none=True, metadata={"description": "空：仍在名录/名单中"})
+    removal_reason = fields.String(allow_none=True)
+    removal_batch = fields.String(allow_none=True)
+
+
+class ComplaintMonthSchema(BaseSchema):
+    period = fields.String(metadata={"description": "YYYY-MM"})
+    count = fields.Integer()
+    batch_id = fields.String()
+
+
+class ObjectHistorySchema(BaseSchema):
+    status_changes = fields.List(fields.Nested(StatusChangeSchema))
+    list_stays = fields.List(fields.Nested(ListStaySchema))
+    complaint_months = fields.List(fields.Nested(ComplaintMonthSchema))

@@ -10,7 +10,7 @@ import io
 import json
 
 from server.identifiers import make_credit_code
-from tests.support.matrix import AUTHED, Row, uniq
+from tests.support.matrix import AUTHED, STAFF_READERS, Row, uniq
 
 P = "/api/v1/registry"
 WRITERS = {"office", "scjg-admin", "sthj-admin"}
@@ -99,6 +99,9 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", f"{P}/objects"): Row(WRITERS, _obj),
     ("POST", f"{P}/objects/bulk"): Row(WRITERS, _bulk),
     ("GET", f"{P}/objects/<int:object_id>"): Row(AUTHED, lambda c, w: (f"{P}/objects/{c['reg_obj']}", {})),
+    # The directory's history (status changes, list stays, complaints) is credit data: staff only.
+    ("GET", f"{P}/objects/<int:object_id>/history"): Row(
+        STAFF_READERS, lambda c, w: (f"{P}/objects/{c['reg_obj']}/history", {})),
     ("PATCH", f"{P}/objects/<int:object_id>"): Row(
         SCJG_WRITERS, lambda c, w: (f"{P}/objects/{c['reg_obj']}", {"json": {"industry": "餐饮业"}})),
     ("POST", f"{P}/imports"): Row(WRITERS, _csv),

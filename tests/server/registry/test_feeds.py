@@ -221,3 +221,29 @@ def test_a_batch_larger_than_an_ordinary_request_is_accepted_up_to_the_feed_limi
         assert problem["limit_bytes"] == len(body) - 1
     finally:
         del app.config["REGISTRY_FEED_MAX_BYTES"]
+
+
+def test_an_objects_history_shows_what_the_feeds_changed_with_their_batches(client, login, dbs):
+    a = code()
+    office = login("office")
+    month = _this_month()
+    r = post(client, office, jsonl("hist-1", "hist", 1, [
+        entity("忻州市历史记录有限公司", a),
+        {"kind": "list", "credit_code": a, "list": "abnormal", "action": "enter", "date": "2026-10-01", "reason": "未年报"},
+        {"kind": "complaints", "credit_code": a, "period": month, "count": 2}]))
+    assert r.status_code == 201, r.get_json()
+    r = post(client, office, jsonl("hist-2", "hist", 2, [
+        {"kind": "list", "credit_code": a, "list": "abnormal", "action": "remove", "date": "2026-11-15", "reason": "已补报"},
+        {"kind": "status", "credit_code": a, "status": "revoked", "date": "2026-12-01", "reason": "吊销营业执照"}]))
+    assert r.status_code == 201, r.get_json()
+    with dbs() as s:
+        object_id = _obj(s, a)[0].id
+    body = client.get(f"/api/v1/registry/objects/{object_id}/history", headers=login("scjg-reviewer")).get_json()
+    assert [(c["from_label"], c["to_label"], c["changed_on"], c["reason"], c["batch_id"]) for c in body["status_changes"]] == [
+        ("存续", "吊销", "2026-12-01", "吊销营业执照", "hist-2")]
+    assert [(x["list_label"], x["entered_on"], x["entry_batch"], x["removed_on"], x["removal_reason"], x["removal_batch"])
+            for x in body["list_stays"]] == [("经营异常名录", "2026-10-01", "hist-1", "2026-11-15", "已补报", "hist-2")]
+    assert body["complaint_months"] == [{"period": month, "count": 2, "batch_id": "hist-1"}]
+    assert_problem(client.get("/api/v1/registry/objects/987654321/history", headers=office), 404, "object_not_found")
+    assert_problem(client.get(f"/api/v1/registry/objects/{object_id}/history", headers=login("scjg-insp1")),
+                   403, None)

@@ -1,7 +1,8 @@
 """The office sends a directory feed batch in the browser (issue 22): a dry run first (its report, the
 refused lines with their reasons, nothing written), then for real; the batch is listed with its
 counts and its XLSX report downloads; a batch that skips a number is refused naming the missing
-one. Debian's Chromium at 1366×900; screenshots go to test-artifacts/desk/."""
+one; the directory (名录库) then shows what the batch changed, with its history. Debian's Chromium at
+1366×900; screenshots go to test-artifacts/desk/."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -65,10 +66,58 @@ def test_office_sends_a_feed_batch_dry_run_first_then_for_real(live, page, shot,
         status = s.execute(select(InspectionObject.registration_status).where(InspectionObject.credit_code == b)).scalar()
         assert status == "revoked"
 
+    # What the batch changed, as the directory shows it: found by name, opened, with its history.
+    page.click('#nav a[data-view="objects"]')
+    page.fill("#objects-q", "网页批次")
+    page.press("#objects-q", "Enter")
+    rows = page.locator("#objects tbody tr")
+    expect(rows).to_have_count(2)
+    expect(page.locator("#objects tbody tr", has_text="甲商贸")).to_contain_text("经营异常")
+    expect(page.locator("#objects tbody tr", has_text="乙商贸")).to_contain_text("吊销")
+    shot(page, "42-directory-search")
+    page.select_option("#objects-status", "revoked")
+    expect(rows).to_have_count(1)
+    page.locator("#objects tbody tr a", has_text="乙商贸").click()
+    expect(page.locator("#object-name")).to_contain_text("吊销")  # created revoked by the batch: no change to list
+    expect(page.locator("#object-status-changes")).to_contain_text("没有登记状态变化记录")
+    page.click("#objects-back")
+    page.select_option("#objects-status", "")
+    page.locator("#objects tbody tr a", has_text="甲商贸").click()
+    expect(page.locator("#object-credit")).to_contain_text("列入中")
+    stays = page.locator("#object-list-stays")
+    expect(stays).to_contain_text("经营异常名录")
+    expect(stays).to_contain_text("通过登记的住所无法联系")
+    expect(stays).to_contain_text("仍在其中")
+    expect(page.locator("#object-facts")).to_contain_text(a)
+    shot(page, "43-directory-object-history")
+
+    # The next batch deregisters it: the change is listed with its date, reason and batch.
+    page.goto(f"{live}/review#office/feeds")
+    second = tmp_path / "second.jsonl"
+    second.write_bytes(jsonl("desk-web-2", "desk-web", 2, [
+        {"kind": "status", "credit_code": a, "status": "注销", "date": "2026-12-05", "reason": "申请注销登记"}]))
+    page.set_input_files("#feed-file", str(second))
+    page.uncheck("#feed-dry")
+    page.click("#feed-send")
+    expect(report).to_contain_text("注销、吊销或迁出的对象 1 个")
+    page.goto(f"{live}/review#objects")
+    page.fill("#objects-q", a)
+    page.press("#objects-q", "Enter")
+    expect(rows).to_have_count(1)
+    page.locator("#objects tbody tr a").click()
+    changes = page.locator("#object-status-changes")
+    expect(changes).to_contain_text("存续 → 注销")
+    expect(changes).to_contain_text("2026-12-05")
+    expect(changes).to_contain_text("申请注销登记")
+    expect(changes).to_contain_text("desk-web-2")
+    expect(page.locator("#object-closed")).to_contain_text("不再参加随机抽取")
+    shot(page, "44-directory-status-change")
+
+    page.goto(f"{live}/review#office/feeds")
     gap = tmp_path / "gap.jsonl"
-    gap.write_bytes(jsonl("desk-web-3", "desk-web", 3, [entity("忻州市跳号批次有限公司", code())]))
+    gap.write_bytes(jsonl("desk-web-4", "desk-web", 4, [entity("忻州市跳号批次有限公司", code())]))
     page.set_input_files("#feed-file", str(gap))
     page.click("#feed-send")
-    expect(page.locator("#office-error")).to_contain_text("缺少第 2 号批次")
+    expect(page.locator("#office-error")).to_contain_text("缺少第 3 号批次")
     assert page.evaluate(CLIPPED_JS) == []
     assert errors == [], errors
