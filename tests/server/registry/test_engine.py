@@ -32,8 +32,18 @@ def test_the_content_hash_document_is_written_byte_for_byte_as_jcs_writes_it():
     assert _flat_jcs(doc) is None
     doc[OBJECT_COLUMNS[0]] = "a\ud800b"  # not valid Unicode: left to jcs, which refuses it
     assert _flat_jcs(doc) is None
-    doc[OBJECT_COLUMNS[0]] = 2 ** 53 - 1
-    assert _flat_jcs(doc) == jcs(doc)
+    for edge in (2 ** 53 - 1, -(2 ** 53 - 1)):
+        doc[OBJECT_COLUMNS[0]] = edge
+        assert _flat_jcs(doc) == jcs(doc)
+    for beyond in (2 ** 53, -(2 ** 53), 2 ** 63, -(2 ** 70)):
+        doc[OBJECT_COLUMNS[0]] = beyond
+        assert _flat_jcs(doc) is None
+
+    class Text(str):
+        pass
+
+    doc[OBJECT_COLUMNS[0]] = Text("x")  # a subclass: left to jcs
+    assert _flat_jcs(doc) is None
 
 
 def test_text_fast_paths_keep_the_cleaning_of_odd_text():
