@@ -51,13 +51,13 @@ class ReaderFailed(Unavailable):
     code = "feed_reader_failed"
 
 
-def checked(items, ids: IdProtector | None = None, raws: list | None = None) -> list[Op | Rejected | Written]:
+def checked(items, ids: IdProtector | None = None, copy: bool = False) -> list[Op | Rejected | Written]:
     """Check decoded ``(line, dict | BadLine)`` items; with `ids`, also work out each object record's
-    `Op.fresh` (what it makes of an object not yet in the directory), and with `raws` (the items'
-    raw forms, for PostgreSQL) give that as a `Written` row instead."""
+    `Op.fresh` (what it makes of an object not yet in the directory), and with `copy` (PostgreSQL)
+    give that as a `Written` row instead."""
     out: list[Op | Rejected | Written] = []
     ahead = Ahead(ids) if ids is not None else None
-    for i, (line, raw) in enumerate(items):
+    for line, raw in items:
         if isinstance(raw, BadLine):
             out.append(Rejected(line, None, None, None, raw.code, raw.message))
             continue
@@ -68,19 +68,20 @@ def checked(items, ids: IdProtector | None = None, raws: list | None = None) -> 
             continue
         if ahead is not None and op.kind == "object":
             op.fresh = ahead.fresh(op)
-            if raws is not None and (written := _written(op, raws[i])) is not None:
+            if copy and (written := _written(op)) is not None:
                 out.append(written)
                 continue
         out.append(op)
     return out
 
 
-def _written(op: Op, raw) -> Written | None:
+def _written(op: Op) -> Written | None:
     values, credit, extra, digest = op.fresh
     row, credit_row = copy_fields((1, op.key, digest, *values, *extra)), copy_fields(credit)
     if row is None or credit_row is None:
         return None
-    return Written(op.line, op.key, raw, digest, row, credit_row, None)
+    c = op.cand
+    return Written(op.line, op.key, digest, row, credit_row, (c.values, c.legal_rep_id, c.default_region))
 
 
 def chunks(path: Path, feed: FeedFile, chunk_size: int, *, parallel: bool | None = None,
@@ -95,7 +96,7 @@ def chunks(path: Path, feed: FeedFile, chunk_size: int, *, parallel: bool | None
         while chunk := list(itertools.islice(records, chunk_size)):
             yield checked(chunk)
         return
-    yield from _from_children(path, feed.decode, chunk_size, READERS, copy)
+    yield from _from_children(path, chunk_size, READERS, copy)
 
 
 # --- the child process and its pipe ---------------------------------------------------
@@ -105,7 +106,7 @@ def _encode(items: list[Op | Rejected | Written]) -> list[tuple]:
     out = []
     for it in items:
         if type(it) is Written:
-            out.append((2, it.line, it.key, it.raw, it.hash, it.row, it.credit))
+            out.append((2, it.line, it.key, it.hash, it.row, it.credit, it.cand))
         elif isinstance(it, Rejected):
             out.append((0, it.line, it.kind, it.credit_code, it.field, it.code, it.message))
         else:
@@ -115,11 +116,11 @@ def _encode(items: list[Op | Rejected | Written]) -> list[tuple]:
     return out
 
 
-def _decode(rows: list[tuple], decode) -> list[Op | Rejected | Written]:
+def _decode(rows: list[tuple]) -> list[Op | Rejected | Written]:
     out: list[Op | Rejected | Written] = []
     for r in rows:
         if r[0] == 2:
-            out.append(Written(*r[1:], decode))
+            out.append(Written(*r[1:]))
             continue
         if r[0] == 0:
             out.append(Rejected(*r[1:]))
@@ -150,7 +151,7 @@ def _receive(src: BinaryIO) -> tuple | None:
     return pickle.loads(data)  # from our own child process only
 
 
-def _from_children(path: Path, decode, chunk_size: int, count: int, copy: bool) -> Iterator[list]:
+def _from_children(path: Path, chunk_size: int, count: int, copy: bool) -> Iterator[list]:
     """Chunk k comes from child k mod `count`; each child reads the whole file and checks its own
     chunks. A child that has no chunk k says "end": the file is done."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (str(_ROOT), os.environ.get("PYTHONPATH")))))
@@ -174,7 +175,7 @@ def _from_children(path: Path, decode, chunk_size: int, count: int, copy: bool) 
                 log.error("feed reader %s exited with %s before the end of %s", k % count, proc.wait(), path.name)
                 raise ReaderFailed("读取批次文件的进程意外结束，本批次未执行任何修改，请重新发送。")
             if message[0] == "chunk":
-                yield _decode(message[1], decode)
+                yield _decode(message[1])
             elif message[0] == "problem":
                 raise FileProblem(message[2], code=message[1])
             else:
@@ -200,8 +201,7 @@ def _child(path: str, chunk_size: int, index: int, count: int, copy: bool) -> No
                     break
                 if k % count == index:
                     decode = feed.decode
-                    items = checked([(n, decode(raw)) for n, raw in chunk], ids, [raw for _, raw in chunk] if copy else None)
-                    _send(out, ("chunk", _encode(items)))
+                    _send(out, ("chunk", _encode(checked([(n, decode(raw)) for n, raw in chunk], ids, copy))))
         except FileProblem as problem:
             _send(out, ("problem", problem.code, problem.detail))
             return

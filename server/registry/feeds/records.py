@@ -65,19 +65,20 @@ class Rejected:
 class Written:
     """An object record that, on an object not yet in the directory, the reader process worked out
     and wrote out as COPY text (PostgreSQL): its object row (`bulkwrite.COPY_OBJECT` columns), its
-    credit row (`COPY_CREDIT`) and content hash. The merge writes it as it is, unless the object is
-    in the directory already or named again in the chunk: then the record is checked again from
-    `raw` (`op()`) and applied the usual way."""
+    credit row (`COPY_CREDIT`) and content hash, with the checked record (`cand`: its values,
+    ID number and default region). The merge writes the rows as they are, unless the object is in
+    the directory already or named again in the chunk: then the record is applied the usual way
+    (`op()`)."""
 
-    __slots__ = ("line", "key", "raw", "hash", "row", "credit", "decode")
+    __slots__ = ("line", "key", "hash", "row", "credit", "cand")
     kind = "object"
 
-    def __init__(self, line: int, key: str, raw: Any, hash: str, row: bytes, credit: bytes, decode) -> None:
-        self.line, self.key, self.raw, self.hash, self.row, self.credit, self.decode = \
-            line, key, raw, hash, row, credit, decode
+    def __init__(self, line: int, key: str, hash: str, row: bytes, credit: bytes, cand: tuple) -> None:
+        self.line, self.key, self.hash, self.row, self.credit, self.cand = line, key, hash, row, credit, cand
 
     def op(self) -> Op:
-        return check(self.line, self.decode(self.raw))  # it passed in the reader: the same checks pass
+        values, legal_rep_id, region = self.cand
+        return Op(self.line, "object", self.key, Candidate(values, legal_rep_id, match_key=self.key, default_region=region))
 
 
 class Refused(Exception):
