@@ -109,7 +109,7 @@ function route() {
   else if (hash === "#documentary") loadDocumentary();
   else if (hash.startsWith("#documentary/")) openDocumentary(hash.slice(13));
   else if (hash.startsWith("#office")) loadOffice(hash.slice(8) || "calendar");
-  else if (hash === "#objects" || hash.startsWith("#objects/")) loadDirectory(Number(hash.slice(9)) || null);
+  else if (hash === "#objects" || hash.startsWith("#objects/")) loadDirectory(hash.slice(9));
   else loadQueue();
 }
 window.addEventListener("hashchange", route);

@@ -2,10 +2,12 @@
 // code, or list objects by registration status and credit-risk class, and open one to see what the
 // draw will read of it: its data, sub-libraries, credit data (risk class, the abnormal-operation
 // and serious-violation lists, complaints), its last checks, and the history the directory feeds
-// wrote (status changes, list stays, complaints per month, each with its batch).
+// wrote (status changes, list stays, complaints per month, each with its batch). Administrators
+// import spreadsheets there too (imports.js).
 import { h } from "/shared/dom.js";
 import { fmtTime } from "./format.js";
-import { getJSON } from "./session.js";
+import { imports } from "./imports.js";
+import { getJSON, hasRole } from "./session.js";
 import { errorText, fmtDate, section, showView } from "./ui.js";
 
 const STATUSES = { active: "存续", operating: "在业", revoked: "吊销", deregistered: "注销", cancelled: "撤销",
@@ -13,6 +15,7 @@ const STATUSES = { active: "存续", operating: "在业", revoked: "吊销", der
 const CLOSED = new Set(["revoked", "deregistered", "cancelled", "moved_out"]);
 const RISKS = { A: "A 低风险", B: "B 一般风险", C: "C 较高风险", D: "D 高风险", U: "未分类" };
 const PAGE = 50;
+const IMPORT_READERS = ["office_admin", "dept_admin", "auditor"];
 const filters = { q: "", status: "", risk_class: "" };
 
 const cells = (tag, values) => values.map((v) => h(tag, {}, v));
@@ -20,14 +23,21 @@ const yes = (flag, label) => (flag ? h("span", { class: "pill bad" }, label) : "
 const statusPill = (o) => h("span", { class: `pill ${CLOSED.has(o.registration_status) ? "bad" : "ok"}` },
   o.registration_status_label || o.registration_status);
 
-export async function loadDirectory(id) {
+/** `sub`: "" (search), "import" (spreadsheet imports) or an object's id. */
+export async function loadDirectory(sub) {
   const view = section("objects");
   showView("objects");
   const msg = h("p", { class: "error", role: "alert", id: "objects-error" });
+  const id = /^\d+$/.test(sub || "") ? Number(sub) : null;
+  const tab = sub === "import" && hasRole(...IMPORT_READERS) ? "import" : "search";
+  const guard = (fn) => async (...a) => { msg.textContent = ""; try { await fn(...a); } catch (e) { if (e) msg.textContent = errorText(e); } };
   view.replaceChildren(h("div", { class: "toolbar" }, h("h1", {}, "名录库"),
-    id ? h("a", { href: "#objects", id: "objects-back" }, "← 返回检索") : null), msg);
+    id ? h("a", { href: "#objects", id: "objects-back" }, "← 返回检索") : null),
+  id || !hasRole(...IMPORT_READERS) ? null : h("nav", { class: "tabs" },
+    [["search", "#objects", "检索"], ["import", "#objects/import", "批量导入"]].map(([k, href, label]) =>
+      h("a", { href, class: k === tab ? "active" : null, "data-tab": k }, label))), msg);
   try {
-    view.append(...(id ? await detail(id) : await search()));
+    view.append(...(id ? await detail(id) : tab === "import" ? await imports(guard) : await search()));
   } catch (e) { msg.textContent = errorText(e); }
 }
 
