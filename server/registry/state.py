@@ -38,13 +38,17 @@ def content_hash(values: dict[str, Any], credit: dict[str, Any]) -> str:
     The legal representative's ID enters only as its keyed hash. Sub-library
     membership is not part of it (tags are compared separately).
     """
-    doc = {k: values.get(k) for k in OBJECT_COLUMNS}
-    for k in CREDIT_COLUMNS:
-        doc[k] = credit.get(k, CREDIT_DEFAULTS[k])
+    if values.keys() == _OBJECT_KEYS and credit.keys() == _CREDIT_KEYS:  # the usual full state
+        doc = {**values, **credit}
+    else:  # fields left out are None or the credit defaults
+        doc = {k: values.get(k) for k in OBJECT_COLUMNS}
+        for k in CREDIT_COLUMNS:
+            doc[k] = credit.get(k, CREDIT_DEFAULTS[k])
     fast = _flat_jcs(doc)
     return hashlib.sha256(fast).hexdigest() if fast is not None else jcs_sha256(doc)
 
 
+_OBJECT_KEYS, _CREDIT_KEYS = frozenset(OBJECT_COLUMNS), frozenset(CREDIT_COLUMNS)
 _PLAIN = frozenset((str, bool, int, type(None)))
 # Keys sorted, integers beyond 2**53 refused (JCS writes numbers as doubles), subclasses refused.
 _ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER | orjson.OPT_PASSTHROUGH_SUBCLASS
