@@ -48,7 +48,7 @@ def dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def copy_fields(values) -> bytes | None:
+def copy_fields(values: tuple) -> bytes | None:
     """Values (text, booleans, integers or None) as tab-separated fields of PostgreSQL's COPY text
     format, UTF-8; None where that cannot be written (a value of another type, text that is not
     valid Unicode): such a row goes in the usual way."""

@@ -78,3 +78,38 @@ def test_many_keys_are_looked_up_as_one_parameter(reg, dbs):
         keys = [o["credit_code"] for o in made] + [f"k:{i}" for i in range(3000)]
         found = s.execute(select(InspectionObject.id).where(among(InspectionObject.match_key, keys, dialect))).scalars()
         assert sorted(found) == sorted(o["id"] for o in made)
+
+
+def test_copy_text_fields_are_escaped_exactly_where_copy_needs_it():
+    """What a feed's reader writes out as COPY text reads back as the values (PostgreSQL's text
+    format: backslash, tab, newline and carriage return escaped, None as \\N)."""
+    from server.registry.bulkwrite import copy_fields
+
+    def read_back(line: bytes) -> list:  # PostgreSQL's reading of one COPY text line
+        unescape = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
+        fields = []
+        for f in line.decode("utf-8").split("\t"):
+            if f == "\\N":
+                fields.append(None)
+                continue
+            out, i = [], 0
+            while i < len(f):
+                pair = f[i:i + 2]
+                if pair in unescape:
+                    out.append(unescape[pair])
+                    i += 2
+                else:
+                    assert f[i] != "\\", f
+                    out.append(f[i])
+                    i += 1
+            fields.append("".join(out))
+        return fields
+
+    rng = random.Random(7)
+    letters = ["a", "忻", "\\", "\t", "\n", "\r", "N", "\x07", " ", "\u2028", "😀"]
+    for _ in range(3000):
+        values = tuple(None if rng.random() < 0.2 else "".join(rng.choice(letters) for _ in range(rng.randrange(6)))
+                       for _ in range(rng.randrange(1, 8)))
+        assert read_back(copy_fields(values)) == list(values)
+    assert copy_fields((1, True, False, None, "x")) == b"1\tt\tf\t\\N\tx"
+    assert copy_fields(("a", 1.5)) is None and copy_fields(("a\ud800",)) is None  # left to the usual way
