@@ -20,7 +20,10 @@ months) into that directory; per run rows/s, wall time, CPU seconds of the apply
 of its reader processes (a large file is read and checked beside the merge) and of the
 PostgreSQL backend serving it (from /proc), and peak RSS of the applying process. The machine
 has two cores, and may be shared: total CPU seconds show what the work cost when wall time is
-inflated by others, and total ÷ 2 is the wall time two free cores would allow.
+inflated by others, and total ÷ 2 is the wall time two free cores would allow. On PostgreSQL it then
+writes the loaded objects again by plain COPY into a table like `objects` (its indexes): that
+yardstick is the floor no loader can go below on the machine, and makes rows/s comparable across
+machines (the first load's rate as a share of it).
 
 Usage: python bench/registry_import.py [--feed SIZES] [--pg postgresql://postgres@127.0.0.1:5432/dsr_registry_bench]
 (or REGISTRY_BENCH_PG=…). The PostgreSQL database named there is dropped and
@@ -165,7 +168,38 @@ def measure_feed(url: str, instance: str, first: str, delta: str) -> dict:
                           "pg_cpu_seconds": round(_proc_cpu(backend) - pg, 1) if backend else None,
                           "rows_per_s": round(report["records"] / elapsed), "peak_delta_mib": round(_maxrss_mib() - before, 1)}
             db.session.remove()
+        if backend:
+            out["yardstick"] = _copy_yardstick(instance)
     return out
+
+
+def _copy_yardstick(instance: str) -> dict:
+    """This machine's PostgreSQL writing the loaded objects again by plain COPY (from a file of their
+    COPY text) into a table like `objects` with its indexes: the floor no loader can go below here,
+    and the figure that makes the feed's rows/s comparable across machines."""
+    from server.extensions import db
+
+    path = Path(instance) / "objects.copy"
+    conn = db.engine.raw_connection()
+    try:
+        cur = conn.driver_connection.cursor()
+        with open(path, "wb") as fh, cur.copy("COPY objects TO STDOUT") as copy:
+            for block in copy:
+                fh.write(block)
+        rows = cur.execute("SELECT count(*) FROM objects").fetchone()[0]
+        cur.execute("CREATE TABLE bench_yardstick (LIKE objects INCLUDING ALL)")
+        t0 = time.perf_counter()
+        with open(path, "rb") as fh, cur.copy("COPY bench_yardstick FROM STDIN") as copy:
+            while block := fh.read(1 << 20):
+                copy.write(block)
+        conn.driver_connection.commit()
+        elapsed = time.perf_counter() - t0
+        cur.execute("DROP TABLE bench_yardstick")
+        conn.driver_connection.commit()
+    finally:
+        conn.close()
+        path.unlink(missing_ok=True)
+    return {"rows": rows, "seconds": round(elapsed, 1), "rows_per_s": round(rows / elapsed)}
 
 
 def _cpu(who: int) -> float:
@@ -391,6 +425,11 @@ def feed_main(sizes: list[int], pg: str | None, sqlite: bool = True) -> None:
                       f"{x['rows_per_s']:>7} rows/s; CPU s: app {x['cpu_seconds']:5.1f} + readers "
                       f"{x['reader_cpu_seconds']:5.1f}{pg_cpu} = {cpu:5.1f} ({x['records'] / cpu:,.0f} rows per CPU-s); "
                       f"peak +{x['peak_delta_mib']:6.1f} MiB (refused {x['refused']})", flush=True)
+            if "yardstick" in r:
+                y = r["yardstick"]
+                print(f"{backend:10} yardstick: plain COPY of the same {y['rows']} object rows into a table like objects "
+                      f"(its indexes): {y['seconds']} s, {y['rows_per_s']} rows/s; the first load ran at "
+                      f"{r['first']['rows_per_s'] / y['rows_per_s']:.2f} of that", flush=True)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
