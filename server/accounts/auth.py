@@ -3,6 +3,8 @@
 Access tokens are short-lived HS256 JWTs naming the user, the device and the
 login session (token family). Every request re-checks the device and session
 in the database, so revoking a lost phone takes effect at its next request.
+That check is one statement (user, department, device, session and roles); a
+token's signature is verified once per process and its expiry on every request.
 """
 from __future__ import annotations
 
