@@ -24,7 +24,7 @@ import json
 import logging
 
 from marshmallow import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from server.audit import service as audit
@@ -37,7 +37,7 @@ from server.types import utcnow
 import sys
 
 from . import batch, changes, verification  # noqa: F401  (verification: registers its audit check)
-from .clients import claim
+from .clients import check_owner, claim
 from .models import SyncMutation, SyncClient
 from .registry import GUARDS, MUTATORS, MutationContext
 
@@ -154,8 +154,23 @@ def _stored(client_id: str, ids: list[int]) -> dict[int, dict]:
     return {r.mutation_id: r._asdict() for r in rows}
 
 
+_CLIENTS, _MUTATIONS = SyncClient.__table__, SyncMutation.__table__
+# Below the ORM, built once: the client locked for the batch, its results, its counter moved.
+_LOCK_CLIENT = (select(_CLIENTS.c.client_id, _CLIENTS.c.user_id, _CLIENTS.c.device_id, _CLIENTS.c.last_mutation_id)
+                .where(_CLIENTS.c.client_id == bindparam("client_id")).with_for_update())
+_INSERT_RESULTS = insert(_MUTATIONS)
+_MOVE_CLIENT = (update(_CLIENTS).where(_CLIENTS.c.client_id == bindparam("b_client_id"))
+                .values(last_mutation_id=bindparam("last"), last_push_at=bindparam("at")))
+
+
+def _locked_client(principal, client_id: str):
+    """The caller's client row, locked until the commit (registered on its first use)."""
+    row = db.session.execute(_LOCK_CLIENT, {"client_id": client_id}).first()
+    return check_owner(principal, row) if row is not None else claim(principal, client_id, lock=True)
+
+
 def _push(principal, client_id: str, mutations: list[dict], isolate: bool) -> dict:
-    client = claim(principal, client_id, lock=True)
+    client = _locked_client(principal, client_id)
     last = client.last_mutation_id
     stored = _stored(client.client_id, sorted({m["id"] for m in mutations if m["id"] <= last}))
     results: list[dict] = []
@@ -200,9 +215,8 @@ def _push(principal, client_id: str, mutations: list[dict], isolate: bool) -> di
                     raise
                 raise _Isolate("flush") from err
     if rows:
-        db.session.execute(insert(SyncMutation), rows)
-    client.last_mutation_id = last
-    client.last_push_at = utcnow()
+        db.session.execute(_INSERT_RESULTS, rows)
+    db.session.execute(_MOVE_CLIENT, {"b_client_id": client.client_id, "last": last, "at": utcnow()})
     if summary:
         audit.record(db.session, "sync.push", "sync_client", client.client_id,
                      {"mutations": summary, "last_mutation_id": last})

@@ -3,29 +3,36 @@
 Access tokens are short-lived HS256 JWTs naming the user, the device and the
 login session (token family). Every request re-checks the device and session
 in the database, so revoking a lost phone takes effect at its next request.
+That check is one statement (user, department, device, session and roles); a
+token's signature is verified once per process and its expiry on every request.
 """
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+import time
 import uuid
 from copy import deepcopy
 from dataclasses import dataclass
-from functools import wraps
-from typing import Callable
+from functools import lru_cache, wraps
+from types import MappingProxyType
+from typing import Callable, Mapping
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, g, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from ..errors import Forbidden, Unauthorized
 from ..extensions import db
 from ..types import utcnow
-from .models import AuthSession, Department, Device, Role, User
+from .models import AuthSession, Department, Device, Role, User, UserRole
 
 _TOUCH_INTERVAL = dt.timedelta(minutes=5)
+# Access tokens whose signature a worker has checked, remembered (least recently used first out):
+# one per phone served; about 1 kB each.
+VERIFIED_TOKENS = 4096
 # What a user whose password an administrator set may still call before changing it.
 # A revoked phone or a logout: the browser drops its HTTP cache of this origin (evidence photos
 # fetched with `private, no-cache` stay there otherwise); the app wipes its own storage itself.
@@ -86,6 +93,24 @@ class Principal:
         return self.has(Role.OFFICE_ADMIN, Role.AUDITOR)
 
 
+_users, _devices, _sessions, _departments, _roles = (
+    m.__table__ for m in (User, Device, AuthSession, Department, UserRole))
+# Everything a request's principal needs, in one statement built once: a row per role (one row
+# with role NULL when the user has none), none when the user, device and session do not match.
+_PRINCIPAL_ROWS = (
+    select(_users.c.id, _users.c.username, _users.c.display_name, _users.c.active, _users.c.must_change_password,
+           _departments.c.id.label("department_id"), _departments.c.code, _departments.c.is_office,
+           _devices.c.revoked_at.label("device_revoked_at"), _devices.c.last_seen_at,
+           _sessions.c.revoked_at.label("session_revoked_at"), _roles.c.role)
+    .select_from(_users.join(_devices, _devices.c.user_id == _users.c.id)
+                 .join(_sessions, _sessions.c.device_id == _devices.c.id)
+                 .join(_departments, _departments.c.id == _users.c.department_id)
+                 .outerjoin(_roles, _roles.c.user_id == _users.c.id))
+    .where(_users.c.id == bindparam("user_id"), _devices.c.id == bindparam("device_id"),
+           _sessions.c.id == bindparam("session_id"))
+)
+
+
 def issue_access_token(user: User, device: Device, session_id: str) -> tuple[str, int]:
     cfg = current_app.config
     now = utcnow()
@@ -103,20 +128,35 @@ def issue_access_token(user: User, device: Device, session_id: str) -> tuple[str
     return token, int(ttl.total_seconds())
 
 
-def _decode(token: str) -> dict:
+def _now() -> float:
+    """Seconds since the epoch, as PyJWT reads the clock (tests move it)."""
+    return time.time()
+
+
+@lru_cache(maxsize=VERIFIED_TOKENS)
+def _verified(token: str, key: str, algorithm: str, issuer: str) -> MappingProxyType:
+    """The claims of a token whose signature, issuer and times PyJWT accepted (raises otherwise).
+
+    Cached per process: a phone sends the same access token with every request until it
+    expires, and the signature of the same string under the same key does not change.
+    Refusals are not cached (an exception is never stored).
+    """
+    return MappingProxyType(jwt.decode(token, key, algorithms=[algorithm], issuer=issuer,
+                                       options={"require": ["exp", "iat", "sub", "iss"]}))
+
+
+def _decode(token: str) -> Mapping:
+    """Verify the token (signature once per process, its expiry on every request)."""
     cfg = current_app.config
     try:
-        return jwt.decode(
-            token,
-            cfg["SECRET_KEY"],
-            algorithms=[cfg["JWT_ALGORITHM"]],
-            issuer=cfg["JWT_ISSUER"],
-            options={"require": ["exp", "iat", "sub", "iss"]},
-        )
+        claims = _verified(token, cfg["SECRET_KEY"], cfg["JWT_ALGORITHM"], cfg["JWT_ISSUER"])
     except jwt.ExpiredSignatureError:
         raise Unauthorized("访问令牌已过期，请刷新令牌。", code="token_expired")
     except jwt.PyJWTError:
         raise Unauthorized("访问令牌无效。", code="token_invalid")
+    if int(claims["exp"]) <= _now():  # as PyJWT checks it, for a token verified earlier
+        raise Unauthorized("访问令牌已过期，请刷新令牌。", code="token_expired")
+    return claims
 
 
 def bearer_token() -> str:
@@ -139,44 +179,39 @@ def authenticate() -> Principal:
         session_id = str(claims["sid"])
     except (KeyError, TypeError, ValueError):
         raise Unauthorized("访问令牌无效。", code="token_invalid")
-    row = db.session.execute(
-        select(User, Device, AuthSession, Department)
-        .join(Device, Device.user_id == User.id)
-        .join(AuthSession, AuthSession.device_id == Device.id)
-        .join(Department, Department.id == User.department_id)
-        .where(User.id == user_id, Device.id == device_id, AuthSession.id == session_id)
-    ).first()
-    if row is None:
+    rows = db.session.execute(_PRINCIPAL_ROWS, {"user_id": user_id, "device_id": device_id,
+                                                 "session_id": session_id}).all()
+    if not rows:
         raise Unauthorized("访问令牌无效。", code="token_invalid")
-    user, device, session, dept = row
-    if device.revoked_at is not None:
+    row = rows[0]
+    if row.device_revoked_at is not None:
         raise Unauthorized("此设备已被停用，本机数据将被清除。如有疑问请联系管理员。", code="device_revoked",
                            headers=CLEAR_CACHE)
-    if session.revoked_at is not None:
+    if row.session_revoked_at is not None:
         raise Unauthorized("登录已失效，请重新登录。", code="session_revoked")
-    if not user.active:
+    if not row.active:
         raise Unauthorized("账号已停用。", code="account_disabled")
     now = utcnow()
-    if now - device.last_seen_at > _TOUCH_INTERVAL:
+    if now - row.last_seen_at > _TOUCH_INTERVAL:
         # Best effort: a busy database must not fail the request itself.
         try:
-            device.last_seen_at = now
-            device.last_address = request.remote_addr
+            db.session.execute(update(_devices).where(_devices.c.id == device_id)
+                               .values(last_seen_at=now, last_address=request.remote_addr))
             db.session.commit()
         except Exception:
             db.session.rollback()
     principal = Principal(
-        user_id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        department_id=dept.id,
-        department_code=dept.code,
-        is_office=dept.is_office,
-        roles=frozenset(user.roles),
-        device_id=device.id,
-        session_id=session.id,
+        user_id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        department_id=row.department_id,
+        department_code=row.code,
+        is_office=row.is_office,
+        roles=frozenset(r.role for r in rows if r.role is not None),
+        device_id=device_id,
+        session_id=session_id,
     )
-    if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ALLOWED:
+    if row.must_change_password and request.endpoint not in PASSWORD_CHANGE_ALLOWED:
         raise Forbidden("管理员设置的初始密码或重置密码须先修改：请设置您自己的新密码。",
                         code="password_change_required")
     g.principal = principal

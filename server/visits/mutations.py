@@ -123,13 +123,14 @@ def _item_version(visit, item_id: int) -> CheckItemVersion:
 
 def _answers(visit_id: str, item_id: int, key: str) -> Answer | None:
     """The stored answer of one checkpoint; within a push batch the visit's answers are read once."""
-    stmt = select(Answer).where(Answer.visit_id == visit_id)
     memo = batch.memo(db.session)
     if memo is None:
-        return db.session.execute(stmt.where(Answer.item_id == item_id, Answer.checkpoint_key == key)).scalar_one_or_none()
+        return db.session.execute(select(Answer).where(Answer.visit_id == visit_id, Answer.item_id == item_id,
+                                                       Answer.checkpoint_key == key)).scalar_one_or_none()
     mkey = ("visits.answers", visit_id)
-    if mkey not in memo:
-        memo[mkey] = {(a.item_id, a.checkpoint_key): a for a in db.session.execute(stmt).scalars()}
+    if mkey not in memo:  # the statement is built only when it runs (once per visit and batch)
+        memo[mkey] = {(a.item_id, a.checkpoint_key): a
+                      for a in db.session.execute(select(Answer).where(Answer.visit_id == visit_id)).scalars()}
     return memo[mkey].get((item_id, key))
 
 
