@@ -31,13 +31,14 @@ export async function loadDirectory(sub) {
   const id = /^\d+$/.test(sub || "") ? Number(sub) : null;
   const tab = sub === "import" && hasRole(...IMPORT_READERS) ? "import" : "search";
   const guard = (fn) => async (...a) => { msg.textContent = ""; try { await fn(...a); } catch (e) { if (e) msg.textContent = errorText(e); } };
-  view.replaceChildren(h("div", { class: "toolbar" }, h("h1", {}, "名录库"),
+  const shown = (...nodes) => nodes.filter((n) => n != null); // DOM append writes a null as the text "null"
+  view.replaceChildren(...shown(h("div", { class: "toolbar" }, h("h1", {}, "名录库"),
     id ? h("a", { href: "#objects", id: "objects-back" }, "← 返回检索") : null),
   id || !hasRole(...IMPORT_READERS) ? null : h("nav", { class: "tabs" },
     [["search", "#objects", "检索"], ["import", "#objects/import", "批量导入"]].map(([k, href, label]) =>
-      h("a", { href, class: k === tab ? "active" : null, "data-tab": k }, label))), msg);
+      h("a", { href, class: k === tab ? "active" : null, "data-tab": k }, label))), msg));
   try {
-    view.append(...(id ? await detail(id) : tab === "import" ? await imports(guard) : await search()));
+    view.append(...shown(...(id ? await detail(id) : tab === "import" ? await imports(guard) : await search())));
   } catch (e) { msg.textContent = errorText(e); }
 }
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.desk import stray_text
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
@@ -148,6 +150,7 @@ def shot():
             page.evaluate("window.scrollTo(0, 0)")
         page.wait_for_timeout(150)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+        assert stray_text(page) == [], f"{name}: {stray_text(page)}"
 
     return take
 

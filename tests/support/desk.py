@@ -61,14 +61,36 @@ def serve(app):
     return f"http://127.0.0.1:{server.server_port}", stop
 
 
+# Visible text a screen must never show: a JavaScript value written out where a part was left
+# out or missing (`append(null)` writes "null"; a missing field reads "undefined").
+STRAY_TEXT_JS = """() => {
+  const bad = /^(null|undefined|NaN)$|\\[object Object\\]|\\bundefined\\b/;
+  const found = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    const t = n.textContent.trim(), el = n.parentElement;
+    if (!t || !el || !el.offsetParent || ["SCRIPT", "STYLE", "TEXTAREA", "PRE", "CODE"].includes(el.tagName)) continue;
+    if (bad.test(t)) found.push(`${el.tagName}#${el.id || ""}: ${t.slice(0, 80)}`);
+  }
+  return found;
+}"""
+
+
+def stray_text(page) -> list[str]:
+    """Visible text nodes reading "null", "undefined", "NaN" or "[object Object]"."""
+    return page.evaluate(STRAY_TEXT_JS)
+
+
 def shooter(folder: str):
-    """take(page, name, full=False): a PNG of the page into test-artifacts/<folder>/."""
+    """take(page, name, full=False): a PNG of the page into test-artifacts/<folder>/; the screen must
+    show no stray JavaScript value (`stray_text`)."""
     out = ROOT / "test-artifacts" / folder
     out.mkdir(parents=True, exist_ok=True)
 
     def take(page, name: str, full: bool = False):
         page.wait_for_timeout(150)
         page.screenshot(path=str(out / f"{name}.png"), full_page=full)
+        assert stray_text(page) == [], f"{name}: {stray_text(page)}"
 
     return take
 

@@ -89,6 +89,7 @@ def test_office_sends_a_feed_batch_dry_run_first_then_for_real(live, page, shot,
     expect(stays).to_contain_text("通过登记的住所无法联系")
     expect(stays).to_contain_text("仍在其中")
     expect(page.locator("#object-facts")).to_contain_text(a)
+    assert "null" not in page.inner_text("#objects-view")  # no empty part written out as text
     shot(page, "43-directory-object-history")
 
     # The next batch deregisters it: the change is listed with its date, reason and batch.
@@ -111,6 +112,7 @@ def test_office_sends_a_feed_batch_dry_run_first_then_for_real(live, page, shot,
     expect(changes).to_contain_text("申请注销登记")
     expect(changes).to_contain_text("desk-web-2")
     expect(page.locator("#object-closed")).to_contain_text("不再参加随机抽取")
+    assert "null" not in page.inner_text("#objects-view")
     shot(page, "44-directory-status-change")
 
     page.goto(f"{live}/review#office/feeds")

@@ -75,4 +75,5 @@ def test_admin_checks_then_imports_a_spreadsheet_and_finds_the_object(live, page
     auditor.goto(f"{live}/review#objects/import")
     expect(auditor.locator("#imports tbody tr").first).to_be_visible()
     expect(auditor.locator("#import-send")).to_have_count(0)
+    assert "null" not in auditor.inner_text("#objects-view")
     auditor.close()

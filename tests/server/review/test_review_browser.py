@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import DEMO_PASSWORD
 from tests.support import field
-from tests.support.desk import launch_args
+from tests.support.desk import launch_args, stray_text
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -134,6 +134,7 @@ def shot():
     def take(page, name: str):
         page.wait_for_timeout(200)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+        assert stray_text(page) == [], f"{name}: {stray_text(page)}"
 
     return take
 
