@@ -7,20 +7,21 @@ overwritten values, and queues the visit for the team's next pull.
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from marshmallow import fields, validate
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 
 from sync import batch
 from sync.registry import Outcome, mutator
 from media import service as media_service
 
 from ..audit import service as audit
-from ..catalog.models import CheckItemVersion
+from ..catalog.models import CheckItem, CheckItemVersion, Checkpoint
 from ..draws.models import InspectionTask
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
-from ..plans.models import PlanTask, PlanTaskItem
+from ..plans.models import PlanTaskItem
 from ..schemas import BaseSchema
 from ..types import utcnow
 from . import batched
@@ -108,17 +109,52 @@ class ScheduleArgs(VisitArgs):
     time_to = fields.Time(load_default=None, allow_none=True)
 
 
-def _item_version(visit, item_id: int) -> CheckItemVersion:
-    # A task's pinned item versions never change: remembered for the rest of the
-    # request (a push answers many checkpoints of the same items).
-    cache = db.session.info.setdefault("visits.item_versions", {})
-    found = cache.get((visit.task_id, item_id))
-    version = db.session.get(CheckItemVersion, found) if found is not None else _lookup_item_version(visit, item_id)
-    cache[(visit.task_id, item_id)] = version.id
-    memo = batch.memo(db.session)
-    if memo is not None:  # held for the batch, with its checkpoints and item (the session keeps weak references)
-        memo[("visits.item_version", version.id)] = version
-    return version
+class Pinned(NamedTuple):
+    """What the mutators read of an item version a task pins: plain values, read once per push."""
+
+    version: int
+    department_id: int
+    checkpoints: dict  # key -> (answer_type, choices)
+
+
+_PTI, _CIV, _CI, _CP, _TASK = (PlanTaskItem.__table__, CheckItemVersion.__table__, CheckItem.__table__,
+                               Checkpoint.__table__, InspectionTask.__table__)
+# Every item a task pins (its plan task's first reference to each item), with its checkpoints: one
+# statement, built once. A drawn task's plan task is published and item versions are never edited,
+# so this does not change while the task lives.
+_PINNED = (select(_PTI.c.item_id, _PTI.c.position, _CIV.c.version, _CI.c.department_id, _CP.c.key, _CP.c.answer_type,
+                  _CP.c.choices)
+           .select_from(_TASK.join(_PTI, _PTI.c.task_id == _TASK.c.plan_task_id)
+                        .join(_CIV, and_(_CIV.c.item_id == _PTI.c.item_id, _CIV.c.version == _PTI.c.item_version))
+                        .join(_CI, _CI.c.id == _CIV.c.item_id)
+                        .outerjoin(_CP, _CP.c.item_version_id == _CIV.c.id))
+           .where(_TASK.c.id == bindparam("task_id"))
+           .order_by(_PTI.c.position, _CP.c.position))
+
+
+def _pinned_items(task_id: int) -> dict[int, Pinned]:
+    """{item id: Pinned} of the task, read once per request (a push answers many checkpoints)."""
+    cache = db.session.info.setdefault("visits.pinned", {})
+    found = cache.get(task_id)
+    if found is None:
+        found, first = {}, {}
+        for r in db.session.execute(_PINNED, {"task_id": task_id}):
+            if first.setdefault(r.item_id, r.position) != r.position:
+                continue  # the item named again further down the task: its first reference counts
+            pinned = found.get(r.item_id)
+            if pinned is None:
+                pinned = found[r.item_id] = Pinned(r.version, r.department_id, {})
+            if r.key is not None:
+                pinned.checkpoints[r.key] = (r.answer_type, r.choices)
+        cache[task_id] = found
+    return found
+
+
+def _item_version(visit, item_id: int) -> Pinned:
+    pinned = _pinned_items(visit.task_id).get(item_id)
+    if pinned is None:
+        raise NotFound("该事项不在本任务中。", code="item_not_in_task")
+    return pinned
 
 
 def _answers(visit_id: str, item_id: int, key: str) -> Answer | None:
@@ -138,27 +174,6 @@ def _remember_answer(ans: Answer) -> None:
     memo = batch.memo(db.session)
     if memo is not None and ("visits.answers", ans.visit_id) in memo:
         memo[("visits.answers", ans.visit_id)][(ans.item_id, ans.checkpoint_key)] = ans
-
-
-def _lookup_item_version(visit, item_id: int) -> CheckItemVersion:
-    """The version of the item the visit's task pins (its plan task's first reference to it), in one
-    query; the step by step way below when there is none (it answers why)."""
-    pinned = db.session.execute(
-        select(CheckItemVersion)
-        .join(PlanTaskItem, and_(PlanTaskItem.item_id == CheckItemVersion.item_id,
-                                 PlanTaskItem.item_version == CheckItemVersion.version))
-        .join(InspectionTask, InspectionTask.plan_task_id == PlanTaskItem.task_id)
-        .where(InspectionTask.id == visit.task_id, PlanTaskItem.item_id == item_id)
-        .order_by(PlanTaskItem.position).limit(1)).scalar_one_or_none()
-    if pinned is not None:
-        return pinned
-    task = db.session.get(InspectionTask, visit.task_id)
-    pt = db.session.get(PlanTask, task.plan_task_id)
-    ref = next((i for i in pt.items if i.item_id == item_id), None)
-    if ref is None:
-        raise NotFound("该事项不在本任务中。", code="item_not_in_task")
-    return db.session.execute(select(CheckItemVersion).where(
-        CheckItemVersion.item_id == item_id, CheckItemVersion.version == ref.item_version)).scalar_one()
 
 
 @mutator("visit.arrive", ArriveArgs())
@@ -209,20 +224,21 @@ def rights_informed(ctx, args):
 def answer_set(ctx, args):
     visit, record = writable_record(ctx.principal, args["visit_id"])
     version = _item_version(visit, args["item_id"])
-    cp = next((c for c in version.checkpoints if c.key == args["checkpoint_key"]), None)
-    if cp is None:
+    key = args["checkpoint_key"]
+    if key not in version.checkpoints:
         raise NotFound("检查要点不存在。", code="checkpoint_not_found")
+    answer_type, choices = version.checkpoints[key]
     # "Who checks, who enters": only the item's own department answers it.
-    item_dept = version.item.department_id
+    item_dept = version.department_id
     if ctx.principal.department_id != item_dept:
         raise Forbidden("该事项由其所属部门的检查人员录入（谁检查、谁录入）。", code="not_your_item")
-    problem = check_answer_value(cp.answer_type, args["value"], cp.choices or [])
+    problem = check_answer_value(answer_type, args["value"], choices or [])
     if problem:
         raise Invalid(problem, code="validation_failed", errors=[{"field": "value", "pointer": "/value", "message": problem}])
-    ans = _answers(visit.id, args["item_id"], cp.key)
+    ans = _answers(visit.id, args["item_id"], key)
     conflict = None
     if ans is None:
-        ans = Answer(visit_id=visit.id, item_id=args["item_id"], item_version=version.version, checkpoint_key=cp.key,
+        ans = Answer(visit_id=visit.id, item_id=args["item_id"], item_version=version.version, checkpoint_key=key,
                      value=args["value"], note=args["note"], answered_by=ctx.principal.user_id,
                      department_id=item_dept, version=1, updated_at=utcnow())
         db.session.add(ans)
@@ -235,9 +251,9 @@ def answer_set(ctx, args):
         if changed:
             is_conflict = stale and ans.answered_by != ctx.principal.user_id
             if is_conflict:
-                conflict = {"field": f"answers.{args['item_id']}:{cp.key}", "server_value": ans.value,
+                conflict = {"field": f"answers.{args['item_id']}:{key}", "server_value": ans.value,
                             "your_value": args["value"], "server_by": ans.answered_by}
-            batched.history(visit.id, f"answers.{args['item_id']}:{cp.key}", {"value": ans.value, "note": ans.note},
+            batched.history(visit.id, f"answers.{args['item_id']}:{key}", {"value": ans.value, "note": ans.note},
                      {"value": args["value"], "note": args["note"]}, ans.answered_by, ctx.principal.user_id, is_conflict)
             ans.value, ans.note = args["value"], args["note"]
             ans.answered_by, ans.version, ans.updated_at = ctx.principal.user_id, ans.version + 1, utcnow()

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from media.models import MediaObject
 from server.audit.models import AuditEntry
 from server.visits.models import FieldHistory, MediaRef
-from tests.server.visits.team import answer_args, team_of
+from tests.server.visits.team import answer_args, finding_args, team_of
 from tests.support.field import Phone, phone_time
 from tests.support.sql import by_kind, counted_statements
 
@@ -104,3 +104,25 @@ def test_a_pull_reads_each_task_checklist_set_wise(app, client, login):
     assert tasks and items > len(tasks)
     assert seen["SELECT check_item_versions"] <= len(tasks) and seen["SELECT checkpoints"] <= len(tasks), seen
     assert seen["SELECT check_items"] <= len(tasks), seen
+
+
+def test_a_push_reads_the_task_checklist_once_whatever_the_items_it_answers(app, client, login):
+    team = team_of(client, login("office"))
+    dept = next(m["department_code"] for m in team.visit["team"] if m["role"] == "leader")
+    dept_id = next(d["id"] for d in team.task["departments"] if d["code"] == dept)
+    phone, mine = team.phones[dept], [i for i in team.task["items"] if i["department_id"] == dept_id]
+    value = {"pass_fail_na": "pass", "number": "1", "text": "符合", "choice": None}
+    muts = [phone.mutation("answer.set", visit_id=team.visit_id, item_id=i["item_id"], checkpoint_key=cp["key"],
+                           value=value[cp["answer_type"]] or cp["choices"][0], note=None, base_version=None)
+            for i in mine for cp in i["checkpoints"]]
+    # A finding may name any item of the task, another department's too.
+    muts += [phone.mutation("finding.add", **finding_args(team, item_id=i["item_id"], checkpoint_key=i["checkpoint_key"]))
+             for i in ({"item_id": i["item_id"], "checkpoint_key": i["checkpoints"][0]["key"]} for i in team.task["items"])]
+    assert len(team.task["items"]) >= 2 and len(muts) > len(team.task["items"]) + 1
+    with counted(app) as seen:
+        body = team.phones[dept].push(*muts)
+    assert {r["status"] for r in body["results"]} == {"applied"}, body
+    # The pinned items with their departments and checkpoints come in one joined statement (from the
+    # task): none of the catalog's tables is read on its own, per item or per answer.
+    assert seen["SELECT check_item_versions"] == seen["SELECT checkpoints"] == seen["SELECT check_items"] == 0, seen
+    assert seen["SELECT tasks"] == 1, seen
