@@ -286,14 +286,17 @@ class Stats:
         self.lock = threading.Lock()
         self.push_latency: list[float] = []
         self.pull_latency: list[float] = []
+        self.first_pull_latency: list[float] = []  # a phone's first pull (no cursor): it registers the phone
+        self.later_pull_latency: list[float] = []
         self.events = Counter()
 
     def add(self, kind: str, seconds: float | None = None, **counts) -> None:
         with self.lock:
             if kind == "push":
                 self.push_latency.append(seconds)
-            elif kind == "pull":
+            elif kind in ("pull", "first_pull"):
                 self.pull_latency.append(seconds)
+                (self.first_pull_latency if kind == "first_pull" else self.later_pull_latency).append(seconds)
             self.events.update(counts)
 
 
@@ -330,7 +333,7 @@ def pull(port: int, phone: Phone, cursor: str | None, stats: Stats, entities: di
         url = f"/api/v1/sync/pull?client_id={phone.client_id}" + (f"&cursor={cursor}" if cursor else "")
         t0 = time.perf_counter()
         status, data = conn(port).request("GET", url, headers=phone.headers)
-        stats.add("pull", time.perf_counter() - t0, pulls=1)
+        stats.add("pull" if cursor else "first_pull", time.perf_counter() - t0, pulls=1)
         if status != 200:
             stats.add("", **{f"pull_http_{status}": 1})
             if status == 401:
@@ -648,6 +651,10 @@ def load(app, server: "Server", specs: list[dict], args, dbname: str | None = No
     print(f"push latency: p50 {pct(stats.push_latency, 50) * 1000:.0f} ms, p95 {pct(stats.push_latency, 95) * 1000:.0f} ms,"
           f" p99 {pct(stats.push_latency, 99) * 1000:.0f} ms; pull p50 {pct(stats.pull_latency, 50) * 1000:.0f} ms,"
           f" p99 {pct(stats.pull_latency, 99) * 1000:.0f} ms")
+    later = stats.later_pull_latency
+    print(f"pull p50 / p99: a phone's first pull (it registers the phone: a write) "
+          f"{pct(stats.first_pull_latency, 50) * 1000:.0f} / {pct(stats.first_pull_latency, 99) * 1000:.0f} ms; "
+          f"later pulls (read only) {pct(later, 50) * 1000:.0f} / {pct(later, 99) * 1000:.0f} ms")
     print(f"hello ceiling (GET /livez, JSON, no database; same gunicorn, {args.concurrency} clients): {ceil_rps:.0f} "
           f"requests/s, p50 {ceil_p50 * 1000:.1f} ms ({ceil_n} requests)")
     print(f"ratio: mutations/s / hello req/s = {mps / ceil_rps:.3f}; pushes/s / hello req/s = {pps / ceil_rps:.3f}"

@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
-from server.dbsetup import SQLITE_BUSY_TIMEOUT_MS, begin_write
+from server.dbsetup import SQLITE_BUSY_TIMEOUT_MS, begin_write, end_write
 from server.extensions import db
 from server.settings import get_setting
 from server.types import utcnow
@@ -60,6 +60,7 @@ def _client_for_pull(principal, client_id: str) -> SyncClient:
         client = claim(principal, client_id)
         client.last_pull_at = utcnow()
         db.session.commit()
+        end_write()  # the pull itself only reads
         return client
     return check_owner(principal, client)
 

@@ -1,0 +1,83 @@
+"""SQLite's one writer (server/dbsetup.py): the threads of a process queue for a writer lock
+before BEGIN IMMEDIATE, and give it back however their transaction ends; a phone's first pull
+writes only its registration and reads the rest without holding a writer's place."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from server import dbsetup
+from server.extensions import db
+from tests.support.sql import counted_statements
+
+
+@pytest.fixture
+def sqlite_app(app, backend):
+    if backend != "sqlite":
+        pytest.skip("SQLite's writer lock")
+    return app
+
+
+def test_the_writer_lock_is_given_back_at_commit_rollback_error_and_return_to_the_pool(sqlite_app):
+    with sqlite_app.app_context():
+        db.session.execute(text("UPDATE app_settings SET key = key WHERE 0"))  # a write transaction (no request)
+        assert dbsetup._WRITER.locked()
+        db.session.commit()
+        assert not dbsetup._WRITER.locked()
+        db.session.execute(text("UPDATE app_settings SET key = key WHERE 0"))
+        db.session.rollback()
+        assert not dbsetup._WRITER.locked()
+        with pytest.raises(Exception):
+            db.session.execute(text("SELECT * FROM no_such_table"))
+        db.session.rollback()
+        assert not dbsetup._WRITER.locked()
+        db.session.execute(text("SELECT 1"))
+        assert dbsetup._WRITER.locked()
+        db.session.remove()  # back to the pool without commit or rollback of its own
+        assert not dbsetup._WRITER.locked()
+        with db.engine.connect() as conn:  # a Core connection too
+            conn.execute(text("SELECT 1"))
+            assert dbsetup._WRITER.locked()
+        assert not dbsetup._WRITER.locked()
+
+
+def test_writers_of_one_process_take_turns_and_all_commit(sqlite_app):
+    """Eight threads each write twenty times; every write lands and the lock ends free."""
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            with sqlite_app.app_context():
+                for i in range(20):
+                    db.session.execute(text("INSERT INTO app_settings (key, value, updated_at) VALUES (:k, '1', '2026-12-07 00:00:00')"),
+                                       {"k": f"w:{n}:{i}"})
+                    db.session.commit()
+                db.session.remove()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == [] and not any(t.is_alive() for t in threads)
+    with sqlite_app.app_context():
+        assert db.session.execute(text("SELECT count(*) FROM app_settings WHERE key LIKE 'w:%'")).scalar() == 160
+        db.session.remove()
+    assert not dbsetup._WRITER.locked()
+
+
+def test_a_first_pull_writes_its_registration_then_reads_without_the_writer_lock(sqlite_app, client, login,
+                                                                                 new_client_id):
+    h = login("scjg-insp1")
+    with counted_statements(sqlite_app) as seen:
+        body = client.get(f"/api/v1/sync/pull?client_id={new_client_id()}", headers=h).get_json()
+    assert body["reset"] is True and body["changes"]
+    begins = [s.strip() for s in seen if s.strip().startswith("BEGIN")]
+    # One write transaction (the registration), then the snapshot read in a plain one.
+    assert begins[:1] == ["BEGIN"] and begins.count("BEGIN IMMEDIATE") == 1, begins
+    assert begins[-1] == "BEGIN", begins
+    assert not dbsetup._WRITER.locked()
