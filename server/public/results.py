@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..review.models import PublishedResult
@@ -34,9 +34,29 @@ def search(credit_code: str | None = None, name: str | None = None, task_no: str
     return rows[:limit], nxt
 
 
+PREVIOUS_SHOWN = 10
+
+
+def previous_results_of(object_ids) -> dict[int, list[dict]]:
+    """For the visit briefs of many objects at once: each object's latest published results
+    (up to PREVIOUS_SHOWN, newest first), in one query."""
+    ids = list(dict.fromkeys(object_ids))
+    out: dict[int, list[dict]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    newest = (PublishedResult.completed_on.desc(), PublishedResult.id.desc())
+    ranked = (select(PublishedResult.object_id, PublishedResult.task_name, PublishedResult.completed_on,
+                     PublishedResult.result, PublishedResult.authority,
+                     func.row_number().over(partition_by=PublishedResult.object_id, order_by=newest).label("n"))
+              .where(PublishedResult.object_id.in_(ids)).subquery())
+    rows = db.session.execute(select(ranked).where(ranked.c.n <= PREVIOUS_SHOWN)
+                              .order_by(ranked.c.object_id, ranked.c.n)).all()
+    for r in rows:
+        out[r.object_id].append({"task": r.task_name, "date": r.completed_on.isoformat(), "result": r.result,
+                                 "authority": r.authority})
+    return out
+
+
 def previous_results(object_id: int) -> list[dict]:
     """For the visit brief: this object's earlier published results."""
-    rows = db.session.execute(select(PublishedResult).where(PublishedResult.object_id == object_id)
-                              .order_by(PublishedResult.completed_on.desc()).limit(10)).scalars()
-    return [{"task": r.task_name, "date": r.completed_on.isoformat(), "result": r.result, "authority": r.authority}
-            for r in rows]
+    return previous_results_of([object_id])[object_id]

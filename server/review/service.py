@@ -133,21 +133,47 @@ def send_back(principal: Principal, visit_id: str, comments: list[dict], kind: s
     return review
 
 
+def comments_of(visit_ids) -> dict[str, list[dict]]:
+    """Registered with visits: the review comments of many visits, in one query."""
+    ids = list(dict.fromkeys(visit_ids))
+    out: dict[str, list[dict]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    rows = db.session.execute(
+        select(ReviewComment.visit_id, ReviewComment.id, ReviewComment.round, ReviewComment.kind, ReviewComment.target,
+               ReviewComment.text, ReviewComment.created_at, Department.code)
+        .outerjoin(Department, Department.id == ReviewComment.department_id)
+        .where(ReviewComment.visit_id.in_(ids)).order_by(ReviewComment.visit_id, ReviewComment.id))
+    for c in rows:
+        out[c.visit_id].append({"id": c.id, "round": c.round, "kind": c.kind, "target": c.target, "text": c.text,
+                                "at": c.created_at.isoformat(), "department": c.code})
+    return out
+
+
 def comments_for(visit_id: str) -> list[dict]:
-    codes = dict(db.session.execute(select(Department.id, Department.code)).all())
-    rows = db.session.execute(select(ReviewComment).where(ReviewComment.visit_id == visit_id)
-                              .order_by(ReviewComment.id)).scalars()
-    return [{"id": c.id, "round": c.round, "kind": c.kind, "target": c.target, "text": c.text,
-             "at": c.created_at.isoformat(), "department": codes.get(c.department_id)} for c in rows]
+    return comments_of([visit_id])[visit_id]
+
+
+def states_of(visit_ids) -> dict[str, list[dict]]:
+    """Registered with visits: each department's entry of each record as the team's phones see
+    it, for many visits in one query."""
+    ids = list(dict.fromkeys(visit_ids))
+    out: dict[str, list[dict]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    rows = db.session.execute(
+        select(Review.visit_id, Review.department_id, Review.status, Review.returned_count, Department.code,
+               Department.name).join(Department, Department.id == Review.department_id)
+        .where(Review.visit_id.in_(ids)).order_by(Review.visit_id, Review.department_id))
+    for r in rows:
+        out[r.visit_id].append({"department_id": r.department_id, "department_code": r.code,
+                                "department_name": r.name, "status": r.status,
+                                "status_label": REVIEW_STATUSES[r.status], "round": r.returned_count})
+    return out
 
 
 def states_for(visit_id: str) -> list[dict]:
-    """Registered with visits: each department's entry of the record as the team's phones see it."""
-    rows = db.session.execute(select(Review, Department).join(Department, Department.id == Review.department_id)
-                              .where(Review.visit_id == visit_id).order_by(Review.department_id)).all()
-    return [{"department_id": r.department_id, "department_code": d.code, "department_name": d.name,
-             "status": r.status, "status_label": REVIEW_STATUSES[r.status], "round": r.returned_count}
-            for r, d in rows]
+    return states_of([visit_id])[visit_id]
 
 
 def open_on_seal(visit: Visit, record: VisitRecord) -> None:

@@ -45,11 +45,23 @@ def record_mismatch(visit: Visit, member_user_id: int, client_id: str, mutation_
     return row
 
 
+def mismatches_of(visit_ids) -> dict[str, list[dict]]:
+    """The content mismatches of many visits, in one query."""
+    ids = list(dict.fromkeys(visit_ids))
+    out: dict[str, list[dict]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    c = ContentMismatch
+    for m in db.session.execute(select(c.visit_id, c.id, c.field, c.member_user_id, c.mutation_id, c.signed, c.arrived,
+                                       c.source, c.at).where(c.visit_id.in_(ids)).order_by(c.visit_id, c.id)):
+        out[m.visit_id].append({"id": m.id, "field": m.field, "member_user_id": m.member_user_id,
+                                "mutation_id": m.mutation_id, "signed": m.signed, "arrived": m.arrived,
+                                "source": m.source, "at": m.at.isoformat()})
+    return out
+
+
 def mismatches_view(visit_id: str) -> list[dict]:
-    return [{"id": m.id, "field": m.field, "member_user_id": m.member_user_id, "mutation_id": m.mutation_id,
-             "signed": m.signed, "arrived": m.arrived, "source": m.source, "at": m.at.isoformat()}
-            for m in db.session.execute(select(ContentMismatch).where(ContentMismatch.visit_id == visit_id)
-                                        .order_by(ContentMismatch.id)).scalars()]
+    return mismatches_of([visit_id])[visit_id]
 
 
 def _field_of(name: str, args: dict) -> str:
