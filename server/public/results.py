@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from ..extensions import db
 from ..review.models import PublishedResult
@@ -37,6 +37,14 @@ def search(credit_code: str | None = None, name: str | None = None, task_no: str
 PREVIOUS_SHOWN = 10
 
 
+_pr = PublishedResult.__table__.c
+_ranked = (select(_pr.object_id, _pr.task_name, _pr.completed_on, _pr.result, _pr.authority,
+                  func.row_number().over(partition_by=_pr.object_id,
+                                         order_by=(_pr.completed_on.desc(), _pr.id.desc())).label("n"))
+           .where(_pr.object_id.in_(bindparam("ids", expanding=True))).subquery())
+_PREVIOUS = select(_ranked).where(_ranked.c.n <= PREVIOUS_SHOWN).order_by(_ranked.c.object_id, _ranked.c.n)
+
+
 def previous_results_of(object_ids) -> dict[int, list[dict]]:
     """For the visit briefs of many objects at once: each object's latest published results
     (up to PREVIOUS_SHOWN, newest first), in one query."""
@@ -44,14 +52,7 @@ def previous_results_of(object_ids) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = {i: [] for i in ids}
     if not ids:
         return out
-    newest = (PublishedResult.completed_on.desc(), PublishedResult.id.desc())
-    ranked = (select(PublishedResult.object_id, PublishedResult.task_name, PublishedResult.completed_on,
-                     PublishedResult.result, PublishedResult.authority,
-                     func.row_number().over(partition_by=PublishedResult.object_id, order_by=newest).label("n"))
-              .where(PublishedResult.object_id.in_(ids)).subquery())
-    rows = db.session.execute(select(ranked).where(ranked.c.n <= PREVIOUS_SHOWN)
-                              .order_by(ranked.c.object_id, ranked.c.n)).all()
-    for r in rows:
+    for r in db.session.execute(_PREVIOUS, {"ids": ids}):
         out[r.object_id].append({"task": r.task_name, "date": r.completed_on.isoformat(), "result": r.result,
                                  "authority": r.authority})
     return out

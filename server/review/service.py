@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ..accounts.auth import Principal
 from ..accounts.models import Department, Role
@@ -133,18 +133,22 @@ def send_back(principal: Principal, visit_id: str, comments: list[dict], kind: s
     return review
 
 
+_rc, _rv, _dp = ReviewComment.__table__.c, Review.__table__.c, Department.__table__.c
+_COMMENTS = (select(_rc.visit_id, _rc.id, _rc.round, _rc.kind, _rc.target, _rc.text, _rc.created_at, _dp.code)
+             .select_from(ReviewComment.__table__).outerjoin(Department.__table__, _dp.id == _rc.department_id)
+             .where(_rc.visit_id.in_(bindparam("ids", expanding=True))).order_by(_rc.visit_id, _rc.id))
+_STATES = (select(_rv.visit_id, _rv.department_id, _rv.status, _rv.returned_count, _dp.code, _dp.name)
+           .select_from(Review.__table__).join(Department.__table__, _dp.id == _rv.department_id)
+           .where(_rv.visit_id.in_(bindparam("ids", expanding=True))).order_by(_rv.visit_id, _rv.department_id))
+
+
 def comments_of(visit_ids) -> dict[str, list[dict]]:
     """Registered with visits: the review comments of many visits, in one query."""
     ids = list(dict.fromkeys(visit_ids))
     out: dict[str, list[dict]] = {i: [] for i in ids}
     if not ids:
         return out
-    rows = db.session.execute(
-        select(ReviewComment.visit_id, ReviewComment.id, ReviewComment.round, ReviewComment.kind, ReviewComment.target,
-               ReviewComment.text, ReviewComment.created_at, Department.code)
-        .outerjoin(Department, Department.id == ReviewComment.department_id)
-        .where(ReviewComment.visit_id.in_(ids)).order_by(ReviewComment.visit_id, ReviewComment.id))
-    for c in rows:
+    for c in db.session.execute(_COMMENTS, {"ids": ids}):
         out[c.visit_id].append({"id": c.id, "round": c.round, "kind": c.kind, "target": c.target, "text": c.text,
                                 "at": c.created_at.isoformat(), "department": c.code})
     return out
@@ -161,11 +165,7 @@ def states_of(visit_ids) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {i: [] for i in ids}
     if not ids:
         return out
-    rows = db.session.execute(
-        select(Review.visit_id, Review.department_id, Review.status, Review.returned_count, Department.code,
-               Department.name).join(Department, Department.id == Review.department_id)
-        .where(Review.visit_id.in_(ids)).order_by(Review.visit_id, Review.department_id))
-    for r in rows:
+    for r in db.session.execute(_STATES, {"ids": ids}):
         out[r.visit_id].append({"department_id": r.department_id, "department_code": r.code,
                                 "department_name": r.name, "status": r.status,
                                 "status_label": REVIEW_STATUSES[r.status], "round": r.returned_count})

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..draws.models import InspectionTask
 from ..errors import Invalid
@@ -25,6 +25,16 @@ def _slot(visit) -> str:  # a Visit, or a row with its times
     return "–".join(t.strftime("%H:%M") if t else "" for t in (visit.time_from, visit.time_to))
 
 
+_v, _m, _i = Visit.__table__.c, VisitMember.__table__.c, Inspector.__table__.c
+# The active bookings of these inspectors on these dates, with their names.
+_OTHERS = (select(_v.id, _v.scheduled_date, _v.time_from, _v.time_to, _m.inspector_id, _i.name.label("inspector_name"))
+           .select_from(Visit.__table__).join(VisitMember.__table__, _m.visit_id == _v.id)
+           .outerjoin(Inspector.__table__, _i.id == _m.inspector_id)
+           .where(_v.scheduled_date.in_(bindparam("dates", expanding=True)), _m.active.is_(True),
+                  _m.inspector_id.in_(bindparam("inspectors", expanding=True)), _v.status != "withdrawn")
+           .order_by(_v.id, _m.inspector_id))
+
+
 def schedule_warnings(visit: Visit) -> list[dict]:
     """Flags: outside the plan's window; an inspector booked into overlapping visits."""
     if visit.scheduled_date is None:
@@ -41,14 +51,8 @@ def warnings_of(visits, active: dict[str, list[int]], windows: dict[int, tuple])
     out: dict[str, list[dict]] = {v.id: [] for v in visits}
     dated = [v for v in visits if v.scheduled_date is not None]
     inspectors = {i for v in dated for i in active.get(v.id, [])}
-    others = db.session.execute(
-        select(Visit.id, Visit.scheduled_date, Visit.time_from, Visit.time_to, VisitMember.inspector_id,
-               Inspector.name.label("inspector_name"))
-        .join(VisitMember, VisitMember.visit_id == Visit.id)
-        .outerjoin(Inspector, Inspector.id == VisitMember.inspector_id)
-        .where(Visit.scheduled_date.in_({v.scheduled_date for v in dated}), VisitMember.active.is_(True),
-               VisitMember.inspector_id.in_(inspectors), Visit.status != "withdrawn")
-        .order_by(Visit.id, VisitMember.inspector_id)).all() if inspectors else []
+    others = db.session.execute(_OTHERS, {"dates": list({v.scheduled_date for v in dated}),
+                                          "inspectors": list(inspectors)}).all() if inspectors else []
     for visit in dated:
         warnings = out[visit.id]
         start, end = windows[visit.task_id]
