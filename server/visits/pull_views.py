@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import NoResultFound
 
 from ..accounts.models import Department, Role
@@ -26,30 +26,97 @@ from .mismatch import mismatches_of
 from .models import Amendment, Answer, Finding, MediaRef, Signature, Visit, VisitMember, VisitRecord
 from .schedule import warnings_of
 
+# The statements are built once, on the tables' columns (plain Core, no ORM compilation), with
+# the ids as an expanding parameter: each execution reuses the compiled form.
+IDS = bindparam("ids", expanding=True)
+
+
+def _c(model):
+    return model.__table__.c
+
+
 # The visit columns an entity shows (a pull reads these, not Visit objects).
 VISIT_COLUMNS = (Visit.id, Visit.task_id, Visit.object_id, Visit.status, Visit.scheduled_date, Visit.time_from,
                  Visit.time_to, Visit.version, Visit.object_closed_status, Visit.object_closed_on,
                  Visit.object_closed_batch, Visit.planned_method, Visit.method_planned_by)
-_RECORD_COLUMNS = (VisitRecord.visit_id, VisitRecord.arrival_at, VisitRecord.arrival_gps, VisitRecord.present,
-                   VisitRecord.credentials_shown_at, VisitRecord.rights_informed_at, VisitRecord.method,
-                   VisitRecord.method_details, VisitRecord.check_ended_at, VisitRecord.outcome, VisitRecord.sealed_at,
-                   VisitRecord.content_sha256, VisitRecord.version)
+_r = _c(VisitRecord)
+_RECORD_COLUMNS = (_r.visit_id, _r.arrival_at, _r.arrival_gps, _r.present, _r.credentials_shown_at,
+                   _r.rights_informed_at, _r.method, _r.method_details, _r.check_ended_at, _r.outcome, _r.sealed_at,
+                   _r.content_sha256, _r.version)
+_RECORDS = select(*_RECORD_COLUMNS).where(_r.visit_id.in_(IDS))
+
+_d = _c(Department)
+_DEPTS = select(_d.id, _d.code, _d.name).where(_d.id.in_(IDS))
+
+_o, _cr = _c(InspectionObject), _c(ObjectCredit)
+_BRIEF = (_o.id, _o.name, _o.credit_code, _o.object_type, _o.legal_rep_name, _o.phone, _o.registered_address,
+          _o.business_address, _o.region_code, _o.industry, _o.registration_status, _o.online, _o.shop_url)
+_OBJECTS = select(*_BRIEF).where(_o.id.in_(IDS))
+_OBJECTS_CREDIT = (select(*_BRIEF, _cr.risk_class).select_from(InspectionObject.__table__)
+                   .outerjoin(ObjectCredit.__table__, _cr.object_id == _o.id).where(_o.id.in_(IDS)))
+
+_m, _i = _c(VisitMember), _c(Inspector)
+_MEMBERS = (select(_m.visit_id, _m.inspector_id, _m.user_id, _m.department_id, _m.role, _i.name, _i.cert_no,
+                   _d.code.label("department_code"))
+            .select_from(VisitMember.__table__)
+            .outerjoin(Inspector.__table__, _i.id == _m.inspector_id)
+            .outerjoin(Department.__table__, _d.id == _m.department_id)
+            .where(_m.visit_id.in_(IDS), _m.active.is_(True)).order_by(_m.visit_id, _m.position))
+
+_a, _md, _f, _s, _am = _c(Answer), _c(MediaRef), _c(Finding), _c(Signature), _c(Amendment)
+_ANSWERS = (select(_a.visit_id, _a.item_id, _a.checkpoint_key, _a.value, _a.note, _a.answered_by, _a.department_id,
+                   _a.version, _a.item_version).where(_a.visit_id.in_(IDS)).order_by(_a.visit_id, _a.id))
+_MEDIA = (select(_md.visit_id, _md.media_id, _md.sha256, _md.kind, _md.target_type, _md.target_id)
+          .where(_md.visit_id.in_(IDS)).order_by(_md.visit_id, _md.attached_at))
+_FINDINGS = (select(_f.visit_id, _f.id, _f.item_id, _f.checkpoint_key, _f.description, _f.legal_basis, _f.measures,
+                    _f.rectify_deadline, _f.media_ids, _f.created_by, _f.version, _f.unlicensed)
+             .where(_f.visit_id.in_(IDS)).order_by(_f.visit_id, _f.created_at))
+_SIGNATURES = (select(_s.visit_id, _s.id, _s.role, _s.kind, _s.signer_name, _s.signer_inspector_id, _s.id_type,
+                      _s.id_number_masked, _s.no_witness_reason, _s.content_sha256, _s.image_media_id, _s.refused,
+                      _s.refusal_reason, _s.server_time)
+               .where(_s.visit_id.in_(IDS)).order_by(_s.visit_id, _s.server_time))
+_AMENDMENTS = (select(_am.visit_id, _am.id, _am.reason, _am.author_id, _am.created_at, _am.patch)
+               .where(_am.visit_id.in_(IDS)).order_by(_am.visit_id, _am.created_at))
+
+_t, _pt, _pv, _p = _c(InspectionTask), _c(PlanTask), _c(PlanVersion), _c(Plan)
+_TASK_FACTS = (select(_t.id, _t.window_start, _t.window_end, _pt.default_method)
+               .select_from(InspectionTask.__table__).join(PlanTask.__table__, _pt.id == _t.plan_task_id)
+               .where(_t.id.in_(IDS)))
+_TASKS = (select(_t.id, _t.code, _t.name, _t.plan_task_id, _t.initiating_department_id, _t.participating_department_ids,
+                 _t.window_start, _t.window_end, _pt.check_type, _p.code.label("plan_code"), _p.title)
+          .select_from(InspectionTask.__table__).join(PlanTask.__table__, _pt.id == _t.plan_task_id)
+          .join(PlanVersion.__table__, _pv.id == _pt.plan_version_id).join(Plan.__table__, _p.id == _pv.plan_id)
+          .where(_t.id.in_(IDS)).order_by(_t.id))
+_pin, _v, _ci, _cp = _c(PlanTaskItem), _c(CheckItemVersion), _c(CheckItem), _c(Checkpoint)
+# A plan task's pins in order, each with its version (None when missing) and the item's code and department.
+_CHECKLISTS = (select(_pin.task_id, _pin.item_id.label("pin_item_id"), _pin.item_version, _v.id, _v.item_id,
+                      _v.version, _v.name, _v.level, _v.methods, _v.documents_to_request, _v.legal_basis, _ci.code,
+                      _ci.department_id)
+               .select_from(PlanTaskItem.__table__)
+               .outerjoin(CheckItemVersion.__table__, (_v.item_id == _pin.item_id) & (_v.version == _pin.item_version))
+               .outerjoin(CheckItem.__table__, _ci.id == _v.item_id)
+               .where(_pin.task_id.in_(IDS)).order_by(_pin.task_id, _pin.position))
+_CHECKPOINTS = (select(_cp.item_version_id, _cp.key, _cp.prompt, _cp.legal_basis, _cp.answer_type, _cp.unit,
+                       _cp.choices, _cp.photo_required, _cp.hint)
+                .where(_cp.item_version_id.in_(IDS)).order_by(_cp.item_version_id, _cp.position))
 
 
 def _iso(ts):
     return ts.isoformat() if ts else None
 
 
+def _rows(stmt, ids):
+    return db.session.execute(stmt, {"ids": list(ids)})
+
+
 def depts_of(dept_ids) -> dict[int, dict]:
     """{id: {id, code, name}} of these departments, in one query."""
-    rows = db.session.execute(select(Department.id, Department.code, Department.name)
-                              .where(Department.id.in_(set(dept_ids)))).all()
-    return {r.id: {"id": r.id, "code": r.code, "name": r.name} for r in rows}
+    return {r.id: {"id": r.id, "code": r.code, "name": r.name} for r in _rows(_DEPTS, set(dept_ids))}
 
 
 def _grouped(stmt, key: str, ids) -> dict:
     out: dict = {i: [] for i in ids}
-    for row in db.session.execute(stmt):
+    for row in _rows(stmt, ids):
         out[getattr(row, key)].append(row)
     return out
 
@@ -67,16 +134,10 @@ def object_briefs(object_ids, principal) -> dict[int, dict]:
     ids = list(dict.fromkeys(object_ids))
     if not ids:
         return {}
-    o = InspectionObject
     credit = may_see_credit(principal)
-    stmt = select(o.id, o.name, o.credit_code, o.object_type, o.legal_rep_name, o.phone, o.registered_address,
-                  o.business_address, o.region_code, o.industry, o.registration_status, o.online, o.shop_url,
-                  *([ObjectCredit.risk_class] if credit else [])).where(o.id.in_(ids))
-    if credit:
-        stmt = stmt.outerjoin(ObjectCredit, ObjectCredit.object_id == o.id)
     previous = hooks.previous_results_of(ids)
     out = {}
-    for r in db.session.execute(stmt):
+    for r in _rows(_OBJECTS_CREDIT if credit else _OBJECTS, ids):
         out[r.id] = {"id": r.id, "name": r.name, "credit_code": r.credit_code, "object_type": r.object_type,
                      "legal_rep_name": r.legal_rep_name, "phone": r.phone, "registered_address": r.registered_address,
                      "business_address": r.business_address, "region_code": r.region_code,
@@ -90,14 +151,7 @@ def active_members_of(visit_ids) -> dict[str, list]:
     """Each visit's active members in team order, with the inspector's name and certificate and
     the department's code joined, in one query."""
     ids = list(dict.fromkeys(visit_ids))
-    if not ids:
-        return {}
-    m = VisitMember
-    return _grouped(select(m.visit_id, m.inspector_id, m.user_id, m.department_id, m.role, Inspector.name,
-                           Inspector.cert_no, Department.code.label("department_code"))
-                    .outerjoin(Inspector, Inspector.id == m.inspector_id)
-                    .outerjoin(Department, Department.id == m.department_id)
-                    .where(m.visit_id.in_(ids), m.active.is_(True)).order_by(m.visit_id, m.position), "visit_id", ids)
+    return _grouped(_MEMBERS, "visit_id", ids) if ids else {}
 
 
 def team_view(members) -> list[dict]:
@@ -106,10 +160,6 @@ def team_view(members) -> list[dict]:
              "department_id": m.department_id, "department_code": m.department_code,
              "role": "leader" if m.role == "leader" else "member", "slot": m.role, "cert_no": m.cert_no}
             for m in members]
-
-
-def _records_of(ids) -> dict[str, SimpleNamespace]:
-    return {r.visit_id: r for r in db.session.execute(select(*_RECORD_COLUMNS).where(VisitRecord.visit_id.in_(ids)))}
 
 
 def _no_record(visit_id: str):
@@ -122,22 +172,12 @@ def _no_record(visit_id: str):
 def _record_parts(ids) -> dict[str, dict]:
     """Answers, media (with arrival), findings, signatures, amendments, review comments and
     content mismatches of many visits: one query per kind."""
-    a, md, f, s, am = Answer, MediaRef, Finding, Signature, Amendment
-    answers = _grouped(select(a.visit_id, a.item_id, a.checkpoint_key, a.value, a.note, a.answered_by,
-                              a.department_id, a.version, a.item_version)
-                       .where(a.visit_id.in_(ids)).order_by(a.visit_id, a.id), "visit_id", ids)
-    media = _grouped(select(md.visit_id, md.media_id, md.sha256, md.kind, md.target_type, md.target_id)
-                     .where(md.visit_id.in_(ids)).order_by(md.visit_id, md.attached_at), "visit_id", ids)
+    answers = _grouped(_ANSWERS, "visit_id", ids)
+    media = _grouped(_MEDIA, "visit_id", ids)
     arrived = hooks.media_arrived([m.media_id for rows in media.values() for m in rows])
-    findings = _grouped(select(f.visit_id, f.id, f.item_id, f.checkpoint_key, f.description, f.legal_basis, f.measures,
-                               f.rectify_deadline, f.media_ids, f.created_by, f.version, f.unlicensed)
-                        .where(f.visit_id.in_(ids)).order_by(f.visit_id, f.created_at), "visit_id", ids)
-    signatures = _grouped(select(s.visit_id, s.id, s.role, s.kind, s.signer_name, s.signer_inspector_id, s.id_type,
-                                 s.id_number_masked, s.no_witness_reason, s.content_sha256, s.image_media_id,
-                                 s.refused, s.refusal_reason, s.server_time)
-                          .where(s.visit_id.in_(ids)).order_by(s.visit_id, s.server_time), "visit_id", ids)
-    amendments = _grouped(select(am.visit_id, am.id, am.reason, am.author_id, am.created_at, am.patch)
-                          .where(am.visit_id.in_(ids)).order_by(am.visit_id, am.created_at), "visit_id", ids)
+    findings = _grouped(_FINDINGS, "visit_id", ids)
+    signatures = _grouped(_SIGNATURES, "visit_id", ids)
+    amendments = _grouped(_AMENDMENTS, "visit_id", ids)
     comments = hooks.review_comments_of(ids)
     mismatches = mismatches_of(ids)
     out = {}
@@ -184,10 +224,7 @@ def _record_view(record, parts: dict) -> dict:
 
 def _task_facts(task_ids) -> dict[int, tuple]:
     """Each task's window, and its plan task's default method remembered for `planned_view`."""
-    rows = db.session.execute(select(InspectionTask.id, InspectionTask.window_start, InspectionTask.window_end,
-                                     PlanTask.default_method)
-                              .join(PlanTask, PlanTask.id == InspectionTask.plan_task_id)
-                              .where(InspectionTask.id.in_(set(task_ids)))).all()
+    rows = _rows(_TASK_FACTS, set(task_ids)).all()
     remember_task_defaults({r.id: r.default_method for r in rows})
     return {r.id: (r.window_start, r.window_end) for r in rows}
 
@@ -198,7 +235,7 @@ def visit_entities(visits, principal) -> dict[str, dict]:
     if not visits:
         return {}
     ids = [v.id for v in visits]
-    records = _records_of(ids)
+    records = {r.visit_id: r for r in _rows(_RECORDS, ids)}
     parts = _record_parts(ids)
     members = active_members_of(ids)
     briefs = object_briefs([v.object_id for v in visits], principal)
@@ -225,55 +262,34 @@ def visit_entities(visits, principal) -> dict[str, dict]:
 # --- tasks ------------------------------------------------------------------------------------
 
 def _checklists(plan_task_ids) -> dict[int, list[dict]]:
-    """Each plan task's pinned item versions in its order, as the phone shows them: the pins,
-    the versions with their items' code and department, and their checkpoints: three queries."""
+    """Each plan task's pinned item versions in its order, as the phone shows them: the pins with
+    their versions and items' code and department in one query, the checkpoints in one more."""
     pt_ids = list(set(plan_task_ids))
-    pins = _grouped(select(PlanTaskItem.task_id, PlanTaskItem.item_id, PlanTaskItem.item_version)
-                    .where(PlanTaskItem.task_id.in_(pt_ids)).order_by(PlanTaskItem.task_id, PlanTaskItem.position),
-                    "task_id", pt_ids)
-    wanted = {(p.item_id, p.item_version) for rows in pins.values() for p in rows}
-    v = CheckItemVersion
-    versions = {(r.item_id, r.version): r for r in db.session.execute(
-        select(v.id, v.item_id, v.version, v.name, v.level, v.methods, v.documents_to_request, v.legal_basis,
-               CheckItem.code, CheckItem.department_id).join(CheckItem, CheckItem.id == v.item_id)
-        .where(tuple_(v.item_id, v.version).in_(wanted)))} if wanted else {}
-    c = Checkpoint
-    checkpoints = _grouped(select(c.item_version_id, c.key, c.prompt, c.legal_basis, c.answer_type, c.unit, c.choices,
-                                  c.photo_required, c.hint)
-                           .where(c.item_version_id.in_([r.id for r in versions.values()]))
-                           .order_by(c.item_version_id, c.position), "item_version_id",
-                           [r.id for r in versions.values()]) if versions else {}
+    pins = _grouped(_CHECKLISTS, "task_id", pt_ids)
+    version_ids = list({p.id for rows in pins.values() for p in rows if p.id is not None})
+    checkpoints = _grouped(_CHECKPOINTS, "item_version_id", version_ids) if version_ids else {}
     out = {}
     for pt_id, rows in pins.items():
-        missing = [(p.item_id, p.item_version) for p in rows if (p.item_id, p.item_version) not in versions]
+        missing = [(p.pin_item_id, p.item_version) for p in rows if p.id is None]
         if missing:
             raise NoResultFound(f"check item version(s) {missing} pinned by plan task {pt_id} not found")
-        items = []
-        for p in rows:
-            ver = versions[(p.item_id, p.item_version)]
-            items.append({"item_id": ver.item_id, "version": ver.version, "code": ver.code, "name": ver.name,
-                          "department_id": ver.department_id, "level": ver.level, "methods": ver.methods,
-                          "documents_to_request": ver.documents_to_request, "legal_basis": ver.legal_basis,
-                          "checkpoints": [{"key": k.key, "prompt": k.prompt, "legal_basis": k.legal_basis,
-                                           "answer_type": k.answer_type, "unit": k.unit, "choices": k.choices,
-                                           "photo_required": k.photo_required, "hint": k.hint}
-                                          for k in checkpoints[ver.id]]})
-        out[pt_id] = items
+        out[pt_id] = [{"item_id": v.item_id, "version": v.version, "code": v.code, "name": v.name,
+                       "department_id": v.department_id, "level": v.level, "methods": v.methods,
+                       "documents_to_request": v.documents_to_request, "legal_basis": v.legal_basis,
+                       "checkpoints": [{"key": k.key, "prompt": k.prompt, "legal_basis": k.legal_basis,
+                                        "answer_type": k.answer_type, "unit": k.unit, "choices": k.choices,
+                                        "photo_required": k.photo_required, "hint": k.hint}
+                                       for k in checkpoints[v.id]]} for v in rows]
     return out
 
 
 def task_entities(task_ids) -> dict[str, dict]:
     """{task id (str): entity} of these tasks, ordered by id: the task with its plan task and plan
-    in one query, the checklists in three, the departments in one."""
+    in one query, the checklists in two, the departments in one."""
     ids = sorted(set(task_ids))
     if not ids:
         return {}
-    t = InspectionTask
-    tasks = db.session.execute(
-        select(t.id, t.code, t.name, t.plan_task_id, t.initiating_department_id, t.participating_department_ids,
-               t.window_start, t.window_end, PlanTask.check_type, Plan.code.label("plan_code"), Plan.title)
-        .join(PlanTask, PlanTask.id == t.plan_task_id).join(PlanVersion, PlanVersion.id == PlanTask.plan_version_id)
-        .join(Plan, Plan.id == PlanVersion.plan_id).where(t.id.in_(ids)).order_by(t.id)).all()
+    tasks = _rows(_TASKS, ids).all()
     checklists = _checklists(r.plan_task_id for r in tasks)
     dept_ids = {r.id: [r.initiating_department_id, *(r.participating_department_ids or [])] for r in tasks}
     shown = depts_of(d for ds in dept_ids.values() for d in ds)

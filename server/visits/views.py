@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from ..accounts.models import User
+from ..accounts.models import Department, User, UserRole
 from ..draws.models import InspectionTask
 from ..extensions import db
 from ..inspectors.models import Inspector
@@ -13,12 +13,8 @@ from ..settings import get_setting
 from . import hooks
 from .jsonpatch import apply_patch
 from .models import Visit, Amendment, VisitRecord
-from .pull_views import active_members_of, depts_of, object_briefs, task_entities, team_view, visit_entities
+from .pull_views import active_members_of, object_briefs, task_entities, team_view, visit_entities
 from .rules import FOLLOWUPS, OUTCOMES, RESULT_CODES, SIGNER_ROLES
-
-
-def _dept(dept_id):
-    return depts_of([dept_id])[dept_id]
 
 
 def task_entity(task: InspectionTask) -> dict:
@@ -56,12 +52,22 @@ def current_codes(visit: Visit, record: VisitRecord) -> list[str]:
     return list((current_view(visit, record).get("outcome") or {}).get("codes") or [])
 
 
+_u, _ur, _d, _i = (m.__table__.c for m in (User, UserRole, Department, Inspector))
+# The caller, their department and inspector id: a row per role (none when they have no role).
+_ME = (select(_u.id, _u.username, _u.display_name, _u.department_id, _d.code, _d.name, _i.id.label("inspector_id"),
+              _ur.role)
+       .select_from(User.__table__).join(Department.__table__, _d.id == _u.department_id)
+       .outerjoin(Inspector.__table__, _i.user_id == _u.id).outerjoin(UserRole.__table__, _ur.user_id == _u.id)
+       .where(_u.id == bindparam("user_id")).order_by(_ur.role))
+
+
 def me_entity(principal) -> dict:
-    user = db.session.get(User, principal.user_id)
-    insp = db.session.execute(select(Inspector).where(Inspector.user_id == user.id)).scalar_one_or_none()
+    rows = db.session.execute(_ME, {"user_id": principal.user_id}).all()
+    user = rows[0]
     return {"user_id": user.id, "username": user.username, "display_name": user.display_name,
-            "department": _dept(user.department_id), "roles": user.roles,
-            "inspector_id": insp.id if insp else None, "demo": bool(get_setting("demo_data")),
+            "department": {"id": user.department_id, "code": user.code, "name": user.name},
+            "roles": [r.role for r in rows if r.role is not None],
+            "inspector_id": user.inspector_id, "demo": bool(get_setting("demo_data")),
             "result_codes": [{"code": k, "label": v} for k, v in RESULT_CODES.items()],
             "followups": [{"code": k, "label": v} for k, v in FOLLOWUPS.items()],
             "outcomes": [{"code": k, **v} for k, v in OUTCOMES.items()],
