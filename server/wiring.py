@@ -17,10 +17,10 @@ from .accounts import throttle
 from .delivery import jobs
 from .draws import assignments as draw_assignments, verification as draw_verification  # noqa: F401
 from .leads import reminders
-from .public.results import previous_results
+from .public.results import previous_results_of
 from .registry import closures as registry_closures
 from .review import archive, replay as review_replay  # noqa: F401
-from .review.service import comments_for, open_on_seal, reopen_on_amendment, states_for
+from .review.service import comments_of, open_on_seal, reopen_on_amendment, states_of
 from .visits import assignments, feed, handoff, hooks, methods, mutations, replay, sign, verification as visit_verification  # noqa: F401
 from .visits.announce import on_media_arrived as announce_media_visits
 from .visits.closed_objects import flag_open_visits
@@ -39,10 +39,10 @@ def connect() -> None:
     feed.register()
     hooks.on_sealed(open_on_seal)
     hooks.on_amended(reopen_on_amendment)
-    hooks.on_review_comments(comments_for)
-    hooks.on_review_states(states_for)
+    hooks.on_review_comments(comments_of)
+    hooks.on_review_states(states_of)
     hooks.on_section_handovers(handoff.handovers_of)
-    hooks.on_previous_results(previous_results)
+    hooks.on_previous_results(previous_results_of)
     register_policy(may_read_media)
     on_media_arrived(announce_media_visits)
     register_send_policy("visit", may_send_visit_media)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from ..extensions import db
 from ..review.models import PublishedResult
@@ -34,9 +34,30 @@ def search(credit_code: str | None = None, name: str | None = None, task_no: str
     return rows[:limit], nxt
 
 
+PREVIOUS_SHOWN = 10
+
+
+_pr = PublishedResult.__table__.c
+_ranked = (select(_pr.object_id, _pr.task_name, _pr.completed_on, _pr.result, _pr.authority,
+                  func.row_number().over(partition_by=_pr.object_id,
+                                         order_by=(_pr.completed_on.desc(), _pr.id.desc())).label("n"))
+           .where(_pr.object_id.in_(bindparam("ids", expanding=True))).subquery())
+_PREVIOUS = select(_ranked).where(_ranked.c.n <= PREVIOUS_SHOWN).order_by(_ranked.c.object_id, _ranked.c.n)
+
+
+def previous_results_of(object_ids) -> dict[int, list[dict]]:
+    """For the visit briefs of many objects at once: each object's latest published results
+    (up to PREVIOUS_SHOWN, newest first), in one query."""
+    ids = list(dict.fromkeys(object_ids))
+    out: dict[int, list[dict]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    for r in db.session.execute(_PREVIOUS, {"ids": ids}):
+        out[r.object_id].append({"task": r.task_name, "date": r.completed_on.isoformat(), "result": r.result,
+                                 "authority": r.authority})
+    return out
+
+
 def previous_results(object_id: int) -> list[dict]:
     """For the visit brief: this object's earlier published results."""
-    rows = db.session.execute(select(PublishedResult).where(PublishedResult.object_id == object_id)
-                              .order_by(PublishedResult.completed_on.desc()).limit(10)).scalars()
-    return [{"task": r.task_name, "date": r.completed_on.isoformat(), "result": r.result, "authority": r.authority}
-            for r in rows]
+    return previous_results_of([object_id])[object_id]

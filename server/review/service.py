@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ..accounts.auth import Principal
 from ..accounts.models import Department, Role
@@ -133,21 +133,47 @@ def send_back(principal: Principal, visit_id: str, comments: list[dict], kind: s
     return review
 
 
+_rc, _rv, _dp = ReviewComment.__table__.c, Review.__table__.c, Department.__table__.c
+_COMMENTS = (select(_rc.visit_id, _rc.id, _rc.round, _rc.kind, _rc.target, _rc.text, _rc.created_at, _dp.code)
+             .select_from(ReviewComment.__table__).outerjoin(Department.__table__, _dp.id == _rc.department_id)
+             .where(_rc.visit_id.in_(bindparam("ids", expanding=True))).order_by(_rc.visit_id, _rc.id))
+_STATES = (select(_rv.visit_id, _rv.department_id, _rv.status, _rv.returned_count, _dp.code, _dp.name)
+           .select_from(Review.__table__).join(Department.__table__, _dp.id == _rv.department_id)
+           .where(_rv.visit_id.in_(bindparam("ids", expanding=True))).order_by(_rv.visit_id, _rv.department_id))
+
+
+def comments_of(visit_ids) -> dict[str, list[dict]]:
+    """Registered with visits: the review comments of many visits, in one query."""
+    ids = list(dict.fromkeys(visit_ids))
+    out: dict[str, list[dict]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    for c in db.session.execute(_COMMENTS, {"ids": ids}):
+        out[c.visit_id].append({"id": c.id, "round": c.round, "kind": c.kind, "target": c.target, "text": c.text,
+                                "at": c.created_at.isoformat(), "department": c.code})
+    return out
+
+
 def comments_for(visit_id: str) -> list[dict]:
-    codes = dict(db.session.execute(select(Department.id, Department.code)).all())
-    rows = db.session.execute(select(ReviewComment).where(ReviewComment.visit_id == visit_id)
-                              .order_by(ReviewComment.id)).scalars()
-    return [{"id": c.id, "round": c.round, "kind": c.kind, "target": c.target, "text": c.text,
-             "at": c.created_at.isoformat(), "department": codes.get(c.department_id)} for c in rows]
+    return comments_of([visit_id])[visit_id]
+
+
+def states_of(visit_ids) -> dict[str, list[dict]]:
+    """Registered with visits: each department's entry of each record as the team's phones see
+    it, for many visits in one query."""
+    ids = list(dict.fromkeys(visit_ids))
+    out: dict[str, list[dict]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    for r in db.session.execute(_STATES, {"ids": ids}):
+        out[r.visit_id].append({"department_id": r.department_id, "department_code": r.code,
+                                "department_name": r.name, "status": r.status,
+                                "status_label": REVIEW_STATUSES[r.status], "round": r.returned_count})
+    return out
 
 
 def states_for(visit_id: str) -> list[dict]:
-    """Registered with visits: each department's entry of the record as the team's phones see it."""
-    rows = db.session.execute(select(Review, Department).join(Department, Department.id == Review.department_id)
-                              .where(Review.visit_id == visit_id).order_by(Review.department_id)).all()
-    return [{"department_id": r.department_id, "department_code": d.code, "department_name": d.name,
-             "status": r.status, "status_label": REVIEW_STATUSES[r.status], "round": r.returned_count}
-            for r, d in rows]
+    return states_of([visit_id])[visit_id]
 
 
 def open_on_seal(visit: Visit, record: VisitRecord) -> None:

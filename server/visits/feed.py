@@ -1,22 +1,18 @@
 """Pull entities for phones: `me`, `task`, `visit`, scoped to the caller's teams."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from ..draws.models import InspectionTask
-from ..extensions import db
 from sync.registry import entity
 from . import service
-from .views import me_entity, task_entity, visit_entity
+from .pull_views import task_entities, visit_entities
+from .views import me_entity
 
 
 def load_visits(ids, principal):
-    return {v.id: visit_entity(v, principal) for v in service.my_visits(principal, ids)}
+    return visit_entities(service.my_visit_rows(principal, ids), principal)
 
 
 def snapshot_visits(principal):
-    for v in service.my_visits(principal):
-        yield v.id, visit_entity(v, principal)
+    yield from visit_entities(service.my_visit_rows(principal), principal).items()
 
 
 def _my_task_ids(principal) -> set[int]:
@@ -25,13 +21,11 @@ def _my_task_ids(principal) -> set[int]:
 
 def load_tasks(ids, principal):
     mine = _my_task_ids(principal)
-    wanted = [int(i) for i in ids if i.isdigit() and int(i) in mine]
-    return {str(t.id): task_entity(t) for t in db.session.execute(select(InspectionTask).where(InspectionTask.id.in_(wanted))).scalars()}
+    return task_entities(int(i) for i in ids if i.isdigit() and int(i) in mine)
 
 
 def snapshot_tasks(principal):
-    for t in db.session.execute(select(InspectionTask).where(InspectionTask.id.in_(_my_task_ids(principal)))).scalars():
-        yield str(t.id), task_entity(t)
+    yield from task_entities(_my_task_ids(principal)).items()
 
 
 def load_me(ids, principal):

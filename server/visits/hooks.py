@@ -7,11 +7,13 @@ from __future__ import annotations
 from typing import Callable
 from media import service as media_service
 
-_previous: list[Callable[[int], list[dict]]] = []
-_comments: list[Callable[[str], list[dict]]] = []
+# The read hooks are set-wise: fn(ids) -> {id: [rows]} for many visits (or objects) in one go,
+# so a pull of many visits costs the same statements as a pull of one.
+_previous: list[Callable[[list[int]], dict[int, list[dict]]]] = []
+_comments: list[Callable[[list[str]], dict[str, list[dict]]]] = []
 _sealed: list[Callable] = []
 _amended: list[Callable] = []
-_review_states: list[Callable[[str], list[dict]]] = []
+_review_states: list[Callable[[list[str]], dict[str, list[dict]]]] = []
 _handovers: list[Callable] = []
 
 
@@ -39,23 +41,39 @@ def amended(visit, record, amendment) -> None:
 
 
 def on_previous_results(fn) -> None:
+    """fn(object_ids) -> {object_id: [earlier published results]}."""
     if fn not in _previous:
         _previous.append(fn)
 
 
 def on_review_comments(fn) -> None:
+    """fn(visit_ids) -> {visit_id: [review comments]}."""
     if fn not in _comments:
         _comments.append(fn)
 
 
 def on_review_states(fn) -> None:
-    """fn(visit_id) -> [{department_id, status, …}]: each department's entry of a sealed record."""
+    """fn(visit_ids) -> {visit_id: [{department_id, status, …}]}: each department's entry of a sealed record."""
     if fn not in _review_states:
         _review_states.append(fn)
 
 
+def _gathered(fns, ids) -> dict:
+    ids = list(dict.fromkeys(ids))
+    out: dict = {i: [] for i in ids}
+    if ids:
+        for fn in fns:
+            for key, rows in fn(ids).items():
+                out[key].extend(rows)
+    return out
+
+
+def review_states_of(visit_ids) -> dict[str, list[dict]]:
+    return _gathered(_review_states, visit_ids)
+
+
 def review_states(visit_id: str) -> list[dict]:
-    return [r for fn in _review_states for r in fn(visit_id)]
+    return review_states_of([visit_id])[visit_id]
 
 
 def on_section_handovers(fn) -> None:
@@ -72,12 +90,20 @@ def section_handovers(visit) -> dict[int, dict]:
     return out
 
 
+def previous_results_of(object_ids) -> dict[int, list[dict]]:
+    return _gathered(_previous, object_ids)
+
+
 def previous_results(object_id: int) -> list[dict]:
-    return [r for fn in _previous for r in fn(object_id)]
+    return previous_results_of([object_id])[object_id]
+
+
+def review_comments_of(visit_ids) -> dict[str, list[dict]]:
+    return _gathered(_comments, visit_ids)
 
 
 def review_comments(visit_id: str) -> list[dict]:
-    return [c for fn in _comments for c in fn(visit_id)]
+    return review_comments_of([visit_id])[visit_id]
 
 
 def media_arrived(media_ids: list[str]) -> dict[str, bool]:

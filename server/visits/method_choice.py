@@ -33,12 +33,20 @@ def task_default(task_id: int) -> str:
     return cache[task_id]
 
 
+def remember_task_defaults(defaults: dict[int, str | None]) -> None:
+    """Seed `task_default` with plan tasks' default methods read elsewhere (a pull reads them
+    for all its visits' tasks in one query)."""
+    cache = db.session.info.setdefault("visits.default_methods", {})
+    for task_id, method in defaults.items():
+        cache.setdefault(task_id, method or "onsite")
+
+
 def planned(visit: Visit) -> str:
     """The method this visit is to be checked by."""
     return visit.planned_method or task_default(visit.task_id)
 
 
-def planned_view(visit: Visit) -> dict:
+def planned_view(visit) -> dict:  # a Visit, or a row with its columns
     code = planned(visit)
     return {"code": code, "label": METHODS[code]["label"],
             "source": "visit" if visit.planned_method else "task", "chosen_by": visit.method_planned_by}

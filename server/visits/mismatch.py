@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from sync import batch
 from sync.registry import Outcome, guard
@@ -45,11 +45,27 @@ def record_mismatch(visit: Visit, member_user_id: int, client_id: str, mutation_
     return row
 
 
+_cm = ContentMismatch.__table__.c
+_MISMATCHES = (select(_cm.visit_id, _cm.id, _cm.field, _cm.member_user_id, _cm.mutation_id, _cm.signed, _cm.arrived,
+                      _cm.source, _cm.at).where(_cm.visit_id.in_(bindparam("ids", expanding=True)))
+               .order_by(_cm.visit_id, _cm.id))
+
+
+def mismatches_of(visit_ids) -> dict[str, list[dict]]:
+    """The content mismatches of many visits, in one query."""
+    ids = list(dict.fromkeys(visit_ids))
+    out: dict[str, list[dict]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    for m in db.session.execute(_MISMATCHES, {"ids": ids}):
+        out[m.visit_id].append({"id": m.id, "field": m.field, "member_user_id": m.member_user_id,
+                                "mutation_id": m.mutation_id, "signed": m.signed, "arrived": m.arrived,
+                                "source": m.source, "at": m.at.isoformat()})
+    return out
+
+
 def mismatches_view(visit_id: str) -> list[dict]:
-    return [{"id": m.id, "field": m.field, "member_user_id": m.member_user_id, "mutation_id": m.mutation_id,
-             "signed": m.signed, "arrived": m.arrived, "source": m.source, "at": m.at.isoformat()}
-            for m in db.session.execute(select(ContentMismatch).where(ContentMismatch.visit_id == visit_id)
-                                        .order_by(ContentMismatch.id)).scalars()]
+    return mismatches_of([visit_id])[visit_id]
 
 
 def _field_of(name: str, args: dict) -> str:
