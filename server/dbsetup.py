@@ -38,7 +38,7 @@ _WRITE_INTENT = "dsr.db_write_intent"
 _WRITER = threading.Lock()
 _HELD = "dsr.sqlite_writer_lock"  # in a connection's info while its transaction holds `_WRITER`
 _FILE_HELD = "dsr.sqlite_writer_file"  # … and the file descriptor it holds the flock on
-_lock_files: dict[str, int] = {}  # database path -> this process's descriptor of its lock file
+_lock_files: dict[str, int] = {}  # database path -> this process's descriptor of its lock file (one kept)
 
 
 def _on_connect(dbapi_conn, record) -> None:
@@ -79,7 +79,15 @@ def _lock_file(conn, deadline: float) -> None:
         return
     fd = _lock_files.get(path)
     if fd is None:
-        fd = _lock_files[path] = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        # Another database's descriptor is not in use (holding `_WRITER`, this thread is the only one
+        # that could hold a flock): closed, so a process that opens many databases (the tests) keeps one.
+        for other in _lock_files.values():
+            os.close(other)
+        _lock_files.clear()
+        try:
+            fd = _lock_files[path] = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:  # e.g. a read-only directory: SQLite's own waiting decides, as before
+            return
     delay = 0.0005
     while True:
         try:

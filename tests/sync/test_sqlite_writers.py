@@ -81,3 +81,26 @@ def test_a_first_pull_writes_its_registration_then_reads_without_the_writer_lock
     assert begins[:1] == ["BEGIN"] and begins.count("BEGIN IMMEDIATE") == 1, begins
     assert begins[-1] == "BEGIN", begins
     assert not dbsetup._WRITER.locked()
+
+
+def test_writers_on_several_databases_keep_one_lock_file_open_and_each_locks_its_own(tmp_path):
+    from sqlalchemy import create_engine
+
+    dbsetup.install()
+    engines = [create_engine(f"sqlite:///{tmp_path / f'db{n}.sqlite3'}") for n in range(3)]
+    try:
+        for _ in range(2):
+            for engine in engines:
+                with engine.begin() as conn:  # BEGIN IMMEDIATE (no request): the writer locks are taken
+                    conn.execute(text("CREATE TABLE IF NOT EXISTS t (x INTEGER)"))
+                    conn.execute(text("INSERT INTO t VALUES (1)"))
+                    assert dbsetup._WRITER.locked() and list(dbsetup._lock_files) == [engine.url.database]
+                assert not dbsetup._WRITER.locked()
+        assert len(dbsetup._lock_files) == 1
+        assert sorted(p.name for p in tmp_path.glob("*-writer.lock")) == [f"db{n}.sqlite3-writer.lock" for n in range(3)]
+        for engine in engines:
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 2
+    finally:
+        for engine in engines:
+            engine.dispose()
