@@ -189,6 +189,11 @@ class Conn:
                     raise
         raise AssertionError("unreachable")
 
+    def close(self) -> None:
+        if self.c is not None:
+            self.c.close()
+            self.c = None
+
 
 # --- one phone's day ----------------------------------------------------------------------
 
@@ -377,7 +382,7 @@ def day(port: int, phone: Phone, stats: Stats) -> dict:
             t.start()
             push(port, phone, batch, stats)
             t.join()
-            second.c and second.c.close()
+            second.close()
             stats.add("", fault_duplicate=1)
         elif roll < 0.20 and acked + size < len(out):  # the next batch overtakes this one
             ahead = push(port, phone, out[acked + size:acked + 2 * size], stats)

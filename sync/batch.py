@@ -23,11 +23,18 @@ from sqlalchemy.orm import Session
 
 _KEY = "sync_batch_memo"
 _DEFERRED = "sync_batch_deferred"
+_MUTATIONS = "sync_batch_mutations"
 
 
 def memo(session: Session) -> dict | None:
     """The running batch's store, or None outside a push."""
     return session.info.get(_KEY)
+
+
+def mutations(session: Session) -> list[dict]:
+    """The running batch's mutations as sent (`name`, unvalidated `args`), for a mutator that reads
+    what later mutations of the batch will need in one statement; [] outside a push."""
+    return session.info.get(_MUTATIONS) or []
 
 
 def forget(session: Session) -> None:
@@ -67,11 +74,13 @@ def discard_deferred(session: Session) -> None:
 
 
 @contextmanager
-def running(session: Session) -> Iterator[dict]:
+def running(session: Session, mutations: list[dict] = ()) -> Iterator[dict]:
     session.info[_KEY] = {}
     session.info[_DEFERRED] = []
+    session.info[_MUTATIONS] = list(mutations)
     try:
         yield session.info[_KEY]
     finally:
         session.info.pop(_KEY, None)
         session.info.pop(_DEFERRED, None)
+        session.info.pop(_MUTATIONS, None)

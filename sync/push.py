@@ -177,7 +177,7 @@ def _push(principal, client_id: str, mutations: list[dict], isolate: bool) -> di
     summary: list[dict] = []
     rows: list[dict] = []
     gap = None
-    with batch.running(db.session):
+    with batch.running(db.session, mutations):
         for m in mutations:
             mid = m["id"]
             if mid <= last:

@@ -1,6 +1,9 @@
 """Who may touch a visit: its active team members; a sealed record refuses changes."""
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
 from sync import batch
 
 from .models import Visit
@@ -43,6 +46,28 @@ def refuse_if_sealed(visit: Visit, record: VisitRecord | None = None) -> None:
         raise RecordSealed("该检查记录已签名封存，不能再修改；如需更正请提交补正说明。")
 
 
+_LOCKED = "visits.locked"
+# The visit locked, with its team and its record, in one statement (only the visit's row is locked:
+# PostgreSQL refuses FOR UPDATE on the nullable side of an outer join).
+_VISIT_AND_RECORD = (select(Visit, VisitRecord).outerjoin(VisitRecord, VisitRecord.visit_id == Visit.id)
+                     .options(joinedload(Visit.members)).with_for_update(of=Visit))
+
+
+def locked(visit_id: str) -> tuple[Visit | None, VisitRecord | None]:
+    """The visit (None if there is none) and its record (None if not begun), the visit locked until
+    the commit. Within a push batch this runs once per visit: the lock holds for the batch, so later
+    mutations (and the guards that run before them) reuse what it read."""
+    memo = batch.memo(db.session)
+    key = (_LOCKED, str(visit_id))
+    if memo is not None and key in memo:
+        return memo[key]
+    row = db.session.execute(_VISIT_AND_RECORD.where(Visit.id == str(visit_id))).unique().first()
+    found = (row[0], row[1]) if row is not None else (None, None)
+    if memo is not None:
+        memo[key] = found
+    return found
+
+
 def writable_record(principal, visit_id: str) -> tuple[Visit, VisitRecord]:
     """The visit and its record, refusing if sealed; marks the visit in progress.
 
@@ -55,11 +80,15 @@ def writable_record(principal, visit_id: str) -> tuple[Visit, VisitRecord]:
         _require_member(visit, principal)
         refuse_if_sealed(visit, record)
         return visit, record
-    visit = team_visit(principal, visit_id, lock=True)
-    record = db.session.get(VisitRecord, visit.id)
+    visit, record = locked(visit_id)
+    if visit is None or visit.status == "withdrawn":
+        raise NotFound("检查任务不存在或已撤回。", code="visit_not_found")
+    _require_member(visit, principal)
     if record is None:
         record = VisitRecord(visit_id=visit.id, present=[], version=1)
         db.session.add(record)
+        if memo is not None:
+            memo[(_LOCKED, str(visit_id))] = (visit, record)
     refuse_if_sealed(visit, record)
     if memo is not None:
         memo[key] = (visit, record)

@@ -4,24 +4,27 @@ Inside a batch the mutators' primary-key lookups (a finding, a media reference) 
 the session first: an autoflush there would write the visit and its record once per mutation
 instead of once per batch. What a flush could have made visible to such a lookup is only an
 object this batch added and has not written yet; `add` remembers those and `get` answers them
-first. Field history rows are queued and inserted with one statement per batch. Outside a
+first. The first lookup of a kind in a batch reads every row of that kind the batch's mutations
+name (one statement): a re-sent photo or finding is then answered without another query, and a
+new one without any. Field history rows are queued and inserted with one statement per batch. Outside a
 batch (staff screens, the handoff's own flow) both are a plain `session.get` / `session.add`.
 """
 from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import inspect, select
 
 from sync import batch
 
 from ..extensions import db
 from ..types import utcnow
-from .models import FieldHistory, Visit, VisitRecord
+from .models import FieldHistory, Finding, MediaRef
 
-_ADDED = "visits.added"
-
-
-def held(visit_id: str) -> tuple[Visit, VisitRecord] | None:
-    """The visit and record this batch has already selected and locked (access.writable_record)."""
-    memo = batch.memo(db.session)
-    return memo.get(("visits.writable", str(visit_id))) if memo is not None else None
+_ADDED, _READ = "visits.added", "visits.read"
+# The mutations that name a row of each kind, and the argument that names it.
+_NAMED_BY = {Finding: ("finding_id", frozenset({"finding.add", "finding.update"})),
+             MediaRef: ("media_id", frozenset({"media.attach"}))}
 
 
 def get(cls, key):
@@ -32,8 +35,35 @@ def get(cls, key):
     added = memo.get((_ADDED, cls, key))
     if added is not None:
         return added
+    read = _read(memo, cls)
+    if key in read:
+        return read[key]
     with db.session.no_autoflush:
         return db.session.get(cls, key)
+
+
+def _read(memo: dict, cls) -> dict:
+    """{key: row or None} of every row of `cls` the batch's mutations name, read at the first lookup."""
+    found = memo.get((_READ, cls))
+    if found is None:
+        arg, names = _NAMED_BY.get(cls, (None, ()))
+        keys = sorted({k for m in batch.mutations(db.session) if m.get("name") in names
+                       for k in [_uuid(m.get("args"), arg)] if k is not None})
+        found = memo[(_READ, cls)] = dict.fromkeys(keys)
+        if keys:
+            pk = inspect(cls).primary_key[0]
+            with db.session.no_autoflush:
+                found.update((getattr(row, pk.key), row)
+                             for row in db.session.execute(select(cls).where(pk.in_(keys))).scalars())
+    return found
+
+
+def _uuid(args, arg: str) -> str | None:
+    """The id as the mutator's schema reads it (a UUID, written in its canonical form), or None."""
+    try:
+        return str(uuid.UUID(str(args[arg])))
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return None
 
 
 def add(obj, key) -> None:

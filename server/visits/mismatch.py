@@ -18,7 +18,7 @@ from ..canonical import jcs_sha256
 from ..errors import ApiError
 from ..extensions import db
 from ..types import utcnow
-from . import batched
+from . import access, batched
 from .announce import announce
 from .models import Answer, ContentMismatch, Finding, HandoffMutation, HandoffSection, MediaRef, Visit, VisitRecord
 
@@ -121,9 +121,12 @@ def member_push(ctx, name, args, raw):
     if name not in MEMBER_MUTATIONS:
         return None
     vid = str(args["visit_id"])
-    held = batched.held(vid)
-    if held is not None:
-        visit, record = held
+    if batch.memo(db.session) is not None:
+        # In a push batch: the visit is locked now, as its mutator would lock it, so what was
+        # handed over is read once under the lock (and the mutator reuses the visit and record).
+        visit, record = access.locked(vid)
+        if visit is None:
+            return None
         handed = _handed_here(ctx, vid)
     else:
         handed = db.session.get(HandoffMutation, (ctx.client_id, ctx.mutation_id))

@@ -4,6 +4,7 @@ Used where the test must kill a real worker process (crash safety).
 """
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -58,6 +59,10 @@ class HttpClient:
                 return Response(r.status, r.read(), r.headers)
         except urllib.error.HTTPError as err:
             return Response(err.code, err.read(), err.headers)
+        except http.client.HTTPException as err:
+            # A worker killed while it sent the answer (IncompleteRead): the request failed, as a
+            # dropped connection does.
+            raise ConnectionError(f"{type(err).__name__}: {err}") from err
 
     def post(self, path, headers=None, json=None):
         return self.open("POST", path, headers, json)
