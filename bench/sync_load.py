@@ -134,8 +134,11 @@ def free_port() -> int:
 class Server:
     def __init__(self, url: str, workdir: Path, workers: int, threads: int):
         self.port = free_port()
+        prom = workdir / "prometheus"  # the workers' metrics, added up by /metrics (the writer's turn)
+        prom.mkdir(exist_ok=True)
         env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": url, "DSR_INSTANCE_PATH": str(workdir),
-               "SECRET_KEY": SECRET, "DEMO_PASSWORD": PASSWORD, "PYTHONPATH": str(ROOT)}
+               "SECRET_KEY": SECRET, "DEMO_PASSWORD": PASSWORD, "PYTHONPATH": str(ROOT),
+               "PROMETHEUS_MULTIPROC_DIR": str(prom), "METRICS_ALLOW": "127.0.0.1"}
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         self.log = open(workdir / "gunicorn.log", "wb")
         self.proc = subprocess.Popen([gunicorn, "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
@@ -159,6 +162,29 @@ class Server:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+_WRITER_METRICS = {"writes": "dsr_sqlite_write_transactions_total", "held": "dsr_sqlite_writer_held_seconds_total",
+                   "waited": "dsr_sqlite_writer_wait_seconds_total"}
+
+
+def writer_turn(port: int) -> dict[str, float]:
+    """SQLite's writer turn so far, added up over the workers: write transactions, seconds held, waited."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        c.request("GET", "/metrics")
+        r = c.getresponse()
+        status, text = r.status, r.read().decode()
+    finally:
+        c.close()
+    if status != 200:
+        return {}
+    values = {}
+    for key, name in _WRITER_METRICS.items():
+        for line in text.splitlines():
+            if line.startswith(name + " "):
+                values[key] = float(line.split()[1])
+    return values
 
 
 class Conn:
@@ -634,10 +660,12 @@ def load(app, server: "Server", specs: list[dict], args, dbname: str | None = No
     stats = Stats()
     res = Resources(server.proc.pid, args.pg, dbname, stats)
     res.start()
-    t0 = time.perf_counter()
+    writer0 = writer_turn(server.port)
+    t0, client_cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
         list(pool.map(run, phones))
-    wall = time.perf_counter() - t0
+    wall, client_cpu = time.perf_counter() - t0, time.process_time() - client_cpu
+    writer = {k: v - writer0.get(k, 0.0) for k, v in writer_turn(server.port).items()}
     used = res.finish()
     if errors:
         print(f"ERRORS in {len(errors)} phones, e.g. {errors[:3]}")
@@ -666,7 +694,13 @@ def load(app, server: "Server", specs: list[dict], args, dbname: str | None = No
           f"  (peer figure: ODK Central ~41 submissions/s)")
     cpu_w, cpu_b = used["cpu"]["workers"], used["cpu"]["backends"]
     print(f"server CPU during the load: gunicorn workers {cpu_w:.1f} s = {cpu_w / n_mut * 1000:.2f} ms per mutation"
-          + (f"; PostgreSQL backends {cpu_b:.1f} s = {cpu_b / n_mut * 1000:.2f} ms per mutation" if args.pg else ""))
+          + (f"; PostgreSQL backends {cpu_b:.1f} s = {cpu_b / n_mut * 1000:.2f} ms per mutation" if args.pg else "")
+          + f"; the phones (this process) {client_cpu:.1f} s of the {wall * (os.cpu_count() or 1):.0f} CPU-seconds")
+    if writer.get("writes"):
+        print(f"SQLite writer's turn (one writer at a time; from /metrics): held {writer['held']:.1f} s of the {wall:.1f} s "
+              f"load phase ({writer['held'] / wall:.0%}), {writer['writes']:.0f} write transactions held it "
+              f"{writer['held'] / writer['writes'] * 1000:.1f} ms each and waited {writer['waited'] / writer['writes'] * 1000:.0f} ms "
+              f"each for it")
     print("memory per worker (RSS, peak during the load / after): "
           + ", ".join(f"{used['rss'].get(p, 0):.0f}/{now:.0f} MB" for p, now in sorted(used["rss_now"].items())))
     if args.pg:

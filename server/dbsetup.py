@@ -16,6 +16,11 @@ the thread holding it then takes an exclusive `flock` on ``<database>-writer.loc
 0.5–2 ms instead of SQLite's 100 ms (a process that dies frees it with its file). A thread that
 cannot get either within the busy timeout goes on to BEGIN IMMEDIATE anyway, so these locks can
 delay a writer but never stop it.
+
+The writer's turn is the bottleneck of a busy SQLite server (the sync load holds it ~100 % of the
+time), so a request that writes reads what it can before it: `read_first()` runs a block (the
+caller's authentication) in a plain read transaction and ends it, and the request's writes then
+begin with BEGIN IMMEDIATE as before. The body's parsing and validation in between hold no lock.
 """
 from __future__ import annotations
 
@@ -24,6 +29,8 @@ import os
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from flask import has_request_context, request
 from sqlalchemy import event
@@ -35,9 +42,14 @@ from .extensions import db
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 SQLITE_BUSY_TIMEOUT_MS = 30000
 _WRITE_INTENT = "dsr.db_write_intent"
+_READ_FIRST = "dsr.db_read_first"
 _WRITER = threading.Lock()
 _HELD = "dsr.sqlite_writer_lock"  # in a connection's info while its transaction holds `_WRITER`
 _FILE_HELD = "dsr.sqlite_writer_file"  # … and the file descriptor it holds the flock on
+_SINCE = "dsr.sqlite_writer_since"  # … and when it asked for the writer's turn and got it (metrics)
+# Called with (seconds waited for the writer's turn, seconds held) as each SQLite write transaction
+# ends (server/observability/metrics.py counts them).
+WRITE_OBSERVERS: list[Callable[[float, float], None]] = []
 _lock_files: dict[str, int] = {}  # database path -> this process's descriptor of its lock file (one kept)
 
 
@@ -56,12 +68,13 @@ def _on_connect(dbapi_conn, record) -> None:
 def _on_begin(conn) -> None:
     if conn.dialect.name != "sqlite":
         return
-    read_only = has_request_context() and request.method in _SAFE \
-        and not request.environ.get(_WRITE_INTENT)
+    read_only = has_request_context() and (
+        (request.method in _SAFE and not request.environ.get(_WRITE_INTENT)) or request.environ.get(_READ_FIRST))
     if read_only:
         conn.exec_driver_sql("BEGIN")
         return
-    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    asked = time.monotonic()
+    deadline = asked + SQLITE_BUSY_TIMEOUT_MS / 1000
     if _WRITER.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
         conn.info[_HELD] = True
         _lock_file(conn, deadline)
@@ -70,6 +83,7 @@ def _on_begin(conn) -> None:
     except BaseException:
         _release(conn.info)
         raise
+    conn.info[_SINCE] = (asked, time.monotonic())
 
 
 def _lock_file(conn, deadline: float) -> None:
@@ -103,6 +117,11 @@ def _lock_file(conn, deadline: float) -> None:
 
 
 def _release(info) -> None:
+    since = info.pop(_SINCE, None)
+    if since is not None:
+        waited, held = since[1] - since[0], time.monotonic() - since[1]
+        for observe in WRITE_OBSERVERS:
+            observe(waited, held)
     fd = info.pop(_FILE_HELD, None)
     if fd is not None:
         fcntl.flock(fd, fcntl.LOCK_UN)
@@ -142,6 +161,24 @@ def begin_write() -> None:
     if has_request_context():
         request.environ[_WRITE_INTENT] = True
     session.rollback()
+
+
+@contextmanager
+def read_first() -> Iterator[None]:
+    """Run the block's reads in their own read transaction, ended after it (SQLite, in a request whose
+    session has no transaction yet): a request that goes on to write does not hold the writer's turn
+    while it reads who the caller is and parses its body. The block must only read. Elsewhere (and on
+    PostgreSQL, where readers and writers never queue for one lock) the block simply runs."""
+    session = db.session()  # the request's Session (the scoped proxy has no in_transaction)
+    if not has_request_context() or session.in_transaction() or session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    request.environ[_READ_FIRST] = True
+    try:
+        yield
+    finally:
+        request.environ.pop(_READ_FIRST, None)
+        session.rollback()  # the read transaction ends (it wrote nothing); the next one begins afresh
 
 
 def end_write() -> None:

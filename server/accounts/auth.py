@@ -24,6 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app, g, request
 from sqlalchemy import bindparam, select, update
 
+from ..dbsetup import read_first
 from ..errors import Forbidden, Unauthorized
 from ..extensions import db
 from ..types import utcnow
@@ -179,8 +180,9 @@ def authenticate() -> Principal:
         session_id = str(claims["sid"])
     except (KeyError, TypeError, ValueError):
         raise Unauthorized("访问令牌无效。", code="token_invalid")
-    rows = db.session.execute(_PRINCIPAL_ROWS, {"user_id": user_id, "device_id": device_id,
-                                                 "session_id": session_id}).all()
+    with read_first():  # SQLite: a request that writes does not hold the writer's turn for this read
+        rows = db.session.execute(_PRINCIPAL_ROWS, {"user_id": user_id, "device_id": device_id,
+                                                     "session_id": session_id}).all()
     if not rows:
         raise Unauthorized("访问令牌无效。", code="token_invalid")
     row = rows[0]

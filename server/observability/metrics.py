@@ -25,6 +25,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from .. import dbsetup
+
 _FAST = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _SLOW = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
@@ -41,6 +43,12 @@ WORKER_HEARTBEAT = Gauge("dsr_worker_heartbeat_timestamp_seconds",
                          "Unix time of the delivery worker's last loop (alive when recent)",
                          multiprocess_mode="max")
 WORKER_JOBS = Counter("dsr_worker_jobs_total", "Worker jobs run", ["job", "outcome"])
+# SQLite allows one writer: how long write transactions waited for that turn and held it. Held
+# seconds growing as fast as the clock means the writer is saturated (more threads will not help;
+# PostgreSQL will).
+SQLITE_WRITES = Counter("dsr_sqlite_write_transactions_total", "SQLite write transactions (BEGIN IMMEDIATE)")
+SQLITE_WRITER_WAIT = Counter("dsr_sqlite_writer_wait_seconds_total", "Seconds SQLite writers waited for the writer's turn")
+SQLITE_WRITER_HELD = Counter("dsr_sqlite_writer_held_seconds_total", "Seconds SQLite writers held the writer's turn")
 
 SYNC_RESULTS = ("applied", "rejected", "duplicate")
 
@@ -58,6 +66,16 @@ def observe_sync(op: str, seconds: float, results: list[dict] | None = None) -> 
     for r in results or ():
         if r.get("status") in SYNC_RESULTS:
             SYNC_MUTATIONS.labels(r["status"]).inc()
+
+
+def sqlite_write(waited: float, held: float) -> None:
+    SQLITE_WRITES.inc()
+    SQLITE_WRITER_WAIT.inc(waited)
+    SQLITE_WRITER_HELD.inc(held)
+
+
+if sqlite_write not in dbsetup.WRITE_OBSERVERS:
+    dbsetup.WRITE_OBSERVERS.append(sqlite_write)
 
 
 def tus_received(nbytes: int) -> None:

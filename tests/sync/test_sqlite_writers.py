@@ -104,3 +104,30 @@ def test_writers_on_several_databases_keep_one_lock_file_open_and_each_locks_its
     finally:
         for engine in engines:
             engine.dispose()
+
+
+def test_a_push_reads_who_is_calling_before_it_takes_the_writers_turn_and_the_turn_is_measured(
+        sqlite_app, client, login, new_client_id):
+    """The caller's authentication is read in a plain transaction that ends before the batch's write
+    transaction begins (the body is parsed and validated in between, holding nothing); the write
+    transaction's wait and hold are counted for /metrics."""
+    from prometheus_client import REGISTRY
+
+    h = login("scjg-insp1")
+
+    def sample(name: str) -> float:
+        return REGISTRY.get_sample_value(name) or 0.0
+
+    before = {n: sample(n) for n in ("dsr_sqlite_write_transactions_total", "dsr_sqlite_writer_held_seconds_total")}
+    with counted_statements(sqlite_app) as seen:
+        r = client.post("/api/v1/sync/push", headers=h,
+                        json={"client_id": new_client_id(), "schema_version": 1, "mutations": []})
+    assert r.status_code == 200, r.get_json()
+    flow = [s.strip().split()[0] if not s.strip().startswith("BEGIN") else s.strip() for s in seen]
+    first_write = flow.index("BEGIN IMMEDIATE")
+    assert flow[0] == "BEGIN", flow
+    assert [s for s in seen[:first_write] if "FROM users" in s], seen[:first_write]
+    assert flow.count("BEGIN IMMEDIATE") == 1, flow
+    assert sample("dsr_sqlite_write_transactions_total") == before["dsr_sqlite_write_transactions_total"] + 1
+    assert sample("dsr_sqlite_writer_held_seconds_total") > before["dsr_sqlite_writer_held_seconds_total"]
+    assert not dbsetup._WRITER.locked()
