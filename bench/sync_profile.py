@@ -92,6 +92,14 @@ class TestConn:
         return r.status_code, r.get_json(silent=True)
 
 
+def _writer_turn() -> dict[str, float]:
+    """SQLite write transactions and the seconds they held the writer's turn (server/dbsetup.py), so far."""
+    from prometheus_client import REGISTRY
+
+    return {"writes": REGISTRY.get_sample_value("dsr_sqlite_write_transactions_total") or 0.0,
+            "held": REGISTRY.get_sample_value("dsr_sqlite_writer_held_seconds_total") or 0.0}
+
+
 def _pg_backend_cpu(app) -> float:
     """CPU seconds of this database's PostgreSQL backends, when they run on this machine."""
     from sqlalchemy import text
@@ -148,6 +156,7 @@ def main() -> int:
         stats = sync_load.Stats()
         pulled = {}
         prof = cProfile.Profile()
+        writer0 = _writer_turn()
         cpu0, wall0 = time.process_time(), time.perf_counter()
         pg0 = _pg_backend_cpu(app) if args.pg else 0.0
         prof.enable()
@@ -156,6 +165,7 @@ def main() -> int:
             pulled[ph.client_id] = sync_load.day(0, ph, stats)
         prof.disable()
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        writer = {k: v - writer0[k] for k, v in _writer_turn().items()}
         pg_cpu = (_pg_backend_cpu(app) - pg0) if args.pg else 0.0
         ev = stats.events
         n_mut = sum(len(p.outbox) for p in phones)
@@ -173,6 +183,10 @@ def main() -> int:
         print(f"CPU: {cpu:.2f} s in this process = {cpu / n_mut * 1000:.2f} ms per distinct mutation"
               + (f"; PostgreSQL backends {pg_cpu:.2f} s = {pg_cpu / n_mut * 1000:.2f} ms per mutation" if args.pg else "")
               + f"; wall {wall:.1f} s (pushes {push_time:.1f} s, pulls {pull_time:.1f} s)")
+        if writer["writes"]:
+            print(f"SQLite writer's turn: {writer['writes']:.0f} write transactions held it {writer['held']:.2f} s = "
+                  f"{writer['held'] / writer['writes'] * 1000:.2f} ms each (under the profiler): one writer at a time "
+                  f"bounds the server at {writer['writes'] / writer['held']:.0f} such transactions/s")
         print("\nstatements in pushes, by kind (per distinct mutation):")
         for (path, kind), n in rec.kinds.most_common():
             if path == "push" and n / n_mut >= 0.01:

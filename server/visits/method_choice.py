@@ -27,9 +27,10 @@ def task_default(task_id: int) -> str:
     """The plan task's default method of a task's visits."""
     cache = db.session.info.setdefault("visits.default_methods", {})
     if task_id not in cache:
-        cache[task_id] = db.session.execute(
-            select(PlanTask.default_method).join(InspectionTask, InspectionTask.plan_task_id == PlanTask.id)
-            .where(InspectionTask.id == task_id)).scalar() or "onsite"
+        with db.session.no_autoflush:  # a published plan task: nothing unwritten in the session changes it
+            cache[task_id] = db.session.execute(
+                select(PlanTask.default_method).join(InspectionTask, InspectionTask.plan_task_id == PlanTask.id)
+                .where(InspectionTask.id == task_id)).scalar() or "onsite"
     return cache[task_id]
 
 

@@ -138,7 +138,9 @@ def _pinned_items(task_id: int) -> dict[int, Pinned]:
     found = cache.get(task_id)
     if found is None:
         found, first = {}, {}
-        for r in db.session.execute(_PINNED, {"task_id": task_id}):
+        with db.session.no_autoflush:  # the catalog is never written by a push: nothing to flush first
+            rows = db.session.execute(_PINNED, {"task_id": task_id}).all()
+        for r in rows:
             if first.setdefault(r.item_id, r.position) != r.position:
                 continue  # the item named again further down the task: its first reference counts
             pinned = found.get(r.item_id)
@@ -165,8 +167,15 @@ def _answers(visit_id: str, item_id: int, key: str) -> Answer | None:
                                                        Answer.checkpoint_key == key)).scalar_one_or_none()
     mkey = ("visits.answers", visit_id)
     if mkey not in memo:  # the statement is built only when it runs (once per visit and batch)
-        memo[mkey] = {(a.item_id, a.checkpoint_key): a
-                      for a in db.session.execute(select(Answer).where(Answer.visit_id == visit_id)).scalars()}
+        stmt = select(Answer).where(Answer.visit_id == visit_id)
+        if any(isinstance(o, Answer) for o in db.session.new):
+            rows = db.session.execute(stmt).scalars()  # answers added and not written yet: flushed first
+        else:
+            # Nothing the session holds unwritten is an answer, so no flush is needed to read them:
+            # the visit and record the batch changed are written once, at its end.
+            with db.session.no_autoflush:
+                rows = db.session.execute(stmt).scalars().all()
+        memo[mkey] = {(a.item_id, a.checkpoint_key): a for a in rows}
     return memo[mkey].get((item_id, key))
 
 
