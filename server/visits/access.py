@@ -1,12 +1,12 @@
 """Who may touch a visit: its active team members; a sealed record refuses changes."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import joinedload
 
 from sync import batch
 
-from .models import Visit
+from .models import HandoffMutation, Visit
 from ..errors import ApiError, Conflict, Forbidden, NotFound
 from ..extensions import db
 from ..types import utcnow
@@ -46,10 +46,13 @@ def refuse_if_sealed(visit: Visit, record: VisitRecord | None = None) -> None:
         raise RecordSealed("该检查记录已签名封存，不能再修改；如需更正请提交补正说明。")
 
 
-_LOCKED = "visits.locked"
-# The visit locked, with its team and its record, in one statement (only the visit's row is locked:
-# PostgreSQL refuses FOR UPDATE on the nullable side of an outer join).
-_VISIT_AND_RECORD = (select(Visit, VisitRecord).outerjoin(VisitRecord, VisitRecord.visit_id == Visit.id)
+_LOCKED, _HANDED = "visits.locked", "visits.handed_over"
+# The visit locked, with its team, its record and whether any section of it was handed over by QR
+# code, in one statement built once (only the visit's row is locked: PostgreSQL refuses FOR UPDATE
+# on the nullable side of an outer join).
+_VISIT_AND_RECORD = (select(Visit, VisitRecord, exists().where(HandoffMutation.visit_id == Visit.id).label("handed"))
+                     .outerjoin(VisitRecord, VisitRecord.visit_id == Visit.id)
+                     .where(Visit.id == bindparam("visit_id"))
                      .options(joinedload(Visit.members)).with_for_update(of=Visit))
 
 
@@ -61,11 +64,19 @@ def locked(visit_id: str) -> tuple[Visit | None, VisitRecord | None]:
     key = (_LOCKED, str(visit_id))
     if memo is not None and key in memo:
         return memo[key]
-    row = db.session.execute(_VISIT_AND_RECORD.where(Visit.id == str(visit_id))).unique().first()
+    row = db.session.execute(_VISIT_AND_RECORD, {"visit_id": str(visit_id)}).unique().first()
     found = (row[0], row[1]) if row is not None else (None, None)
     if memo is not None:
         memo[key] = found
+        memo[(_HANDED, str(visit_id))] = bool(row and row[2])
     return found
+
+
+def handed_over(visit_id: str) -> bool:
+    """Whether a member's mutations of the visit reached the server in a handed-over section, as
+    `locked` read it in this batch (True when unknown: the caller then looks)."""
+    memo = batch.memo(db.session)
+    return True if memo is None else memo.get((_HANDED, str(visit_id)), True)
 
 
 def writable_record(principal, visit_id: str) -> tuple[Visit, VisitRecord]:

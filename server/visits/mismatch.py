@@ -127,7 +127,7 @@ def member_push(ctx, name, args, raw):
         visit, record = access.locked(vid)
         if visit is None:
             return None
-        handed = _handed_here(ctx, vid)
+        handed = _handed_here(ctx, vid) if access.handed_over(vid) else None
     else:
         handed = db.session.get(HandoffMutation, (ctx.client_id, ctx.mutation_id))
         if (handed is None or handed.visit_id != vid) and not _sealed(vid):
