@@ -6,7 +6,10 @@ leaves nothing; the replay then applies everything. A transient database
 failure answers 503 and nothing of the batch is applied, so the client retries
 the same batch.
 
-Set-wise: the client is loaded and locked once per batch, the stored results of
+Every mutation's args are validated (and hashed for the audit summary) before the transaction
+begins: on SQLite the transaction holds the one writer's turn, and nothing that needs no
+database is done while holding it (server/dbsetup.py). Set-wise: the client is loaded and
+locked once per batch, the stored results of
 resent (duplicate) mutations are read in one query, and the new results are
 written with one multi-row insert at the end. The batch is first applied
 without a savepoint per mutation (one flush, so a visit touched by forty
