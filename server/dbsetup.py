@@ -170,8 +170,9 @@ def read_first() -> Iterator[None]:
     while it reads who the caller is and parses its body. The block must only read. Elsewhere (and on
     PostgreSQL, where readers and writers never queue for one lock) the block simply runs."""
     session = db.session()  # the request's Session (the scoped proxy has no in_transaction)
-    if not has_request_context() or session.in_transaction() or session.get_bind().dialect.name != "sqlite":
-        yield
+    if (not has_request_context() or (request.method in _SAFE and not request.environ.get(_WRITE_INTENT))
+            or session.in_transaction() or session.get_bind().dialect.name != "sqlite"):
+        yield  # (a safe method reads in a plain transaction anyway)
         return
     request.environ[_READ_FIRST] = True
     try:
