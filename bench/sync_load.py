@@ -3,6 +3,8 @@
 Usage:  .venv/bin/python bench/sync_load.py [--phones 200] [--concurrency 32]
                                             [--workers 2] [--threads 8] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
         the province-scale evening burst:  --phones 2000 --concurrency 64 --pg …
+        the morning logins:  --morning-logins (each phone's day begins with its login, timed,
+                             the password hashed at the production cost: argon2 t=3, 64 MiB)
 
 Set-up (not timed): a throwaway database (a SQLite file, or with --pg a PostgreSQL
 database `<BENCH_DB_PREFIX>sync_<random>` created and dropped by bench/_setup.py) is
@@ -62,8 +64,9 @@ from _setup import FIELD_STEPS, PASSWORD, ROOT, SECRET, bench_app  # noqa: E402 
 
 # --- database -----------------------------------------------------------------------------
 
-def seed(app, phones: int) -> list[dict]:
-    """On the field demo data, give each phone an account and a visit of its own."""
+def seed(app, phones: int, production_hashing: bool = False) -> list[dict]:
+    """On the field demo data, give each phone an account and a visit of its own; with
+    `production_hashing` their passwords are hashed at the production cost (argon2, BaseConfig)."""
     from sqlalchemy import insert, select
 
     from server.accounts.models import User, UserRole
@@ -89,11 +92,19 @@ def seed(app, phones: int) -> list[dict]:
         assert len(free) == phones, "not enough objects for the phones"
         model_user = db.session.execute(select(User).where(User.username == "scjg-insp1")).scalar_one()
         model_insp = db.session.execute(select(Inspector).where(Inspector.user_id == model_user.id)).scalar_one()
+        password_hash = model_user.password_hash
+        if production_hashing:  # a login verifies at the cost stored in the hash, whatever the server's config
+            from argon2 import PasswordHasher
+
+            from server.config import BaseConfig
+
+            password_hash = PasswordHasher(time_cost=BaseConfig.ARGON2_TIME_COST,
+                                           memory_cost=BaseConfig.ARGON2_MEMORY_COST).hash(PASSWORD)
         out = []
         for i in range(phones):
             username = f"bench-p{i:04d}"
             user = User(username=username, display_name=f"压测{i}", department_id=model_user.department_id, active=True,
-                        password_hash=model_user.password_hash)
+                        password_hash=password_hash)
             db.session.add(user)
             db.session.flush()
             db.session.execute(insert(UserRole).values(user_id=user.id, role="inspector"))
@@ -304,12 +315,15 @@ class Phone:
     def headers(self):
         return {"Authorization": f"Bearer {self.token}"}
 
-    def login(self, c: "Conn") -> None:
+    def login(self, c: "Conn", stats: "Stats | None" = None) -> None:
+        t0 = time.perf_counter()
         status, body = c.request("POST", "/api/v1/auth/login", {
             "username": self.spec["username"], "password": PASSWORD, "device_id": f"bench-{self.client_id[:12]}",
             "device_name": "压测手机"})
         assert status == 200, body
         self.token = body["access_token"]
+        if stats is not None:
+            stats.add("login", time.perf_counter() - t0)
 
 
 class Stats:
@@ -319,12 +333,15 @@ class Stats:
         self.pull_latency: list[float] = []
         self.first_pull_latency: list[float] = []  # a phone's first pull (no cursor): it registers the phone
         self.later_pull_latency: list[float] = []
+        self.login_latency: list[float] = []  # --morning-logins
         self.events = Counter()
 
     def add(self, kind: str, seconds: float | None = None, **counts) -> None:
         with self.lock:
             if kind == "push":
                 self.push_latency.append(seconds)
+            elif kind == "login":
+                self.login_latency.append(seconds)
             elif kind in ("pull", "first_pull"):
                 self.pull_latency.append(seconds)
                 (self.first_pull_latency if kind == "first_pull" else self.later_pull_latency).append(seconds)
@@ -620,12 +637,14 @@ def main() -> int:
                                  "dropped")
     ap.add_argument("--ceiling-seconds", type=float, default=8.0)
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--morning-logins", action="store_true",
+                    help="each phone's day begins with a login (timed), its password hashed at the production cost")
     args = ap.parse_args()
 
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))  # clean up (server, database) when stopped
     t0 = time.perf_counter()
     with bench_app("postgresql" if args.pg else "sqlite", FIELD_STEPS, pg_admin=args.pg, tag="sync_") as (app, url):
-        specs = seed(app, args.phones)
+        specs = seed(app, args.phones, production_hashing=args.morning_logins)
         print(f"database: {'PostgreSQL' if args.pg else 'SQLite (WAL)'} {url.rsplit('/', 1)[-1]}; "
               f"{args.phones} phones seeded in {time.perf_counter() - t0:.1f}s")
         server = Server(url, Path(app.config["INSTANCE_PATH"]), args.workers, args.threads)
@@ -642,7 +661,7 @@ def load(app, server: "Server", specs: list[dict], args, dbname: str | None = No
     rng = random.Random(args.seed)
     phones = [Phone(s, None, random.Random(rng.random())) for s in specs]
     c = Conn(server.port)
-    for ph in phones:  # logging in is not part of the day
+    for ph in phones if not args.morning_logins else ():  # logging in is not part of the day
         ph.login(c)
 
     pulled: dict = {}
@@ -650,6 +669,8 @@ def load(app, server: "Server", specs: list[dict], args, dbname: str | None = No
 
     def run(ph):
         try:
+            if args.morning_logins:
+                ph.login(conn(server.port), stats)
             pulled[ph.client_id] = day(server.port, ph, stats)
         except Exception as exc:  # reported below
             errors.append((ph.spec["username"], repr(exc)))
@@ -688,6 +709,9 @@ def load(app, server: "Server", specs: list[dict], args, dbname: str | None = No
     print(f"pull p50 / p99: a phone's first pull (it registers the phone: a write) "
           f"{pct(stats.first_pull_latency, 50) * 1000:.0f} / {pct(stats.first_pull_latency, 99) * 1000:.0f} ms; "
           f"later pulls (read only) {pct(later, 50) * 1000:.0f} / {pct(later, 99) * 1000:.0f} ms")
+    if stats.login_latency:
+        print(f"logins at the start of the day (argon2 at the production cost): {len(stats.login_latency)}, "
+              f"p50 {pct(stats.login_latency, 50) * 1000:.0f} ms, p99 {pct(stats.login_latency, 99) * 1000:.0f} ms")
     print(f"hello ceiling (GET /livez, JSON, no database; same gunicorn, {args.concurrency} clients): {ceil_rps:.0f} "
           f"requests/s, p50 {ceil_p50 * 1000:.1f} ms ({ceil_n} requests)")
     print(f"ratio: mutations/s / hello req/s = {mps / ceil_rps:.3f}; pushes/s / hello req/s = {pps / ceil_rps:.3f}"

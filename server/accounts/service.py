@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from ..audit import service as audit
+from ..dbsetup import read_first
 from ..errors import NotFound, Unauthorized
 from ..extensions import db
 from ..types import utcnow
@@ -55,15 +56,24 @@ def normalise_username(username: str) -> str:
 def login(username: str, password: str, device_uid: str, device_name: str, address: str) -> dict:
     """Check the password, register the device and open a token family."""
     username = normalise_username(username)
-    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    known_device = False
-    if user is not None:
-        known_device = db.session.execute(
-            select(Device.id).where(Device.user_id == user.id, Device.device_uid == device_uid, Device.revoked_at.is_(None))
-        ).first() is not None
+    # Who it is, whether a lock refuses the attempt, and the password's hashing (argon2: tens of
+    # milliseconds) hold no writer's turn on SQLite (read_first), so a burst of logins does not
+    # stop every phone's push behind it. The write below checks the throttle again: a parallel
+    # attempt may have locked the account meanwhile, and then even the right password is refused,
+    # as if the attempts had run one after another.
+    with read_first():
+        user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        known_device = False
+        if user is not None:
+            known_device = db.session.execute(
+                select(Device.id).where(Device.user_id == user.id, Device.device_uid == device_uid,
+                                        Device.revoked_at.is_(None))
+            ).first() is not None
+        throttle.check(username, address or "-", known_device, exists=user is not None)
+        verified = verify_password(user.password_hash if user else None, password)
     throttle.check(username, address or "-", known_device, exists=user is not None)
 
-    if not verify_password(user.password_hash if user else None, password):
+    if not verified:
         throttle.register_failure(username, address or "-", known_device, exists=user is not None)
         audit.record(db.session, "auth.login_failed", "user", user.id if user else None,
                      {"username": username, "address": address, "device_uid": device_uid},

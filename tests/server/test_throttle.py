@@ -81,3 +81,34 @@ def test_known_device_is_exempt_from_the_pair_lock(app, client):
     for _ in range(app.config["LOGIN_PAIR_MAX_FAILURES"]):
         _attempt(client, "sw-insp4", "wrong", addr="203.0.113.61")
     assert _attempt(client, "sw-insp4", DEMO_PASSWORD, device="own-phone-0004", addr="203.0.113.61").status_code == 200
+
+
+def test_an_account_locked_while_the_password_was_checked_refuses_even_the_right_password(app, client, dbs, monkeypatch):
+    """The password is hashed outside the login's write (on SQLite it holds no writer's turn), so
+    parallel guesses can pass the first check together; the write checks the throttle again, and an
+    attempt that finds the account locked by then is refused whatever its password (429, not 200)."""
+    from sqlalchemy import insert
+
+    from server.accounts import service
+    from server.accounts.models import LoginThrottle
+    from server.extensions import db
+    from server.types import utcnow
+
+    real = service.verify_password
+
+    def verify_while_a_parallel_attempt_locks_the_account(stored, password):
+        ok = real(stored, password)
+        now = utcnow()
+        with db.engine.begin() as other:  # another request's write, committed during this one's check
+            other.execute(insert(LoginThrottle.__table__).values(
+                scope="account", key="scjg-insp2", failures=0, window_start=now, lock_count=1,
+                locked_until=now + dt.timedelta(minutes=5)))
+        return ok
+
+    monkeypatch.setattr(service, "verify_password", verify_while_a_parallel_attempt_locks_the_account)
+    body = assert_problem(_attempt(client, "scjg-insp2", DEMO_PASSWORD, addr="198.51.100.90"), 429, "login_throttled")
+    assert body["scope"] == "account"
+    with dbs() as s:  # nothing of the refused login was written
+        from server.accounts.models import Device
+
+        assert s.query(Device).filter_by(device_uid="attacker-dev-01").count() == 0

@@ -131,3 +131,26 @@ def test_a_push_reads_who_is_calling_before_it_takes_the_writers_turn_and_the_tu
     assert sample("dsr_sqlite_write_transactions_total") == before["dsr_sqlite_write_transactions_total"] + 1
     assert sample("dsr_sqlite_writer_held_seconds_total") > before["dsr_sqlite_writer_held_seconds_total"]
     assert not dbsetup._WRITER.locked()
+
+
+def test_a_login_hashes_the_password_holding_no_writers_turn(sqlite_app, client, monkeypatch):
+    """argon2 takes tens of milliseconds: a burst of logins must not stop every push behind it. The
+    lookup and the hashing run in a read transaction; the device and session are written after."""
+    from server.accounts import service
+    from tests.conftest import DEMO_PASSWORD
+
+    real, held = service.verify_password, []
+
+    def verify(stored, password):
+        held.append(dbsetup._WRITER.locked())
+        return real(stored, password)
+
+    monkeypatch.setattr(service, "verify_password", verify)
+    with counted_statements(sqlite_app) as seen:
+        r = client.post("/api/v1/auth/login", json={"username": "scjg-insp1", "password": DEMO_PASSWORD,
+                                                     "device_id": "writer-turn-01", "device_name": "x"})
+    assert r.status_code == 200, r.get_json()
+    assert held == [False]
+    flow = [s.strip() for s in seen if s.strip().startswith("BEGIN")]
+    assert flow == ["BEGIN", "BEGIN IMMEDIATE"], flow
+    assert not dbsetup._WRITER.locked()
