@@ -59,6 +59,11 @@ class BaseConfig:
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 64 * 1024
 
+    # Push and pull requests one server process serves at once (sync/gate.py); the others wait, up
+    # to the timeout (seconds), then 503 with Retry-After. 0: no limit.
+    SYNC_CONCURRENCY = 1
+    SYNC_GATE_TIMEOUT = 30
+
     API_TITLE = "忻州市部门联合“双随机、一公开”抽查系统 API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
@@ -182,6 +187,7 @@ def env_overrides(environ: dict[str, str]) -> dict:
         "ARCHIVE_RETENTION_YEARS": "ARCHIVE_RETENTION_YEARS",
         "PUBLIC_BASE_URL": "PUBLIC_BASE_URL",
         "TRUSTED_PROXY_HOPS": "TRUSTED_PROXY_HOPS",
+        "SYNC_CONCURRENCY": "SYNC_CONCURRENCY",
         "METRICS_ALLOW": "METRICS_ALLOW",
         "LOG_FORMAT": "LOG_FORMAT",
     }
@@ -278,6 +284,13 @@ def finalise(config: dict, instance_path: Path) -> None:
         raise ConfigError("TRUSTED_PROXY_HOPS must be the number of reverse proxies in front of the app (0 to 5)")
     if not 0 <= config["TRUSTED_PROXY_HOPS"] <= 5:
         raise ConfigError("TRUSTED_PROXY_HOPS must be the number of reverse proxies in front of the app (0 to 5)")
+
+    try:
+        config["SYNC_CONCURRENCY"] = int(config.get("SYNC_CONCURRENCY") or 0)
+    except (TypeError, ValueError):
+        raise ConfigError("SYNC_CONCURRENCY must be a whole number (sync requests per process at once; 0: no limit)")
+    if not 0 <= config["SYNC_CONCURRENCY"] <= 1000:
+        raise ConfigError("SYNC_CONCURRENCY must be between 0 (no limit) and 1000")
 
     config["METRICS_ALLOW"] = parse_networks(config.get("METRICS_ALLOW"))
     if config.get("LOG_FORMAT") not in ("json", "text"):

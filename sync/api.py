@@ -10,6 +10,7 @@ from server.errors import PayloadTooLarge
 from server.http import Blueprint, SafeParser, mark_unsafe
 from server.observability import metrics
 
+from . import gate
 from . import pull as pull_mod
 from . import push as push_mod
 from .schemas import (MAX_MUTATIONS, PullArgsSchema, PullResultSchema, PushResultSchema, PushSchema, RejectionArgs,
@@ -33,6 +34,7 @@ class SyncBlueprint(Blueprint):
 
 
 blp = SyncBlueprint("sync", __name__, url_prefix="/api/v1/sync", description="现场数据同步（推送与拉取）")
+gate.install(blp)
 
 
 @blp.route("/push", methods=["POST"])

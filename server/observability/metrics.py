@@ -33,6 +33,10 @@ _SLOW = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 REQUEST_SECONDS = Histogram("dsr_http_request_duration_seconds", "HTTP request latency by route template",
                             ["method", "route", "status"], buckets=_FAST)
 SYNC_SECONDS = Histogram("dsr_sync_duration_seconds", "Sync push/pull latency", ["op"], buckets=_FAST)
+# How long push and pull requests waited for a place in their process (sync/gate.py, SYNC_CONCURRENCY);
+# `outcome` is "served" or "busy" (the 503 after SYNC_GATE_TIMEOUT).
+SYNC_GATE_WAIT = Histogram("dsr_sync_gate_wait_seconds", "Seconds sync requests waited for a place in their process",
+                           ["outcome"], buckets=_FAST)
 SYNC_MUTATIONS = Counter("dsr_sync_mutations_total", "Pushed mutations by result", ["result"])
 TUS_BYTES = Counter("dsr_tus_bytes_total", "Evidence bytes received through tus PATCH requests")
 UPLOADS_COMPLETED = Counter("dsr_uploads_completed_total", "Uploads completed", ["kind"])
@@ -66,6 +70,10 @@ def observe_sync(op: str, seconds: float, results: list[dict] | None = None) -> 
     for r in results or ():
         if r.get("status") in SYNC_RESULTS:
             SYNC_MUTATIONS.labels(r["status"]).inc()
+
+
+def sync_gate_wait(seconds: float, served: bool) -> None:
+    SYNC_GATE_WAIT.labels("served" if served else "busy").observe(seconds)
 
 
 def sqlite_write(waited: float, held: float) -> None:
