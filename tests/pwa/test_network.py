@@ -117,3 +117,45 @@ def test_rejected_mutation_needs_attention(app, fu, live, page, context, shot, e
     page.wait_for_selector("text=没有需要处理的项目。")
     assert outbox_state(page)["attention"] == 0
     assert not [e for e in errors if "record_sealed" not in e], errors
+
+
+def test_a_busy_server_is_waited_for_and_the_work_still_arrives_once(app, fu, live, page, shot, errors, monkeypatch):
+    """Every place of the server's sync gate is taken (sync/gate.py): the phone's push waits its
+    time, gets 503 `sync_busy`, says so in Chinese, retries no sooner than the server asked, and
+    delivers everything exactly once when the server is free again."""
+    from sync import gate
+    from sync.models import SyncMutation
+
+    base, rec = live
+    login(page, base, fu["username"])
+    wait_synced(page)
+    monkeypatch.setitem(app.config, "SYNC_GATE_TIMEOUT", 0.3)
+    places = gate._gate(app.config["SYNC_CONCURRENCY"])
+    taken = 0
+    try:
+        for _ in range(app.config["SYNC_CONCURRENCY"]):  # other phones' pushes hold every place
+            assert places.acquire(timeout=10)
+            taken += 1
+        page.goto(f"{base}/#/visit/{fu['visits'][0]}")
+        page.wait_for_selector("text=检查对象")
+        flows.on_site(page)
+        page.wait_for_selector("[data-k=status]:has-text('服务器正忙')")
+        page.wait_for_function("""async () => { const { state } = await import('/js/sync.js');
+          return !state.running && state.retryAt !== null; }""")
+        wait = page.evaluate("async () => (await import('/js/sync.js')).state.retryAt - Date.now()")
+        assert wait > 3000  # Retry-After 5: not sooner (less what the checks above took)
+        queued = outbox_state(page)["outbox"]
+        assert queued == 4
+        shot(page, "30-sync-busy")
+    finally:
+        for _ in range(taken):
+            places.release()
+    wait_synced(page, 40000)  # the phone's own retry timer, nothing pressed
+    page.wait_for_selector("[data-k=status]:has-text('在线')")
+    with app.app_context():
+        from server.extensions import db
+
+        rows = db.session.execute(select(SyncMutation.client_id, SyncMutation.mutation_id)).all()
+        db.session.remove()
+    assert len(rows) == len(set(rows))  # each mutation stored once
+    assert not [e for e in errors if "503" not in e], errors
