@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.pwa import flows
-from tests.pwa.helpers import BIG_PHOTO, login, outbox_state, server_upload, sha256_file, wait_synced
+from tests.pwa.helpers import BIG_PHOTO, login, outbox_state, server_upload, sha256_file, wait_controlled, wait_synced
 
 pytestmark = pytest.mark.browser
 
@@ -88,6 +88,7 @@ def test_rejected_mutation_needs_attention(app, fu, live, page, context, shot, e
 
     base, rec = live
     login(page, base, fu["username"])
+    wait_controlled(page)  # the worker has cached the app's screens before the network goes
     visit_id = fu["visits"][0]
     context.set_offline(True)
     page.goto(f"{base}/#/visit/{visit_id}/check")
@@ -159,7 +160,9 @@ def test_a_busy_server_is_waited_for_and_the_work_still_arrives_once(app, fu, li
     finally:
         for _ in range(taken):
             places.release()
-    wait_synced(page, 40000)  # the phone's own retry timer, nothing pressed
+    # The phone's own retry timer, nothing pressed: its backoff grew with each refused push.
+    retry_in = page.evaluate("async () => (await import('/js/sync.js')).state.retryAt - Date.now()")
+    wait_synced(page, max(0, retry_in) + 20000)
     page.wait_for_selector("[data-k=status]:has-text('在线')")
     after = stored()
     assert len(after) == len(before) + 4 and after.count("applied") == before.count("applied") + 4  # each once

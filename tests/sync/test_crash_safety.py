@@ -156,13 +156,16 @@ def test_random_kills_during_a_day_of_pushes(app, dbs, tmp_path):
                     pass
 
         # Half of the attempts get a SIGKILL at a random moment inside the time a push takes (every attempt
-        # until one has landed: a fast push may answer before its timer fires).
-        acked, attempts, failures, took = 0, 0, 0, 0.05
+        # until one has landed: a fast push may answer before its timer fires; a push takes a few
+        # milliseconds, so the moment follows the last push's time, and after 20 attempts without a kill
+        # the worker is killed as the push is sent).
+        acked, attempts, failures, took = 0, 0, 0, 0.01
         while acked < len(outbox):
             batch = outbox[acked:acked + rng.randint(5, 20)]
             attempts += 1
             assert attempts < 500
-            timer = threading.Timer(rng.uniform(0, took * 1.2), kill_worker) if rng.random() < 0.5 or not kills else None
+            delay = rng.uniform(0, took * 1.2) if kills or attempts <= 20 else 0.0
+            timer = threading.Timer(delay, kill_worker) if rng.random() < 0.5 or not kills else None
             t0 = time.monotonic()
             if timer:
                 timer.start()
@@ -178,7 +181,7 @@ def test_random_kills_during_a_day_of_pushes(app, dbs, tmp_path):
             if r is None or r.status_code != 200:  # the response is lost, or 503 while things recover: resend
                 failures += 1
                 continue
-            took = max(0.02, time.monotonic() - t0)
+            took = max(0.002, time.monotonic() - t0)
             acked = r.get_json()["last_mutation_id"]
         assert kills, "no worker was killed"
 
